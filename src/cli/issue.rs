@@ -1,0 +1,334 @@
+//! `jit issue ...`: create, list, show, update, delete.
+
+use super::render::{Style, human};
+use super::{Ctx, Reply};
+use crate::error::{Error, Result};
+use crate::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
+use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
+use crate::store::FileProblem;
+use crate::view::IssueView;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+#[derive(Debug, Subcommand)]
+pub enum IssueCommand {
+    /// Create an issue.
+    Create(CreateArgs),
+    /// List issues (oldest first), with paging.
+    List(ListArgs),
+    /// Show one issue.
+    Show(ShowArgs),
+    /// Change fields of an issue, or move it through its states with --state.
+    Update(UpdateArgs),
+    /// Delete an issue.
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// One-line summary.
+    #[arg(long)]
+    pub title: String,
+    /// Longer description (markdown; `- [ ] item` lines seed the checklist).
+    #[arg(long = "desc", visible_alias = "description")]
+    pub desc: Option<String>,
+    /// low, normal, high or critical.
+    #[arg(long)]
+    pub priority: Option<Priority>,
+    /// Issue type (task, bug, feature, improvement, chore, epic, milestone; configurable).
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// A label (repeatable).
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    /// A required gate key from the registry (repeatable).
+    #[arg(long = "gate")]
+    pub gates: Vec<String>,
+    /// An issue this one depends on (repeatable).
+    #[arg(long = "dep")]
+    pub deps: Vec<String>,
+    /// Milestone name.
+    #[arg(long)]
+    pub milestone: Option<String>,
+    /// Parent issue (this becomes a sub-task).
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Due date, YYYY-MM-DD.
+    #[arg(long)]
+    pub due: Option<String>,
+    /// Estimate (any unit your team uses).
+    #[arg(long)]
+    pub estimate: Option<f64>,
+    /// internal or public (public items appear in public exports).
+    #[arg(long)]
+    pub visibility: Option<Visibility>,
+    /// What proves the work is done (shown in the roadmap).
+    #[arg(long)]
+    pub evidence: Option<String>,
+    /// The exit criterion (shown in the roadmap).
+    #[arg(long = "done-when")]
+    pub done_when: Option<String>,
+    /// Context entry `key=value` for agent data (repeatable).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// At most this many issues; the reply carries `next_cursor` when more remain.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Continue after this cursor (from a previous `next_cursor`).
+    #[arg(long)]
+    pub cursor: Option<String>,
+    /// Only issues updated at or after TIME (RFC 3339, YYYY-MM-DD, or a span back like `2h`).
+    #[arg(long)]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long = "desc", visible_alias = "description")]
+    pub desc: Option<String>,
+    #[arg(long)]
+    pub priority: Option<Priority>,
+    /// Move to this state (backlog, ready, in_progress, gated, done, archived).
+    #[arg(long)]
+    pub state: Option<State>,
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    #[arg(long = "add-label")]
+    pub add_labels: Vec<String>,
+    #[arg(long = "remove-label")]
+    pub remove_labels: Vec<String>,
+    /// Milestone name; empty string clears it.
+    #[arg(long)]
+    pub milestone: Option<String>,
+    /// Parent issue; empty string clears it.
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Due date YYYY-MM-DD; empty string clears it.
+    #[arg(long)]
+    pub due: Option<String>,
+    /// Estimate; empty string clears it.
+    #[arg(long)]
+    pub estimate: Option<String>,
+    #[arg(long)]
+    pub visibility: Option<Visibility>,
+    /// Evidence text; empty string clears it.
+    #[arg(long)]
+    pub evidence: Option<String>,
+    /// Exit criterion; empty string clears it.
+    #[arg(long = "done-when")]
+    pub done_when: Option<String>,
+    /// Set `key=value`, or remove with `key=` (repeatable).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// Refuse the write unless the issue is at this version (optimistic concurrency).
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Also remove the dependency and parent links other issues have to this one.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
+    match cmd {
+        IssueCommand::Create(a) => create(ctx, a),
+        IssueCommand::List(a) => list(ctx, a),
+        IssueCommand::Show(a) => {
+            let store = ctx.store()?;
+            let view = issues::show(&store, &a.id)?;
+            Ok(Reply::new(view, |v: &IssueView, s| human::issue_detail(v, s)))
+        }
+        IssueCommand::Update(a) => update(ctx, a),
+        IssueCommand::Delete(a) => {
+            let store = ctx.store()?;
+            let actor = ctx.actor(&store)?;
+            let d = issues::delete(&store, &actor, &a.id, a.force, a.if_version)?;
+            Ok(Reply::new(d, |d: &Deleted, _| {
+                let mut s = format!("deleted {} {}\n", d.deleted.short_id, super::render::clean_line(&d.deleted.issue.title));
+                for u in &d.unlinked {
+                    s.push_str(&format!("removed its link from {}\n", IssueId::parse(u).map(|i| i.short()).unwrap_or_default()));
+                }
+                s
+            }))
+        }
+    }
+}
+
+fn context_pairs(raw: &[String]) -> Result<Vec<(String, Option<String>)>> {
+    raw.iter().map(|s| issues::parse_context(s)).collect()
+}
+
+fn create(ctx: &Ctx, a: CreateArgs) -> Result<Reply> {
+    let store = ctx.store()?;
+    let actor = ctx.actor(&store)?;
+    let mut context = Vec::new();
+    for (k, v) in context_pairs(&a.context)? {
+        let v = v.ok_or_else(|| Error::invalid("context", format!("`{k}=` has no value")))?;
+        context.push((k, v));
+    }
+    let req = CreateRequest {
+        title: a.title,
+        description: a.desc,
+        priority: a.priority,
+        kind: a.kind,
+        labels: a.labels,
+        gates: a.gates,
+        deps: a.deps,
+        milestone: a.milestone,
+        parent: a.parent,
+        due: a.due,
+        estimate: a.estimate,
+        visibility: a.visibility,
+        evidence: a.evidence,
+        done_when: a.done_when,
+        context,
+    };
+    let view = issues::create(&store, &actor, req)?;
+    Ok(Reply::new(view, |v: &IssueView, s: &Style| {
+        format!("created {} {} ({})\n", s.paint(&v.short_id, super::render::Color::Bold), super::render::clean_line(&v.issue.title), v.issue.state)
+    }))
+}
+
+fn patch(v: Option<String>) -> Patch<String> {
+    match v {
+        None => Patch::Keep,
+        Some(s) if s.trim().is_empty() => Patch::Clear,
+        Some(s) => Patch::Set(s),
+    }
+}
+
+fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
+    let store = ctx.store()?;
+    let actor = ctx.actor(&store)?;
+    let estimate = match a.estimate {
+        None => Patch::Keep,
+        Some(s) if s.trim().is_empty() => Patch::Clear,
+        Some(s) => Patch::Set(
+            s.trim().parse::<f64>().map_err(|_| Error::invalid("estimate", format!("`{}` is not a number", s.escape_debug())))?,
+        ),
+    };
+    let req = UpdateRequest {
+        title: a.title,
+        description: a.desc,
+        priority: a.priority,
+        state: a.state,
+        kind: a.kind,
+        add_labels: a.add_labels,
+        remove_labels: a.remove_labels,
+        milestone: patch(a.milestone),
+        parent: patch(a.parent),
+        due: patch(a.due),
+        estimate,
+        visibility: a.visibility,
+        evidence: patch(a.evidence),
+        done_when: patch(a.done_when),
+        context: context_pairs(&a.context)?,
+        if_version: a.if_version,
+    };
+    let out = issues::update(&store, &actor, &a.id, req)?;
+    Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
+}
+
+/// Human text for a mutation that may have moved states.
+pub fn outcome_text(o: &Outcome, s: &Style) -> String {
+    let v = &o.view;
+    let mut out = format!(
+        "{} {} is {} (version {})\n",
+        s.paint(&v.short_id, super::render::Color::Bold),
+        super::render::clean_line(&human::ellipsize(&v.issue.title, 60)),
+        s.paint(v.issue.state.as_str(), human::state_color(v.issue.state)),
+        v.issue.version
+    );
+    if !o.transition.pending_gates.is_empty() {
+        out.push_str(&format!("waiting on gates: {}\n", o.transition.pending_gates.join(", ")));
+    }
+    for p in &o.transition.promoted {
+        out.push_str(&format!("now ready: {}\n", IssueId::parse(p).map(|i| i.short()).unwrap_or_default()));
+    }
+    for p in &o.transition.demoted {
+        out.push_str(&format!("back to backlog: {}\n", IssueId::parse(p).map(|i| i.short()).unwrap_or_default()));
+    }
+    out
+}
+
+/// A page of issues.
+#[derive(Debug, Serialize)]
+pub struct IssuePage {
+    pub issues: Vec<IssueView>,
+    pub total: usize,
+    pub next_cursor: Option<String>,
+    pub problems: Vec<FileProblem>,
+}
+
+/// Applies `--since`, `--cursor` and `--limit` to views sorted by id.
+pub fn page(
+    mut views: Vec<IssueView>,
+    since: Option<&str>,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+    problems: Vec<FileProblem>,
+) -> Result<IssuePage> {
+    if let Some(s) = since {
+        let t = Timestamp::parse_relative(s, crate::clock::now()?)?;
+        views.retain(|v| v.issue.updated_at >= t);
+    }
+    let total = views.len();
+    if let Some(c) = cursor {
+        let after = IssueId::parse(c).map_err(|_| Error::invalid("cursor", format!("`{}` is not a cursor from `next_cursor`", c.escape_debug())))?;
+        views.retain(|v| v.issue.id > after);
+    }
+    let mut next_cursor = None;
+    if let Some(n) = limit {
+        if n == 0 {
+            return Err(Error::invalid("limit", "must be at least 1"));
+        }
+        if views.len() > n {
+            views.truncate(n);
+            next_cursor = views.last().map(|v| v.issue.id.to_string());
+        }
+    }
+    Ok(IssuePage { issues: views, total, next_cursor, problems })
+}
+
+/// Human text for a page of issues, with a hint when more remain.
+pub fn page_text(p: &IssuePage, s: &Style) -> String {
+    let mut out = human::issue_table(&p.issues, s);
+    if let Some(c) = &p.next_cursor {
+        out.push_str(&format!("(showing {} of {}; continue with --cursor {c})\n", p.issues.len(), p.total));
+    }
+    out
+}
+
+/// Warnings for files that could not be read.
+pub fn problem_warnings(p: &[FileProblem]) -> Vec<String> {
+    p.iter().map(|p| format!("skipped `{}`: {}", p.path.display(), p.message)).collect()
+}
+
+fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
+    let store = ctx.store()?;
+    let (views, problems) = issues::list_all(&store)?;
+    let warnings = problem_warnings(&problems);
+    let p = page(views, a.since.as_deref(), a.cursor.as_deref(), a.limit, problems)?;
+    Ok(Reply::new(p, page_text).warn(warnings))
+}

@@ -1,0 +1,152 @@
+//! The command line: clap definitions (one file per command family), the run loop, and the
+//! mapping of results to stdout/stderr and exit codes.
+//!
+//! Invariant: this is the only module that prints. Under `--json` stdout holds exactly one JSON
+//! object, for success and for every error, usage errors included.
+
+mod init;
+mod issue;
+mod output;
+pub mod render;
+
+pub use output::Reply;
+
+use crate::error::{Error, Result, exit};
+use crate::model::Actor;
+use crate::store::Store;
+use clap::{Args, Parser, Subcommand};
+use render::Style;
+use std::path::PathBuf;
+
+/// jit: a repository-local issue tracker for developers, CI and AI agents.
+#[derive(Debug, Parser)]
+#[command(name = "jit", version, about, long_about = None, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Print one JSON object on stdout (errors too) instead of human output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Act as this actor (`type:identifier`); default `JIT_ACTOR`, else `human:<git user.name>`.
+    #[arg(long, global = true, value_name = "ACTOR")]
+    pub actor: Option<String>,
+    /// Run as if started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create `.jit/` in the current git checkout (idempotent).
+    Init(init::InitArgs),
+    /// Create, list, show, change and delete issues.
+    #[command(subcommand)]
+    Issue(issue::IssueCommand),
+}
+
+/// Everything a command needs from the invocation.
+pub struct Ctx {
+    pub global: Global,
+    pub style: Style,
+}
+
+impl Ctx {
+    /// The directory the command runs in.
+    pub fn start_dir(&self) -> PathBuf {
+        self.global.dir.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// Finds the store (walking up) and checks its schema version.
+    pub fn store(&self) -> Result<Store> {
+        let store = Store::discover(&self.start_dir())?;
+        store.config()?;
+        Ok(store)
+    }
+
+    /// The acting identity.
+    pub fn actor(&self, store: &Store) -> Result<Actor> {
+        crate::identity::resolve(self.global.actor.as_deref(), store.root())
+    }
+}
+
+fn wants_json(args: &[std::ffi::OsString]) -> bool {
+    args.iter().take_while(|a| *a != "--").any(|a| a == "--json")
+}
+
+/// Runs jit with the process arguments; returns the exit code.
+pub fn main() -> u8 {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    run(args)
+}
+
+/// Runs jit with explicit arguments; returns the exit code.
+pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
+    let json = wants_json(&args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { exit::USAGE } else { exit::OK };
+            }
+            if json {
+                let msg = e.render().to_string();
+                let first = msg.lines().next().unwrap_or("usage error").trim_start_matches("error: ").to_string();
+                let err = Error::Usage { message: first };
+                println!("{}", serde_json::to_string_pretty(&err.to_json()).unwrap_or_default());
+            } else {
+                let _ = e.print();
+            }
+            return exit::USAGE;
+        }
+    };
+    let ctx = Ctx { style: Style::detect(), global: cli.global.clone() };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, cli.command)));
+    let result = match result {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panic".into());
+            Err(Error::Internal(format!("{msg}; this is a bug in jit, please report it")))
+        }
+    };
+    match result {
+        Ok(reply) => match reply.print(ctx.global.json, &ctx.style) {
+            Ok(()) => reply.exit,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => reply.exit,
+            Err(_) => exit::INTERNAL,
+        },
+        Err(e) => {
+            print_error(&e, ctx.global.json);
+            e.exit_code()
+        }
+    }
+}
+
+/// Prints an error: JSON on stdout under `--json`, else a message on stderr.
+pub fn print_error(e: &Error, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e.to_json()).unwrap_or_default());
+    } else {
+        let style = Style { color: std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none() };
+        eprintln!("{}: {}", style.paint("error", render::Color::Red), render::clean_line(&e.to_string()));
+    }
+}
+
+fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
+    match cmd {
+        Command::Init(a) => init::run(ctx, a),
+        Command::Issue(c) => issue::run(ctx, c),
+    }
+}

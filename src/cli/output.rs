@@ -1,0 +1,79 @@
+//! What a command hands back to be printed: a typed payload plus how to show it to a person.
+//!
+//! Invariant: under `--json` stdout receives exactly one JSON object (the payload or the error);
+//! warnings and diagnostics always go to stderr.
+
+use super::render::Style;
+use serde::Serialize;
+use std::io::{self, Write};
+
+trait Body {
+    fn json(&self, w: &mut dyn Write) -> io::Result<()>;
+    fn human(&self, style: &Style) -> String;
+}
+
+struct Typed<T, F> {
+    payload: T,
+    human: F,
+}
+
+impl<T: Serialize, F: Fn(&T, &Style) -> String> Body for Typed<T, F> {
+    fn json(&self, w: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, &self.payload).map_err(io::Error::other)?;
+        w.write_all(b"\n")
+    }
+    fn human(&self, style: &Style) -> String {
+        (self.human)(&self.payload, style)
+    }
+}
+
+/// A command's successful result.
+pub struct Reply {
+    body: Box<dyn Body>,
+    /// Exit code (non-zero for reports of failure, e.g. `validate` finding problems).
+    pub exit: u8,
+    /// Printed to stderr, in both modes.
+    pub warnings: Vec<String>,
+}
+
+impl Reply {
+    /// A payload and its human rendering.
+    pub fn new<T, F>(payload: T, human: F) -> Self
+    where
+        T: Serialize + 'static,
+        F: Fn(&T, &Style) -> String + 'static,
+    {
+        Reply { body: Box::new(Typed { payload, human }), exit: 0, warnings: Vec::new() }
+    }
+
+    /// Sets the exit code.
+    pub fn exit(mut self, code: u8) -> Self {
+        self.exit = code;
+        self
+    }
+
+    /// Adds warnings for stderr.
+    pub fn warn(mut self, w: impl IntoIterator<Item = String>) -> Self {
+        self.warnings.extend(w);
+        self
+    }
+
+    /// Prints the reply. Returns an error only if stdout is gone.
+    pub fn print(&self, json: bool, style: &Style) -> io::Result<()> {
+        let mut err = io::stderr().lock();
+        for w in &self.warnings {
+            let _ = writeln!(err, "{}: {}", style.paint("warning", super::render::Color::Yellow), super::render::clean_line(w));
+        }
+        let mut out = io::stdout().lock();
+        if json {
+            self.body.json(&mut out)?;
+        } else {
+            let text = self.body.human(style);
+            out.write_all(text.as_bytes())?;
+            if !text.is_empty() && !text.ends_with('\n') {
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()
+    }
+}

@@ -1,0 +1,209 @@
+//! The one error type of the core, with a stable machine code and an exit code per kind.
+//!
+//! Invariants: every variant maps to exactly one snake_case `code()` that scripts may rely on;
+//! `exit_code()` is the single place that decides process exit codes (pinned by a test).
+
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// Process exit codes. Stable: documented in docs/cli.md and pinned by a test.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Internal error: I/O failure, a bug.
+    pub const INTERNAL: u8 = 1;
+    /// Usage error or invalid input (bad flag, bad id, bad value, bad query).
+    pub const USAGE: u8 = 2;
+    /// Something named does not exist (issue, gate, jit repo).
+    pub const NOT_FOUND: u8 = 3;
+    /// A conflicting write: stale `--if-version`, a cycle, a lost claim.
+    pub const CONFLICT: u8 = 4;
+    /// The issue is held by another actor.
+    pub const ALREADY_CLAIMED: u8 = 5;
+    /// Refused because dependencies or gates block the transition.
+    pub const BLOCKED: u8 = 6;
+    /// `claim-next` found nothing to claim.
+    pub const NO_READY_WORK: u8 = 7;
+    /// A check failed: `validate` found problems, a gate checker failed, a file is corrupt.
+    pub const CHECK_FAILED: u8 = 8;
+}
+
+/// Every way a jit operation can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not inside a jit repository (searched upward from `{}`); run `jit init` in a git checkout", .start.display())]
+    NotAJitRepo { start: PathBuf },
+
+    #[error("`{}` is not inside a git checkout; run `git init` first or pass `-C` to a checkout", .path.display())]
+    NotAGitRepo { path: PathBuf },
+
+    #[error("no issue matches `{id}`")]
+    NotFound { id: String },
+
+    #[error("`{prefix}` is ambiguous: it matches {} issues ({}); type more characters", .candidates.len(), .candidates.join(", "))]
+    AmbiguousId { prefix: String, candidates: Vec<String> },
+
+    #[error("`{id}` is not a valid issue id: {reason}")]
+    InvalidId { id: String, reason: String },
+
+    #[error("invalid {field}: {message}")]
+    InvalidValue { field: String, message: String },
+
+    #[error("{message}")]
+    Usage { message: String },
+
+    #[error("issue `{id}` is at version {actual}, not {expected}; re-read it and retry")]
+    VersionConflict { id: String, expected: u64, actual: u64 },
+
+    #[error("adding that dependency would close a cycle: {}", .path.join(" -> "))]
+    Cycle { path: Vec<String> },
+
+    #[error("{message}")]
+    Blocked { id: String, message: String, blockers: Value },
+
+    #[error("issue `{id}` cannot finish: gates pending: {}", .gates.join(", "))]
+    GatesPending { id: String, gates: Vec<String> },
+
+    #[error("issue `{id}` is claimed by `{holder}`{}", .expires.as_ref().map(|e| format!(" until {e}")).unwrap_or_default())]
+    AlreadyClaimed { id: String, holder: String, expires: Option<String> },
+
+    #[error("no ready, unclaimed issue{}", .filter.as_ref().map(|f| format!(" matches `{f}`")).unwrap_or_default())]
+    NoReadyWork { filter: Option<String> },
+
+    #[error("invalid query at {position}: {message} (`{token}`)")]
+    InvalidQuery { position: usize, token: String, message: String },
+
+    #[error("corrupt file `{}`: {message}", .path.display())]
+    CorruptFile { path: PathBuf, message: String },
+
+    #[error("unknown gate `{key}`; define it with `jit gate define {key} --title ...`")]
+    UnknownGate { key: String },
+
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String, details: Value },
+
+    #[error("{message}")]
+    Refused { code: &'static str, message: String, details: Value },
+
+    #[error("store schema version {found} is newer than this jit supports ({supported}); upgrade jit")]
+    SchemaTooNew { found: u64, supported: u64 },
+
+    #[error("store schema version {found} is older than {supported}; run `jit migrate`")]
+    SchemaTooOld { found: u64, supported: u64 },
+
+    #[error("{context}: {source}")]
+    Io { context: String, #[source] source: std::io::Error },
+
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result alias used throughout the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps an I/O error with what was being done and to which path.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    /// An invalid value for a named field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidValue { field: field.into(), message: message.into() }
+    }
+
+    /// The stable snake_case code of this error, as printed under `--json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotAJitRepo { .. } => "not_a_jit_repo",
+            Error::NotAGitRepo { .. } => "not_a_git_repo",
+            Error::NotFound { .. } => "not_found",
+            Error::AmbiguousId { .. } => "ambiguous_id",
+            Error::InvalidId { .. } => "invalid_id",
+            Error::InvalidValue { .. } => "invalid_value",
+            Error::Usage { .. } => "usage",
+            Error::VersionConflict { .. } => "version_conflict",
+            Error::Cycle { .. } => "cycle",
+            Error::Blocked { .. } => "blocked",
+            Error::GatesPending { .. } => "gates_pending",
+            Error::AlreadyClaimed { .. } => "already_claimed",
+            Error::NoReadyWork { .. } => "no_ready_work",
+            Error::InvalidQuery { .. } => "invalid_query",
+            Error::CorruptFile { .. } => "corrupt_file",
+            Error::UnknownGate { .. } => "unknown_gate",
+            Error::Conflict { code, .. } | Error::Refused { code, .. } => code,
+            Error::SchemaTooNew { .. } | Error::SchemaTooOld { .. } => "schema_version",
+            Error::Io { .. } => "io",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// Machine-readable details for the JSON error object.
+    pub fn details(&self) -> Value {
+        match self {
+            Error::NotAJitRepo { start } => json!({ "start": start }),
+            Error::NotAGitRepo { path } => json!({ "path": path }),
+            Error::NotFound { id } => json!({ "id": id }),
+            Error::AmbiguousId { prefix, candidates } => {
+                json!({ "prefix": prefix, "candidates": candidates })
+            }
+            Error::InvalidId { id, reason } => json!({ "id": id, "reason": reason }),
+            Error::InvalidValue { field, .. } => json!({ "field": field }),
+            Error::Usage { .. } => json!({}),
+            Error::VersionConflict { id, expected, actual } => {
+                json!({ "id": id, "expected": expected, "actual": actual })
+            }
+            Error::Cycle { path } => json!({ "path": path }),
+            Error::Blocked { id, blockers, .. } => json!({ "id": id, "blockers": blockers }),
+            Error::GatesPending { id, gates } => json!({ "id": id, "gates": gates }),
+            Error::AlreadyClaimed { id, holder, expires } => {
+                json!({ "id": id, "holder": holder, "lease_expires_at": expires })
+            }
+            Error::NoReadyWork { filter } => json!({ "filter": filter }),
+            Error::InvalidQuery { position, token, .. } => {
+                json!({ "position": position, "token": token })
+            }
+            Error::CorruptFile { path, .. } => json!({ "path": path }),
+            Error::UnknownGate { key } => json!({ "key": key }),
+            Error::Conflict { details, .. } | Error::Refused { details, .. } => details.clone(),
+            Error::SchemaTooNew { found, supported } | Error::SchemaTooOld { found, supported } => {
+                json!({ "found": found, "supported": supported })
+            }
+            Error::Io { context, source } => {
+                json!({ "context": context, "kind": format!("{:?}", source.kind()) })
+            }
+            Error::Internal(_) => json!({}),
+        }
+    }
+
+    /// The process exit code for this error. The only mapping of errors to exit codes.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage { .. }
+            | Error::InvalidId { .. }
+            | Error::InvalidValue { .. }
+            | Error::InvalidQuery { .. }
+            | Error::AmbiguousId { .. }
+            | Error::UnknownGate { .. }
+            | Error::Refused { .. } => exit::USAGE,
+            Error::NotFound { .. } | Error::NotAJitRepo { .. } | Error::NotAGitRepo { .. } => {
+                exit::NOT_FOUND
+            }
+            Error::VersionConflict { .. } | Error::Cycle { .. } | Error::Conflict { .. } => {
+                exit::CONFLICT
+            }
+            Error::AlreadyClaimed { .. } => exit::ALREADY_CLAIMED,
+            Error::Blocked { .. } | Error::GatesPending { .. } => exit::BLOCKED,
+            Error::NoReadyWork { .. } => exit::NO_READY_WORK,
+            Error::CorruptFile { .. } | Error::SchemaTooNew { .. } | Error::SchemaTooOld { .. } => {
+                exit::CHECK_FAILED
+            }
+            Error::Io { .. } | Error::Internal(_) => exit::INTERNAL,
+        }
+    }
+
+    /// The JSON error object printed under `--json`.
+    pub fn to_json(&self) -> Value {
+        json!({ "error": { "code": self.code(), "message": self.to_string(), "details": self.details() } })
+    }
+}

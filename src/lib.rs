@@ -1,0 +1,17 @@
+//! jit: a repository-local issue tracker. Issues are JSON files under `.jit/` in a git checkout.
+//!
+//! The core (everything outside `cli`) takes typed requests and returns typed data or an
+//! [`error::Error`]; it never prints and never parses command lines.
+
+pub mod clock; // the clock, overridable with JIT_NOW
+pub mod details; // checklist items, comments, links, pull requests
+pub mod error; // the error type, its stable codes and exit codes
+pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
+pub mod issues; // issue create/show/list/update/delete
+pub mod model; // issues, gates, config, events, ids, actors, timestamps
+pub mod random; // randomness for ids
+pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
+pub mod view; // derived fields: short_id, blocked, blocked_by, progress
+pub mod workflow; // the state machine and readiness cascades
+
+pub mod cli; // the command line: clap definitions, rendering (the only module that prints)

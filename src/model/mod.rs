@@ -1,0 +1,526 @@
+//! The data model: issues, their enums, gate definitions, config and events.
+//!
+//! Invariants: field order in these structs is the on-disk order; sets are kept sorted and
+//! deduplicated by [`Issue::normalize`]; unknown top-level fields of an issue file survive a
+//! rewrite through [`Issue::extra`].
+
+pub mod actor;
+pub mod event;
+pub mod id;
+pub mod time;
+
+pub use actor::Actor;
+pub use event::{Change, Event};
+pub use id::{IdPrefix, IssueId};
+pub use time::Timestamp;
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Size limits on user text, so a runaway script cannot write megabyte titles.
+pub mod limits {
+    /// Characters in a title.
+    pub const TITLE: usize = 500;
+    /// Bytes in a description, comment or other long text.
+    pub const TEXT: usize = 256 * 1024;
+    /// Characters in a label, milestone or other short name.
+    pub const NAME: usize = 200;
+    /// Bytes in a context value.
+    pub const CONTEXT_VALUE: usize = 64 * 1024;
+}
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident, $field:literal { $($variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The string form used in files, flags and JSON.
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                let t = s.trim().to_ascii_lowercase().replace('-', "_");
+                match t.as_str() {
+                    $($s => Ok($name::$variant),)+
+                    _ => Err(Error::invalid($field, format!(
+                        "`{}` is not one of: {}", s.escape_debug(),
+                        [$($s),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// The stored lifecycle state of an issue.
+    State, "state" {
+        Backlog => "backlog",
+        Ready => "ready",
+        InProgress => "in_progress",
+        Gated => "gated",
+        Done => "done",
+        Archived => "archived",
+    }
+);
+
+string_enum!(
+    /// How urgent an issue is; ordered low < normal < high < critical.
+    Priority, "priority" {
+        Low => "low",
+        Normal => "normal",
+        High => "high",
+        Critical => "critical",
+    }
+);
+
+string_enum!(
+    /// The status of one required gate on one issue.
+    GateState, "gate status" {
+        Pending => "pending",
+        Passed => "passed",
+        Failed => "failed",
+    }
+);
+
+string_enum!(
+    /// When a gate applies: before work starts, or before work is done.
+    GateStage, "stage" {
+        Precheck => "precheck",
+        Postcheck => "postcheck",
+    }
+);
+
+string_enum!(
+    /// Who may see an issue in exports.
+    Visibility, "visibility" {
+        Internal => "internal",
+        Public => "public",
+    }
+);
+
+string_enum!(
+    /// The kind of a link between two issues.
+    LinkKind, "link kind" {
+        Relates => "relates",
+        Duplicates => "duplicates",
+    }
+);
+
+string_enum!(
+    /// The status of a linked pull request.
+    PrStatus, "pr status" {
+        Open => "open",
+        Draft => "draft",
+        Merged => "merged",
+        Closed => "closed",
+    }
+);
+
+string_enum!(
+    /// The CI status of a linked pull request.
+    CiStatus, "ci status" {
+        Pending => "pending",
+        Success => "success",
+        Failure => "failure",
+        Cancelled => "cancelled",
+    }
+);
+
+impl State {
+    /// Finished states: nothing more to do.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, State::Done | State::Archived)
+    }
+}
+
+/// The status of one gate on one issue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateStatus {
+    pub status: GateState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl GateStatus {
+    /// A gate nobody has acted on yet.
+    pub fn pending() -> Self {
+        GateStatus {
+            status: GateState::Pending,
+            by: None,
+            at: None,
+            note: None,
+            exit_code: None,
+            duration_ms: None,
+            output: None,
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+/// A claim with an expiry: the holder keeps it alive with `issue heartbeat`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lease {
+    pub holder: String,
+    pub acquired_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<u64>,
+}
+
+/// One acceptance criterion.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub id: String,
+    pub text: String,
+    pub checked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<Timestamp>,
+}
+
+/// One comment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: String,
+    pub author: String,
+    pub at: Timestamp,
+    pub body: String,
+}
+
+/// A link to another issue.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub target: String,
+}
+
+/// A linked pull request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PrStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<CiStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One issue, exactly as stored in `.jit/issues/<id>.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    pub id: IssueId,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub state: State,
+    pub priority: Priority,
+    #[serde(default = "default_type", rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<Lease>,
+    #[serde(default)]
+    pub dependencies: Vec<IssueId>,
+    #[serde(default)]
+    pub gates_required: Vec<String>,
+    #[serde(default)]
+    pub gates_status: BTreeMap<String, GateStatus>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<IssueId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_when: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<ChecklistItem>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<Comment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prs: Vec<PullRequest>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub reopened: bool,
+    #[serde(default)]
+    pub context: BTreeMap<String, String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default)]
+    pub version: u64,
+    /// Fields this version of jit does not know; written back unchanged.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+fn default_type() -> String {
+    "task".to_string()
+}
+
+impl Issue {
+    /// A fresh issue with defaults.
+    pub fn new(id: IssueId, title: String, now: Timestamp) -> Self {
+        Issue {
+            id,
+            title,
+            description: String::new(),
+            state: State::Ready,
+            priority: Priority::Normal,
+            kind: default_type(),
+            assignee: None,
+            lease: None,
+            dependencies: Vec::new(),
+            gates_required: Vec::new(),
+            gates_status: BTreeMap::new(),
+            labels: Vec::new(),
+            milestone: None,
+            parent: None,
+            due: None,
+            estimate: None,
+            visibility: None,
+            reporter: None,
+            evidence: None,
+            done_when: None,
+            checklist: Vec::new(),
+            comments: Vec::new(),
+            links: Vec::new(),
+            prs: Vec::new(),
+            reopened: false,
+            context: BTreeMap::new(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Sorts and deduplicates the set-valued fields so output is canonical.
+    pub fn normalize(&mut self) {
+        self.dependencies.sort();
+        self.dependencies.dedup();
+        self.gates_required.sort();
+        self.gates_required.dedup();
+        self.labels.sort();
+        self.labels.dedup();
+        self.links.sort();
+        self.links.dedup();
+    }
+
+    /// The canonical file bytes: fixed field order, 2-space indent, trailing newline.
+    pub fn to_file_bytes(&self) -> Result<Vec<u8>> {
+        let mut c = self.clone();
+        c.normalize();
+        let mut out = serde_json::to_vec_pretty(&c)
+            .map_err(|e| Error::Internal(format!("serializing issue: {e}")))?;
+        out.push(b'\n');
+        Ok(out)
+    }
+
+    /// The short id.
+    pub fn short_id(&self) -> String {
+        self.id.short()
+    }
+
+    /// Gate keys required but not passed, in order.
+    pub fn unpassed_gates(&self) -> Vec<String> {
+        self.gates_required
+            .iter()
+            .filter(|k| self.gates_status.get(*k).is_none_or(|g| g.status != GateState::Passed))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Checks a title: non-blank, single line, bounded, no control characters.
+pub fn validate_title(t: &str) -> Result<String> {
+    let t = t.trim();
+    if t.is_empty() {
+        return Err(Error::invalid("title", "the title is blank; give the issue a one-line summary"));
+    }
+    if t.chars().count() > limits::TITLE {
+        return Err(Error::invalid("title", format!("longer than {} characters", limits::TITLE)));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid(
+            "title",
+            "contains control characters or a line break; a title is one line",
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// Checks a long text (description, comment): bounded, no NUL and no control characters other
+/// than newline and tab.
+pub fn validate_text(field: &str, t: &str) -> Result<String> {
+    if t.len() > limits::TEXT {
+        return Err(Error::invalid(field, format!("longer than {} bytes", limits::TEXT)));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(Error::invalid(field, "contains control characters (only newline and tab are allowed)"));
+    }
+    Ok(t.replace("\r\n", "\n"))
+}
+
+/// Checks a short name (label, milestone, gate key part): non-blank, one line, bounded.
+pub fn validate_name(field: &str, t: &str) -> Result<String> {
+    let t = t.trim();
+    if t.is_empty() {
+        return Err(Error::invalid(field, "is blank"));
+    }
+    if t.chars().count() > limits::NAME {
+        return Err(Error::invalid(field, format!("longer than {} characters", limits::NAME)));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid(field, "contains control characters"));
+    }
+    Ok(t.to_string())
+}
+
+/// A gate definition in `.jit/gates.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateDef {
+    pub key: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub auto: bool,
+    #[serde(default = "default_stage")]
+    pub stage: GateStage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checker: Option<Checker>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+fn default_stage() -> GateStage {
+    GateStage::Postcheck
+}
+
+/// A command that decides a gate: exit 0 passes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Checker {
+    pub command: String,
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_timeout() -> u64 {
+    300
+}
+
+/// Validates a gate key: lower-case letters, digits, `-`, `_`, `.`; starts with a letter.
+pub fn validate_gate_key(k: &str) -> Result<String> {
+    let ok = k.len() <= 64
+        && k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+    if !ok {
+        return Err(Error::invalid(
+            "gate key",
+            format!("`{}` must start with a lower-case letter and hold only a-z, 0-9, `-`, `_`, `.` (64 at most)", k.escape_debug()),
+        ));
+    }
+    Ok(k.to_string())
+}
+
+/// The store's `config.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    pub schema_version: u64,
+    #[serde(default)]
+    pub project: String,
+    #[serde(default = "default_types")]
+    pub types: Vec<String>,
+    #[serde(default = "default_priority")]
+    pub default_priority: Priority,
+    #[serde(default = "default_ttl")]
+    pub default_lease_ttl: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+fn default_types() -> Vec<String> {
+    ["task", "bug", "feature", "improvement", "chore", "epic", "milestone"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn default_priority() -> Priority {
+    Priority::Normal
+}
+
+fn default_ttl() -> String {
+    "2h".to_string()
+}
+
+impl Config {
+    /// The config `jit init` writes.
+    pub fn new(project: String) -> Self {
+        Config {
+            schema_version: crate::store::SCHEMA_VERSION,
+            project,
+            types: default_types(),
+            default_priority: default_priority(),
+            default_lease_ttl: default_ttl(),
+            extra: BTreeMap::new(),
+        }
+    }
+}

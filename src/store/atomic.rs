@@ -1,0 +1,80 @@
+//! Atomic file replacement and the advisory store lock.
+//!
+//! Invariants: a file written through [`write_atomic`] is either its old or its new content,
+//! never a mix; temp files start with `.` and end with `.tmp`, so no reader takes them for an
+//! issue. The [`StoreLock`] is an OS advisory lock, released by the kernel if the process dies.
+
+use crate::error::{Error, Result};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().ok_or_else(|| Error::Internal(format!("no parent for {}", path.display())))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(format!("creating a temp file in `{}`", dir.display()), e))?;
+    let mode = std::fs::metadata(path).map(|m| m.permissions()).unwrap_or_else(|_| default_permissions());
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().set_permissions(mode))
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io(format!("replacing `{}`", path.display()), e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> std::fs::Permissions {
+    std::fs::metadata(".").map(|m| m.permissions()).expect("cwd metadata")
+}
+
+/// Flushes a directory entry change (rename, unlink) to disk. Best effort: not every file
+/// system supports syncing a directory.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The exclusive advisory lock on `.jit/lock`, held for a whole read-check-write.
+#[derive(Debug)]
+pub struct StoreLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl StoreLock {
+    /// Blocks until the lock is ours.
+    pub fn acquire(path: &Path) -> Result<Self> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(format!("opening lock file `{}`", path.display()), e))?;
+        file.lock().map_err(|e| Error::io(format!("locking `{}`", path.display()), e))?;
+        Ok(StoreLock { file, path: path.to_path_buf() })
+    }
+}
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        if let Err(e) = self.file.unlock() {
+            // The kernel releases it when the file closes anyway; say so only in debug builds.
+            debug_assert!(false, "unlock {}: {e}", self.path.display());
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The `.jit/` store: layout, discovery, reading issues, and transactions for writing them.
+//!
+//! Invariants:
+//! - Every mutation goes through [`Store::mutate`]: exclusive lock, re-read, check, atomic
+//!   writes, then one appended event per logical change. Readers never lock.
+//! - Only files named `<ULID>.json` in `issues/` are issues; anything else there is reported,
+//!   never silently skipped.
+//! - Showing or updating one issue reads only that issue's file (plus the file names when a
+//!   prefix must be resolved).
+
+mod atomic;
+pub mod events;
+mod tx;
+
+pub use atomic::{StoreLock, sync_dir, write_atomic};
+pub use tx::{Tx, diff_values};
+
+use crate::error::{Error, Result};
+use crate::model::id::{self, IdPrefix, IssueId};
+use crate::model::{Config, GateDef, Issue};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The schema version this jit reads and writes.
+pub const SCHEMA_VERSION: u64 = 1;
+/// The store directory name.
+pub const DIR: &str = ".jit";
+
+/// An open store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+    dir: PathBuf,
+}
+
+/// A problem found while reading the store: a file that is not a readable issue.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileProblem {
+    pub code: &'static str,
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl FileProblem {
+    fn from_error(path: &Path, e: &Error) -> Self {
+        let message = match e {
+            Error::CorruptFile { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        FileProblem { code: e.code(), path: path.to_path_buf(), message }
+    }
+}
+
+/// What `init` did.
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    pub root: PathBuf,
+    pub created: bool,
+    pub wrote: Vec<String>,
+}
+
+const GITIGNORE: &str = "# local-only files: never commit\nlock\ncache/\n*.tmp\n";
+
+/// Finds the top of the git checkout that contains `start`.
+pub fn git_toplevel(start: &Path) -> Option<PathBuf> {
+    start.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf)
+}
+
+impl Store {
+    /// Creates `.jit/` at the top of the git checkout containing `start`. Idempotent: files that
+    /// exist are left alone, and the report says whether anything was created.
+    pub fn init(start: &Path, project: Option<String>) -> Result<InitReport> {
+        let start = absolute(start)?;
+        let root = git_toplevel(&start).ok_or(Error::NotAGitRepo { path: start.clone() })?;
+        let dir = root.join(DIR);
+        let existed = dir.join("config.json").is_file();
+        let mut wrote = Vec::new();
+        let mk = |p: &Path| std::fs::create_dir_all(p).map_err(|e| Error::io(format!("creating `{}`", p.display()), e));
+        mk(&dir.join("issues"))?;
+        let project = project.unwrap_or_else(|| {
+            root.file_name().and_then(|n| n.to_str()).unwrap_or("project").to_string()
+        });
+        let files: [(&str, Vec<u8>); 4] = [
+            ("config.json", to_pretty(&Config::new(project))?),
+            ("gates.json", b"{}\n".to_vec()),
+            ("events.jsonl", Vec::new()),
+            (".gitignore", GITIGNORE.as_bytes().to_vec()),
+        ];
+        for (name, bytes) in files {
+            let p = dir.join(name);
+            if !p.exists() {
+                write_atomic(&p, &bytes)?;
+                wrote.push(format!("{DIR}/{name}"));
+            }
+        }
+        let store = Store { root: root.clone(), dir };
+        if existed {
+            store.config()?;
+        }
+        Ok(InitReport { root, created: !existed, wrote })
+    }
+
+    /// Finds the store by walking up from `start`.
+    pub fn discover(start: &Path) -> Result<Self> {
+        let start = absolute(start)?;
+        for d in start.ancestors() {
+            let dir = d.join(DIR);
+            if dir.join("config.json").is_file() {
+                return Ok(Store { root: d.to_path_buf(), dir });
+            }
+        }
+        Err(Error::NotAJitRepo { start })
+    }
+
+    /// The directory holding `.jit/` (the checkout root).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The `.jit/` directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `.jit/issues/`.
+    pub fn issues_dir(&self) -> PathBuf {
+        self.dir.join("issues")
+    }
+
+    /// The path of one issue's file. Safe: an [`IssueId`] is always 26 base32 characters.
+    pub fn issue_path(&self, id: &IssueId) -> PathBuf {
+        self.issues_dir().join(format!("{}.json", id.as_str()))
+    }
+
+    /// `.jit/events.jsonl`.
+    pub fn events_path(&self) -> PathBuf {
+        self.dir.join("events.jsonl")
+    }
+
+    /// Reads and checks `config.json`.
+    pub fn config(&self) -> Result<Config> {
+        let path = self.dir.join("config.json");
+        let cfg: Config = read_json(&path)?;
+        if cfg.schema_version > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew { found: cfg.schema_version, supported: SCHEMA_VERSION });
+        }
+        if cfg.schema_version < SCHEMA_VERSION {
+            return Err(Error::SchemaTooOld { found: cfg.schema_version, supported: SCHEMA_VERSION });
+        }
+        Ok(cfg)
+    }
+
+    /// Reads the gate registry.
+    pub fn gates(&self) -> Result<BTreeMap<String, GateDef>> {
+        let path = self.dir.join("gates.json");
+        if !path.exists() {
+            return Ok(BTreeMap::new());
+        }
+        let gates: BTreeMap<String, GateDef> = read_json(&path)?;
+        for (k, g) in &gates {
+            if &g.key != k {
+                return Err(Error::CorruptFile {
+                    path,
+                    message: format!("gate under key `{k}` says its key is `{}`", g.key),
+                });
+            }
+        }
+        Ok(gates)
+    }
+
+    /// Loads one issue by full id.
+    pub fn load(&self, id: &IssueId) -> Result<Issue> {
+        let path = self.issue_path(id);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound { id: id.to_string() });
+            }
+            Err(e) => return Err(Error::io(format!("reading `{}`", path.display()), e)),
+        };
+        parse_issue(&path, id.as_str(), &bytes)
+    }
+
+    /// Lists the ids of all issue files, with problems for stray entries in `issues/`.
+    pub fn list_ids(&self) -> Result<(Vec<IssueId>, Vec<FileProblem>)> {
+        let dir = self.issues_dir();
+        let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(format!("listing `{}`", dir.display()), e))?;
+        let mut ids = Vec::new();
+        let mut problems = Vec::new();
+        for entry in rd {
+            let entry = entry.map_err(|e| Error::io(format!("listing `{}`", dir.display()), e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                problems.push(FileProblem {
+                    code: "stray_file",
+                    path: entry.path(),
+                    message: "file name is not UTF-8; not an issue file".into(),
+                });
+                continue;
+            };
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                continue; // an interrupted atomic write; `validate --fix` removes it
+            }
+            match id::issue_file_stem(name).map(IssueId::parse) {
+                Some(Ok(id)) => ids.push(id),
+                _ => problems.push(FileProblem {
+                    code: "stray_file",
+                    path: entry.path(),
+                    message: "not named `<ULID>.json`; not read as an issue".into(),
+                }),
+            }
+        }
+        ids.sort();
+        Ok((ids, problems))
+    }
+
+    /// Resolves what a user typed (full id, short id, or a unique prefix of either) to an id.
+    /// A full id costs one `stat`; a prefix costs one directory listing. No issue is parsed.
+    pub fn resolve(&self, input: &str) -> Result<IssueId> {
+        let prefix = IdPrefix::parse(input)?;
+        if prefix.is_full() {
+            let id = IssueId::parse(&prefix.upper)?;
+            return if self.issue_path(&id).is_file() {
+                Ok(id)
+            } else {
+                Err(Error::NotFound { id: input.to_string() })
+            };
+        }
+        let (ids, _) = self.list_ids()?;
+        let mut hits: Vec<&IssueId> = ids.iter().filter(|id| prefix.matches(id.as_str())).collect();
+        hits.dedup();
+        match hits.len() {
+            0 => Err(Error::NotFound { id: input.to_string() }),
+            1 => Ok(hits[0].clone()),
+            _ => Err(Error::AmbiguousId {
+                prefix: input.to_string(),
+                candidates: hits.iter().take(20).map(|i| i.short()).collect(),
+            }),
+        }
+    }
+
+    /// Loads every issue without taking the lock, in parallel. Unreadable files become problems;
+    /// the rest of the store stays usable.
+    pub fn load_all(&self) -> Result<(Vec<Issue>, Vec<FileProblem>)> {
+        let (ids, mut problems) = self.list_ids()?;
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let chunk = ids.len().div_ceil(threads).max(1);
+        let results: Vec<Vec<std::result::Result<Issue, FileProblem>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = ids
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .filter_map(|id| match self.load(id) {
+                                Ok(i) => Some(Ok(i)),
+                                // Deleted between listing and reading: not a problem.
+                                Err(Error::NotFound { .. }) => None,
+                                Err(e) => Some(Err(FileProblem::from_error(&self.issue_path(id), &e))),
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        });
+        let mut issues = Vec::with_capacity(ids.len());
+        for r in results.into_iter().flatten() {
+            match r {
+                Ok(i) => issues.push(i),
+                Err(p) => problems.push(p),
+            }
+        }
+        Ok((issues, problems))
+    }
+
+    /// Runs `f` as one transaction under the exclusive store lock. Nothing is written unless
+    /// `f` succeeds; then every changed file is replaced atomically and the events are appended.
+    pub fn mutate<T>(
+        &self,
+        actor: &crate::model::Actor,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let lock = StoreLock::acquire(&self.dir.join("lock"))?;
+        let now = crate::clock::now()?;
+        let mut tx = Tx::new(self, lock, actor.clone(), now);
+        let out = f(&mut tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// Parses issue bytes, checking the id inside matches the file name.
+pub fn parse_issue(path: &Path, expected_id: &str, bytes: &[u8]) -> Result<Issue> {
+    let issue: Issue = serde_json::from_slice(bytes).map_err(|e| Error::CorruptFile {
+        path: path.to_path_buf(),
+        message: format!("not a valid issue: {e}"),
+    })?;
+    if issue.id.as_str() != expected_id {
+        return Err(Error::CorruptFile {
+            path: path.to_path_buf(),
+            message: format!("holds id `{}` but is named for `{expected_id}`", issue.id),
+        });
+    }
+    Ok(issue)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::CorruptFile { path: path.to_path_buf(), message: e.to_string() })
+}
+
+/// Canonical pretty JSON with a trailing newline.
+pub fn to_pretty<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+    let mut out = serde_json::to_vec_pretty(v).map_err(|e| Error::Internal(format!("serializing: {e}")))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn absolute(p: &Path) -> Result<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| Error::io("reading the working directory", e))?.join(p)
+    };
+    if !abs.is_dir() {
+        return Err(Error::invalid("directory", format!("`{}` is not a directory", abs.display())));
+    }
+    std::fs::canonicalize(&abs).map_err(|e| Error::io(format!("resolving `{}`", abs.display()), e))
+}

@@ -1,0 +1,118 @@
+//! Derived views of issues: what every output adds to the stored fields.
+//!
+//! Invariant: `blocked`, `blocked_by` and `short_id` are computed on every read and never stored.
+
+use crate::model::{GateDef, GateStage, GateState, Issue, IssueId, State};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One reason an issue cannot move on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Blocker {
+    /// A dependency that is not done (or is missing).
+    Dependency { id: String, short_id: String, title: Option<String>, state: Option<State> },
+    /// A required gate that is not passed at the point where it applies.
+    Gate { key: String, stage: Option<GateStage>, status: GateState },
+}
+
+/// The little the view needs to know about a dependency.
+#[derive(Debug, Clone)]
+pub struct DepInfo {
+    pub state: State,
+    pub title: String,
+}
+
+/// What blocks `issue` now. `deps` answers for dependency ids (None: missing).
+pub fn blockers(
+    issue: &Issue,
+    mut deps: impl FnMut(&IssueId) -> Option<DepInfo>,
+    gates: &BTreeMap<String, GateDef>,
+) -> Vec<Blocker> {
+    if issue.state.is_closed() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for d in &issue.dependencies {
+        let info = deps(d);
+        if info.as_ref().is_some_and(|i| i.state == State::Done) {
+            continue;
+        }
+        out.push(Blocker::Dependency {
+            id: d.to_string(),
+            short_id: d.short(),
+            title: info.as_ref().map(|i| i.title.clone()),
+            state: info.map(|i| i.state),
+        });
+    }
+    for key in &issue.gates_required {
+        let status = issue.gates_status.get(key).map(|g| g.status).unwrap_or(GateState::Pending);
+        if status == GateState::Passed {
+            continue;
+        }
+        let stage = gates.get(key).map(|g| g.stage);
+        let applies = match issue.state {
+            State::Backlog | State::Ready => stage == Some(GateStage::Precheck),
+            State::Gated => true,
+            _ => false,
+        };
+        if applies || status == GateState::Failed {
+            out.push(Blocker::Gate { key: key.clone(), stage, status });
+        }
+    }
+    out
+}
+
+/// Progress of a parent over its sub-tasks.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// An issue as shown: every stored field plus the derived ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueView {
+    #[serde(flatten)]
+    pub issue: Issue,
+    pub short_id: String,
+    pub blocked: bool,
+    pub blocked_by: Vec<Blocker>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
+}
+
+impl IssueView {
+    /// Builds a view from an issue and its blockers.
+    pub fn new(issue: Issue, blocked_by: Vec<Blocker>) -> Self {
+        IssueView { short_id: issue.short_id(), blocked: !blocked_by.is_empty(), blocked_by, issue, progress: None }
+    }
+}
+
+/// Builds views for a set of issues loaded together (dependency states come from the set).
+pub fn views_for(issues: Vec<Issue>, gates: &BTreeMap<String, GateDef>) -> Vec<IssueView> {
+    let by_id: std::collections::HashMap<IssueId, DepInfo> = issues
+        .iter()
+        .map(|i| (i.id.clone(), DepInfo { state: i.state, title: i.title.clone() }))
+        .collect();
+    let mut children: std::collections::HashMap<IssueId, Progress> = std::collections::HashMap::new();
+    for i in &issues {
+        if let Some(p) = &i.parent {
+            let e = children.entry(p.clone()).or_default();
+            e.total += 1;
+            if i.state == State::Done {
+                e.done += 1;
+            }
+        }
+    }
+    issues
+        .into_iter()
+        .map(|i| {
+            let b = blockers(&i, |d| by_id.get(d).cloned(), gates);
+            let progress = children.get(&i.id).copied();
+            let mut v = IssueView::new(i, b);
+            v.progress = progress;
+            v
+        })
+        .collect()
+}

@@ -1,0 +1,212 @@
+//! The state machine: derived readiness, transitions, gate enforcement, and the cascades that
+//! keep dependents' `backlog`/`ready` states true.
+//!
+//! Invariants (checked by `validate`):
+//! - an open, not-started issue is `ready` exactly when every dependency is `done`, else `backlog`;
+//! - `in_progress` needs every dependency done and every precheck gate passed;
+//! - `done` needs every required gate passed; completing with gates unpassed lands in `gated`.
+//! Cascades run in the same transaction (the same lock) as the change that causes them.
+
+use crate::error::{Error, Result};
+use crate::model::{GateDef, GateStage, Issue, IssueId, State};
+use crate::store::Tx;
+use crate::view::{Blocker, DepInfo, blockers};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The result of a requested transition.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Transition {
+    /// Gates that must pass before the issue is done (non-empty when it landed in `gated`).
+    pub pending_gates: Vec<String>,
+    /// Dependents moved `backlog -> ready` by this change.
+    pub promoted: Vec<String>,
+    /// Dependents moved `ready -> backlog` by this change.
+    pub demoted: Vec<String>,
+}
+
+/// Loads what the view needs about each dependency of `issue`.
+pub fn dep_infos(tx: &mut Tx<'_>, issue: &Issue) -> Result<BTreeMap<IssueId, Option<DepInfo>>> {
+    let mut out = BTreeMap::new();
+    for d in &issue.dependencies {
+        let info = match tx.get(d) {
+            Ok(i) => Some(DepInfo { state: i.state, title: i.title }),
+            Err(Error::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        out.insert(d.clone(), info);
+    }
+    Ok(out)
+}
+
+/// `ready` when every dependency is done, else `backlog`.
+pub fn readiness(tx: &mut Tx<'_>, issue: &Issue) -> Result<State> {
+    let infos = dep_infos(tx, issue)?;
+    Ok(if infos.values().all(|i| i.as_ref().is_some_and(|i| i.state == State::Done)) {
+        State::Ready
+    } else {
+        State::Backlog
+    })
+}
+
+fn dep_blockers(tx: &mut Tx<'_>, issue: &Issue) -> Result<Vec<Blocker>> {
+    let infos = dep_infos(tx, issue)?;
+    let mut probe = issue.clone();
+    probe.gates_required.clear();
+    if probe.state.is_closed() {
+        probe.state = State::Ready;
+    }
+    Ok(blockers(&probe, |d| infos.get(d).cloned().flatten(), &BTreeMap::new()))
+}
+
+fn precheck_blockers(issue: &Issue, gates: &BTreeMap<String, GateDef>) -> Vec<Blocker> {
+    issue
+        .gates_required
+        .iter()
+        .filter(|k| gates.get(*k).is_some_and(|g| g.stage == GateStage::Precheck))
+        .filter_map(|k| {
+            let status = issue.gates_status.get(k).map(|g| g.status).unwrap_or(crate::model::GateState::Pending);
+            (status != crate::model::GateState::Passed)
+                .then(|| Blocker::Gate { key: k.clone(), stage: Some(GateStage::Precheck), status })
+        })
+        .collect()
+}
+
+fn blocked_error(issue: &Issue, target: State, blockers: Vec<Blocker>) -> Error {
+    let what: Vec<String> = blockers
+        .iter()
+        .map(|b| match b {
+            Blocker::Dependency { short_id, state, .. } => format!(
+                "dependency `{short_id}` ({})",
+                state.map(|s| s.to_string()).unwrap_or_else(|| "missing".into())
+            ),
+            Blocker::Gate { key, status, .. } => format!("gate `{key}` ({status})"),
+        })
+        .collect();
+    Error::Blocked {
+        id: issue.id.to_string(),
+        message: format!(
+            "issue `{}` cannot move to {target}: blocked by {}; finish those first or remove them",
+            issue.short_id(),
+            what.join(", ")
+        ),
+        blockers: serde_json::to_value(&blockers).unwrap_or_default(),
+    }
+}
+
+fn refused(issue: &Issue, target: State, hint: &str) -> Error {
+    Error::Refused {
+        code: "invalid_transition",
+        message: format!("issue `{}` is {}; it cannot move to {target}: {hint}", issue.short_id(), issue.state),
+        details: json!({ "id": issue.id, "from": issue.state, "to": target }),
+    }
+}
+
+/// Decides where a request to move `issue` to `target` lands, or why it is refused.
+/// Returns the new state and the gates still pending.
+pub fn resolve_target(tx: &mut Tx<'_>, issue: &Issue, target: State) -> Result<(State, Vec<String>)> {
+    if issue.state == target && target != State::Backlog && target != State::Ready {
+        let pending = if target == State::Gated { issue.unpassed_gates() } else { Vec::new() };
+        return Ok((target, pending));
+    }
+    let gates = tx.gates()?.clone();
+    match target {
+        State::Archived => Ok((State::Archived, Vec::new())),
+        State::Backlog | State::Ready => {
+            if issue.state == State::Done {
+                return Err(refused(issue, target, "use `jit issue reopen ID --reason ...`"));
+            }
+            let derived = readiness(tx, issue)?;
+            if target == State::Ready && derived == State::Backlog {
+                let b = dep_blockers(tx, issue)?;
+                return Err(blocked_error(issue, target, b));
+            }
+            Ok((derived, Vec::new()))
+        }
+        State::InProgress => {
+            if issue.state == State::Done {
+                return Err(refused(issue, target, "use `jit issue reopen ID --reason ...` first"));
+            }
+            let mut b = dep_blockers(tx, issue)?;
+            b.extend(precheck_blockers(issue, &gates));
+            if !b.is_empty() {
+                return Err(blocked_error(issue, target, b));
+            }
+            Ok((State::InProgress, Vec::new()))
+        }
+        State::Gated | State::Done => {
+            if issue.state == State::Archived {
+                return Err(refused(issue, target, "unarchive it first with `--state ready`"));
+            }
+            let mut b = dep_blockers(tx, issue)?;
+            b.extend(precheck_blockers(issue, &gates));
+            if !b.is_empty() {
+                return Err(blocked_error(issue, target, b));
+            }
+            let pending = issue.unpassed_gates();
+            if pending.is_empty() {
+                Ok((State::Done, pending))
+            } else {
+                Ok((State::Gated, pending))
+            }
+        }
+    }
+}
+
+/// Every issue that depends on `id`. Reads the whole store (under the caller's lock).
+pub fn dependents(tx: &mut Tx<'_>, id: &IssueId) -> Result<Vec<IssueId>> {
+    let (all, _) = tx.store().load_all()?;
+    Ok(all.into_iter().filter(|i| i.dependencies.contains(id)).map(|i| i.id).collect())
+}
+
+/// After `id` moved between done and not done, brings its dependents' derived states up to
+/// date: promotes `backlog -> ready` when all their dependencies are done, demotes not-started
+/// `ready -> backlog` when one is not. Each change is staged with its own event.
+pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()> {
+    for d in dependents(tx, id)? {
+        let dep = tx.get(&d)?;
+        if !matches!(dep.state, State::Backlog | State::Ready) {
+            continue;
+        }
+        let derived = readiness(tx, &dep)?;
+        if derived == dep.state {
+            continue;
+        }
+        let before = dep.clone();
+        let mut after = dep;
+        after.state = derived;
+        let after = tx.put(after)?;
+        tx.record("issue.state_changed", Some(&before), &after, json!({ "cause": id }))?;
+        if derived == State::Ready {
+            out.promoted.push(d.to_string());
+        } else {
+            out.demoted.push(d.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Re-derives an issue's own `backlog`/`ready` state after its dependencies changed.
+pub fn rederive(tx: &mut Tx<'_>, issue: &mut Issue) -> Result<()> {
+    if matches!(issue.state, State::Backlog | State::Ready) {
+        issue.state = readiness(tx, issue)?;
+    }
+    Ok(())
+}
+
+/// Moves a `gated` issue to `done` once every gate has passed, and cascades. Returns whether it
+/// finished.
+pub fn finish_if_gates_passed(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<bool> {
+    let issue = tx.get(id)?;
+    if issue.state != State::Gated || !issue.unpassed_gates().is_empty() {
+        return Ok(false);
+    }
+    let before = issue.clone();
+    let mut after = issue;
+    after.state = State::Done;
+    let after = tx.put(after)?;
+    tx.record("issue.state_changed", Some(&before), &after, json!({ "cause": "gates passed" }))?;
+    cascade(tx, id, out)?;
+    Ok(true)
+}
