@@ -6,11 +6,16 @@
 pub mod clock; // the clock, overridable with JIT_NOW
 pub mod details; // checklist items, comments, links, pull requests
 pub mod error; // the error type, its stable codes and exit codes
+pub mod export; // renderings of the store: dot, mermaid
+pub mod gates; // the gate registry, passing/failing gates, running checkers
+pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod issues; // issue create/show/list/update/delete
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
+pub mod queries; // named queries: ready, blocked, by state/priority/assignee
 pub mod random; // randomness for ids
 pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
+pub mod validate; // integrity checks and safe repairs
 pub mod view; // derived fields: short_id, blocked, blocked_by, progress
 pub mod workflow; // the state machine and readiness cascades
 

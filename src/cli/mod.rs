@@ -4,10 +4,16 @@
 //! Invariant: this is the only module that prints. Under `--json` stdout holds exactly one JSON
 //! object, for success and for every error, usage errors included.
 
+mod dep;
+mod export;
+mod gate;
+mod graph;
 mod init;
 mod issue;
 mod output;
+mod query;
 pub mod render;
+mod validate;
 
 pub use output::Reply;
 
@@ -46,9 +52,25 @@ pub struct Global {
 pub enum Command {
     /// Create `.jit/` in the current git checkout (idempotent).
     Init(init::InitArgs),
+    /// Check the store for broken references, cycles, contradictory states; --fix repairs.
+    Validate(validate::ValidateArgs),
     /// Create, list, show, change and delete issues.
     #[command(subcommand)]
     Issue(issue::IssueCommand),
+    /// Add and remove dependencies.
+    #[command(subcommand)]
+    Dep(dep::DepCommand),
+    /// Quality gates: define, require, pass, fail, run checkers.
+    #[command(subcommand)]
+    Gate(gate::GateCommand),
+    /// The dependency graph: trees, roots, order, critical path.
+    #[command(subcommand)]
+    Graph(graph::GraphCommand),
+    /// Named queries: ready work, blocked work, by state, priority or assignee.
+    #[command(subcommand)]
+    Query(query::QueryCommand),
+    /// Export the store: graph formats.
+    Export(export::ExportArgs),
 }
 
 /// Everything a command needs from the invocation.
@@ -147,6 +169,12 @@ pub fn print_error(e: &Error, json: bool) {
 fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
     match cmd {
         Command::Init(a) => init::run(ctx, a),
+        Command::Validate(a) => validate::run(ctx, a),
         Command::Issue(c) => issue::run(ctx, c),
+        Command::Dep(c) => dep::run(ctx, c),
+        Command::Gate(c) => gate::run(ctx, c),
+        Command::Graph(c) => graph::run(ctx, c),
+        Command::Query(c) => query::run(ctx, c),
+        Command::Export(a) => export::run(ctx, a),
     }
 }

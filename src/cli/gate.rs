@@ -1,0 +1,183 @@
+//! `jit gate define|list|add|pass|fail|check`.
+
+use super::render::{Color, Style, clean_line, human};
+use super::{Ctx, Reply};
+use crate::error::{Result, exit};
+use crate::gates::{self, CheckReport, DefineRequest, GateOutcome};
+use crate::model::{GateDef, GateStage, GateState};
+use crate::view::IssueView;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+#[derive(Debug, Subcommand)]
+pub enum GateCommand {
+    /// Define (or redefine) a gate in the registry.
+    Define(DefineArgs),
+    /// List the gate registry.
+    List,
+    /// Require a gate on an issue.
+    Add(AddArgs),
+    /// Record a gate as passed.
+    Pass(StatusArgs),
+    /// Record a gate as failed.
+    Fail(StatusArgs),
+    /// Run the checker commands of an issue's gates and record the results.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DefineArgs {
+    /// Gate key: lower-case letters, digits, `-`, `_`, `.`.
+    pub key: String,
+    #[arg(long)]
+    pub title: String,
+    #[arg(long = "desc", visible_alias = "description")]
+    pub desc: Option<String>,
+    /// Automation may pass it (otherwise only a `human:` actor may).
+    #[arg(long)]
+    pub auto: bool,
+    /// precheck (blocks starting work) or postcheck (blocks done; the default).
+    #[arg(long, default_value = "postcheck")]
+    pub stage: GateStage,
+    /// A shell command run by `gate check`; exit 0 passes the gate.
+    #[arg(long)]
+    pub checker: Option<String>,
+    /// Seconds before the checker is killed (default 300).
+    #[arg(long)]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    pub id: String,
+    pub key: String,
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    pub id: String,
+    pub key: String,
+    /// Who passed or failed it (default: the acting actor).
+    #[arg(long)]
+    pub by: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    pub id: String,
+    /// Only this gate (default: every required gate with a checker).
+    pub key: Option<String>,
+}
+
+#[derive(Serialize)]
+struct GateList {
+    gates: Vec<GateDef>,
+}
+
+pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
+    let store = ctx.store()?;
+    match cmd {
+        GateCommand::Define(a) => {
+            let actor = ctx.actor(&store)?;
+            let def = gates::define(&store, &actor, DefineRequest {
+                key: a.key,
+                title: a.title,
+                description: a.desc,
+                auto: a.auto,
+                stage: a.stage,
+                checker: a.checker,
+                timeout_secs: a.timeout,
+            })?;
+            Ok(Reply::new(def, |d: &GateDef, _| {
+                format!("gate {} defined ({}, {})\n", clean_line(&d.key), d.stage, if d.auto { "auto" } else { "manual" })
+            }))
+        }
+        GateCommand::List => {
+            let gates: Vec<GateDef> = store.gates()?.into_values().collect();
+            Ok(Reply::new(GateList { gates }, |l: &GateList, _| {
+                if l.gates.is_empty() {
+                    return "no gates defined; add one with `jit gate define KEY --title ...`\n".into();
+                }
+                let mut t = human::table(&["KEY", "STAGE", "MODE", "CHECKER", "TITLE"]);
+                for g in &l.gates {
+                    t.add_row(vec![
+                        clean_line(&g.key),
+                        g.stage.to_string(),
+                        if g.auto { "auto".into() } else { "manual".into() },
+                        g.checker.as_ref().map(|c| clean_line(&human::ellipsize(&c.command, 40))).unwrap_or_else(|| "-".into()),
+                        clean_line(&g.title),
+                    ]);
+                }
+                human::table_string(&t)
+            }))
+        }
+        GateCommand::Add(a) => {
+            let actor = ctx.actor(&store)?;
+            let view = gates::add(&store, &actor, &a.id, &a.key, a.if_version)?;
+            let key = a.key.clone();
+            Ok(Reply::new(view, move |v: &IssueView, _| format!("{} now requires gate {}\n", v.short_id, clean_line(&key))))
+        }
+        GateCommand::Pass(a) => status(ctx, &store, a, GateState::Passed),
+        GateCommand::Fail(a) => status(ctx, &store, a, GateState::Failed),
+        GateCommand::Check(a) => {
+            let actor = ctx.actor(&store)?;
+            let report = gates::check(&store, &actor, &a.id, a.key.as_deref())?;
+            let code = if report.failed > 0 { exit::CHECK_FAILED } else { exit::OK };
+            Ok(Reply::new(report, check_text).exit(code))
+        }
+    }
+}
+
+fn status(ctx: &Ctx, store: &crate::store::Store, a: StatusArgs, st: GateState) -> Result<Reply> {
+    let actor = ctx.actor(store)?;
+    let out = gates::set_status(store, &actor, &a.id, &a.key, st, a.by.as_deref(), a.note.as_deref())?;
+    Ok(Reply::new(out, |o: &GateOutcome, s: &Style| {
+        let color = if o.status == GateState::Passed { Color::Green } else { Color::Red };
+        let mut t = format!(
+            "gate {} {} on {} (issue is {})\n",
+            clean_line(&o.gate),
+            s.paint(o.status.as_str(), color),
+            o.view.short_id,
+            o.view.issue.state
+        );
+        if !o.transition.pending_gates.is_empty() {
+            t.push_str(&format!("still waiting on: {}\n", o.transition.pending_gates.join(", ")));
+        }
+        for p in &o.transition.promoted {
+            t.push_str(&format!("now ready: {}\n", crate::model::IssueId::parse(p).map(|i| i.short()).unwrap_or_default()));
+        }
+        t
+    }))
+}
+
+fn check_text(r: &CheckReport, s: &Style) -> String {
+    let mut out = String::new();
+    for res in &r.results {
+        let color = match res.status.as_str() {
+            "passed" => Color::Green,
+            "failed" => Color::Red,
+            _ => Color::Dim,
+        };
+        let detail = match (&res.reason, res.exit_code, res.timed_out) {
+            (Some(reason), _, _) => reason.clone(),
+            (_, _, true) => format!("timed out after {} ms", res.duration_ms),
+            (_, Some(c), _) => format!("exit {c} in {} ms", res.duration_ms),
+            _ => format!("killed after {} ms", res.duration_ms),
+        };
+        out.push_str(&format!("{:<20} {:<8} {detail}\n", clean_line(&res.gate), s.paint(&res.status, color)));
+        if res.status == "failed" && !res.output.trim().is_empty() {
+            for line in res.output.trim_end().lines().rev().take(10).collect::<Vec<_>>().into_iter().rev() {
+                out.push_str(&format!("    {}\n", clean_line(line)));
+            }
+        }
+    }
+    if r.results.is_empty() {
+        out.push_str("no gates to check\n");
+    }
+    out.push_str(&format!("{} is {} ({} passed, {} failed, {} skipped)\n", r.short_id, r.issue.issue.state, r.passed, r.failed, r.skipped));
+    out
+}

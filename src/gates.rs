@@ -1,0 +1,363 @@
+//! Quality gates: the registry in `.jit/gates.json`, gates on issues, passing and failing them,
+//! and running checker commands.
+//!
+//! Invariants: a gate key on an issue always names a registry entry; a manual gate
+//! (`auto: false`) is passed only by a `human:` actor; checkers run outside the store lock and
+//! their results are recorded in a fresh transaction, so a slow checker never blocks writers.
+
+use crate::error::{Error, Result};
+use crate::model::{Actor, Checker, GateDef, GateStage, GateState, GateStatus, IssueId, State, validate_gate_key, validate_text, validate_title};
+use crate::store::{Store, Tx};
+use crate::view::IssueView;
+use crate::workflow::{self, Transition};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Bytes of checker output kept in the issue file.
+pub const OUTPUT_TAIL: usize = 4096;
+
+/// What `gate define` takes.
+#[derive(Debug, Clone)]
+pub struct DefineRequest {
+    pub key: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub auto: bool,
+    pub stage: GateStage,
+    pub checker: Option<String>,
+    pub timeout_secs: Option<u64>,
+}
+
+/// Defines or redefines a gate.
+pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDef> {
+    let key = validate_gate_key(req.key.trim())?;
+    let title = validate_title(&req.title)?;
+    let description = validate_text("description", req.description.as_deref().unwrap_or(""))?;
+    if req.timeout_secs == Some(0) {
+        return Err(Error::invalid("timeout", "must be at least 1 second"));
+    }
+    if req.timeout_secs.is_some() && req.checker.is_none() {
+        return Err(Error::invalid("timeout", "only applies to a gate with --checker"));
+    }
+    let checker = match req.checker {
+        Some(c) if c.trim().is_empty() => return Err(Error::invalid("checker", "the checker command is blank")),
+        Some(c) => Some(Checker { command: c, timeout_secs: req.timeout_secs.unwrap_or(300) }),
+        None => None,
+    };
+    store.mutate(actor, |tx| {
+        let mut gates = tx.gates()?.clone();
+        let before = gates.get(&key).cloned();
+        let def = GateDef {
+            key: key.clone(),
+            title: title.clone(),
+            description: description.clone(),
+            auto: req.auto,
+            stage: req.stage,
+            checker: checker.clone(),
+            extra: before.as_ref().map(|b| b.extra.clone()).unwrap_or_default(),
+        };
+        if before.as_ref() == Some(&def) {
+            return Ok(def);
+        }
+        gates.insert(key.clone(), def.clone());
+        tx.put_gates(gates);
+        let kind = if before.is_some() { "gate.redefined" } else { "gate.defined" };
+        let b = serde_json::to_value(&before).unwrap_or_default();
+        let a = serde_json::to_value(&def).unwrap_or_default();
+        tx.event(kind, None, crate::store::diff_values(&b, &a), json!({ "gate": key }));
+        Ok(def)
+    })
+}
+
+/// Requires a gate on an issue.
+pub fn add(store: &Store, actor: &Actor, input: &str, key: &str, if_version: Option<u64>) -> Result<IssueView> {
+    let key = validate_gate_key(key.trim())?;
+    store.mutate(actor, |tx| {
+        if !tx.gates()?.contains_key(&key) {
+            return Err(Error::UnknownGate { key: key.clone() });
+        }
+        let id = tx.resolve(input)?;
+        let before = tx.get(&id)?;
+        crate::issues::check_version(&before, if_version)?;
+        if before.gates_required.contains(&key) {
+            return crate::issues::view_in(tx, before);
+        }
+        if before.state == State::Done {
+            return Err(Error::Refused {
+                code: "invalid_transition",
+                message: format!("issue `{}` is done; reopen it before adding gate `{key}`", id.short()),
+                details: json!({ "id": id, "gate": key }),
+            });
+        }
+        let mut after = before.clone();
+        after.gates_required.push(key.clone());
+        after.gates_status.entry(key.clone()).or_insert_with(GateStatus::pending);
+        let after = tx.put(after)?;
+        tx.record("gate.added", Some(&before), &after, json!({ "gate": key }))?;
+        crate::issues::view_in(tx, after)
+    })
+}
+
+/// The result of passing or failing a gate.
+#[derive(Debug, Serialize)]
+pub struct GateOutcome {
+    #[serde(flatten)]
+    pub view: IssueView,
+    pub gate: String,
+    pub status: GateState,
+    #[serde(flatten)]
+    pub transition: Transition,
+}
+
+/// Details of a checker run, recorded with the status.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunDetails {
+    pub exit_code: Option<i32>,
+    pub duration_ms: Option<u64>,
+    pub output: Option<String>,
+}
+
+/// Records a gate as passed or failed (`by` defaults to the actor).
+pub fn set_status(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    key: &str,
+    status: GateState,
+    by: Option<&str>,
+    note: Option<&str>,
+) -> Result<GateOutcome> {
+    let key = validate_gate_key(key.trim())?;
+    let by = match by {
+        Some(b) => Actor::parse(b)?,
+        None => actor.clone(),
+    };
+    let note = note.map(|n| validate_text("note", n)).transpose()?;
+    store.mutate(actor, |tx| record_status(tx, input, &key, status, &by, note.as_deref(), RunDetails::default()))
+}
+
+fn record_status(
+    tx: &mut Tx<'_>,
+    input: &str,
+    key: &str,
+    status: GateState,
+    by: &Actor,
+    note: Option<&str>,
+    run: RunDetails,
+) -> Result<GateOutcome> {
+    let def = tx.gates()?.get(key).cloned().ok_or_else(|| Error::UnknownGate { key: key.to_string() })?;
+    let id = tx.resolve(input)?;
+    let before = tx.get(&id)?;
+    if !before.gates_required.iter().any(|k| k == key) {
+        return Err(Error::Refused {
+            code: "gate_not_required",
+            message: format!("issue `{}` does not require gate `{key}`; add it with `jit gate add {} {key}`", id.short(), id.short()),
+            details: json!({ "id": id, "gate": key }),
+        });
+    }
+    if status == GateState::Passed && !def.auto && !by.is_human() {
+        return Err(Error::Refused {
+            code: "manual_gate",
+            message: format!("gate `{key}` is manual: only a `human:` actor may pass it, not `{by}`"),
+            details: json!({ "id": id, "gate": key, "by": by }),
+        });
+    }
+    if matches!(before.state, State::Done | State::Archived) {
+        return Err(Error::Refused {
+            code: "invalid_transition",
+            message: format!("issue `{}` is {}; its gates are closed", id.short(), before.state),
+            details: json!({ "id": id, "gate": key, "state": before.state }),
+        });
+    }
+    let mut after = before.clone();
+    after.gates_status.insert(
+        key.to_string(),
+        GateStatus {
+            status,
+            by: Some(by.to_string()),
+            at: Some(tx.now),
+            note: note.map(str::to_string),
+            exit_code: run.exit_code,
+            duration_ms: run.duration_ms,
+            output: run.output.clone(),
+            extra: BTreeMap::new(),
+        },
+    );
+    let after = tx.put(after)?;
+    let kind = if status == GateState::Passed { "gate.passed" } else { "gate.failed" };
+    tx.record(kind, Some(&before), &after, json!({ "gate": key, "by": by, "exit_code": run.exit_code }))?;
+    let mut transition = Transition::default();
+    workflow::finish_if_gates_passed(tx, &id, &mut transition)?;
+    let current = tx.get(&id)?;
+    transition.pending_gates = if current.state == State::Gated { current.unpassed_gates() } else { Vec::new() };
+    let view = crate::issues::view_in(tx, current)?;
+    Ok(GateOutcome { view, gate: key.to_string(), status, transition })
+}
+
+/// One checker's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub gate: String,
+    /// passed, failed, or skipped (no checker, manual gate without a human actor).
+    pub status: String,
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    pub timed_out: bool,
+    pub output: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What `gate check` reports.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub id: String,
+    pub short_id: String,
+    pub results: Vec<CheckResult>,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub issue: IssueView,
+    #[serde(flatten)]
+    pub transition: Transition,
+}
+
+/// Runs the checkers of an issue's gates (all required gates, or one) and records each result.
+pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> Result<CheckReport> {
+    let id = store.resolve(input)?;
+    let issue = store.load(&id)?;
+    let gates = store.gates()?;
+    let keys: Vec<String> = match only {
+        Some(k) => {
+            let k = validate_gate_key(k.trim())?;
+            if !gates.contains_key(&k) {
+                return Err(Error::UnknownGate { key: k });
+            }
+            if !issue.gates_required.contains(&k) {
+                return Err(Error::Refused {
+                    code: "gate_not_required",
+                    message: format!("issue `{}` does not require gate `{k}`", id.short()),
+                    details: json!({ "id": id, "gate": k }),
+                });
+            }
+            vec![k]
+        }
+        None => issue.gates_required.clone(),
+    };
+    if matches!(issue.state, State::Done | State::Archived) {
+        return Err(Error::Refused {
+            code: "invalid_transition",
+            message: format!("issue `{}` is {}; its gates are closed", id.short(), issue.state),
+            details: json!({ "id": id, "state": issue.state }),
+        });
+    }
+    let mut results = Vec::new();
+    for key in keys {
+        let def = gates.get(&key).ok_or_else(|| Error::UnknownGate { key: key.clone() })?;
+        let skip = |reason: &str| CheckResult {
+            gate: key.clone(),
+            status: "skipped".into(),
+            exit_code: None,
+            duration_ms: 0,
+            timed_out: false,
+            output: String::new(),
+            reason: Some(reason.to_string()),
+        };
+        let Some(checker) = &def.checker else {
+            results.push(skip("no checker defined"));
+            continue;
+        };
+        if !def.auto && !actor.is_human() {
+            results.push(skip("manual gate: only a human may pass it"));
+            continue;
+        }
+        let run = run_checker(store.root(), checker, &id, &key, actor)?;
+        let passed = run.exit_code == Some(0) && !run.timed_out;
+        let status = if passed { GateState::Passed } else { GateState::Failed };
+        let details = RunDetails { exit_code: run.exit_code, duration_ms: Some(run.duration_ms), output: Some(run.output.clone()) };
+        store.mutate(actor, |tx| record_status(tx, id.as_str(), &key, status, actor, None, details))?;
+        results.push(CheckResult { status: status.to_string(), ..run });
+    }
+    let issue = crate::issues::show(store, id.as_str())?;
+    let passed = results.iter().filter(|r| r.status == "passed").count();
+    let failed = results.iter().filter(|r| r.status == "failed").count();
+    let skipped = results.len() - passed - failed;
+    let transition = Transition {
+        pending_gates: if issue.issue.state == State::Gated { issue.issue.unpassed_gates() } else { Vec::new() },
+        ..Default::default()
+    };
+    Ok(CheckReport { id: id.to_string(), short_id: id.short(), results, passed, failed, skipped, issue, transition })
+}
+
+/// Runs one checker through `sh -c` in the repo root with a timeout; output is the tail of
+/// stdout and stderr combined.
+fn run_checker(root: &Path, checker: &Checker, id: &IssueId, key: &str, actor: &Actor) -> Result<CheckResult> {
+    let mut out = tempfile::tempfile().map_err(|e| Error::io("creating a file for checker output", e))?;
+    let err = out.try_clone().map_err(|e| Error::io("creating a file for checker output", e))?;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(&checker.command)
+        .current_dir(root)
+        .env("JIT_ISSUE_ID", id.as_str())
+        .env("JIT_GATE_KEY", key)
+        .env("JIT_ACTOR", actor.as_str())
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out.try_clone().map_err(|e| Error::io("creating a file for checker output", e))?))
+        .stderr(Stdio::from(err));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| Error::io(format!("starting checker for gate `{key}`"), e))?;
+    let limit = Duration::from_secs(checker.timeout_secs.max(1));
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if start.elapsed() >= limit => {
+                timed_out = true;
+                kill_group(&mut child);
+                break child.wait().ok();
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(Error::io(format!("waiting for checker of gate `{key}`"), e)),
+        }
+    };
+    let duration_ms = start.elapsed().as_millis() as u64;
+    let len = out.seek(SeekFrom::End(0)).unwrap_or(0);
+    let from = len.saturating_sub(OUTPUT_TAIL as u64);
+    let mut buf = Vec::new();
+    if out.seek(SeekFrom::Start(from)).is_ok() {
+        let _ = out.read_to_end(&mut buf);
+    }
+    let mut output = String::from_utf8_lossy(&buf).into_owned();
+    // Keep what the issue file stores to text: no NUL or other control characters but newline/tab.
+    output.retain(|c| !c.is_control() || c == '\n' || c == '\t');
+    if timed_out {
+        output.push_str(&format!("\n[jit: checker timed out after {}s and was killed]", limit.as_secs()));
+    }
+    Ok(CheckResult {
+        gate: key.to_string(),
+        status: String::new(),
+        exit_code: if timed_out { None } else { status.and_then(|s| s.code()) },
+        duration_ms,
+        timed_out,
+        output,
+        reason: None,
+    })
+}
+
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", child.id())).stderr(Stdio::null()).status();
+    }
+    let _ = child.kill();
+}

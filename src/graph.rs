@@ -1,0 +1,286 @@
+//! The dependency DAG, held in petgraph. Edges point from an issue to what it depends on.
+//!
+//! Invariants: an edge enters the store only through [`add_dependency`], which refuses self
+//! edges, missing targets and any edge that would close a cycle (reporting the whole cycle).
+//! The cycle check walks only what the new dependency transitively depends on.
+
+use crate::error::{Error, Result};
+use crate::model::{Issue, IssueId, State};
+use crate::store::Tx;
+use crate::workflow;
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// The whole graph of a set of issues.
+pub struct Graph {
+    g: DiGraph<IssueId, ()>,
+    index: HashMap<IssueId, NodeIndex>,
+    /// Dependencies that name no loaded issue: (issue, missing dependency).
+    pub dangling: Vec<(IssueId, IssueId)>,
+}
+
+impl Graph {
+    /// Builds the graph of `issues`.
+    pub fn build(issues: &[Issue]) -> Self {
+        let mut g = DiGraph::with_capacity(issues.len(), issues.len());
+        let mut index = HashMap::with_capacity(issues.len());
+        for i in issues {
+            index.insert(i.id.clone(), g.add_node(i.id.clone()));
+        }
+        let mut dangling = Vec::new();
+        for i in issues {
+            let from = index[&i.id];
+            for d in &i.dependencies {
+                match index.get(d) {
+                    Some(&to) => {
+                        g.add_edge(from, to, ());
+                    }
+                    None => dangling.push((i.id.clone(), d.clone())),
+                }
+            }
+        }
+        Graph { g, index, dangling }
+    }
+
+    fn node(&self, id: &IssueId) -> Result<NodeIndex> {
+        self.index.get(id).copied().ok_or_else(|| Error::NotFound { id: id.to_string() })
+    }
+
+    /// Every cycle (as a strongly connected component of more than one issue, or a self edge).
+    pub fn cycles(&self) -> Vec<Vec<IssueId>> {
+        petgraph::algo::tarjan_scc(&self.g)
+            .into_iter()
+            .filter(|scc| scc.len() > 1 || self.g.contains_edge(scc[0], scc[0]))
+            .map(|scc| {
+                let mut ids: Vec<IssueId> = scc.into_iter().map(|n| self.g[n].clone()).collect();
+                ids.sort();
+                ids
+            })
+            .collect()
+    }
+
+    /// Issues in an order where every issue comes after all its dependencies. Fails on a cycle.
+    pub fn order(&self) -> Result<Vec<IssueId>> {
+        match petgraph::algo::toposort(&self.g, None) {
+            Ok(nodes) => Ok(nodes.into_iter().rev().map(|n| self.g[n].clone()).collect()),
+            Err(c) => {
+                let id = self.g[c.node_id()].clone();
+                let path = self.cycles().into_iter().find(|cy| cy.contains(&id)).unwrap_or_else(|| vec![id]);
+                Err(Error::Cycle { path: path.iter().map(|i| i.short()).collect() })
+            }
+        }
+    }
+
+    /// Issues that depend on nothing.
+    pub fn roots(&self) -> Vec<IssueId> {
+        let mut out: Vec<IssueId> = self
+            .g
+            .node_indices()
+            .filter(|n| self.g.neighbors_directed(*n, Direction::Outgoing).next().is_none())
+            .map(|n| self.g[n].clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The tree of what `id` depends on (direction Outgoing) or what depends on it (Incoming).
+    pub fn tree(&self, id: &IssueId, dir: Direction) -> Result<TreeNode> {
+        let root = self.node(id)?;
+        let mut on_path = HashSet::new();
+        Ok(self.subtree(root, dir, &mut on_path))
+    }
+
+    fn subtree(&self, n: NodeIndex, dir: Direction, on_path: &mut HashSet<NodeIndex>) -> TreeNode {
+        let id = self.g[n].clone();
+        if !on_path.insert(n) {
+            return TreeNode { id, children: Vec::new(), repeated: true };
+        }
+        let mut kids: Vec<NodeIndex> = self.g.neighbors_directed(n, dir).collect();
+        kids.sort_by(|a, b| self.g[*a].cmp(&self.g[*b]));
+        kids.dedup();
+        let children = kids.into_iter().map(|k| self.subtree(k, dir, on_path)).collect();
+        on_path.remove(&n);
+        TreeNode { id, children, repeated: false }
+    }
+
+    /// Nodes and edges reachable from `id` in one direction (including `id`).
+    pub fn reachable(&self, id: &IssueId, dir: Direction) -> Result<(Vec<IssueId>, Vec<(IssueId, IssueId)>)> {
+        let start = self.node(id)?;
+        let mut seen = HashSet::from([start]);
+        let mut queue = VecDeque::from([start]);
+        let mut edges = Vec::new();
+        while let Some(n) = queue.pop_front() {
+            for m in self.g.neighbors_directed(n, dir) {
+                let (from, to) = if dir == Direction::Outgoing { (n, m) } else { (m, n) };
+                edges.push((self.g[from].clone(), self.g[to].clone()));
+                if seen.insert(m) {
+                    queue.push_back(m);
+                }
+            }
+        }
+        let mut nodes: Vec<IssueId> = seen.into_iter().map(|n| self.g[n].clone()).collect();
+        nodes.sort();
+        edges.sort();
+        edges.dedup();
+        Ok((nodes, edges))
+    }
+
+    /// The longest chain of unfinished work, first step first: each issue in it depends on the
+    /// one before. Weighted by issue count.
+    pub fn critical_path(&self, state_of: impl Fn(&IssueId) -> State) -> Result<Vec<IssueId>> {
+        let order = self.order()?; // dependencies first
+        let open = |id: &IssueId| !state_of(id).is_closed();
+        let mut best: HashMap<NodeIndex, (usize, Option<NodeIndex>)> = HashMap::new();
+        for id in &order {
+            if !open(id) {
+                continue;
+            }
+            let n = self.index[id];
+            let mut entry = (1usize, None);
+            for d in self.g.neighbors_directed(n, Direction::Outgoing) {
+                if let Some(&(len, _)) = best.get(&d)
+                    && (len + 1 > entry.0 || (len + 1 == entry.0 && entry.1.is_some_and(|p| self.g[d] < self.g[p])))
+                {
+                    entry = (len + 1, Some(d));
+                }
+            }
+            best.insert(n, entry);
+        }
+        let Some((&end, _)) = best.iter().max_by(|a, b| a.1.0.cmp(&b.1.0).then_with(|| self.g[*b.0].cmp(&self.g[*a.0]))) else {
+            return Ok(Vec::new());
+        };
+        let mut chain = vec![self.g[end].clone()];
+        let mut cur = best[&end].1;
+        while let Some(n) = cur {
+            chain.push(self.g[n].clone());
+            cur = best[&n].1;
+        }
+        chain.reverse();
+        Ok(chain)
+    }
+}
+
+/// A node of a dependency tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreeNode {
+    pub id: IssueId,
+    pub children: Vec<TreeNode>,
+    /// True when this id already appears on the path above (a cycle in a hand-broken store).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub repeated: bool,
+}
+
+/// If `from` depended on `to`, would that close a cycle? Returns the cycle as a path
+/// `from -> to -> ... -> from`. Walks only what `to` transitively depends on.
+pub fn cycle_if_added(tx: &mut Tx<'_>, from: &IssueId, to: &IssueId) -> Result<Option<Vec<IssueId>>> {
+    if from == to {
+        return Ok(Some(vec![from.clone(), to.clone()]));
+    }
+    let mut g: DiGraph<IssueId, ()> = DiGraph::new();
+    let mut idx: HashMap<IssueId, NodeIndex> = HashMap::new();
+    let start = g.add_node(to.clone());
+    idx.insert(to.clone(), start);
+    let mut queue = VecDeque::from([to.clone()]);
+    while let Some(cur) = queue.pop_front() {
+        let issue = match tx.get(&cur) {
+            Ok(i) => i,
+            Err(Error::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let cn = idx[&cur];
+        for d in issue.dependencies {
+            let dn = match idx.get(&d) {
+                Some(&n) => n,
+                None => {
+                    let n = g.add_node(d.clone());
+                    idx.insert(d.clone(), n);
+                    queue.push_back(d.clone());
+                    n
+                }
+            };
+            g.add_edge(cn, dn, ());
+        }
+    }
+    let Some(&target) = idx.get(from) else { return Ok(None) };
+    let found = petgraph::algo::astar(&g, start, |n| n == target, |_| 1u32, |_| 0);
+    Ok(found.map(|(_, nodes)| {
+        let mut path = vec![from.clone()];
+        path.extend(nodes.into_iter().map(|n| g[n].clone()));
+        path
+    }))
+}
+
+/// What a dependency change did.
+#[derive(Debug, Serialize)]
+pub struct DepChange {
+    pub issue: crate::view::IssueView,
+    pub dependency: String,
+    pub changed: bool,
+}
+
+/// Makes `input` depend on `on_input`, refusing self edges, missing issues and cycles.
+pub fn add_dependency(store: &crate::store::Store, actor: &crate::model::Actor, input: &str, on_input: &str, if_version: Option<u64>) -> Result<DepChange> {
+    store.mutate(actor, |tx| {
+        let id = tx.resolve(input)?;
+        let dep = tx.resolve(on_input)?;
+        let before = tx.get(&id)?;
+        crate::issues::check_version(&before, if_version)?;
+        if id == dep {
+            return Err(Error::Cycle { path: vec![id.short(), id.short()] });
+        }
+        tx.get(&dep)?;
+        if before.dependencies.contains(&dep) {
+            let view = crate::issues::view_in(tx, before)?;
+            return Ok(DepChange { issue: view, dependency: dep.to_string(), changed: false });
+        }
+        if let Some(path) = cycle_if_added(tx, &id, &dep)? {
+            return Err(Error::Cycle { path: path.iter().map(|i| i.short()).collect() });
+        }
+        let mut after = before.clone();
+        after.dependencies.push(dep.clone());
+        workflow::rederive(tx, &mut after)?;
+        let after = tx.put(after)?;
+        tx.record("dep.added", Some(&before), &after, json!({ "dependency": dep }))?;
+        let view = crate::issues::view_in(tx, after)?;
+        Ok(DepChange { issue: view, dependency: dep.to_string(), changed: true })
+    })
+}
+
+/// Removes the dependency of `input` on `on_input`.
+pub fn remove_dependency(store: &crate::store::Store, actor: &crate::model::Actor, input: &str, on_input: &str, if_version: Option<u64>) -> Result<DepChange> {
+    store.mutate(actor, |tx| {
+        let id = tx.resolve(input)?;
+        let before = tx.get(&id)?;
+        crate::issues::check_version(&before, if_version)?;
+        // The dependency may be dangling (its issue deleted by hand): match on what is stored.
+        let dep = match tx.resolve(on_input) {
+            Ok(d) => d,
+            Err(Error::NotFound { .. }) => {
+                let p = crate::model::IdPrefix::parse(on_input)?;
+                let hits: Vec<&IssueId> = before.dependencies.iter().filter(|d| p.matches(d.as_str())).collect();
+                match hits.as_slice() {
+                    [one] => (*one).clone(),
+                    _ => return Err(Error::NotFound { id: on_input.to_string() }),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        if !before.dependencies.contains(&dep) {
+            return Err(Error::Refused {
+                code: "not_a_dependency",
+                message: format!("issue `{}` does not depend on `{}`", id.short(), dep.short()),
+                details: json!({ "id": id, "dependency": dep }),
+            });
+        }
+        let mut after = before.clone();
+        after.dependencies.retain(|d| d != &dep);
+        workflow::rederive(tx, &mut after)?;
+        let after = tx.put(after)?;
+        tx.record("dep.removed", Some(&before), &after, json!({ "dependency": dep }))?;
+        let view = crate::issues::view_in(tx, after)?;
+        Ok(DepChange { issue: view, dependency: dep.to_string(), changed: true })
+    })
+}

@@ -1,0 +1,99 @@
+//! Named queries over the whole store: ready work, blocked work, stale leases, and simple
+//! filters by state, priority and assignee.
+//!
+//! Invariant: "ready" means stored state `ready`, unassigned, and not blocked; results are
+//! ordered by priority (highest first), then age (oldest first), then id.
+
+use crate::model::{Priority, State};
+use crate::view::IssueView;
+use std::cmp::Reverse;
+
+/// Orders issues the way work should be picked: priority, then age.
+pub fn work_order(views: &mut [IssueView]) {
+    views.sort_by_key(|v| (Reverse(v.issue.priority), v.issue.created_at, v.issue.id.clone()));
+}
+
+/// Ready, unassigned, unblocked issues in work order.
+pub fn ready(mut views: Vec<IssueView>) -> Vec<IssueView> {
+    views.retain(is_claimable);
+    work_order(&mut views);
+    views
+}
+
+/// Whether an issue can be picked up now.
+pub fn is_claimable(v: &IssueView) -> bool {
+    v.issue.state == State::Ready && v.issue.assignee.is_none() && !v.blocked
+}
+
+/// Open issues that something blocks.
+pub fn blocked(mut views: Vec<IssueView>) -> Vec<IssueView> {
+    views.retain(|v| v.blocked && !v.issue.state.is_closed());
+    work_order(&mut views);
+    views
+}
+
+/// Issues in one state.
+pub fn by_state(mut views: Vec<IssueView>, s: State) -> Vec<IssueView> {
+    views.retain(|v| v.issue.state == s);
+    work_order(&mut views);
+    views
+}
+
+/// Issues of one priority.
+pub fn by_priority(mut views: Vec<IssueView>, p: Priority) -> Vec<IssueView> {
+    views.retain(|v| v.issue.priority == p);
+    work_order(&mut views);
+    views
+}
+
+/// Issues assigned to an actor; `*` in the pattern matches any run of characters, `none`
+/// matches unassigned issues.
+pub fn by_assignee(mut views: Vec<IssueView>, pattern: &str) -> Vec<IssueView> {
+    views.retain(|v| match v.issue.assignee.as_deref() {
+        None => pattern == "none",
+        Some(a) => wildcard(pattern, a),
+    });
+    work_order(&mut views);
+    views
+}
+
+/// Case-insensitive glob match with `*` only.
+pub fn wildcard(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0usize, 0usize, None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            pi += 1;
+            mark = ti;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn globs() {
+        assert!(wildcard("agent:*", "agent:copilot-1"));
+        assert!(wildcard("*:alice", "human:Alice"));
+        assert!(!wildcard("agent:*", "human:alice"));
+        assert!(wildcard("a*b*c", "axxbyyc"));
+        assert!(!wildcard("a*b*c", "axxbyy"));
+    }
+}

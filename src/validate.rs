@@ -1,0 +1,241 @@
+//! `jit validate`: finds what hand edits and git merges can break, and repairs what is safe.
+//!
+//! Invariants: without `fix` nothing is written and no lock is taken. With `fix`, every repair
+//! runs in one transaction under the lock and is recorded as an event; repairs are limited to
+//! derived or dangling data (states derived from dependencies, dangling references, missing
+//! pending gate entries, torn event-log lines, leftover temp files). Everything else is reported.
+
+use crate::error::Result;
+use crate::graph::Graph;
+use crate::model::{Actor, GateState, GateStatus, Issue, IssueId, State};
+use crate::store::{Store, Tx, events};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// How bad a problem is: errors make `validate` exit non-zero.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub code: &'static str,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    pub message: String,
+    pub fixable: bool,
+    pub fixed: bool,
+}
+
+/// What `validate` reports.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// True when no error remains.
+    pub ok: bool,
+    pub issues_checked: usize,
+    pub events_checked: usize,
+    pub problems: Vec<Problem>,
+    pub fixed: usize,
+}
+
+fn problem(code: &'static str, severity: Severity, id: Option<&IssueId>, message: String, fixable: bool) -> Problem {
+    Problem { code, severity, id: id.map(|i| i.to_string()), path: None, message, fixable, fixed: false }
+}
+
+/// Checks the store; with `fix`, repairs what is safe under the lock.
+pub fn run(store: &Store, actor: &Actor, fix: bool) -> Result<Report> {
+    if fix {
+        store.mutate(actor, |tx| {
+            let mut report = check(store)?;
+            apply_fixes(tx, &mut report)?;
+            Ok(report)
+        })
+        .map(|mut r| {
+            // Report what remains after the repairs, plus what was fixed.
+            if let Ok(after) = check(store) {
+                let fixed: Vec<Problem> = r.problems.drain(..).filter(|p| p.fixed).collect();
+                r.fixed = fixed.len();
+                r.problems = fixed.into_iter().chain(after.problems).collect();
+                r.issues_checked = after.issues_checked;
+                r.events_checked = after.events_checked;
+            }
+            r.ok = !r.problems.iter().any(|p| p.severity == Severity::Error && !p.fixed);
+            r
+        })
+    } else {
+        check(store)
+    }
+}
+
+/// Reads everything and lists the problems. Writes nothing.
+pub fn check(store: &Store) -> Result<Report> {
+    let mut problems = Vec::new();
+    let gates = match store.gates() {
+        Ok(g) => g,
+        Err(e) => {
+            problems.push(Problem { code: e.code(), severity: Severity::Error, id: None, path: Some(store.dir().join("gates.json")), message: e.to_string(), fixable: false, fixed: false });
+            BTreeMap::new()
+        }
+    };
+    // Leftover temp files from interrupted writes.
+    if let Ok(rd) = std::fs::read_dir(store.issues_dir()) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                problems.push(Problem { code: "temp_file", severity: Severity::Warning, id: None, path: Some(e.path()), message: "leftover temp file from an interrupted write".into(), fixable: true, fixed: false });
+            }
+        }
+    }
+    let (issues, file_problems) = store.load_all()?;
+    for fp in file_problems {
+        let is_dir = fp.path.is_dir();
+        problems.push(Problem {
+            code: if is_dir { "stray_file" } else { fp.code },
+            severity: Severity::Error,
+            id: None,
+            path: Some(fp.path.clone()),
+            message: if is_dir { "a directory in .jit/issues/; only issue files belong there".into() } else { fp.message },
+            fixable: false,
+            fixed: false,
+        });
+    }
+    let (evs, bad) = events::read(&store.events_path())?;
+    for b in &bad {
+        problems.push(Problem {
+            code: if b.torn { "torn_event" } else { "bad_event" },
+            severity: Severity::Warning,
+            id: None,
+            path: Some(store.events_path()),
+            message: format!("line {}: {}", b.line, b.message),
+            fixable: true,
+            fixed: false,
+        });
+    }
+    let by_id: HashMap<&IssueId, &Issue> = issues.iter().map(|i| (&i.id, i)).collect();
+    let mut shorts: HashMap<String, Vec<&IssueId>> = HashMap::new();
+    for i in &issues {
+        shorts.entry(i.short_id()).or_default().push(&i.id);
+    }
+    for (s, ids) in &shorts {
+        if ids.len() > 1 {
+            problems.push(problem("duplicate_short_id", Severity::Error, Some(ids[0]), format!("short id `{s}` is shared by {} issues", ids.len()), false));
+        }
+    }
+    for i in &issues {
+        for d in &i.dependencies {
+            if d == &i.id {
+                problems.push(problem("self_dependency", Severity::Error, Some(&i.id), format!("`{}` depends on itself", i.short_id()), true));
+            } else if !by_id.contains_key(d) {
+                problems.push(problem("dangling_dependency", Severity::Error, Some(&i.id), format!("`{}` depends on `{}`, which does not exist", i.short_id(), d.short()), true));
+            }
+        }
+        if let Some(p) = &i.parent
+            && !by_id.contains_key(p)
+        {
+            problems.push(problem("dangling_parent", Severity::Error, Some(&i.id), format!("`{}` names parent `{}`, which does not exist", i.short_id(), p.short()), true));
+        }
+        for k in &i.gates_required {
+            if !gates.contains_key(k) {
+                problems.push(problem("unknown_gate", Severity::Error, Some(&i.id), format!("`{}` requires gate `{k}`, which is not in gates.json; define it with `jit gate define`", i.short_id()), false));
+            }
+            if !i.gates_status.contains_key(k) {
+                problems.push(problem("missing_gate_status", Severity::Warning, Some(&i.id), format!("`{}` requires gate `{k}` but has no status for it", i.short_id()), true));
+            }
+        }
+        let deps_done = i.dependencies.iter().filter(|d| *d != &i.id).all(|d| by_id.get(d).is_some_and(|x| x.state == State::Done));
+        let real_deps_done = i.dependencies.iter().filter(|d| *d != &i.id && by_id.contains_key(*d)).all(|d| by_id[d].state == State::Done);
+        match i.state {
+            State::Backlog if real_deps_done => problems.push(problem("state_mismatch", Severity::Error, Some(&i.id), format!("`{}` is backlog but every dependency is done: it should be ready", i.short_id()), true)),
+            State::Ready if !real_deps_done => problems.push(problem("state_mismatch", Severity::Error, Some(&i.id), format!("`{}` is ready but a dependency is not done: it should be backlog", i.short_id()), true)),
+            State::InProgress | State::Gated | State::Done if !deps_done => problems.push(problem("unfinished_dependencies", Severity::Warning, Some(&i.id), format!("`{}` is {} while a dependency is not done", i.short_id(), i.state), false)),
+            _ => {}
+        }
+        let unpassed = i.unpassed_gates();
+        if i.state == State::Done && !unpassed.is_empty() {
+            problems.push(problem("gates_not_passed", Severity::Error, Some(&i.id), format!("`{}` is done but gates are not passed: {}", i.short_id(), unpassed.join(", ")), false));
+        }
+        if i.state == State::Gated && unpassed.is_empty() {
+            problems.push(problem("state_mismatch", Severity::Error, Some(&i.id), format!("`{}` is gated but every gate has passed: it should be done", i.short_id()), true));
+        }
+    }
+    let graph = Graph::build(&issues);
+    for cycle in graph.cycles() {
+        let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
+        problems.push(problem("cycle", Severity::Error, cycle.first(), format!("dependency cycle among {}; remove one edge with `jit dep rm`", path.join(", ")), false));
+    }
+    problems.sort_by(|a, b| a.id.cmp(&b.id).then(a.code.cmp(b.code)));
+    let ok = !problems.iter().any(|p| p.severity == Severity::Error);
+    Ok(Report { ok, issues_checked: issues.len(), events_checked: evs.len(), problems, fixed: 0 })
+}
+
+fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
+    for p in report.problems.iter_mut().filter(|p| p.fixable) {
+        match p.code {
+            "temp_file" => {
+                if let Some(path) = &p.path {
+                    p.fixed = std::fs::remove_file(path).is_ok();
+                }
+            }
+            "torn_event" | "bad_event" => {
+                events::repair(&tx.store().events_path())?;
+                p.fixed = true;
+            }
+            _ => {}
+        }
+    }
+    let (issues, _) = tx.store().load_all()?;
+    let existing: std::collections::HashSet<IssueId> = issues.iter().map(|i| i.id.clone()).collect();
+    // Reference repairs.
+    for i in &issues {
+        let before = tx.get(&i.id)?;
+        let mut after = before.clone();
+        after.dependencies.retain(|d| d != &i.id && existing.contains(d));
+        if after.parent.as_ref().is_some_and(|p| !existing.contains(p)) {
+            after.parent = None;
+        }
+        for k in &before.gates_required {
+            after.gates_status.entry(k.clone()).or_insert_with(GateStatus::pending);
+        }
+        if after != before {
+            let after = tx.put(after)?;
+            tx.record("issue.repaired", Some(&before), &after, json!({ "by": "validate --fix" }))?;
+        }
+    }
+    // Derived states, to a fixpoint (finishing a gated issue can make others ready).
+    let ids: Vec<IssueId> = issues.iter().map(|i| i.id.clone()).collect();
+    for _ in 0..ids.len().max(1) {
+        let mut changed = false;
+        for id in &ids {
+            let before = tx.get(id)?;
+            let mut after = before.clone();
+            if after.state == State::Gated && after.unpassed_gates().is_empty() {
+                after.state = State::Done;
+            }
+            crate::workflow::rederive(tx, &mut after)?;
+            if after.state != before.state {
+                let after = tx.put(after)?;
+                tx.record("issue.state_changed", Some(&before), &after, json!({ "by": "validate --fix" }))?;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for p in report.problems.iter_mut() {
+        if matches!(p.code, "dangling_dependency" | "self_dependency" | "dangling_parent" | "missing_gate_status" | "state_mismatch") {
+            p.fixed = true;
+        }
+    }
+    let _ = GateState::Pending;
+    Ok(())
+}
