@@ -6,9 +6,8 @@ use crate::model::Timestamp;
 /// The current time, or `JIT_NOW` when set.
 pub fn now() -> Result<Timestamp> {
     match std::env::var("JIT_NOW") {
-        Ok(s) if !s.trim().is_empty() => Timestamp::parse(&s).map_err(|_| {
-            Error::invalid("JIT_NOW", format!("`{s}` is not an RFC 3339 time"))
-        }),
+        Ok(s) if !s.trim().is_empty() => Timestamp::parse(&s)
+            .map_err(|_| Error::invalid("JIT_NOW", format!("`{s}` is not an RFC 3339 time"))),
         _ => Ok(Timestamp::from_datetime(chrono::Utc::now())),
     }
 }

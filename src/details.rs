@@ -14,7 +14,10 @@ pub fn checklist_from_markdown(description: &str) -> Vec<ChecklistItem> {
             let rest = t.strip_prefix("- ").or_else(|| t.strip_prefix("* "))?;
             let (checked, text) = if let Some(r) = rest.strip_prefix("[ ] ") {
                 (false, r)
-            } else if let Some(r) = rest.strip_prefix("[x] ").or_else(|| rest.strip_prefix("[X] ")) {
+            } else if let Some(r) = rest
+                .strip_prefix("[x] ")
+                .or_else(|| rest.strip_prefix("[X] "))
+            {
                 (true, r)
             } else {
                 return None;
@@ -37,7 +40,8 @@ mod tests {
 
     #[test]
     fn seeds_from_task_lines() {
-        let items = checklist_from_markdown("Intro\n- [ ] first\n  * [x] second\n- [ ]   \n- plain\n");
+        let items =
+            checklist_from_markdown("Intro\n- [ ] first\n  * [x] second\n- [ ]   \n- plain\n");
         let got: Vec<(bool, &str)> = items.iter().map(|i| (i.checked, i.text.as_str())).collect();
         assert_eq!(got, [(false, "first"), (true, "second")]);
     }

@@ -37,11 +37,14 @@ pub enum Error {
     #[error("`{}` is not inside a git checkout; run `git init` first or pass `-C` to a checkout", .path.display())]
     NotAGitRepo { path: PathBuf },
 
-    #[error("no issue matches `{id}`")]
+    #[error("no issue matches `{id}`; `jit issue list` shows the ids")]
     NotFound { id: String },
 
     #[error("`{prefix}` is ambiguous: it matches {} issues ({}); type more characters", .candidates.len(), .candidates.join(", "))]
-    AmbiguousId { prefix: String, candidates: Vec<String> },
+    AmbiguousId {
+        prefix: String,
+        candidates: Vec<String>,
+    },
 
     #[error("`{id}` is not a valid issue id: {reason}")]
     InvalidId { id: String, reason: String },
@@ -52,26 +55,42 @@ pub enum Error {
     #[error("{message}")]
     Usage { message: String },
 
-    #[error("issue `{id}` is at version {actual}, not {expected}; re-read it and retry")]
-    VersionConflict { id: String, expected: u64, actual: u64 },
+    #[error("issue `{}` is at version {actual}, not {expected}; re-read it and retry", short(.id))]
+    VersionConflict {
+        id: String,
+        expected: u64,
+        actual: u64,
+    },
 
     #[error("adding that dependency would close a cycle: {}", .path.join(" -> "))]
     Cycle { path: Vec<String> },
 
     #[error("{message}")]
-    Blocked { id: String, message: String, blockers: Value },
+    Blocked {
+        id: String,
+        message: String,
+        blockers: Value,
+    },
 
-    #[error("issue `{id}` cannot finish: gates pending: {}", .gates.join(", "))]
+    #[error("issue `{}` cannot finish: gates pending: {}", short(.id), .gates.join(", "))]
     GatesPending { id: String, gates: Vec<String> },
 
-    #[error("issue `{id}` is claimed by `{holder}`{}", .expires.as_ref().map(|e| format!(" until {e}")).unwrap_or_default())]
-    AlreadyClaimed { id: String, holder: String, expires: Option<String> },
+    #[error("issue `{}` is claimed by `{holder}`{}", short(.id), .expires.as_ref().map(|e| format!(" until {e}")).unwrap_or_default())]
+    AlreadyClaimed {
+        id: String,
+        holder: String,
+        expires: Option<String>,
+    },
 
     #[error("no ready, unclaimed issue{}", .filter.as_ref().map(|f| format!(" matches `{f}`")).unwrap_or_default())]
     NoReadyWork { filter: Option<String> },
 
     #[error("invalid query at {position}: {message} (`{token}`)")]
-    InvalidQuery { position: usize, token: String, message: String },
+    InvalidQuery {
+        position: usize,
+        token: String,
+        message: String,
+    },
 
     #[error("corrupt file `{}`: {message}", .path.display())]
     CorruptFile { path: PathBuf, message: String },
@@ -80,22 +99,43 @@ pub enum Error {
     UnknownGate { key: String },
 
     #[error("{message}")]
-    Conflict { code: &'static str, message: String, details: Value },
+    Conflict {
+        code: &'static str,
+        message: String,
+        details: Value,
+    },
 
     #[error("{message}")]
-    Refused { code: &'static str, message: String, details: Value },
+    Refused {
+        code: &'static str,
+        message: String,
+        details: Value,
+    },
 
-    #[error("store schema version {found} is newer than this jit supports ({supported}); upgrade jit")]
+    #[error(
+        "store schema version {found} is newer than this jit supports ({supported}); upgrade jit"
+    )]
     SchemaTooNew { found: u64, supported: u64 },
 
     #[error("store schema version {found} is older than {supported}; run `jit migrate`")]
     SchemaTooOld { found: u64, supported: u64 },
 
     #[error("{context}: {source}")]
-    Io { context: String, #[source] source: std::io::Error },
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The short form of a full issue id, for messages (other text is returned unchanged).
+fn short(id: &str) -> String {
+    crate::model::IssueId::parse(id)
+        .map(|i| i.short())
+        .unwrap_or_else(|_| id.to_string())
 }
 
 /// Result alias used throughout the core.
@@ -104,12 +144,18 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// Wraps an I/O error with what was being done and to which path.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     /// An invalid value for a named field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidValue { field: field.into(), message: message.into() }
+        Error::InvalidValue {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The stable snake_case code of this error, as printed under `--json`.
@@ -150,17 +196,27 @@ impl Error {
             Error::InvalidId { id, reason } => json!({ "id": id, "reason": reason }),
             Error::InvalidValue { field, .. } => json!({ "field": field }),
             Error::Usage { .. } => json!({}),
-            Error::VersionConflict { id, expected, actual } => {
+            Error::VersionConflict {
+                id,
+                expected,
+                actual,
+            } => {
                 json!({ "id": id, "expected": expected, "actual": actual })
             }
             Error::Cycle { path } => json!({ "path": path }),
             Error::Blocked { id, blockers, .. } => json!({ "id": id, "blockers": blockers }),
             Error::GatesPending { id, gates } => json!({ "id": id, "gates": gates }),
-            Error::AlreadyClaimed { id, holder, expires } => {
+            Error::AlreadyClaimed {
+                id,
+                holder,
+                expires,
+            } => {
                 json!({ "id": id, "holder": holder, "lease_expires_at": expires })
             }
             Error::NoReadyWork { filter } => json!({ "filter": filter }),
-            Error::InvalidQuery { position, token, .. } => {
+            Error::InvalidQuery {
+                position, token, ..
+            } => {
                 json!({ "position": position, "token": token })
             }
             Error::CorruptFile { path, .. } => json!({ "path": path }),
@@ -205,5 +261,111 @@ impl Error {
     /// The JSON error object printed under `--json`.
     pub fn to_json(&self) -> Value {
         json!({ "error": { "code": self.code(), "message": self.to_string(), "details": self.details() } })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_stable() {
+        let table: Vec<(Error, &str, u8)> = vec![
+            (
+                Error::Usage {
+                    message: "x".into(),
+                },
+                "usage",
+                2,
+            ),
+            (
+                Error::InvalidId {
+                    id: "x".into(),
+                    reason: "r".into(),
+                },
+                "invalid_id",
+                2,
+            ),
+            (Error::invalid("f", "m"), "invalid_value", 2),
+            (
+                Error::InvalidQuery {
+                    position: 1,
+                    token: "t".into(),
+                    message: "m".into(),
+                },
+                "invalid_query",
+                2,
+            ),
+            (
+                Error::AmbiguousId {
+                    prefix: "a".into(),
+                    candidates: vec![],
+                },
+                "ambiguous_id",
+                2,
+            ),
+            (Error::UnknownGate { key: "k".into() }, "unknown_gate", 2),
+            (Error::NotFound { id: "x".into() }, "not_found", 3),
+            (
+                Error::NotAJitRepo {
+                    start: PathBuf::new(),
+                },
+                "not_a_jit_repo",
+                3,
+            ),
+            (
+                Error::VersionConflict {
+                    id: "x".into(),
+                    expected: 1,
+                    actual: 2,
+                },
+                "version_conflict",
+                4,
+            ),
+            (Error::Cycle { path: vec![] }, "cycle", 4),
+            (
+                Error::AlreadyClaimed {
+                    id: "x".into(),
+                    holder: "h".into(),
+                    expires: None,
+                },
+                "already_claimed",
+                5,
+            ),
+            (
+                Error::Blocked {
+                    id: "x".into(),
+                    message: "m".into(),
+                    blockers: Value::Null,
+                },
+                "blocked",
+                6,
+            ),
+            (
+                Error::GatesPending {
+                    id: "x".into(),
+                    gates: vec![],
+                },
+                "gates_pending",
+                6,
+            ),
+            (Error::NoReadyWork { filter: None }, "no_ready_work", 7),
+            (
+                Error::CorruptFile {
+                    path: PathBuf::new(),
+                    message: "m".into(),
+                },
+                "corrupt_file",
+                8,
+            ),
+            (Error::Internal("x".into()), "internal", 1),
+        ];
+        for (e, code, exit) in table {
+            assert_eq!(e.code(), code);
+            assert_eq!(e.exit_code(), exit, "{code}");
+            let j = e.to_json();
+            assert_eq!(j["error"]["code"], code);
+            assert!(j["error"]["message"].is_string() && j["error"]["details"].is_object());
+        }
     }
 }

@@ -6,7 +6,10 @@
 //! their results are recorded in a fresh transaction, so a slow checker never blocks writers.
 
 use crate::error::{Error, Result};
-use crate::model::{Actor, Checker, GateDef, GateStage, GateState, GateStatus, IssueId, State, validate_gate_key, validate_text, validate_title};
+use crate::model::{
+    Actor, Checker, GateDef, GateStage, GateState, GateStatus, IssueId, State, validate_gate_key,
+    validate_text, validate_title,
+};
 use crate::store::{Store, Tx};
 use crate::view::IssueView;
 use crate::workflow::{self, Transition};
@@ -42,11 +45,19 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
         return Err(Error::invalid("timeout", "must be at least 1 second"));
     }
     if req.timeout_secs.is_some() && req.checker.is_none() {
-        return Err(Error::invalid("timeout", "only applies to a gate with --checker"));
+        return Err(Error::invalid(
+            "timeout",
+            "only applies to a gate with --checker",
+        ));
     }
     let checker = match req.checker {
-        Some(c) if c.trim().is_empty() => return Err(Error::invalid("checker", "the checker command is blank")),
-        Some(c) => Some(Checker { command: c, timeout_secs: req.timeout_secs.unwrap_or(300) }),
+        Some(c) if c.trim().is_empty() => {
+            return Err(Error::invalid("checker", "the checker command is blank"));
+        }
+        Some(c) => Some(Checker {
+            command: c,
+            timeout_secs: req.timeout_secs.unwrap_or(300),
+        }),
         None => None,
     };
     store.mutate(actor, |tx| {
@@ -66,16 +77,31 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
         }
         gates.insert(key.clone(), def.clone());
         tx.put_gates(gates);
-        let kind = if before.is_some() { "gate.redefined" } else { "gate.defined" };
+        let kind = if before.is_some() {
+            "gate.redefined"
+        } else {
+            "gate.defined"
+        };
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
-        tx.event(kind, None, crate::store::diff_values(&b, &a), json!({ "gate": key }));
+        tx.event(
+            kind,
+            None,
+            crate::store::diff_values(&b, &a),
+            json!({ "gate": key }),
+        );
         Ok(def)
     })
 }
 
 /// Requires a gate on an issue.
-pub fn add(store: &Store, actor: &Actor, input: &str, key: &str, if_version: Option<u64>) -> Result<IssueView> {
+pub fn add(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    key: &str,
+    if_version: Option<u64>,
+) -> Result<IssueView> {
     let key = validate_gate_key(key.trim())?;
     store.mutate(actor, |tx| {
         if !tx.gates()?.contains_key(&key) {
@@ -90,13 +116,19 @@ pub fn add(store: &Store, actor: &Actor, input: &str, key: &str, if_version: Opt
         if before.state == State::Done {
             return Err(Error::Refused {
                 code: "invalid_transition",
-                message: format!("issue `{}` is done; reopen it before adding gate `{key}`", id.short()),
+                message: format!(
+                    "issue `{}` is done; reopen it before adding gate `{key}`",
+                    id.short()
+                ),
                 details: json!({ "id": id, "gate": key }),
             });
         }
         let mut after = before.clone();
         after.gates_required.push(key.clone());
-        after.gates_status.entry(key.clone()).or_insert_with(GateStatus::pending);
+        after
+            .gates_status
+            .entry(key.clone())
+            .or_insert_with(GateStatus::pending);
         let after = tx.put(after)?;
         tx.record("gate.added", Some(&before), &after, json!({ "gate": key }))?;
         crate::issues::view_in(tx, after)
@@ -138,7 +170,17 @@ pub fn set_status(
         None => actor.clone(),
     };
     let note = note.map(|n| validate_text("note", n)).transpose()?;
-    store.mutate(actor, |tx| record_status(tx, input, &key, status, &by, note.as_deref(), RunDetails::default()))
+    store.mutate(actor, |tx| {
+        record_status(
+            tx,
+            input,
+            &key,
+            status,
+            &by,
+            note.as_deref(),
+            RunDetails::default(),
+        )
+    })
 }
 
 fn record_status(
@@ -150,27 +192,43 @@ fn record_status(
     note: Option<&str>,
     run: RunDetails,
 ) -> Result<GateOutcome> {
-    let def = tx.gates()?.get(key).cloned().ok_or_else(|| Error::UnknownGate { key: key.to_string() })?;
+    let def = tx
+        .gates()?
+        .get(key)
+        .cloned()
+        .ok_or_else(|| Error::UnknownGate {
+            key: key.to_string(),
+        })?;
     let id = tx.resolve(input)?;
     let before = tx.get(&id)?;
     if !before.gates_required.iter().any(|k| k == key) {
         return Err(Error::Refused {
             code: "gate_not_required",
-            message: format!("issue `{}` does not require gate `{key}`; add it with `jit gate add {} {key}`", id.short(), id.short()),
+            message: format!(
+                "issue `{}` does not require gate `{key}`; add it with `jit gate add {} {key}`",
+                id.short(),
+                id.short()
+            ),
             details: json!({ "id": id, "gate": key }),
         });
     }
     if status == GateState::Passed && !def.auto && !by.is_human() {
         return Err(Error::Refused {
             code: "manual_gate",
-            message: format!("gate `{key}` is manual: only a `human:` actor may pass it, not `{by}`"),
+            message: format!(
+                "gate `{key}` is manual: only a `human:` actor may pass it, not `{by}`"
+            ),
             details: json!({ "id": id, "gate": key, "by": by }),
         });
     }
     if matches!(before.state, State::Done | State::Archived) {
         return Err(Error::Refused {
             code: "invalid_transition",
-            message: format!("issue `{}` is {}; its gates are closed", id.short(), before.state),
+            message: format!(
+                "issue `{}` is {}; its gates are closed",
+                id.short(),
+                before.state
+            ),
             details: json!({ "id": id, "gate": key, "state": before.state }),
         });
     }
@@ -189,14 +247,32 @@ fn record_status(
         },
     );
     let after = tx.put(after)?;
-    let kind = if status == GateState::Passed { "gate.passed" } else { "gate.failed" };
-    tx.record(kind, Some(&before), &after, json!({ "gate": key, "by": by, "exit_code": run.exit_code }))?;
+    let kind = if status == GateState::Passed {
+        "gate.passed"
+    } else {
+        "gate.failed"
+    };
+    tx.record(
+        kind,
+        Some(&before),
+        &after,
+        json!({ "gate": key, "by": by, "exit_code": run.exit_code }),
+    )?;
     let mut transition = Transition::default();
     workflow::finish_if_gates_passed(tx, &id, &mut transition)?;
     let current = tx.get(&id)?;
-    transition.pending_gates = if current.state == State::Gated { current.unpassed_gates() } else { Vec::new() };
+    transition.pending_gates = if current.state == State::Gated {
+        current.unpassed_gates()
+    } else {
+        Vec::new()
+    };
     let view = crate::issues::view_in(tx, current)?;
-    Ok(GateOutcome { view, gate: key.to_string(), status, transition })
+    Ok(GateOutcome {
+        view,
+        gate: key.to_string(),
+        status,
+        transition,
+    })
 }
 
 /// One checker's result.
@@ -252,13 +328,19 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
     if matches!(issue.state, State::Done | State::Archived) {
         return Err(Error::Refused {
             code: "invalid_transition",
-            message: format!("issue `{}` is {}; its gates are closed", id.short(), issue.state),
+            message: format!(
+                "issue `{}` is {}; its gates are closed",
+                id.short(),
+                issue.state
+            ),
             details: json!({ "id": id, "state": issue.state }),
         });
     }
     let mut results = Vec::new();
     for key in keys {
-        let def = gates.get(&key).ok_or_else(|| Error::UnknownGate { key: key.clone() })?;
+        let def = gates
+            .get(&key)
+            .ok_or_else(|| Error::UnknownGate { key: key.clone() })?;
         let skip = |reason: &str| CheckResult {
             gate: key.clone(),
             status: "skipped".into(),
@@ -278,27 +360,62 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
         }
         let run = run_checker(store.root(), checker, &id, &key, actor)?;
         let passed = run.exit_code == Some(0) && !run.timed_out;
-        let status = if passed { GateState::Passed } else { GateState::Failed };
-        let details = RunDetails { exit_code: run.exit_code, duration_ms: Some(run.duration_ms), output: Some(run.output.clone()) };
-        store.mutate(actor, |tx| record_status(tx, id.as_str(), &key, status, actor, None, details))?;
-        results.push(CheckResult { status: status.to_string(), ..run });
+        let status = if passed {
+            GateState::Passed
+        } else {
+            GateState::Failed
+        };
+        let details = RunDetails {
+            exit_code: run.exit_code,
+            duration_ms: Some(run.duration_ms),
+            output: Some(run.output.clone()),
+        };
+        store.mutate(actor, |tx| {
+            record_status(tx, id.as_str(), &key, status, actor, None, details)
+        })?;
+        results.push(CheckResult {
+            status: status.to_string(),
+            ..run
+        });
     }
     let issue = crate::issues::show(store, id.as_str())?;
     let passed = results.iter().filter(|r| r.status == "passed").count();
     let failed = results.iter().filter(|r| r.status == "failed").count();
     let skipped = results.len() - passed - failed;
     let transition = Transition {
-        pending_gates: if issue.issue.state == State::Gated { issue.issue.unpassed_gates() } else { Vec::new() },
+        pending_gates: if issue.issue.state == State::Gated {
+            issue.issue.unpassed_gates()
+        } else {
+            Vec::new()
+        },
         ..Default::default()
     };
-    Ok(CheckReport { id: id.to_string(), short_id: id.short(), results, passed, failed, skipped, issue, transition })
+    Ok(CheckReport {
+        id: id.to_string(),
+        short_id: id.short(),
+        results,
+        passed,
+        failed,
+        skipped,
+        issue,
+        transition,
+    })
 }
 
 /// Runs one checker through `sh -c` in the repo root with a timeout; output is the tail of
 /// stdout and stderr combined.
-fn run_checker(root: &Path, checker: &Checker, id: &IssueId, key: &str, actor: &Actor) -> Result<CheckResult> {
-    let mut out = tempfile::tempfile().map_err(|e| Error::io("creating a file for checker output", e))?;
-    let err = out.try_clone().map_err(|e| Error::io("creating a file for checker output", e))?;
+fn run_checker(
+    root: &Path,
+    checker: &Checker,
+    id: &IssueId,
+    key: &str,
+    actor: &Actor,
+) -> Result<CheckResult> {
+    let mut out =
+        tempfile::tempfile().map_err(|e| Error::io("creating a file for checker output", e))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| Error::io("creating a file for checker output", e))?;
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(&checker.command)
@@ -307,7 +424,9 @@ fn run_checker(root: &Path, checker: &Checker, id: &IssueId, key: &str, actor: &
         .env("JIT_GATE_KEY", key)
         .env("JIT_ACTOR", actor.as_str())
         .stdin(Stdio::null())
-        .stdout(Stdio::from(out.try_clone().map_err(|e| Error::io("creating a file for checker output", e))?))
+        .stdout(Stdio::from(out.try_clone().map_err(|e| {
+            Error::io("creating a file for checker output", e)
+        })?))
         .stderr(Stdio::from(err));
     #[cfg(unix)]
     {
@@ -315,7 +434,9 @@ fn run_checker(root: &Path, checker: &Checker, id: &IssueId, key: &str, actor: &
         cmd.process_group(0);
     }
     let start = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| Error::io(format!("starting checker for gate `{key}`"), e))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::io(format!("starting checker for gate `{key}`"), e))?;
     let limit = Duration::from_secs(checker.timeout_secs.max(1));
     let mut timed_out = false;
     let status = loop {
@@ -341,12 +462,19 @@ fn run_checker(root: &Path, checker: &Checker, id: &IssueId, key: &str, actor: &
     // Keep what the issue file stores to text: no NUL or other control characters but newline/tab.
     output.retain(|c| !c.is_control() || c == '\n' || c == '\t');
     if timed_out {
-        output.push_str(&format!("\n[jit: checker timed out after {}s and was killed]", limit.as_secs()));
+        output.push_str(&format!(
+            "\n[jit: checker timed out after {}s and was killed]",
+            limit.as_secs()
+        ));
     }
     Ok(CheckResult {
         gate: key.to_string(),
         status: String::new(),
-        exit_code: if timed_out { None } else { status.and_then(|s| s.code()) },
+        exit_code: if timed_out {
+            None
+        } else {
+            status.and_then(|s| s.code())
+        },
         duration_ms,
         timed_out,
         output,
@@ -357,7 +485,11 @@ fn run_checker(root: &Path, checker: &Checker, id: &IssueId, key: &str, actor: &
 fn kill_group(child: &mut std::process::Child) {
     #[cfg(unix)]
     {
-        let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", child.id())).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(format!("-{}", child.id()))
+            .stderr(Stdio::null())
+            .status();
     }
     let _ = child.kill();
 }

@@ -46,7 +46,10 @@ impl Graph {
     }
 
     fn node(&self, id: &IssueId) -> Result<NodeIndex> {
-        self.index.get(id).copied().ok_or_else(|| Error::NotFound { id: id.to_string() })
+        self.index
+            .get(id)
+            .copied()
+            .ok_or_else(|| Error::NotFound { id: id.to_string() })
     }
 
     /// Every cycle (as a strongly connected component of more than one issue, or a self edge).
@@ -68,8 +71,14 @@ impl Graph {
             Ok(nodes) => Ok(nodes.into_iter().rev().map(|n| self.g[n].clone()).collect()),
             Err(c) => {
                 let id = self.g[c.node_id()].clone();
-                let path = self.cycles().into_iter().find(|cy| cy.contains(&id)).unwrap_or_else(|| vec![id]);
-                Err(Error::Cycle { path: path.iter().map(|i| i.short()).collect() })
+                let path = self
+                    .cycles()
+                    .into_iter()
+                    .find(|cy| cy.contains(&id))
+                    .unwrap_or_else(|| vec![id]);
+                Err(Error::Cycle {
+                    path: path.iter().map(|i| i.short()).collect(),
+                })
             }
         }
     }
@@ -79,7 +88,12 @@ impl Graph {
         let mut out: Vec<IssueId> = self
             .g
             .node_indices()
-            .filter(|n| self.g.neighbors_directed(*n, Direction::Outgoing).next().is_none())
+            .filter(|n| {
+                self.g
+                    .neighbors_directed(*n, Direction::Outgoing)
+                    .next()
+                    .is_none()
+            })
             .map(|n| self.g[n].clone())
             .collect();
         out.sort();
@@ -96,25 +110,40 @@ impl Graph {
     fn subtree(&self, n: NodeIndex, dir: Direction, on_path: &mut HashSet<NodeIndex>) -> TreeNode {
         let id = self.g[n].clone();
         if !on_path.insert(n) {
-            return TreeNode { id, children: Vec::new(), repeated: true };
+            return TreeNode {
+                id,
+                children: Vec::new(),
+                repeated: true,
+            };
         }
         let mut kids: Vec<NodeIndex> = self.g.neighbors_directed(n, dir).collect();
         kids.sort_by(|a, b| self.g[*a].cmp(&self.g[*b]));
         kids.dedup();
-        let children = kids.into_iter().map(|k| self.subtree(k, dir, on_path)).collect();
+        let children = kids
+            .into_iter()
+            .map(|k| self.subtree(k, dir, on_path))
+            .collect();
         on_path.remove(&n);
-        TreeNode { id, children, repeated: false }
+        TreeNode {
+            id,
+            children,
+            repeated: false,
+        }
     }
 
     /// Nodes and edges reachable from `id` in one direction (including `id`).
-    pub fn reachable(&self, id: &IssueId, dir: Direction) -> Result<(Vec<IssueId>, Vec<(IssueId, IssueId)>)> {
+    pub fn reachable(&self, id: &IssueId, dir: Direction) -> Result<Reach> {
         let start = self.node(id)?;
         let mut seen = HashSet::from([start]);
         let mut queue = VecDeque::from([start]);
         let mut edges = Vec::new();
         while let Some(n) = queue.pop_front() {
             for m in self.g.neighbors_directed(n, dir) {
-                let (from, to) = if dir == Direction::Outgoing { (n, m) } else { (m, n) };
+                let (from, to) = if dir == Direction::Outgoing {
+                    (n, m)
+                } else {
+                    (m, n)
+                };
                 edges.push((self.g[from].clone(), self.g[to].clone()));
                 if seen.insert(m) {
                     queue.push_back(m);
@@ -142,14 +171,19 @@ impl Graph {
             let mut entry = (1usize, None);
             for d in self.g.neighbors_directed(n, Direction::Outgoing) {
                 if let Some(&(len, _)) = best.get(&d)
-                    && (len + 1 > entry.0 || (len + 1 == entry.0 && entry.1.is_some_and(|p| self.g[d] < self.g[p])))
+                    && (len + 1 > entry.0
+                        || (len + 1 == entry.0 && entry.1.is_some_and(|p| self.g[d] < self.g[p])))
                 {
                     entry = (len + 1, Some(d));
                 }
             }
             best.insert(n, entry);
         }
-        let Some((&end, _)) = best.iter().max_by(|a, b| a.1.0.cmp(&b.1.0).then_with(|| self.g[*b.0].cmp(&self.g[*a.0]))) else {
+        let Some((&end, _)) = best.iter().max_by(|a, b| {
+            a.1.0
+                .cmp(&b.1.0)
+                .then_with(|| self.g[*b.0].cmp(&self.g[*a.0]))
+        }) else {
             return Ok(Vec::new());
         };
         let mut chain = vec![self.g[end].clone()];
@@ -163,6 +197,9 @@ impl Graph {
     }
 }
 
+/// Nodes and `(from, to)` edges reached from one issue.
+pub type Reach = (Vec<IssueId>, Vec<(IssueId, IssueId)>);
+
 /// A node of a dependency tree.
 #[derive(Debug, Clone, Serialize)]
 pub struct TreeNode {
@@ -175,7 +212,11 @@ pub struct TreeNode {
 
 /// If `from` depended on `to`, would that close a cycle? Returns the cycle as a path
 /// `from -> to -> ... -> from`. Walks only what `to` transitively depends on.
-pub fn cycle_if_added(tx: &mut Tx<'_>, from: &IssueId, to: &IssueId) -> Result<Option<Vec<IssueId>>> {
+pub fn cycle_if_added(
+    tx: &mut Tx<'_>,
+    from: &IssueId,
+    to: &IssueId,
+) -> Result<Option<Vec<IssueId>>> {
     if from == to {
         return Ok(Some(vec![from.clone(), to.clone()]));
     }
@@ -204,7 +245,9 @@ pub fn cycle_if_added(tx: &mut Tx<'_>, from: &IssueId, to: &IssueId) -> Result<O
             g.add_edge(cn, dn, ());
         }
     }
-    let Some(&target) = idx.get(from) else { return Ok(None) };
+    let Some(&target) = idx.get(from) else {
+        return Ok(None);
+    };
     let found = petgraph::algo::astar(&g, start, |n| n == target, |_| 1u32, |_| 0);
     Ok(found.map(|(_, nodes)| {
         let mut path = vec![from.clone()];
@@ -222,35 +265,64 @@ pub struct DepChange {
 }
 
 /// Makes `input` depend on `on_input`, refusing self edges, missing issues and cycles.
-pub fn add_dependency(store: &crate::store::Store, actor: &crate::model::Actor, input: &str, on_input: &str, if_version: Option<u64>) -> Result<DepChange> {
+pub fn add_dependency(
+    store: &crate::store::Store,
+    actor: &crate::model::Actor,
+    input: &str,
+    on_input: &str,
+    if_version: Option<u64>,
+) -> Result<DepChange> {
     store.mutate(actor, |tx| {
         let id = tx.resolve(input)?;
         let dep = tx.resolve(on_input)?;
         let before = tx.get(&id)?;
         crate::issues::check_version(&before, if_version)?;
         if id == dep {
-            return Err(Error::Cycle { path: vec![id.short(), id.short()] });
+            return Err(Error::Cycle {
+                path: vec![id.short(), id.short()],
+            });
         }
         tx.get(&dep)?;
         if before.dependencies.contains(&dep) {
             let view = crate::issues::view_in(tx, before)?;
-            return Ok(DepChange { issue: view, dependency: dep.to_string(), changed: false });
+            return Ok(DepChange {
+                issue: view,
+                dependency: dep.to_string(),
+                changed: false,
+            });
         }
         if let Some(path) = cycle_if_added(tx, &id, &dep)? {
-            return Err(Error::Cycle { path: path.iter().map(|i| i.short()).collect() });
+            return Err(Error::Cycle {
+                path: path.iter().map(|i| i.short()).collect(),
+            });
         }
         let mut after = before.clone();
         after.dependencies.push(dep.clone());
         workflow::rederive(tx, &mut after)?;
         let after = tx.put(after)?;
-        tx.record("dep.added", Some(&before), &after, json!({ "dependency": dep }))?;
+        tx.record(
+            "dep.added",
+            Some(&before),
+            &after,
+            json!({ "dependency": dep }),
+        )?;
         let view = crate::issues::view_in(tx, after)?;
-        Ok(DepChange { issue: view, dependency: dep.to_string(), changed: true })
+        Ok(DepChange {
+            issue: view,
+            dependency: dep.to_string(),
+            changed: true,
+        })
     })
 }
 
 /// Removes the dependency of `input` on `on_input`.
-pub fn remove_dependency(store: &crate::store::Store, actor: &crate::model::Actor, input: &str, on_input: &str, if_version: Option<u64>) -> Result<DepChange> {
+pub fn remove_dependency(
+    store: &crate::store::Store,
+    actor: &crate::model::Actor,
+    input: &str,
+    on_input: &str,
+    if_version: Option<u64>,
+) -> Result<DepChange> {
     store.mutate(actor, |tx| {
         let id = tx.resolve(input)?;
         let before = tx.get(&id)?;
@@ -260,10 +332,18 @@ pub fn remove_dependency(store: &crate::store::Store, actor: &crate::model::Acto
             Ok(d) => d,
             Err(Error::NotFound { .. }) => {
                 let p = crate::model::IdPrefix::parse(on_input)?;
-                let hits: Vec<&IssueId> = before.dependencies.iter().filter(|d| p.matches(d.as_str())).collect();
+                let hits: Vec<&IssueId> = before
+                    .dependencies
+                    .iter()
+                    .filter(|d| p.matches(d.as_str()))
+                    .collect();
                 match hits.as_slice() {
                     [one] => (*one).clone(),
-                    _ => return Err(Error::NotFound { id: on_input.to_string() }),
+                    _ => {
+                        return Err(Error::NotFound {
+                            id: on_input.to_string(),
+                        });
+                    }
                 }
             }
             Err(e) => return Err(e),
@@ -271,7 +351,11 @@ pub fn remove_dependency(store: &crate::store::Store, actor: &crate::model::Acto
         if !before.dependencies.contains(&dep) {
             return Err(Error::Refused {
                 code: "not_a_dependency",
-                message: format!("issue `{}` does not depend on `{}`", id.short(), dep.short()),
+                message: format!(
+                    "issue `{}` does not depend on `{}`",
+                    id.short(),
+                    dep.short()
+                ),
                 details: json!({ "id": id, "dependency": dep }),
             });
         }
@@ -279,8 +363,17 @@ pub fn remove_dependency(store: &crate::store::Store, actor: &crate::model::Acto
         after.dependencies.retain(|d| d != &dep);
         workflow::rederive(tx, &mut after)?;
         let after = tx.put(after)?;
-        tx.record("dep.removed", Some(&before), &after, json!({ "dependency": dep }))?;
+        tx.record(
+            "dep.removed",
+            Some(&before),
+            &after,
+            json!({ "dependency": dep }),
+        )?;
         let view = crate::issues::view_in(tx, after)?;
-        Ok(DepChange { issue: view, dependency: dep.to_string(), changed: true })
+        Ok(DepChange {
+            issue: view,
+            dependency: dep.to_string(),
+            changed: true,
+        })
     })
 }

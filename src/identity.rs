@@ -31,5 +31,6 @@ pub fn resolve(flag: Option<&str>, repo_root: &Path) -> Result<Actor> {
         return Ok(actor);
     }
     let user = std::env::var("USER").unwrap_or_default();
-    Ok(Actor::human_from_name(&user).unwrap_or_else(|| Actor::parse("human:unknown").expect("valid literal")))
+    Ok(Actor::human_from_name(&user)
+        .unwrap_or_else(|| Actor::parse("human:unknown").expect("valid literal")))
 }

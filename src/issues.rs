@@ -6,8 +6,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    self, Actor, Issue, IssueId, Priority, State, Timestamp, Visibility, validate_name, validate_text,
-    validate_title,
+    self, Actor, Issue, IssueId, Priority, State, Timestamp, Visibility, validate_name,
+    validate_text, validate_title,
 };
 use crate::store::{FileProblem, Store, Tx};
 use crate::view::{IssueView, blockers, views_for};
@@ -78,9 +78,11 @@ pub struct Outcome {
 /// Checks `--if-version` against the stored version.
 pub fn check_version(issue: &Issue, expected: Option<u64>) -> Result<()> {
     match expected {
-        Some(v) if v != issue.version => {
-            Err(Error::VersionConflict { id: issue.id.to_string(), expected: v, actual: issue.version })
-        }
+        Some(v) if v != issue.version => Err(Error::VersionConflict {
+            id: issue.id.to_string(),
+            expected: v,
+            actual: issue.version,
+        }),
         _ => Ok(()),
     }
 }
@@ -89,7 +91,14 @@ fn check_kind(store: &Store, kind: &str) -> Result<String> {
     let k = kind.trim().to_ascii_lowercase();
     let cfg = store.config()?;
     if !cfg.types.iter().any(|t| t == &k) {
-        return Err(Error::invalid("type", format!("`{}` is not one of: {}", kind.escape_debug(), cfg.types.join(", "))));
+        return Err(Error::invalid(
+            "type",
+            format!(
+                "`{}` is not one of: {}",
+                kind.escape_debug(),
+                cfg.types.join(", ")
+            ),
+        ));
     }
     Ok(k)
 }
@@ -97,7 +106,12 @@ fn check_kind(store: &Store, kind: &str) -> Result<String> {
 fn check_due(d: &str) -> Result<String> {
     chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
         .map(|_| d.trim().to_string())
-        .map_err(|_| Error::invalid("due", format!("`{}` is not a date like 2026-12-01", d.escape_debug())))
+        .map_err(|_| {
+            Error::invalid(
+                "due",
+                format!("`{}` is not a date like 2026-12-01", d.escape_debug()),
+            )
+        })
 }
 
 fn check_estimate(e: f64) -> Result<f64> {
@@ -114,7 +128,10 @@ fn check_context(k: &str, v: Option<&str>) -> Result<()> {
     }
     if let Some(v) = v {
         if v.len() > model::limits::CONTEXT_VALUE {
-            return Err(Error::invalid("context value", format!("longer than {} bytes", model::limits::CONTEXT_VALUE)));
+            return Err(Error::invalid(
+                "context value",
+                format!("longer than {} bytes", model::limits::CONTEXT_VALUE),
+            ));
         }
         validate_text("context value", v)?;
     }
@@ -133,14 +150,38 @@ pub fn view_in(tx: &mut Tx<'_>, issue: Issue) -> Result<IssueView> {
 pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueView> {
     let title = validate_title(&req.title)?;
     let description = validate_text("description", req.description.as_deref().unwrap_or(""))?;
-    let kind = req.kind.as_deref().map(|k| check_kind(store, k)).transpose()?;
-    let labels = req.labels.iter().map(|l| validate_name("label", l)).collect::<Result<Vec<_>>>()?;
-    let gate_keys = req.gates.iter().map(|g| model::validate_gate_key(g.trim())).collect::<Result<Vec<_>>>()?;
-    let milestone = req.milestone.as_deref().map(|m| validate_name("milestone", m)).transpose()?;
+    let kind = req
+        .kind
+        .as_deref()
+        .map(|k| check_kind(store, k))
+        .transpose()?;
+    let labels = req
+        .labels
+        .iter()
+        .map(|l| validate_name("label", l))
+        .collect::<Result<Vec<_>>>()?;
+    let gate_keys = req
+        .gates
+        .iter()
+        .map(|g| model::validate_gate_key(g.trim()))
+        .collect::<Result<Vec<_>>>()?;
+    let milestone = req
+        .milestone
+        .as_deref()
+        .map(|m| validate_name("milestone", m))
+        .transpose()?;
     let due = req.due.as_deref().map(check_due).transpose()?;
     let estimate = req.estimate.map(check_estimate).transpose()?;
-    let evidence = req.evidence.as_deref().map(|t| validate_text("evidence", t)).transpose()?;
-    let done_when = req.done_when.as_deref().map(|t| validate_text("done_when", t)).transpose()?;
+    let evidence = req
+        .evidence
+        .as_deref()
+        .map(|t| validate_text("evidence", t))
+        .transpose()?;
+    let done_when = req
+        .done_when
+        .as_deref()
+        .map(|t| validate_text("done_when", t))
+        .transpose()?;
     for (k, v) in &req.context {
         check_context(k, Some(v))?;
     }
@@ -166,7 +207,10 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
         }
         issue.labels = labels.clone();
         issue.gates_required = gate_keys.clone();
-        issue.gates_status = gate_keys.iter().map(|k| (k.clone(), model::GateStatus::pending())).collect();
+        issue.gates_status = gate_keys
+            .iter()
+            .map(|k| (k.clone(), model::GateStatus::pending()))
+            .collect();
         issue.dependencies = deps;
         issue.milestone = milestone.clone();
         issue.parent = parent;
@@ -180,7 +224,12 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
         issue.checklist = crate::details::checklist_from_markdown(&issue.description);
         issue.state = workflow::readiness(tx, &issue)?;
         let issue = tx.insert(issue)?;
-        tx.record("issue.created", None, &issue, json!({ "title": issue.title }))?;
+        tx.record(
+            "issue.created",
+            None,
+            &issue,
+            json!({ "title": issue.title }),
+        )?;
         view_in(tx, issue)
     })
 }
@@ -206,7 +255,10 @@ pub fn show(store: &Store, input: &str) -> Result<IssueView> {
     let mut infos = BTreeMap::new();
     for d in &issue.dependencies {
         let info = match store.load(d) {
-            Ok(i) => Some(crate::view::DepInfo { state: i.state, title: i.title }),
+            Ok(i) => Some(crate::view::DepInfo {
+                state: i.state,
+                title: i.title,
+            }),
             Err(Error::NotFound { .. }) => None,
             Err(e) => return Err(e),
         };
@@ -228,10 +280,26 @@ pub fn list_all(store: &Store) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
 /// Updates fields and, with `state`, moves the issue through the state machine.
 pub fn update(store: &Store, actor: &Actor, input: &str, req: UpdateRequest) -> Result<Outcome> {
     let title = req.title.as_deref().map(validate_title).transpose()?;
-    let description = req.description.as_deref().map(|d| validate_text("description", d)).transpose()?;
-    let kind = req.kind.as_deref().map(|k| check_kind(store, k)).transpose()?;
-    let add = req.add_labels.iter().map(|l| validate_name("label", l)).collect::<Result<Vec<_>>>()?;
-    let remove = req.remove_labels.iter().map(|l| l.trim().to_string()).collect::<Vec<_>>();
+    let description = req
+        .description
+        .as_deref()
+        .map(|d| validate_text("description", d))
+        .transpose()?;
+    let kind = req
+        .kind
+        .as_deref()
+        .map(|k| check_kind(store, k))
+        .transpose()?;
+    let add = req
+        .add_labels
+        .iter()
+        .map(|l| validate_name("label", l))
+        .collect::<Result<Vec<_>>>()?;
+    let remove = req
+        .remove_labels
+        .iter()
+        .map(|l| l.trim().to_string())
+        .collect::<Vec<_>>();
     for (k, v) in &req.context {
         check_context(k, v.as_deref())?;
     }
@@ -279,7 +347,10 @@ pub fn update(store: &Store, actor: &Actor, input: &str, req: UpdateRequest) -> 
             Patch::Set(p) => {
                 let pid = tx.resolve(p)?;
                 if pid == id {
-                    return Err(Error::invalid("parent", "an issue cannot be its own parent"));
+                    return Err(Error::invalid(
+                        "parent",
+                        "an issue cannot be its own parent",
+                    ));
                 }
                 check_parent_chain(tx, &id, &pid)?;
                 after.parent = Some(pid);
@@ -336,7 +407,10 @@ fn check_parent_chain(tx: &mut Tx<'_>, id: &IssueId, parent: &IssueId) -> Result
     let mut steps = 0;
     while let Some(p) = cur {
         if &p == id {
-            return Err(Error::invalid("parent", format!("that would make a loop of parents: {}", path.join(" -> "))));
+            return Err(Error::invalid(
+                "parent",
+                format!("that would make a loop of parents: {}", path.join(" -> ")),
+            ));
         }
         steps += 1;
         if steps > 10_000 {
@@ -360,7 +434,13 @@ pub struct Deleted {
 
 /// Deletes an issue. Refuses while other issues depend on it or name it as parent, unless
 /// `force`, which removes those references (each with its own event).
-pub fn delete(store: &Store, actor: &Actor, input: &str, force: bool, if_version: Option<u64>) -> Result<Deleted> {
+pub fn delete(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    force: bool,
+    if_version: Option<u64>,
+) -> Result<Deleted> {
     store.mutate(actor, |tx| {
         let id = tx.resolve(input)?;
         let issue = tx.get(&id)?;
@@ -406,9 +486,15 @@ pub fn delete(store: &Store, actor: &Actor, input: &str, force: bool, if_version
 /// Parses `key=value` (set) or `key=` / `key` with `-` prefix handled by the caller (clear).
 pub fn parse_context(s: &str) -> Result<(String, Option<String>)> {
     match s.split_once('=') {
-        Some((k, v)) if v.is_empty() => Ok((k.trim().to_string(), None)),
+        Some((k, "")) => Ok((k.trim().to_string(), None)),
         Some((k, v)) => Ok((k.trim().to_string(), Some(v.to_string()))),
-        None => Err(Error::invalid("context", format!("`{}` is not `key=value` (use `key=` to remove a key)", s.escape_debug()))),
+        None => Err(Error::invalid(
+            "context",
+            format!(
+                "`{}` is not `key=value` (use `key=` to remove a key)",
+                s.escape_debug()
+            ),
+        )),
     }
 }
 

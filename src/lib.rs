@@ -3,8 +3,12 @@
 //! The core (everything outside `cli`) takes typed requests and returns typed data or an
 //! [`error::Error`]; it never prints and never parses command lines.
 
+pub mod activity; // one issue's history and its LLM-ready context
+pub mod claims; // atomic claims, leases, claim-next, release, assign, reopen
 pub mod clock; // the clock, overridable with JIT_NOW
+pub mod demo; // jit demo: a sample repository built with the real operations
 pub mod details; // checklist items, comments, links, pull requests
+pub mod dispatch; // jit-dispatch: dispatch.toml, claiming work for agents, running them
 pub mod error; // the error type, its stable codes and exit codes
 pub mod export; // renderings of the store: dot, mermaid
 pub mod gates; // the gate registry, passing/failing gates, running checkers
@@ -13,6 +17,7 @@ pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod issues; // issue create/show/list/update/delete
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
 pub mod queries; // named queries: ready, blocked, by state/priority/assignee
+pub mod query; // the query language: lexer, parser, evaluator
 pub mod random; // randomness for ids
 pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
 pub mod validate; // integrity checks and safe repairs

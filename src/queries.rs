@@ -10,7 +10,13 @@ use std::cmp::Reverse;
 
 /// Orders issues the way work should be picked: priority, then age.
 pub fn work_order(views: &mut [IssueView]) {
-    views.sort_by_key(|v| (Reverse(v.issue.priority), v.issue.created_at, v.issue.id.clone()));
+    views.sort_by_key(|v| {
+        (
+            Reverse(v.issue.priority),
+            v.issue.created_at,
+            v.issue.id.clone(),
+        )
+    });
 }
 
 /// Ready, unassigned, unblocked issues in work order.

@@ -47,30 +47,48 @@ pub struct Report {
     pub fixed: usize,
 }
 
-fn problem(code: &'static str, severity: Severity, id: Option<&IssueId>, message: String, fixable: bool) -> Problem {
-    Problem { code, severity, id: id.map(|i| i.to_string()), path: None, message, fixable, fixed: false }
+fn problem(
+    code: &'static str,
+    severity: Severity,
+    id: Option<&IssueId>,
+    message: String,
+    fixable: bool,
+) -> Problem {
+    Problem {
+        code,
+        severity,
+        id: id.map(|i| i.to_string()),
+        path: None,
+        message,
+        fixable,
+        fixed: false,
+    }
 }
 
 /// Checks the store; with `fix`, repairs what is safe under the lock.
 pub fn run(store: &Store, actor: &Actor, fix: bool) -> Result<Report> {
     if fix {
-        store.mutate(actor, |tx| {
-            let mut report = check(store)?;
-            apply_fixes(tx, &mut report)?;
-            Ok(report)
-        })
-        .map(|mut r| {
-            // Report what remains after the repairs, plus what was fixed.
-            if let Ok(after) = check(store) {
-                let fixed: Vec<Problem> = r.problems.drain(..).filter(|p| p.fixed).collect();
-                r.fixed = fixed.len();
-                r.problems = fixed.into_iter().chain(after.problems).collect();
-                r.issues_checked = after.issues_checked;
-                r.events_checked = after.events_checked;
-            }
-            r.ok = !r.problems.iter().any(|p| p.severity == Severity::Error && !p.fixed);
-            r
-        })
+        store
+            .mutate(actor, |tx| {
+                let mut report = check(store)?;
+                apply_fixes(tx, &mut report)?;
+                Ok(report)
+            })
+            .map(|mut r| {
+                // Report what remains after the repairs, plus what was fixed.
+                if let Ok(after) = check(store) {
+                    let fixed: Vec<Problem> = r.problems.drain(..).filter(|p| p.fixed).collect();
+                    r.fixed = fixed.len();
+                    r.problems = fixed.into_iter().chain(after.problems).collect();
+                    r.issues_checked = after.issues_checked;
+                    r.events_checked = after.events_checked;
+                }
+                r.ok = !r
+                    .problems
+                    .iter()
+                    .any(|p| p.severity == Severity::Error && !p.fixed);
+                r
+            })
     } else {
         check(store)
     }
@@ -82,7 +100,15 @@ pub fn check(store: &Store) -> Result<Report> {
     let gates = match store.gates() {
         Ok(g) => g,
         Err(e) => {
-            problems.push(Problem { code: e.code(), severity: Severity::Error, id: None, path: Some(store.dir().join("gates.json")), message: e.to_string(), fixable: false, fixed: false });
+            problems.push(Problem {
+                code: e.code(),
+                severity: Severity::Error,
+                id: None,
+                path: Some(store.dir().join("gates.json")),
+                message: e.to_string(),
+                fixable: false,
+                fixed: false,
+            });
             BTreeMap::new()
         }
     };
@@ -91,7 +117,15 @@ pub fn check(store: &Store) -> Result<Report> {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if name.starts_with('.') && name.ends_with(".tmp") {
-                problems.push(Problem { code: "temp_file", severity: Severity::Warning, id: None, path: Some(e.path()), message: "leftover temp file from an interrupted write".into(), fixable: true, fixed: false });
+                problems.push(Problem {
+                    code: "temp_file",
+                    severity: Severity::Warning,
+                    id: None,
+                    path: Some(e.path()),
+                    message: "leftover temp file from an interrupted write".into(),
+                    fixable: true,
+                    fixed: false,
+                });
             }
         }
     }
@@ -103,7 +137,11 @@ pub fn check(store: &Store) -> Result<Report> {
             severity: Severity::Error,
             id: None,
             path: Some(fp.path.clone()),
-            message: if is_dir { "a directory in .jit/issues/; only issue files belong there".into() } else { fp.message },
+            message: if is_dir {
+                "a directory in .jit/issues/; only issue files belong there".into()
+            } else {
+                fp.message
+            },
             fixable: false,
             fixed: false,
         });
@@ -127,54 +165,165 @@ pub fn check(store: &Store) -> Result<Report> {
     }
     for (s, ids) in &shorts {
         if ids.len() > 1 {
-            problems.push(problem("duplicate_short_id", Severity::Error, Some(ids[0]), format!("short id `{s}` is shared by {} issues", ids.len()), false));
+            problems.push(problem(
+                "duplicate_short_id",
+                Severity::Error,
+                Some(ids[0]),
+                format!("short id `{s}` is shared by {} issues", ids.len()),
+                false,
+            ));
         }
     }
     for i in &issues {
         for d in &i.dependencies {
             if d == &i.id {
-                problems.push(problem("self_dependency", Severity::Error, Some(&i.id), format!("`{}` depends on itself", i.short_id()), true));
+                problems.push(problem(
+                    "self_dependency",
+                    Severity::Error,
+                    Some(&i.id),
+                    format!("`{}` depends on itself", i.short_id()),
+                    true,
+                ));
             } else if !by_id.contains_key(d) {
-                problems.push(problem("dangling_dependency", Severity::Error, Some(&i.id), format!("`{}` depends on `{}`, which does not exist", i.short_id(), d.short()), true));
+                problems.push(problem(
+                    "dangling_dependency",
+                    Severity::Error,
+                    Some(&i.id),
+                    format!(
+                        "`{}` depends on `{}`, which does not exist",
+                        i.short_id(),
+                        d.short()
+                    ),
+                    true,
+                ));
             }
         }
         if let Some(p) = &i.parent
             && !by_id.contains_key(p)
         {
-            problems.push(problem("dangling_parent", Severity::Error, Some(&i.id), format!("`{}` names parent `{}`, which does not exist", i.short_id(), p.short()), true));
+            problems.push(problem(
+                "dangling_parent",
+                Severity::Error,
+                Some(&i.id),
+                format!(
+                    "`{}` names parent `{}`, which does not exist",
+                    i.short_id(),
+                    p.short()
+                ),
+                true,
+            ));
         }
         for k in &i.gates_required {
             if !gates.contains_key(k) {
                 problems.push(problem("unknown_gate", Severity::Error, Some(&i.id), format!("`{}` requires gate `{k}`, which is not in gates.json; define it with `jit gate define`", i.short_id()), false));
             }
             if !i.gates_status.contains_key(k) {
-                problems.push(problem("missing_gate_status", Severity::Warning, Some(&i.id), format!("`{}` requires gate `{k}` but has no status for it", i.short_id()), true));
+                problems.push(problem(
+                    "missing_gate_status",
+                    Severity::Warning,
+                    Some(&i.id),
+                    format!(
+                        "`{}` requires gate `{k}` but has no status for it",
+                        i.short_id()
+                    ),
+                    true,
+                ));
             }
         }
-        let deps_done = i.dependencies.iter().filter(|d| *d != &i.id).all(|d| by_id.get(d).is_some_and(|x| x.state == State::Done));
-        let real_deps_done = i.dependencies.iter().filter(|d| *d != &i.id && by_id.contains_key(*d)).all(|d| by_id[d].state == State::Done);
+        let deps_done = i
+            .dependencies
+            .iter()
+            .filter(|d| *d != &i.id)
+            .all(|d| by_id.get(d).is_some_and(|x| x.state == State::Done));
+        let real_deps_done = i
+            .dependencies
+            .iter()
+            .filter(|d| *d != &i.id && by_id.contains_key(*d))
+            .all(|d| by_id[d].state == State::Done);
         match i.state {
-            State::Backlog if real_deps_done => problems.push(problem("state_mismatch", Severity::Error, Some(&i.id), format!("`{}` is backlog but every dependency is done: it should be ready", i.short_id()), true)),
-            State::Ready if !real_deps_done => problems.push(problem("state_mismatch", Severity::Error, Some(&i.id), format!("`{}` is ready but a dependency is not done: it should be backlog", i.short_id()), true)),
-            State::InProgress | State::Gated | State::Done if !deps_done => problems.push(problem("unfinished_dependencies", Severity::Warning, Some(&i.id), format!("`{}` is {} while a dependency is not done", i.short_id(), i.state), false)),
+            State::Backlog if real_deps_done => problems.push(problem(
+                "state_mismatch",
+                Severity::Error,
+                Some(&i.id),
+                format!(
+                    "`{}` is backlog but every dependency is done: it should be ready",
+                    i.short_id()
+                ),
+                true,
+            )),
+            State::Ready if !real_deps_done => problems.push(problem(
+                "state_mismatch",
+                Severity::Error,
+                Some(&i.id),
+                format!(
+                    "`{}` is ready but a dependency is not done: it should be backlog",
+                    i.short_id()
+                ),
+                true,
+            )),
+            State::InProgress | State::Gated | State::Done if !deps_done => problems.push(problem(
+                "unfinished_dependencies",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` is {} while a dependency is not done",
+                    i.short_id(),
+                    i.state
+                ),
+                false,
+            )),
             _ => {}
         }
         let unpassed = i.unpassed_gates();
         if i.state == State::Done && !unpassed.is_empty() {
-            problems.push(problem("gates_not_passed", Severity::Error, Some(&i.id), format!("`{}` is done but gates are not passed: {}", i.short_id(), unpassed.join(", ")), false));
+            problems.push(problem(
+                "gates_not_passed",
+                Severity::Error,
+                Some(&i.id),
+                format!(
+                    "`{}` is done but gates are not passed: {}",
+                    i.short_id(),
+                    unpassed.join(", ")
+                ),
+                false,
+            ));
         }
         if i.state == State::Gated && unpassed.is_empty() {
-            problems.push(problem("state_mismatch", Severity::Error, Some(&i.id), format!("`{}` is gated but every gate has passed: it should be done", i.short_id()), true));
+            problems.push(problem(
+                "state_mismatch",
+                Severity::Error,
+                Some(&i.id),
+                format!(
+                    "`{}` is gated but every gate has passed: it should be done",
+                    i.short_id()
+                ),
+                true,
+            ));
         }
     }
     let graph = Graph::build(&issues);
     for cycle in graph.cycles() {
         let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
-        problems.push(problem("cycle", Severity::Error, cycle.first(), format!("dependency cycle among {}; remove one edge with `jit dep rm`", path.join(", ")), false));
+        problems.push(problem(
+            "cycle",
+            Severity::Error,
+            cycle.first(),
+            format!(
+                "dependency cycle among {}; remove one edge with `jit dep rm`",
+                path.join(", ")
+            ),
+            false,
+        ));
     }
     problems.sort_by(|a, b| a.id.cmp(&b.id).then(a.code.cmp(b.code)));
     let ok = !problems.iter().any(|p| p.severity == Severity::Error);
-    Ok(Report { ok, issues_checked: issues.len(), events_checked: evs.len(), problems, fixed: 0 })
+    Ok(Report {
+        ok,
+        issues_checked: issues.len(),
+        events_checked: evs.len(),
+        problems,
+        fixed: 0,
+    })
 }
 
 fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
@@ -193,21 +342,32 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
         }
     }
     let (issues, _) = tx.store().load_all()?;
-    let existing: std::collections::HashSet<IssueId> = issues.iter().map(|i| i.id.clone()).collect();
+    let existing: std::collections::HashSet<IssueId> =
+        issues.iter().map(|i| i.id.clone()).collect();
     // Reference repairs.
     for i in &issues {
         let before = tx.get(&i.id)?;
         let mut after = before.clone();
-        after.dependencies.retain(|d| d != &i.id && existing.contains(d));
+        after
+            .dependencies
+            .retain(|d| d != &i.id && existing.contains(d));
         if after.parent.as_ref().is_some_and(|p| !existing.contains(p)) {
             after.parent = None;
         }
         for k in &before.gates_required {
-            after.gates_status.entry(k.clone()).or_insert_with(GateStatus::pending);
+            after
+                .gates_status
+                .entry(k.clone())
+                .or_insert_with(GateStatus::pending);
         }
         if after != before {
             let after = tx.put(after)?;
-            tx.record("issue.repaired", Some(&before), &after, json!({ "by": "validate --fix" }))?;
+            tx.record(
+                "issue.repaired",
+                Some(&before),
+                &after,
+                json!({ "by": "validate --fix" }),
+            )?;
         }
     }
     // Derived states, to a fixpoint (finishing a gated issue can make others ready).
@@ -223,7 +383,12 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             crate::workflow::rederive(tx, &mut after)?;
             if after.state != before.state {
                 let after = tx.put(after)?;
-                tx.record("issue.state_changed", Some(&before), &after, json!({ "by": "validate --fix" }))?;
+                tx.record(
+                    "issue.state_changed",
+                    Some(&before),
+                    &after,
+                    json!({ "by": "validate --fix" }),
+                )?;
                 changed = true;
             }
         }
@@ -232,7 +397,14 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
         }
     }
     for p in report.problems.iter_mut() {
-        if matches!(p.code, "dangling_dependency" | "self_dependency" | "dangling_parent" | "missing_gate_status" | "state_mismatch") {
+        if matches!(
+            p.code,
+            "dangling_dependency"
+                | "self_dependency"
+                | "dangling_parent"
+                | "missing_gate_status"
+                | "state_mismatch"
+        ) {
             p.fixed = true;
         }
     }

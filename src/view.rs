@@ -11,9 +11,18 @@ use std::collections::BTreeMap;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Blocker {
     /// A dependency that is not done (or is missing).
-    Dependency { id: String, short_id: String, title: Option<String>, state: Option<State> },
+    Dependency {
+        id: String,
+        short_id: String,
+        title: Option<String>,
+        state: Option<State>,
+    },
     /// A required gate that is not passed at the point where it applies.
-    Gate { key: String, stage: Option<GateStage>, status: GateState },
+    Gate {
+        key: String,
+        stage: Option<GateStage>,
+        status: GateState,
+    },
 }
 
 /// The little the view needs to know about a dependency.
@@ -46,7 +55,11 @@ pub fn blockers(
         });
     }
     for key in &issue.gates_required {
-        let status = issue.gates_status.get(key).map(|g| g.status).unwrap_or(GateState::Pending);
+        let status = issue
+            .gates_status
+            .get(key)
+            .map(|g| g.status)
+            .unwrap_or(GateState::Pending);
         if status == GateState::Passed {
             continue;
         }
@@ -57,7 +70,11 @@ pub fn blockers(
             _ => false,
         };
         if applies || status == GateState::Failed {
-            out.push(Blocker::Gate { key: key.clone(), stage, status });
+            out.push(Blocker::Gate {
+                key: key.clone(),
+                stage,
+                status,
+            });
         }
     }
     out
@@ -85,7 +102,13 @@ pub struct IssueView {
 impl IssueView {
     /// Builds a view from an issue and its blockers.
     pub fn new(issue: Issue, blocked_by: Vec<Blocker>) -> Self {
-        IssueView { short_id: issue.short_id(), blocked: !blocked_by.is_empty(), blocked_by, issue, progress: None }
+        IssueView {
+            short_id: issue.short_id(),
+            blocked: !blocked_by.is_empty(),
+            blocked_by,
+            issue,
+            progress: None,
+        }
     }
 }
 
@@ -93,9 +116,18 @@ impl IssueView {
 pub fn views_for(issues: Vec<Issue>, gates: &BTreeMap<String, GateDef>) -> Vec<IssueView> {
     let by_id: std::collections::HashMap<IssueId, DepInfo> = issues
         .iter()
-        .map(|i| (i.id.clone(), DepInfo { state: i.state, title: i.title.clone() }))
+        .map(|i| {
+            (
+                i.id.clone(),
+                DepInfo {
+                    state: i.state,
+                    title: i.title.clone(),
+                },
+            )
+        })
         .collect();
-    let mut children: std::collections::HashMap<IssueId, Progress> = std::collections::HashMap::new();
+    let mut children: std::collections::HashMap<IssueId, Progress> =
+        std::collections::HashMap::new();
     for i in &issues {
         if let Some(p) = &i.parent {
             let e = children.entry(p.clone()).or_default();

@@ -5,6 +5,7 @@
 //! - an open, not-started issue is `ready` exactly when every dependency is `done`, else `backlog`;
 //! - `in_progress` needs every dependency done and every precheck gate passed;
 //! - `done` needs every required gate passed; completing with gates unpassed lands in `gated`.
+//!
 //! Cascades run in the same transaction (the same lock) as the change that causes them.
 
 use crate::error::{Error, Result};
@@ -31,7 +32,10 @@ pub fn dep_infos(tx: &mut Tx<'_>, issue: &Issue) -> Result<BTreeMap<IssueId, Opt
     let mut out = BTreeMap::new();
     for d in &issue.dependencies {
         let info = match tx.get(d) {
-            Ok(i) => Some(DepInfo { state: i.state, title: i.title }),
+            Ok(i) => Some(DepInfo {
+                state: i.state,
+                title: i.title,
+            }),
             Err(Error::NotFound { .. }) => None,
             Err(e) => return Err(e),
         };
@@ -43,11 +47,16 @@ pub fn dep_infos(tx: &mut Tx<'_>, issue: &Issue) -> Result<BTreeMap<IssueId, Opt
 /// `ready` when every dependency is done, else `backlog`.
 pub fn readiness(tx: &mut Tx<'_>, issue: &Issue) -> Result<State> {
     let infos = dep_infos(tx, issue)?;
-    Ok(if infos.values().all(|i| i.as_ref().is_some_and(|i| i.state == State::Done)) {
-        State::Ready
-    } else {
-        State::Backlog
-    })
+    Ok(
+        if infos
+            .values()
+            .all(|i| i.as_ref().is_some_and(|i| i.state == State::Done))
+        {
+            State::Ready
+        } else {
+            State::Backlog
+        },
+    )
 }
 
 fn dep_blockers(tx: &mut Tx<'_>, issue: &Issue) -> Result<Vec<Blocker>> {
@@ -57,18 +66,33 @@ fn dep_blockers(tx: &mut Tx<'_>, issue: &Issue) -> Result<Vec<Blocker>> {
     if probe.state.is_closed() {
         probe.state = State::Ready;
     }
-    Ok(blockers(&probe, |d| infos.get(d).cloned().flatten(), &BTreeMap::new()))
+    Ok(blockers(
+        &probe,
+        |d| infos.get(d).cloned().flatten(),
+        &BTreeMap::new(),
+    ))
 }
 
 fn precheck_blockers(issue: &Issue, gates: &BTreeMap<String, GateDef>) -> Vec<Blocker> {
     issue
         .gates_required
         .iter()
-        .filter(|k| gates.get(*k).is_some_and(|g| g.stage == GateStage::Precheck))
+        .filter(|k| {
+            gates
+                .get(*k)
+                .is_some_and(|g| g.stage == GateStage::Precheck)
+        })
         .filter_map(|k| {
-            let status = issue.gates_status.get(k).map(|g| g.status).unwrap_or(crate::model::GateState::Pending);
-            (status != crate::model::GateState::Passed)
-                .then(|| Blocker::Gate { key: k.clone(), stage: Some(GateStage::Precheck), status })
+            let status = issue
+                .gates_status
+                .get(k)
+                .map(|g| g.status)
+                .unwrap_or(crate::model::GateState::Pending);
+            (status != crate::model::GateState::Passed).then(|| Blocker::Gate {
+                key: k.clone(),
+                stage: Some(GateStage::Precheck),
+                status,
+            })
         })
         .collect()
 }
@@ -77,9 +101,13 @@ fn blocked_error(issue: &Issue, target: State, blockers: Vec<Blocker>) -> Error 
     let what: Vec<String> = blockers
         .iter()
         .map(|b| match b {
-            Blocker::Dependency { short_id, state, .. } => format!(
+            Blocker::Dependency {
+                short_id, state, ..
+            } => format!(
                 "dependency `{short_id}` ({})",
-                state.map(|s| s.to_string()).unwrap_or_else(|| "missing".into())
+                state
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "missing".into())
             ),
             Blocker::Gate { key, status, .. } => format!("gate `{key}` ({status})"),
         })
@@ -98,16 +126,28 @@ fn blocked_error(issue: &Issue, target: State, blockers: Vec<Blocker>) -> Error 
 fn refused(issue: &Issue, target: State, hint: &str) -> Error {
     Error::Refused {
         code: "invalid_transition",
-        message: format!("issue `{}` is {}; it cannot move to {target}: {hint}", issue.short_id(), issue.state),
+        message: format!(
+            "issue `{}` is {}; it cannot move to {target}: {hint}",
+            issue.short_id(),
+            issue.state
+        ),
         details: json!({ "id": issue.id, "from": issue.state, "to": target }),
     }
 }
 
 /// Decides where a request to move `issue` to `target` lands, or why it is refused.
 /// Returns the new state and the gates still pending.
-pub fn resolve_target(tx: &mut Tx<'_>, issue: &Issue, target: State) -> Result<(State, Vec<String>)> {
+pub fn resolve_target(
+    tx: &mut Tx<'_>,
+    issue: &Issue,
+    target: State,
+) -> Result<(State, Vec<String>)> {
     if issue.state == target && target != State::Backlog && target != State::Ready {
-        let pending = if target == State::Gated { issue.unpassed_gates() } else { Vec::new() };
+        let pending = if target == State::Gated {
+            issue.unpassed_gates()
+        } else {
+            Vec::new()
+        };
         return Ok((target, pending));
     }
     let gates = tx.gates()?.clone();
@@ -115,7 +155,11 @@ pub fn resolve_target(tx: &mut Tx<'_>, issue: &Issue, target: State) -> Result<(
         State::Archived => Ok((State::Archived, Vec::new())),
         State::Backlog | State::Ready => {
             if issue.state == State::Done {
-                return Err(refused(issue, target, "use `jit issue reopen ID --reason ...`"));
+                return Err(refused(
+                    issue,
+                    target,
+                    "use `jit issue reopen ID --reason ...`",
+                ));
             }
             let derived = readiness(tx, issue)?;
             if target == State::Ready && derived == State::Backlog {
@@ -126,7 +170,11 @@ pub fn resolve_target(tx: &mut Tx<'_>, issue: &Issue, target: State) -> Result<(
         }
         State::InProgress => {
             if issue.state == State::Done {
-                return Err(refused(issue, target, "use `jit issue reopen ID --reason ...` first"));
+                return Err(refused(
+                    issue,
+                    target,
+                    "use `jit issue reopen ID --reason ...` first",
+                ));
             }
             let mut b = dep_blockers(tx, issue)?;
             b.extend(precheck_blockers(issue, &gates));
@@ -137,7 +185,11 @@ pub fn resolve_target(tx: &mut Tx<'_>, issue: &Issue, target: State) -> Result<(
         }
         State::Gated | State::Done => {
             if issue.state == State::Archived {
-                return Err(refused(issue, target, "unarchive it first with `--state ready`"));
+                return Err(refused(
+                    issue,
+                    target,
+                    "unarchive it first with `--state ready`",
+                ));
             }
             let mut b = dep_blockers(tx, issue)?;
             b.extend(precheck_blockers(issue, &gates));
@@ -157,7 +209,11 @@ pub fn resolve_target(tx: &mut Tx<'_>, issue: &Issue, target: State) -> Result<(
 /// Every issue that depends on `id`. Reads the whole store (under the caller's lock).
 pub fn dependents(tx: &mut Tx<'_>, id: &IssueId) -> Result<Vec<IssueId>> {
     let (all, _) = tx.store().load_all()?;
-    Ok(all.into_iter().filter(|i| i.dependencies.contains(id)).map(|i| i.id).collect())
+    Ok(all
+        .into_iter()
+        .filter(|i| i.dependencies.contains(id))
+        .map(|i| i.id)
+        .collect())
 }
 
 /// After `id` moved between done and not done, brings its dependents' derived states up to
@@ -177,7 +233,12 @@ pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()
         let mut after = dep;
         after.state = derived;
         let after = tx.put(after)?;
-        tx.record("issue.state_changed", Some(&before), &after, json!({ "cause": id }))?;
+        tx.record(
+            "issue.state_changed",
+            Some(&before),
+            &after,
+            json!({ "cause": id }),
+        )?;
         if derived == State::Ready {
             out.promoted.push(d.to_string());
         } else {
@@ -206,7 +267,12 @@ pub fn finish_if_gates_passed(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transitio
     let mut after = issue;
     after.state = State::Done;
     let after = tx.put(after)?;
-    tx.record("issue.state_changed", Some(&before), &after, json!({ "cause": "gates passed" }))?;
+    tx.record(
+        "issue.state_changed",
+        Some(&before),
+        &after,
+        json!({ "cause": "gates passed" }),
+    )?;
     cascade(tx, id, out)?;
     Ok(true)
 }

@@ -31,18 +31,29 @@ pub fn run(ctx: &Ctx, cmd: DepCommand) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
     let (change, verb) = match cmd {
-        DepCommand::Add(a) => (graph::add_dependency(&store, &actor, &a.id, &a.on, a.if_version)?, "now depends on"),
-        DepCommand::Rm(a) => (graph::remove_dependency(&store, &actor, &a.id, &a.on, a.if_version)?, "no longer depends on"),
+        DepCommand::Add(a) => (
+            graph::add_dependency(&store, &actor, &a.id, &a.on, a.if_version)?,
+            "now depends on",
+        ),
+        DepCommand::Rm(a) => (
+            graph::remove_dependency(&store, &actor, &a.id, &a.on, a.if_version)?,
+            "no longer depends on",
+        ),
     };
     Ok(Reply::new(change, move |c: &DepChange, s: &Style| {
-        let dep = IssueId::parse(&c.dependency).map(|i| i.short()).unwrap_or_default();
+        let dep = IssueId::parse(&c.dependency)
+            .map(|i| i.short())
+            .unwrap_or_default();
         if !c.changed {
             return format!("{} already depends on {dep}\n", c.issue.short_id);
         }
         format!(
             "{} {verb} {dep} (state {})\n",
             s.paint(&c.issue.short_id, Color::Bold),
-            s.paint(c.issue.issue.state.as_str(), super::render::human::state_color(c.issue.issue.state))
+            s.paint(
+                c.issue.issue.state.as_str(),
+                super::render::human::state_color(c.issue.issue.state)
+            )
         )
     }))
 }

@@ -16,6 +16,9 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long)]
     pub format: Format,
+    /// Export only issues matching this query (see docs/query.md).
+    #[arg(long)]
+    pub filter: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -26,11 +29,19 @@ struct Exported {
 
 pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let (mut issues, problems) = store.load_all()?;
-    issues.sort_by(|a, b| a.id.cmp(&b.id));
+    let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let (views, problems) = crate::issues::list_all(&store)?;
+    let issues: Vec<crate::model::Issue> = views
+        .into_iter()
+        .filter(|v| filter.matches(v))
+        .map(|v| v.issue)
+        .collect();
     let (format, content) = match a.format {
         Format::Dot => ("dot", crate::export::dot(&issues)),
         Format::Mermaid => ("mermaid", crate::export::mermaid(&issues)),
     };
-    Ok(Reply::new(Exported { format, content }, |e: &Exported, _| e.content.clone()).warn(super::issue::problem_warnings(&problems)))
+    Ok(Reply::new(Exported { format, content }, |e: &Exported, _| {
+        e.content.clone()
+    })
+    .warn(super::issue::problem_warnings(&problems)))
 }

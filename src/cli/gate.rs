@@ -83,32 +83,49 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
     match cmd {
         GateCommand::Define(a) => {
             let actor = ctx.actor(&store)?;
-            let def = gates::define(&store, &actor, DefineRequest {
-                key: a.key,
-                title: a.title,
-                description: a.desc,
-                auto: a.auto,
-                stage: a.stage,
-                checker: a.checker,
-                timeout_secs: a.timeout,
-            })?;
+            let def = gates::define(
+                &store,
+                &actor,
+                DefineRequest {
+                    key: a.key,
+                    title: a.title,
+                    description: a.desc,
+                    auto: a.auto,
+                    stage: a.stage,
+                    checker: a.checker,
+                    timeout_secs: a.timeout,
+                },
+            )?;
             Ok(Reply::new(def, |d: &GateDef, _| {
-                format!("gate {} defined ({}, {})\n", clean_line(&d.key), d.stage, if d.auto { "auto" } else { "manual" })
+                format!(
+                    "gate {} defined ({}, {})\n",
+                    clean_line(&d.key),
+                    d.stage,
+                    if d.auto { "auto" } else { "manual" }
+                )
             }))
         }
         GateCommand::List => {
             let gates: Vec<GateDef> = store.gates()?.into_values().collect();
             Ok(Reply::new(GateList { gates }, |l: &GateList, _| {
                 if l.gates.is_empty() {
-                    return "no gates defined; add one with `jit gate define KEY --title ...`\n".into();
+                    return "no gates defined; add one with `jit gate define KEY --title ...`\n"
+                        .into();
                 }
                 let mut t = human::table(&["KEY", "STAGE", "MODE", "CHECKER", "TITLE"]);
                 for g in &l.gates {
                     t.add_row(vec![
                         clean_line(&g.key),
                         g.stage.to_string(),
-                        if g.auto { "auto".into() } else { "manual".into() },
-                        g.checker.as_ref().map(|c| clean_line(&human::ellipsize(&c.command, 40))).unwrap_or_else(|| "-".into()),
+                        if g.auto {
+                            "auto".into()
+                        } else {
+                            "manual".into()
+                        },
+                        g.checker
+                            .as_ref()
+                            .map(|c| clean_line(&human::ellipsize(&c.command, 40)))
+                            .unwrap_or_else(|| "-".into()),
                         clean_line(&g.title),
                     ]);
                 }
@@ -119,14 +136,20 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
             let actor = ctx.actor(&store)?;
             let view = gates::add(&store, &actor, &a.id, &a.key, a.if_version)?;
             let key = a.key.clone();
-            Ok(Reply::new(view, move |v: &IssueView, _| format!("{} now requires gate {}\n", v.short_id, clean_line(&key))))
+            Ok(Reply::new(view, move |v: &IssueView, _| {
+                format!("{} now requires gate {}\n", v.short_id, clean_line(&key))
+            }))
         }
         GateCommand::Pass(a) => status(ctx, &store, a, GateState::Passed),
         GateCommand::Fail(a) => status(ctx, &store, a, GateState::Failed),
         GateCommand::Check(a) => {
             let actor = ctx.actor(&store)?;
             let report = gates::check(&store, &actor, &a.id, a.key.as_deref())?;
-            let code = if report.failed > 0 { exit::CHECK_FAILED } else { exit::OK };
+            let code = if report.failed > 0 {
+                exit::CHECK_FAILED
+            } else {
+                exit::OK
+            };
             Ok(Reply::new(report, check_text).exit(code))
         }
     }
@@ -134,9 +157,21 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
 
 fn status(ctx: &Ctx, store: &crate::store::Store, a: StatusArgs, st: GateState) -> Result<Reply> {
     let actor = ctx.actor(store)?;
-    let out = gates::set_status(store, &actor, &a.id, &a.key, st, a.by.as_deref(), a.note.as_deref())?;
+    let out = gates::set_status(
+        store,
+        &actor,
+        &a.id,
+        &a.key,
+        st,
+        a.by.as_deref(),
+        a.note.as_deref(),
+    )?;
     Ok(Reply::new(out, |o: &GateOutcome, s: &Style| {
-        let color = if o.status == GateState::Passed { Color::Green } else { Color::Red };
+        let color = if o.status == GateState::Passed {
+            Color::Green
+        } else {
+            Color::Red
+        };
         let mut t = format!(
             "gate {} {} on {} (issue is {})\n",
             clean_line(&o.gate),
@@ -145,10 +180,18 @@ fn status(ctx: &Ctx, store: &crate::store::Store, a: StatusArgs, st: GateState) 
             o.view.issue.state
         );
         if !o.transition.pending_gates.is_empty() {
-            t.push_str(&format!("still waiting on: {}\n", o.transition.pending_gates.join(", ")));
+            t.push_str(&format!(
+                "still waiting on: {}\n",
+                o.transition.pending_gates.join(", ")
+            ));
         }
         for p in &o.transition.promoted {
-            t.push_str(&format!("now ready: {}\n", crate::model::IssueId::parse(p).map(|i| i.short()).unwrap_or_default()));
+            t.push_str(&format!(
+                "now ready: {}\n",
+                crate::model::IssueId::parse(p)
+                    .map(|i| i.short())
+                    .unwrap_or_default()
+            ));
         }
         t
     }))
@@ -168,9 +211,22 @@ fn check_text(r: &CheckReport, s: &Style) -> String {
             (_, Some(c), _) => format!("exit {c} in {} ms", res.duration_ms),
             _ => format!("killed after {} ms", res.duration_ms),
         };
-        out.push_str(&format!("{:<20} {:<8} {detail}\n", clean_line(&res.gate), s.paint(&res.status, color)));
+        out.push_str(&format!(
+            "{:<20} {:<8} {detail}\n",
+            clean_line(&res.gate),
+            s.paint(&res.status, color)
+        ));
         if res.status == "failed" && !res.output.trim().is_empty() {
-            for line in res.output.trim_end().lines().rev().take(10).collect::<Vec<_>>().into_iter().rev() {
+            for line in res
+                .output
+                .trim_end()
+                .lines()
+                .rev()
+                .take(10)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
                 out.push_str(&format!("    {}\n", clean_line(line)));
             }
         }
@@ -178,6 +234,9 @@ fn check_text(r: &CheckReport, s: &Style) -> String {
     if r.results.is_empty() {
         out.push_str("no gates to check\n");
     }
-    out.push_str(&format!("{} is {} ({} passed, {} failed, {} skipped)\n", r.short_id, r.issue.issue.state, r.passed, r.failed, r.skipped));
+    out.push_str(&format!(
+        "{} is {} ({} passed, {} failed, {} skipped)\n",
+        r.short_id, r.issue.issue.state, r.passed, r.failed, r.skipped
+    ));
     out
 }

@@ -60,7 +60,12 @@ struct ListReply {
 }
 
 fn node(i: &Issue) -> Node {
-    Node { id: i.id.to_string(), short_id: i.short_id(), title: i.title.clone(), state: i.state }
+    Node {
+        id: i.id.to_string(),
+        short_id: i.short_id(),
+        title: i.title.clone(),
+        state: i.state,
+    }
 }
 
 pub fn run(ctx: &Ctx, cmd: GraphCommand) -> Result<Reply> {
@@ -75,7 +80,8 @@ pub fn run(ctx: &Ctx, cmd: GraphCommand) -> Result<Reply> {
         GraphCommand::Roots => list(graph.roots(), &by_id),
         GraphCommand::Order => list(graph.order()?, &by_id),
         GraphCommand::CriticalPath => {
-            let chain = graph.critical_path(|id| by_id.get(id).map(|n| n.state).unwrap_or(State::Done))?;
+            let chain =
+                graph.critical_path(|id| by_id.get(id).map(|n| n.state).unwrap_or(State::Done))?;
             list(chain, &by_id)
         }
     };
@@ -91,20 +97,50 @@ fn list(ids: Vec<IssueId>, by_id: &HashMap<IssueId, Node>) -> Reply {
         }
         let mut t = human::table(&["#", "ID", "STATE", "TITLE"]);
         for (n, i) in r.issues.iter().enumerate() {
-            t.add_row(vec![(n + 1).to_string(), i.short_id.clone(), i.state.to_string(), clean_line(&human::ellipsize(&i.title, 70))]);
+            t.add_row(vec![
+                (n + 1).to_string(),
+                i.short_id.clone(),
+                i.state.to_string(),
+                clean_line(&human::ellipsize(&i.title, 70)),
+            ]);
         }
         human::table_string(&t)
     })
 }
 
-fn tree(store: &crate::store::Store, graph: &Graph, by_id: &HashMap<IssueId, Node>, input: &str, dir: Direction) -> Result<Reply> {
+fn tree(
+    store: &crate::store::Store,
+    graph: &Graph,
+    by_id: &HashMap<IssueId, Node>,
+    input: &str,
+    dir: Direction,
+) -> Result<Reply> {
     let id = store.resolve(input)?;
     let t = graph.tree(&id, dir)?;
     let (ids, edges) = graph.reachable(&id, dir)?;
     let nodes = ids.iter().filter_map(|i| by_id.get(i).cloned()).collect();
-    let edges = edges.into_iter().map(|(f, t)| Edge { from: f.to_string(), to: t.to_string() }).collect();
-    let titles: HashMap<String, (String, State)> = by_id.values().map(|n| (n.id.clone(), (n.title.clone(), n.state))).collect();
-    let reply = TreeReply { root: id.to_string(), direction: if dir == Direction::Outgoing { "upstream" } else { "downstream" }, nodes, edges, tree: t };
+    let edges = edges
+        .into_iter()
+        .map(|(f, t)| Edge {
+            from: f.to_string(),
+            to: t.to_string(),
+        })
+        .collect();
+    let titles: HashMap<String, (String, State)> = by_id
+        .values()
+        .map(|n| (n.id.clone(), (n.title.clone(), n.state)))
+        .collect();
+    let reply = TreeReply {
+        root: id.to_string(),
+        direction: if dir == Direction::Outgoing {
+            "upstream"
+        } else {
+            "downstream"
+        },
+        nodes,
+        edges,
+        tree: t,
+    };
     Ok(Reply::new(reply, move |r: &TreeReply, _s: &Style| {
         let mut out = String::new();
         render_tree(&r.tree, "", true, true, &titles, &mut out);
@@ -112,13 +148,44 @@ fn tree(store: &crate::store::Store, graph: &Graph, by_id: &HashMap<IssueId, Nod
     }))
 }
 
-fn render_tree(n: &TreeNode, prefix: &str, last: bool, root: bool, titles: &HashMap<String, (String, State)>, out: &mut String) {
-    let (title, state) = titles.get(n.id.as_str()).cloned().unwrap_or_else(|| ("(missing)".into(), State::Backlog));
-    let branch = if root { "" } else if last { "└── " } else { "├── " };
+fn render_tree(
+    n: &TreeNode,
+    prefix: &str,
+    last: bool,
+    root: bool,
+    titles: &HashMap<String, (String, State)>,
+    out: &mut String,
+) {
+    let (title, state) = titles
+        .get(n.id.as_str())
+        .cloned()
+        .unwrap_or_else(|| ("(missing)".into(), State::Backlog));
+    let branch = if root {
+        ""
+    } else if last {
+        "└── "
+    } else {
+        "├── "
+    };
     let rep = if n.repeated { " (cycle)" } else { "" };
-    out.push_str(&format!("{prefix}{branch}{} {} [{state}]{rep}\n", n.id.short(), clean_line(&human::ellipsize(&title, 60))));
-    let child_prefix = if root { String::new() } else { format!("{prefix}{}", if last { "    " } else { "│   " }) };
+    out.push_str(&format!(
+        "{prefix}{branch}{} {} [{state}]{rep}\n",
+        n.id.short(),
+        clean_line(&human::ellipsize(&title, 60))
+    ));
+    let child_prefix = if root {
+        String::new()
+    } else {
+        format!("{prefix}{}", if last { "    " } else { "│   " })
+    };
     for (i, c) in n.children.iter().enumerate() {
-        render_tree(c, &child_prefix, i + 1 == n.children.len(), false, titles, out);
+        render_tree(
+            c,
+            &child_prefix,
+            i + 1 == n.children.len(),
+            false,
+            titles,
+            out,
+        );
     }
 }

@@ -20,7 +20,11 @@ pub fn run(ctx: &Ctx, a: InitArgs) -> Result<Reply> {
         } else if r.wrote.is_empty() {
             format!("already initialised: {}\n", r.root.join(".jit").display())
         } else {
-            format!("already initialised: {} (restored {})\n", r.root.join(".jit").display(), r.wrote.join(", "))
+            format!(
+                "already initialised: {} (restored {})\n",
+                r.root.join(".jit").display(),
+                r.wrote.join(", ")
+            )
         }
     }))
 }

@@ -1,9 +1,14 @@
 //! `jit issue ...`: create, list, show, update, delete.
 
+use super::render::clean_line;
 use super::render::{Style, human};
 use super::{Ctx, Reply};
+use crate::activity::{self, IssueLog};
+use crate::claims;
 use crate::error::{Error, Result};
 use crate::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
+use crate::model::Actor;
+use crate::model::time::parse_duration;
 use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
 use crate::store::FileProblem;
 use crate::view::IssueView;
@@ -22,6 +27,93 @@ pub enum IssueCommand {
     Update(UpdateArgs),
     /// Delete an issue.
     Delete(DeleteArgs),
+    /// Claim an issue atomically, with a lease (moves a ready issue to in_progress).
+    Claim(ClaimArgs),
+    /// Claim the best ready, unclaimed issue (priority, then age) atomically.
+    ClaimNext(ClaimNextArgs),
+    /// Extend your lease on an issue.
+    Heartbeat(HeartbeatArgs),
+    /// Give a claimed issue back (in_progress returns to ready).
+    Release(ReleaseArgs),
+    /// Assign an issue to an actor (no lease, no state change).
+    Assign(AssignArgs),
+    /// Remove the assignee (and any lease).
+    Unassign(IdVersionArgs),
+    /// Reopen a done or archived issue, with a reason.
+    Reopen(ReopenArgs),
+    /// One issue's activity, from the event log.
+    Log(ShowArgs),
+    /// The issue as LLM-ready markdown, to paste into an agent's prompt.
+    Context(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Claim for this actor (default: the acting actor).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Lease length, e.g. `30m`, `2h` (default: config `default_lease_ttl`).
+    #[arg(long)]
+    pub ttl: Option<String>,
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimNextArgs {
+    /// Only consider issues matching this query (see docs/query.md).
+    #[arg(long)]
+    pub filter: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub ttl: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HeartbeatArgs {
+    pub id: String,
+    /// New lease length from now (default: the lease's own length).
+    #[arg(long)]
+    pub ttl: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    pub id: String,
+    /// Take back someone else's claim (human actors only).
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    pub id: String,
+    #[arg(long)]
+    pub to: String,
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct IdVersionArgs {
+    pub id: String,
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReopenArgs {
+    pub id: String,
+    /// Why it is reopened (recorded in the event log).
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +167,9 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Only issues matching this query (see docs/query.md), e.g. `state:ready label:bug`.
+    #[arg(long)]
+    pub filter: Option<String>,
     /// At most this many issues; the reply carries `next_cursor` when more remain.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -157,17 +252,99 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Show(a) => {
             let store = ctx.store()?;
             let view = issues::show(&store, &a.id)?;
-            Ok(Reply::new(view, |v: &IssueView, s| human::issue_detail(v, s)))
+            Ok(Reply::new(view, |v: &IssueView, s| {
+                human::issue_detail(v, s)
+            }))
         }
         IssueCommand::Update(a) => update(ctx, a),
+        IssueCommand::Claim(a) => {
+            let store = ctx.store()?;
+            let actor = ctx.actor(&store)?;
+            let to = a.to.as_deref().map(Actor::parse).transpose()?;
+            let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
+            let out = claims::claim(&store, &actor, &a.id, to.as_ref(), ttl, a.if_version)?;
+            Ok(Reply::new(out, claimed_text))
+        }
+        IssueCommand::ClaimNext(a) => claim_next(ctx, a),
+        IssueCommand::Heartbeat(a) => {
+            let store = ctx.store()?;
+            let actor = ctx.actor(&store)?;
+            let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
+            let v = claims::heartbeat(&store, &actor, &a.id, ttl)?;
+            Ok(Reply::new(v, |v: &IssueView, _| {
+                let exp = v
+                    .issue
+                    .lease
+                    .as_ref()
+                    .and_then(|l| l.expires_at)
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                format!("{} lease renewed until {exp}\n", v.short_id)
+            }))
+        }
+        IssueCommand::Release(a) => {
+            let store = ctx.store()?;
+            let actor = ctx.actor(&store)?;
+            let v = claims::release(&store, &actor, &a.id, a.force, a.if_version)?;
+            Ok(Reply::new(v, |v: &IssueView, _| {
+                format!("{} released (now {})\n", v.short_id, v.issue.state)
+            }))
+        }
+        IssueCommand::Assign(a) => {
+            let store = ctx.store()?;
+            let actor = ctx.actor(&store)?;
+            let to = Actor::parse(&a.to)?;
+            let v = claims::assign(&store, &actor, &a.id, Some(&to), a.if_version)?;
+            Ok(Reply::new(v, |v: &IssueView, _| {
+                format!(
+                    "{} assigned to {}\n",
+                    v.short_id,
+                    clean_line(v.issue.assignee.as_deref().unwrap_or("-"))
+                )
+            }))
+        }
+        IssueCommand::Unassign(a) => {
+            let store = ctx.store()?;
+            let actor = ctx.actor(&store)?;
+            let v = claims::assign(&store, &actor, &a.id, None, a.if_version)?;
+            Ok(Reply::new(v, |v: &IssueView, _| {
+                format!("{} unassigned\n", v.short_id)
+            }))
+        }
+        IssueCommand::Reopen(a) => {
+            let store = ctx.store()?;
+            let actor = ctx.actor(&store)?;
+            let out = claims::reopen(&store, &actor, &a.id, &a.reason, a.if_version)?;
+            Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
+        }
+        IssueCommand::Log(a) => {
+            let store = ctx.store()?;
+            let id = store.resolve(&a.id)?;
+            let log = activity::issue_log(&store, &id)?;
+            let warn = (log.unreadable_lines > 0).then(|| {
+                format!(
+                    "{} unreadable line(s) in events.jsonl; run `jit validate --fix`",
+                    log.unreadable_lines
+                )
+            });
+            Ok(Reply::new(log, log_text).warn(warn))
+        }
+        IssueCommand::Context(a) => context(ctx, &a.id),
         IssueCommand::Delete(a) => {
             let store = ctx.store()?;
             let actor = ctx.actor(&store)?;
             let d = issues::delete(&store, &actor, &a.id, a.force, a.if_version)?;
             Ok(Reply::new(d, |d: &Deleted, _| {
-                let mut s = format!("deleted {} {}\n", d.deleted.short_id, super::render::clean_line(&d.deleted.issue.title));
+                let mut s = format!(
+                    "deleted {} {}\n",
+                    d.deleted.short_id,
+                    super::render::clean_line(&d.deleted.issue.title)
+                );
                 for u in &d.unlinked {
-                    s.push_str(&format!("removed its link from {}\n", IssueId::parse(u).map(|i| i.short()).unwrap_or_default()));
+                    s.push_str(&format!(
+                        "removed its link from {}\n",
+                        IssueId::parse(u).map(|i| i.short()).unwrap_or_default()
+                    ));
                 }
                 s
             }))
@@ -206,7 +383,12 @@ fn create(ctx: &Ctx, a: CreateArgs) -> Result<Reply> {
     };
     let view = issues::create(&store, &actor, req)?;
     Ok(Reply::new(view, |v: &IssueView, s: &Style| {
-        format!("created {} {} ({})\n", s.paint(&v.short_id, super::render::Color::Bold), super::render::clean_line(&v.issue.title), v.issue.state)
+        format!(
+            "created {} {} ({})\n",
+            s.paint(&v.short_id, super::render::Color::Bold),
+            super::render::clean_line(&v.issue.title),
+            v.issue.state
+        )
     }))
 }
 
@@ -224,9 +406,12 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
     let estimate = match a.estimate {
         None => Patch::Keep,
         Some(s) if s.trim().is_empty() => Patch::Clear,
-        Some(s) => Patch::Set(
-            s.trim().parse::<f64>().map_err(|_| Error::invalid("estimate", format!("`{}` is not a number", s.escape_debug())))?,
-        ),
+        Some(s) => Patch::Set(s.trim().parse::<f64>().map_err(|_| {
+            Error::invalid(
+                "estimate",
+                format!("`{}` is not a number", s.escape_debug()),
+            )
+        })?),
     };
     let req = UpdateRequest {
         title: a.title,
@@ -261,13 +446,22 @@ pub fn outcome_text(o: &Outcome, s: &Style) -> String {
         v.issue.version
     );
     if !o.transition.pending_gates.is_empty() {
-        out.push_str(&format!("waiting on gates: {}\n", o.transition.pending_gates.join(", ")));
+        out.push_str(&format!(
+            "waiting on gates: {}\n",
+            o.transition.pending_gates.join(", ")
+        ));
     }
     for p in &o.transition.promoted {
-        out.push_str(&format!("now ready: {}\n", IssueId::parse(p).map(|i| i.short()).unwrap_or_default()));
+        out.push_str(&format!(
+            "now ready: {}\n",
+            IssueId::parse(p).map(|i| i.short()).unwrap_or_default()
+        ));
     }
     for p in &o.transition.demoted {
-        out.push_str(&format!("back to backlog: {}\n", IssueId::parse(p).map(|i| i.short()).unwrap_or_default()));
+        out.push_str(&format!(
+            "back to backlog: {}\n",
+            IssueId::parse(p).map(|i| i.short()).unwrap_or_default()
+        ));
     }
     out
 }
@@ -295,7 +489,12 @@ pub fn page(
     }
     let total = views.len();
     if let Some(c) = cursor {
-        let after = IssueId::parse(c).map_err(|_| Error::invalid("cursor", format!("`{}` is not a cursor from `next_cursor`", c.escape_debug())))?;
+        let after = IssueId::parse(c).map_err(|_| {
+            Error::invalid(
+                "cursor",
+                format!("`{}` is not a cursor from `next_cursor`", c.escape_debug()),
+            )
+        })?;
         views.retain(|v| v.issue.id > after);
     }
     let mut next_cursor = None;
@@ -308,27 +507,128 @@ pub fn page(
             next_cursor = views.last().map(|v| v.issue.id.to_string());
         }
     }
-    Ok(IssuePage { issues: views, total, next_cursor, problems })
+    Ok(IssuePage {
+        issues: views,
+        total,
+        next_cursor,
+        problems,
+    })
 }
 
 /// Human text for a page of issues, with a hint when more remain.
 pub fn page_text(p: &IssuePage, s: &Style) -> String {
     let mut out = human::issue_table(&p.issues, s);
     if let Some(c) = &p.next_cursor {
-        out.push_str(&format!("(showing {} of {}; continue with --cursor {c})\n", p.issues.len(), p.total));
+        out.push_str(&format!(
+            "(showing {} of {}; continue with --cursor {c})\n",
+            p.issues.len(),
+            p.total
+        ));
     }
     out
 }
 
 /// Warnings for files that could not be read.
 pub fn problem_warnings(p: &[FileProblem]) -> Vec<String> {
-    p.iter().map(|p| format!("skipped `{}`: {}", p.path.display(), p.message)).collect()
+    p.iter()
+        .map(|p| format!("skipped `{}`: {}", p.path.display(), p.message))
+        .collect()
 }
 
 fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let (views, problems) = issues::list_all(&store)?;
+    let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let (mut views, problems) = issues::list_all(&store)?;
+    filter.apply(&mut views);
     let warnings = problem_warnings(&problems);
-    let p = page(views, a.since.as_deref(), a.cursor.as_deref(), a.limit, problems)?;
+    let p = page(
+        views,
+        a.since.as_deref(),
+        a.cursor.as_deref(),
+        a.limit,
+        problems,
+    )?;
     Ok(Reply::new(p, page_text).warn(warnings))
+}
+
+fn claimed_text(o: &Outcome, s: &Style) -> String {
+    let v = &o.view;
+    let exp = v
+        .issue
+        .lease
+        .as_ref()
+        .and_then(|l| l.expires_at)
+        .map(|e| format!(" until {e}"))
+        .unwrap_or_default();
+    format!(
+        "claimed {} {} for {}{exp} (now {})\n",
+        s.paint(&v.short_id, super::render::Color::Bold),
+        clean_line(&human::ellipsize(&v.issue.title, 60)),
+        clean_line(v.issue.assignee.as_deref().unwrap_or("-")),
+        v.issue.state
+    )
+}
+
+fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
+    let store = ctx.store()?;
+    let actor = ctx.actor(&store)?;
+    let to = a.to.as_deref().map(Actor::parse).transpose()?;
+    let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
+    let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let out = claims::claim_next(
+        &store,
+        &actor,
+        to.as_ref(),
+        ttl,
+        &|v| filter.matches(v),
+        a.filter.as_deref(),
+    )?;
+    Ok(Reply::new(out, claimed_text))
+}
+
+fn log_text(l: &IssueLog, _s: &Style) -> String {
+    if l.events.is_empty() {
+        return format!("no activity recorded for {}\n", l.short_id);
+    }
+    let mut out = String::new();
+    for e in &l.events {
+        let what = activity::describe(e);
+        out.push_str(&format!(
+            "{}  {:<18} {:<22} {}\n",
+            e.ts,
+            clean_line(&e.actor),
+            e.kind,
+            clean_line(&human::ellipsize(&what, 100))
+        ));
+    }
+    out
+}
+
+/// The markdown context of one issue.
+#[derive(Debug, Serialize)]
+pub struct ContextReply {
+    pub id: String,
+    pub short_id: String,
+    pub markdown: String,
+}
+
+fn context(ctx: &Ctx, input: &str) -> Result<Reply> {
+    let store = ctx.store()?;
+    let view = issues::show(&store, input)?;
+    let mut deps = Vec::new();
+    for d in &view.issue.dependencies {
+        match store.load(d) {
+            Ok(i) => deps.push((i.short_id(), i.title, i.state.to_string())),
+            Err(_) => deps.push((d.short(), "(missing)".into(), "missing".into())),
+        }
+    }
+    let log = activity::issue_log(&store, &view.issue.id)?;
+    let recent: Vec<_> = log.events.iter().rev().take(10).rev().cloned().collect();
+    let markdown = activity::context_markdown(&store, &view, &deps, &recent);
+    let reply = ContextReply {
+        id: view.issue.id.to_string(),
+        short_id: view.short_id.clone(),
+        markdown,
+    };
+    Ok(Reply::new(reply, |r: &ContextReply, _| r.markdown.clone()))
 }

@@ -4,8 +4,10 @@
 //! Invariant: this is the only module that prints. Under `--json` stdout holds exactly one JSON
 //! object, for success and for every error, usage errors included.
 
+mod demo;
 mod dep;
 mod export;
+mod filter;
 mod gate;
 mod graph;
 mod init;
@@ -52,11 +54,13 @@ pub struct Global {
 pub enum Command {
     /// Create `.jit/` in the current git checkout (idempotent).
     Init(init::InitArgs),
+    /// Build a sample repository with dependencies and gates, and show ready work.
+    Demo(demo::DemoArgs),
     /// Check the store for broken references, cycles, contradictory states; --fix repairs.
     Validate(validate::ValidateArgs),
     /// Create, list, show, change and delete issues.
     #[command(subcommand)]
-    Issue(issue::IssueCommand),
+    Issue(Box<issue::IssueCommand>),
     /// Add and remove dependencies.
     #[command(subcommand)]
     Dep(dep::DepCommand),
@@ -82,7 +86,10 @@ pub struct Ctx {
 impl Ctx {
     /// The directory the command runs in.
     pub fn start_dir(&self) -> PathBuf {
-        self.global.dir.clone().unwrap_or_else(|| PathBuf::from("."))
+        self.global
+            .dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."))
     }
 
     /// Finds the store (walking up) and checks its schema version.
@@ -99,7 +106,9 @@ impl Ctx {
 }
 
 fn wants_json(args: &[std::ffi::OsString]) -> bool {
-    args.iter().take_while(|a| *a != "--").any(|a| a == "--json")
+    args.iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
 }
 
 /// Runs jit with the process arguments; returns the exit code.
@@ -115,23 +124,44 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = e.print();
-                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { exit::USAGE } else { exit::OK };
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    exit::USAGE
+                } else {
+                    exit::OK
+                };
             }
             if json {
                 let msg = e.render().to_string();
-                let first = msg.lines().next().unwrap_or("usage error").trim_start_matches("error: ").to_string();
+                let first = msg
+                    .lines()
+                    .next()
+                    .unwrap_or("usage error")
+                    .trim_start_matches("error: ")
+                    .to_string();
                 let err = Error::Usage { message: first };
-                println!("{}", serde_json::to_string_pretty(&err.to_json()).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&err.to_json()).unwrap_or_default()
+                );
             } else {
                 let _ = e.print();
             }
             return exit::USAGE;
         }
     };
-    let ctx = Ctx { style: Style::detect(), global: cli.global.clone() };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, cli.command)));
+    let ctx = Ctx {
+        style: Style::detect(),
+        global: cli.global.clone(),
+    };
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, cli.command)));
     let result = match result {
         Ok(r) => r,
         Err(p) => {
@@ -140,7 +170,9 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "panic".into());
-            Err(Error::Internal(format!("{msg}; this is a bug in jit, please report it")))
+            Err(Error::Internal(format!(
+                "{msg}; this is a bug in jit, please report it"
+            )))
         }
     };
     match result {
@@ -159,18 +191,29 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
 /// Prints an error: JSON on stdout under `--json`, else a message on stderr.
 pub fn print_error(e: &Error, json: bool) {
     if json {
-        println!("{}", serde_json::to_string_pretty(&e.to_json()).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&e.to_json()).unwrap_or_default()
+        );
     } else {
-        let style = Style { color: std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none() };
-        eprintln!("{}: {}", style.paint("error", render::Color::Red), render::clean_line(&e.to_string()));
+        let style = Style {
+            color: std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        };
+        eprintln!(
+            "{}: {}",
+            style.paint("error", render::Color::Red),
+            render::clean_line(&e.to_string())
+        );
     }
 }
 
 fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
     match cmd {
         Command::Init(a) => init::run(ctx, a),
+        Command::Demo(a) => demo::run(ctx, a),
         Command::Validate(a) => validate::run(ctx, a),
-        Command::Issue(c) => issue::run(ctx, c),
+        Command::Issue(c) => issue::run(ctx, *c),
         Command::Dep(c) => dep::run(ctx, c),
         Command::Gate(c) => gate::run(ctx, c),
         Command::Graph(c) => graph::run(ctx, c),

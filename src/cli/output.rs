@@ -43,7 +43,11 @@ impl Reply {
         T: Serialize + 'static,
         F: Fn(&T, &Style) -> String + 'static,
     {
-        Reply { body: Box::new(Typed { payload, human }), exit: 0, warnings: Vec::new() }
+        Reply {
+            body: Box::new(Typed { payload, human }),
+            exit: 0,
+            warnings: Vec::new(),
+        }
     }
 
     /// Sets the exit code.
@@ -62,7 +66,12 @@ impl Reply {
     pub fn print(&self, json: bool, style: &Style) -> io::Result<()> {
         let mut err = io::stderr().lock();
         for w in &self.warnings {
-            let _ = writeln!(err, "{}: {}", style.paint("warning", super::render::Color::Yellow), super::render::clean_line(w));
+            let _ = writeln!(
+                err,
+                "{}: {}",
+                style.paint("warning", super::render::Color::Yellow),
+                super::render::clean_line(w)
+            );
         }
         let mut out = io::stdout().lock();
         if json {

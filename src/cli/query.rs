@@ -1,12 +1,15 @@
 //! `jit query ready|blocked|state|priority|assignee`.
 
+use super::filter::Filter;
 use super::issue::{IssuePage, page_text, problem_warnings};
 use super::{Ctx, Reply};
+use crate::claims::{self, Stale};
 use crate::error::Result;
 use crate::issues;
 use crate::model::{Priority, State};
 use crate::queries;
 use clap::{Args, Subcommand};
+use serde::Serialize;
 
 #[derive(Debug, Subcommand)]
 pub enum QueryCommand {
@@ -20,10 +23,30 @@ pub enum QueryCommand {
     Priority(PriorityArgs),
     /// Issues assigned to an actor (`*` wildcards; `none` for unassigned).
     Assignee(AssigneeArgs),
+    /// Claims whose lease expired; with --days N also in-progress issues idle N days.
+    Stale(StaleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StaleArgs {
+    /// Also list in-progress issues not updated for this many days.
+    #[arg(long)]
+    pub days: Option<u64>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Serialize)]
+struct StalePage {
+    issues: Vec<Stale>,
+    total: usize,
 }
 
 #[derive(Debug, Args, Default)]
 pub struct Common {
+    /// Narrow the result with a query (see docs/query.md).
+    #[arg(long)]
+    pub filter: Option<String>,
     /// At most this many issues.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -54,13 +77,45 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
     let store = ctx.store()?;
     let (views, problems) = issues::list_all(&store)?;
     let warnings = problem_warnings(&problems);
+    if let QueryCommand::Stale(a) = cmd {
+        let filter = Filter::parse(a.common.filter.as_deref())?;
+        let mut views = views;
+        filter.apply(&mut views);
+        let mut issues = claims::stale(views, crate::clock::now()?, a.days);
+        let total = issues.len();
+        if let Some(n) = a.common.limit {
+            issues.truncate(n.max(1));
+        }
+        return Ok(Reply::new(StalePage { issues, total }, |p: &StalePage, s| {
+            if p.issues.is_empty() {
+                return "no stale claims\n".into();
+            }
+            let views: Vec<_> = p.issues.iter().map(|x| x.view.clone()).collect();
+            let mut out = super::render::human::issue_table(&views, s);
+            for x in &p.issues {
+                let exp = x
+                    .view
+                    .issue
+                    .lease
+                    .as_ref()
+                    .and_then(|l| l.expires_at)
+                    .map(|e| format!(" (lease expired {e})"))
+                    .unwrap_or_default();
+                out.push_str(&format!("{}: {}{exp}\n", x.view.short_id, x.reason));
+            }
+            out
+        })
+        .warn(warnings));
+    }
     let (mut selected, common) = match cmd {
         QueryCommand::Ready(c) => (queries::ready(views), c),
         QueryCommand::Blocked(c) => (queries::blocked(views), c),
         QueryCommand::State(a) => (queries::by_state(views, a.state), a.common),
         QueryCommand::Priority(a) => (queries::by_priority(views, a.priority), a.common),
         QueryCommand::Assignee(a) => (queries::by_assignee(views, &a.assignee), a.common),
+        QueryCommand::Stale(_) => unreachable!("handled above"),
     };
+    Filter::parse(common.filter.as_deref())?.apply(&mut selected);
     let total = selected.len();
     if let Some(n) = common.limit {
         if n == 0 {
@@ -68,6 +123,11 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         }
         selected.truncate(n);
     }
-    let page = IssuePage { issues: selected, total, next_cursor: None, problems };
+    let page = IssuePage {
+        issues: selected,
+        total,
+        next_cursor: None,
+        problems,
+    };
     Ok(Reply::new(page, page_text).warn(warnings))
 }

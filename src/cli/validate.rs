@@ -17,7 +17,11 @@ pub fn run(ctx: &Ctx, a: ValidateArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
     let report = validate::run(&store, &actor, a.fix)?;
-    let code = if report.ok { exit::OK } else { exit::CHECK_FAILED };
+    let code = if report.ok {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    };
     Ok(Reply::new(report, text).exit(code))
 }
 
@@ -29,19 +33,40 @@ fn text(r: &Report, s: &Style) -> String {
             (false, Severity::Error) => ("error", Color::Red),
             (false, Severity::Warning) => ("warning", Color::Yellow),
         };
-        let place = p.path.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default();
-        out.push_str(&format!("{} [{}] {}{place}\n", s.paint(label, color), p.code, clean_line(&p.message)));
+        let place = p
+            .path
+            .as_ref()
+            .map(|p| format!(" ({})", p.display()))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{} [{}] {}{place}\n",
+            s.paint(label, color),
+            p.code,
+            clean_line(&p.message)
+        ));
     }
     let remaining = r.problems.iter().filter(|p| !p.fixed).count();
     let fixable = r.problems.iter().filter(|p| !p.fixed && p.fixable).count();
     out.push_str(&format!(
         "{}: {} issues, {} events checked; {} problem(s){}{}\n",
-        if r.ok { s.paint("ok", Color::Green) } else { s.paint("invalid", Color::Red) },
+        if r.ok {
+            s.paint("ok", Color::Green)
+        } else {
+            s.paint("invalid", Color::Red)
+        },
         r.issues_checked,
         r.events_checked,
         remaining,
-        if r.fixed > 0 { format!(", {} fixed", r.fixed) } else { String::new() },
-        if fixable > 0 { format!("; `jit validate --fix` can repair {fixable}") } else { String::new() },
+        if r.fixed > 0 {
+            format!(", {} fixed", r.fixed)
+        } else {
+            String::new()
+        },
+        if fixable > 0 {
+            format!("; `jit validate --fix` can repair {fixable}")
+        } else {
+            String::new()
+        },
     ));
     out
 }

@@ -37,7 +37,12 @@ fn edges(issues: &[Issue]) -> Vec<(String, String)> {
     let present: HashSet<&str> = issues.iter().map(|i| i.id.as_str()).collect();
     let mut e: Vec<(String, String)> = issues
         .iter()
-        .flat_map(|i| i.dependencies.iter().filter(|d| present.contains(d.as_str())).map(move |d| (i.short_id(), d.short())))
+        .flat_map(|i| {
+            i.dependencies
+                .iter()
+                .filter(|d| present.contains(d.as_str()))
+                .map(move |d| (i.short_id(), d.short()))
+        })
         .collect();
     e.sort();
     e
@@ -45,7 +50,8 @@ fn edges(issues: &[Issue]) -> Vec<(String, String)> {
 
 /// Graphviz: an edge `A -> B` means A depends on B.
 pub fn dot(issues: &[Issue]) -> String {
-    let mut out = String::from("digraph jit {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+    let mut out =
+        String::from("digraph jit {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
     for i in issues {
         out.push_str(&format!(
             "  \"{}\" [label=\"{}\\n{}\\n[{}]\"];\n",
@@ -66,7 +72,13 @@ pub fn dot(issues: &[Issue]) -> String {
 pub fn mermaid(issues: &[Issue]) -> String {
     let mut out = String::from("flowchart LR\n");
     for i in issues {
-        out.push_str(&format!("  i_{}[\"{}: {} ({})\"]\n", i.short_id(), i.short_id(), mermaid_escape(&i.title), i.state));
+        out.push_str(&format!(
+            "  i_{}[\"{}: {} ({})\"]\n",
+            i.short_id(),
+            i.short_id(),
+            mermaid_escape(&i.title),
+            i.state
+        ));
     }
     for (a, b) in edges(issues) {
         out.push_str(&format!("  i_{a} --> i_{b}\n"));

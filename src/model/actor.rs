@@ -17,20 +17,29 @@ impl Actor {
         let bad = |why: &str| {
             Error::invalid(
                 "actor",
-                format!("`{}` {why}; use `type:identifier`, e.g. `human:alice` or `agent:copilot-1`", s.escape_debug()),
+                format!(
+                    "`{}` {why}; use `type:identifier`, e.g. `human:alice` or `agent:copilot-1`",
+                    s.escape_debug()
+                ),
             )
         };
         let (ty, ident) = s.split_once(':').ok_or_else(|| bad("has no `:`"))?;
         let mut chars = ty.chars();
         let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
-        if !first_ok || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
-            return Err(bad("has a type that is not lower-case letters, digits, `-` or `_`"));
+        if !first_ok
+            || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        {
+            return Err(bad(
+                "has a type that is not lower-case letters, digits, `-` or `_`",
+            ));
         }
         if ident.is_empty() {
             return Err(bad("has an empty identifier"));
         }
         if ident.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad("has whitespace or control characters in its identifier"));
+            return Err(bad(
+                "has whitespace or control characters in its identifier",
+            ));
         }
         if s.len() > 200 {
             return Err(bad("is longer than 200 characters"));
@@ -94,9 +103,20 @@ mod tests {
         assert!(Actor::parse("human:alice").unwrap().is_human());
         assert_eq!(Actor::parse("agent:copilot-1").unwrap().kind(), "agent");
         assert!(Actor::parse("ci:github:actions").is_ok());
-        for bad in ["alice", ":x", "Human:x", "human:", "human:a b", "1x:y", "hu man:x"] {
+        for bad in [
+            "alice",
+            ":x",
+            "Human:x",
+            "human:",
+            "human:a b",
+            "1x:y",
+            "hu man:x",
+        ] {
             assert!(Actor::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(Actor::human_from_name(" Jane  Doe ").unwrap().as_str(), "human:Jane-Doe");
+        assert_eq!(
+            Actor::human_from_name(" Jane  Doe ").unwrap().as_str(),
+            "human:Jane-Doe"
+        );
     }
 }

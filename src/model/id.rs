@@ -29,7 +29,10 @@ impl IssueId {
         }
         check_chars(s, &up)?;
         if ulid::Ulid::from_string(&up).is_err() {
-            return Err(Error::InvalidId { id: s.to_string(), reason: "not a ULID".into() });
+            return Err(Error::InvalidId {
+                id: s.to_string(),
+                reason: "not a ULID".into(),
+            });
         }
         Ok(IssueId(up))
     }
@@ -51,7 +54,9 @@ impl IssueId {
 
     /// Milliseconds since the epoch encoded in the ULID.
     pub fn timestamp_ms(&self) -> u64 {
-        ulid::Ulid::from_string(&self.0).map(|u| u.timestamp_ms()).unwrap_or(0)
+        ulid::Ulid::from_string(&self.0)
+            .map(|u| u.timestamp_ms())
+            .unwrap_or(0)
     }
 }
 
@@ -88,7 +93,10 @@ impl IdPrefix {
     pub fn parse(s: &str) -> Result<Self> {
         let t = s.trim();
         if t.is_empty() {
-            return Err(Error::InvalidId { id: s.to_string(), reason: "empty id".into() });
+            return Err(Error::InvalidId {
+                id: s.to_string(),
+                reason: "empty id".into(),
+            });
         }
         if t.len() > ULID_LEN {
             return Err(Error::InvalidId {
@@ -98,7 +106,10 @@ impl IdPrefix {
         }
         let upper = t.to_ascii_uppercase();
         check_chars(s, &upper)?;
-        Ok(IdPrefix { input: t.to_string(), upper })
+        Ok(IdPrefix {
+            input: t.to_string(),
+            upper,
+        })
     }
 
     /// True when this prefix is a complete id.
@@ -149,10 +160,16 @@ mod tests {
 
     #[test]
     fn rejects_path_traversal() {
-        assert_eq!(IdPrefix::parse("../../etc/passwd").unwrap_err().code(), "invalid_id");
+        assert_eq!(
+            IdPrefix::parse("../../etc/passwd").unwrap_err().code(),
+            "invalid_id"
+        );
         assert_eq!(IdPrefix::parse("a/b").unwrap_err().code(), "invalid_id");
         assert_eq!(IdPrefix::parse("").unwrap_err().code(), "invalid_id");
-        assert_eq!(IdPrefix::parse(&"0".repeat(27)).unwrap_err().code(), "invalid_id");
+        assert_eq!(
+            IdPrefix::parse(&"0".repeat(27)).unwrap_err().code(),
+            "invalid_id"
+        );
     }
 
     #[test]

@@ -382,7 +382,11 @@ impl Issue {
     pub fn unpassed_gates(&self) -> Vec<String> {
         self.gates_required
             .iter()
-            .filter(|k| self.gates_status.get(*k).is_none_or(|g| g.status != GateState::Passed))
+            .filter(|k| {
+                self.gates_status
+                    .get(*k)
+                    .is_none_or(|g| g.status != GateState::Passed)
+            })
             .cloned()
             .collect()
     }
@@ -392,10 +396,16 @@ impl Issue {
 pub fn validate_title(t: &str) -> Result<String> {
     let t = t.trim();
     if t.is_empty() {
-        return Err(Error::invalid("title", "the title is blank; give the issue a one-line summary"));
+        return Err(Error::invalid(
+            "title",
+            "the title is blank; give the issue a one-line summary",
+        ));
     }
     if t.chars().count() > limits::TITLE {
-        return Err(Error::invalid("title", format!("longer than {} characters", limits::TITLE)));
+        return Err(Error::invalid(
+            "title",
+            format!("longer than {} characters", limits::TITLE),
+        ));
     }
     if t.chars().any(|c| c.is_control()) {
         return Err(Error::invalid(
@@ -410,10 +420,18 @@ pub fn validate_title(t: &str) -> Result<String> {
 /// than newline and tab.
 pub fn validate_text(field: &str, t: &str) -> Result<String> {
     if t.len() > limits::TEXT {
-        return Err(Error::invalid(field, format!("longer than {} bytes", limits::TEXT)));
+        return Err(Error::invalid(
+            field,
+            format!("longer than {} bytes", limits::TEXT),
+        ));
     }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-        return Err(Error::invalid(field, "contains control characters (only newline and tab are allowed)"));
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(Error::invalid(
+            field,
+            "contains control characters (only newline and tab are allowed)",
+        ));
     }
     Ok(t.replace("\r\n", "\n"))
 }
@@ -425,7 +443,10 @@ pub fn validate_name(field: &str, t: &str) -> Result<String> {
         return Err(Error::invalid(field, "is blank"));
     }
     if t.chars().count() > limits::NAME {
-        return Err(Error::invalid(field, format!("longer than {} characters", limits::NAME)));
+        return Err(Error::invalid(
+            field,
+            format!("longer than {} characters", limits::NAME),
+        ));
     }
     if t.chars().any(|c| c.is_control()) {
         return Err(Error::invalid(field, "contains control characters"));
@@ -470,11 +491,15 @@ fn default_timeout() -> u64 {
 pub fn validate_gate_key(k: &str) -> Result<String> {
     let ok = k.len() <= 64
         && k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+        && k.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
     if !ok {
         return Err(Error::invalid(
             "gate key",
-            format!("`{}` must start with a lower-case letter and hold only a-z, 0-9, `-`, `_`, `.` (64 at most)", k.escape_debug()),
+            format!(
+                "`{}` must start with a lower-case letter and hold only a-z, 0-9, `-`, `_`, `.` (64 at most)",
+                k.escape_debug()
+            ),
         ));
     }
     Ok(k.to_string())
@@ -497,10 +522,18 @@ pub struct Config {
 }
 
 fn default_types() -> Vec<String> {
-    ["task", "bug", "feature", "improvement", "chore", "epic", "milestone"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "task",
+        "bug",
+        "feature",
+        "improvement",
+        "chore",
+        "epic",
+        "milestone",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn default_priority() -> Priority {

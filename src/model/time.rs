@@ -47,7 +47,9 @@ impl Timestamp {
         Timestamp::parse(t).map_err(|_| {
             Error::invalid(
                 "time",
-                format!("`{s}` is neither RFC 3339, a date (YYYY-MM-DD) nor a span like `2h` or `7d`"),
+                format!(
+                    "`{s}` is neither RFC 3339, a date (YYYY-MM-DD) nor a span like `2h` or `7d`"
+                ),
             )
         })
     }
@@ -122,7 +124,10 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
         };
         let n: u64 = num.parse().map_err(|_| bad())?;
         num.clear();
-        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
     }
     if !num.is_empty() || total == 0 {
         return Err(bad());
@@ -160,7 +165,9 @@ mod tests {
             "2026-01-08T00:00:00.000Z"
         );
         assert_eq!(
-            Timestamp::parse_relative("2026-01-01", now).unwrap().to_string(),
+            Timestamp::parse_relative("2026-01-01", now)
+                .unwrap()
+                .to_string(),
             "2026-01-01T00:00:00.000Z"
         );
         assert!(Timestamp::parse_relative("yesterday", now).is_err());

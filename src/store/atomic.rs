@@ -11,14 +11,18 @@ use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| Error::Internal(format!("no parent for {}", path.display())))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Internal(format!("no parent for {}", path.display())))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io(format!("creating a temp file in `{}`", dir.display()), e))?;
-    let mode = std::fs::metadata(path).map(|m| m.permissions()).unwrap_or_else(|_| default_permissions());
+    let mode = std::fs::metadata(path)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| default_permissions());
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().set_permissions(mode))
         .and_then(|_| tmp.as_file().sync_all())
@@ -37,7 +41,9 @@ fn default_permissions() -> std::fs::Permissions {
 
 #[cfg(not(unix))]
 fn default_permissions() -> std::fs::Permissions {
-    std::fs::metadata(".").map(|m| m.permissions()).expect("cwd metadata")
+    std::fs::metadata(".")
+        .map(|m| m.permissions())
+        .expect("cwd metadata")
 }
 
 /// Flushes a directory entry change (rename, unlink) to disk. Best effort: not every file
@@ -65,8 +71,12 @@ impl StoreLock {
             .write(true)
             .open(path)
             .map_err(|e| Error::io(format!("opening lock file `{}`", path.display()), e))?;
-        file.lock().map_err(|e| Error::io(format!("locking `{}`", path.display()), e))?;
-        Ok(StoreLock { file, path: path.to_path_buf() })
+        file.lock()
+            .map_err(|e| Error::io(format!("locking `{}`", path.display()), e))?;
+        Ok(StoreLock {
+            file,
+            path: path.to_path_buf(),
+        })
     }
 }
 

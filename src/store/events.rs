@@ -28,7 +28,12 @@ pub fn append(path: &Path, events: &[Event]) -> Result<()> {
         return Ok(());
     }
     let ctx = |e| Error::io(format!("appending to `{}`", path.display()), e);
-    let mut f = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(ctx)?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(ctx)?;
     let len = f.metadata().map_err(ctx)?.len();
     let mut buf = Vec::with_capacity(256 * events.len());
     if len > 0 {
@@ -61,7 +66,11 @@ pub fn parse(bytes: &[u8]) -> (Vec<Event>, Vec<BadLine>) {
         }
         match serde_json::from_slice::<Event>(line) {
             Ok(e) => events.push(e),
-            Err(e) => bad.push(BadLine { line: i + 1, torn: i + 1 == n && !ends_clean, message: e.to_string() }),
+            Err(e) => bad.push(BadLine {
+                line: i + 1,
+                torn: i + 1 == n && !ends_clean,
+                message: e.to_string(),
+            }),
         }
     }
     events.sort_by(|a, b| a.id.cmp(&b.id));
@@ -113,6 +122,9 @@ mod tests {
         let b = r#"{"id":"01A","ts":"2026-01-01T00:00:00.000Z","type":"y","actor":"human:a"}"#;
         let (ev, bad) = parse(format!("{a}\n{b}\n{a}\n").as_bytes());
         assert!(bad.is_empty());
-        assert_eq!(ev.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["01A", "01B"]);
+        assert_eq!(
+            ev.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["01A", "01B"]
+        );
     }
 }

@@ -48,7 +48,11 @@ impl FileProblem {
             Error::CorruptFile { message, .. } => message.clone(),
             other => other.to_string(),
         };
-        FileProblem { code: e.code(), path: path.to_path_buf(), message }
+        FileProblem {
+            code: e.code(),
+            path: path.to_path_buf(),
+            message,
+        }
     }
 }
 
@@ -64,7 +68,10 @@ const GITIGNORE: &str = "# local-only files: never commit\nlock\ncache/\n*.tmp\n
 
 /// Finds the top of the git checkout that contains `start`.
 pub fn git_toplevel(start: &Path) -> Option<PathBuf> {
-    start.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf)
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 impl Store {
@@ -72,14 +79,22 @@ impl Store {
     /// exist are left alone, and the report says whether anything was created.
     pub fn init(start: &Path, project: Option<String>) -> Result<InitReport> {
         let start = absolute(start)?;
-        let root = git_toplevel(&start).ok_or(Error::NotAGitRepo { path: start.clone() })?;
+        let root = git_toplevel(&start).ok_or(Error::NotAGitRepo {
+            path: start.clone(),
+        })?;
         let dir = root.join(DIR);
         let existed = dir.join("config.json").is_file();
         let mut wrote = Vec::new();
-        let mk = |p: &Path| std::fs::create_dir_all(p).map_err(|e| Error::io(format!("creating `{}`", p.display()), e));
+        let mk = |p: &Path| {
+            std::fs::create_dir_all(p)
+                .map_err(|e| Error::io(format!("creating `{}`", p.display()), e))
+        };
         mk(&dir.join("issues"))?;
         let project = project.unwrap_or_else(|| {
-            root.file_name().and_then(|n| n.to_str()).unwrap_or("project").to_string()
+            root.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("project")
+                .to_string()
         });
         let files: [(&str, Vec<u8>); 4] = [
             ("config.json", to_pretty(&Config::new(project))?),
@@ -94,11 +109,18 @@ impl Store {
                 wrote.push(format!("{DIR}/{name}"));
             }
         }
-        let store = Store { root: root.clone(), dir };
+        let store = Store {
+            root: root.clone(),
+            dir,
+        };
         if existed {
             store.config()?;
         }
-        Ok(InitReport { root, created: !existed, wrote })
+        Ok(InitReport {
+            root,
+            created: !existed,
+            wrote,
+        })
     }
 
     /// Finds the store by walking up from `start`.
@@ -107,7 +129,10 @@ impl Store {
         for d in start.ancestors() {
             let dir = d.join(DIR);
             if dir.join("config.json").is_file() {
-                return Ok(Store { root: d.to_path_buf(), dir });
+                return Ok(Store {
+                    root: d.to_path_buf(),
+                    dir,
+                });
             }
         }
         Err(Error::NotAJitRepo { start })
@@ -143,10 +168,16 @@ impl Store {
         let path = self.dir.join("config.json");
         let cfg: Config = read_json(&path)?;
         if cfg.schema_version > SCHEMA_VERSION {
-            return Err(Error::SchemaTooNew { found: cfg.schema_version, supported: SCHEMA_VERSION });
+            return Err(Error::SchemaTooNew {
+                found: cfg.schema_version,
+                supported: SCHEMA_VERSION,
+            });
         }
         if cfg.schema_version < SCHEMA_VERSION {
-            return Err(Error::SchemaTooOld { found: cfg.schema_version, supported: SCHEMA_VERSION });
+            return Err(Error::SchemaTooOld {
+                found: cfg.schema_version,
+                supported: SCHEMA_VERSION,
+            });
         }
         Ok(cfg)
     }
@@ -185,7 +216,8 @@ impl Store {
     /// Lists the ids of all issue files, with problems for stray entries in `issues/`.
     pub fn list_ids(&self) -> Result<(Vec<IssueId>, Vec<FileProblem>)> {
         let dir = self.issues_dir();
-        let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(format!("listing `{}`", dir.display()), e))?;
+        let rd = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io(format!("listing `{}`", dir.display()), e))?;
         let mut ids = Vec::new();
         let mut problems = Vec::new();
         for entry in rd {
@@ -224,14 +256,21 @@ impl Store {
             return if self.issue_path(&id).is_file() {
                 Ok(id)
             } else {
-                Err(Error::NotFound { id: input.to_string() })
+                Err(Error::NotFound {
+                    id: input.to_string(),
+                })
             };
         }
         let (ids, _) = self.list_ids()?;
-        let mut hits: Vec<&IssueId> = ids.iter().filter(|id| prefix.matches(id.as_str())).collect();
+        let mut hits: Vec<&IssueId> = ids
+            .iter()
+            .filter(|id| prefix.matches(id.as_str()))
+            .collect();
         hits.dedup();
         match hits.len() {
-            0 => Err(Error::NotFound { id: input.to_string() }),
+            0 => Err(Error::NotFound {
+                id: input.to_string(),
+            }),
             1 => Ok(hits[0].clone()),
             _ => Err(Error::AmbiguousId {
                 prefix: input.to_string(),
@@ -244,7 +283,10 @@ impl Store {
     /// the rest of the store stays usable.
     pub fn load_all(&self) -> Result<(Vec<Issue>, Vec<FileProblem>)> {
         let (ids, mut problems) = self.list_ids()?;
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
         let chunk = ids.len().div_ceil(threads).max(1);
         let results: Vec<Vec<std::result::Result<Issue, FileProblem>>> = std::thread::scope(|s| {
             let handles: Vec<_> = ids
@@ -256,13 +298,18 @@ impl Store {
                                 Ok(i) => Some(Ok(i)),
                                 // Deleted between listing and reading: not a problem.
                                 Err(Error::NotFound { .. }) => None,
-                                Err(e) => Some(Err(FileProblem::from_error(&self.issue_path(id), &e))),
+                                Err(e) => {
+                                    Some(Err(FileProblem::from_error(&self.issue_path(id), &e)))
+                                }
                             })
                             .collect()
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
         });
         let mut issues = Vec::with_capacity(ids.len());
         for r in results.into_iter().flatten() {
@@ -306,13 +353,18 @@ pub fn parse_issue(path: &Path, expected_id: &str, bytes: &[u8]) -> Result<Issue
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::CorruptFile { path: path.to_path_buf(), message: e.to_string() })
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::CorruptFile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 /// Canonical pretty JSON with a trailing newline.
 pub fn to_pretty<T: Serialize>(v: &T) -> Result<Vec<u8>> {
-    let mut out = serde_json::to_vec_pretty(v).map_err(|e| Error::Internal(format!("serializing: {e}")))?;
+    let mut out =
+        serde_json::to_vec_pretty(v).map_err(|e| Error::Internal(format!("serializing: {e}")))?;
     out.push(b'\n');
     Ok(out)
 }
@@ -321,10 +373,15 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     let abs = if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().map_err(|e| Error::io("reading the working directory", e))?.join(p)
+        std::env::current_dir()
+            .map_err(|e| Error::io("reading the working directory", e))?
+            .join(p)
     };
     if !abs.is_dir() {
-        return Err(Error::invalid("directory", format!("`{}` is not a directory", abs.display())));
+        return Err(Error::invalid(
+            "directory",
+            format!("`{}` is not a directory", abs.display()),
+        ));
     }
     std::fs::canonicalize(&abs).map_err(|e| Error::io(format!("resolving `{}`", abs.display()), e))
 }

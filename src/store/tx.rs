@@ -56,7 +56,9 @@ impl<'a> Tx<'a> {
     /// The current state of an issue: staged if this transaction changed it, else from disk.
     pub fn get(&mut self, id: &IssueId) -> Result<Issue> {
         if let Some(s) = self.staged.get(id) {
-            return s.clone().ok_or_else(|| Error::NotFound { id: id.to_string() });
+            return s
+                .clone()
+                .ok_or_else(|| Error::NotFound { id: id.to_string() });
         }
         if !self.originals.contains_key(id) {
             let loaded = match self.store.load(id) {
@@ -66,7 +68,9 @@ impl<'a> Tx<'a> {
             };
             self.originals.insert(id.clone(), loaded);
         }
-        self.originals[id].clone().ok_or_else(|| Error::NotFound { id: id.to_string() })
+        self.originals[id]
+            .clone()
+            .ok_or_else(|| Error::NotFound { id: id.to_string() })
     }
 
     /// Whether an issue exists (staged or on disk).
@@ -81,7 +85,10 @@ impl<'a> Tx<'a> {
     /// Stages a new issue. Fails if the id is taken.
     pub fn insert(&mut self, mut issue: Issue) -> Result<Issue> {
         if self.exists(&issue.id)? {
-            return Err(Error::Internal(format!("issue `{}` already exists", issue.id)));
+            return Err(Error::Internal(format!(
+                "issue `{}` already exists",
+                issue.id
+            )));
         }
         issue.normalize();
         issue.version = 1;
@@ -138,7 +145,13 @@ impl<'a> Tx<'a> {
     }
 
     /// Stages one event.
-    pub fn event(&mut self, kind: &str, issue: Option<&IssueId>, changes: Vec<Change>, data: Value) {
+    pub fn event(
+        &mut self,
+        kind: &str,
+        issue: Option<&IssueId>,
+        changes: Vec<Change>,
+        data: Value,
+    ) {
         let id = match self.last_event.and_then(|u| u.increment().ok()) {
             Some(next) => next,
             None => crate::random::ulid(),
@@ -156,7 +169,13 @@ impl<'a> Tx<'a> {
     }
 
     /// Stages an event whose changes are the field differences between two versions of an issue.
-    pub fn record(&mut self, kind: &str, before: Option<&Issue>, after: &Issue, data: Value) -> Result<()> {
+    pub fn record(
+        &mut self,
+        kind: &str,
+        before: Option<&Issue>,
+        after: &Issue,
+        data: Value,
+    ) -> Result<()> {
         let b = match before {
             Some(b) => serde_json::to_value(b).map_err(|e| Error::Internal(e.to_string()))?,
             None => Value::Object(Default::default()),
@@ -165,7 +184,9 @@ impl<'a> Tx<'a> {
         let mut changes = diff_values(&b, &a);
         if before.is_none() {
             // A creation: record the fields that carry something, not every empty default.
-            changes.retain(|c| !is_empty_value(&c.after) && c.field != "id" && c.field != "created_at");
+            changes.retain(|c| {
+                !is_empty_value(&c.after) && c.field != "id" && c.field != "created_at"
+            });
         }
         self.event(kind, Some(&after.id), changes, data);
         Ok(())
@@ -223,7 +244,11 @@ pub fn diff_values(before: &Value, after: &Value) -> Vec<Change> {
         .filter_map(|k| {
             let bv = b.get(k).cloned().unwrap_or(Value::Null);
             let av = a.get(k).cloned().unwrap_or(Value::Null);
-            (bv != av).then(|| Change { field: k.clone(), before: bv, after: av })
+            (bv != av).then(|| Change {
+                field: k.clone(),
+                before: bv,
+                after: av,
+            })
         })
         .collect()
 }

@@ -16,7 +16,12 @@ pub fn table(headers: &[&str]) -> Table {
 
 /// Trims a table's trailing spaces per line.
 pub fn table_string(t: &Table) -> String {
-    let mut s: String = t.to_string().lines().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n");
+    let mut s: String = t
+        .to_string()
+        .lines()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n");
     s.push('\n');
     s
 }
@@ -69,7 +74,10 @@ pub fn issue_table(views: &[IssueView], _style: &Style) -> String {
             state_cell(v),
             i.priority.to_string(),
             clean_line(&i.kind),
-            i.assignee.as_deref().map(clean_line).unwrap_or_else(|| "-".into()),
+            i.assignee
+                .as_deref()
+                .map(clean_line)
+                .unwrap_or_else(|| "-".into()),
             title,
         ]);
     }
@@ -79,10 +87,20 @@ pub fn issue_table(views: &[IssueView], _style: &Style) -> String {
 /// One line describing a blocker.
 pub fn blocker_line(b: &Blocker) -> String {
     match b {
-        Blocker::Dependency { short_id, title, state, .. } => format!(
+        Blocker::Dependency {
+            short_id,
+            title,
+            state,
+            ..
+        } => format!(
             "dependency {short_id} {} ({})",
-            title.as_deref().map(|t| clean_line(&ellipsize(t, 50))).unwrap_or_default(),
-            state.map(|s| s.to_string()).unwrap_or_else(|| "missing".into())
+            title
+                .as_deref()
+                .map(|t| clean_line(&ellipsize(t, 50)))
+                .unwrap_or_default(),
+            state
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "missing".into())
         ),
         Blocker::Gate { key, stage, status } => format!(
             "gate {} ({}{})",
@@ -98,18 +116,41 @@ pub fn issue_detail(v: &IssueView, style: &Style) -> String {
     let i = &v.issue;
     let mut out = String::new();
     let kv = |k: &str, v: String| format!("{:<13}{v}\n", format!("{k}:"));
-    out.push_str(&format!("{}  {}\n", style.paint(&v.short_id, Color::Bold), style.paint(&clean_line(&i.title), Color::Bold)));
+    out.push_str(&format!(
+        "{}  {}\n",
+        style.paint(&v.short_id, Color::Bold),
+        style.paint(&clean_line(&i.title), Color::Bold)
+    ));
     out.push_str(&kv("id", i.id.to_string()));
-    out.push_str(&kv("state", style.paint(&state_cell(v), state_color(i.state))));
+    out.push_str(&kv(
+        "state",
+        style.paint(&state_cell(v), state_color(i.state)),
+    ));
     out.push_str(&kv("priority", i.priority.to_string()));
     out.push_str(&kv("type", clean_line(&i.kind)));
-    out.push_str(&kv("assignee", i.assignee.as_deref().map(clean_line).unwrap_or_else(|| "-".into())));
+    out.push_str(&kv(
+        "assignee",
+        i.assignee
+            .as_deref()
+            .map(clean_line)
+            .unwrap_or_else(|| "-".into()),
+    ));
     if let Some(l) = &i.lease {
-        let exp = l.expires_at.map(|e| format!(" until {e}")).unwrap_or_default();
+        let exp = l
+            .expires_at
+            .map(|e| format!(" until {e}"))
+            .unwrap_or_default();
         out.push_str(&kv("lease", format!("{}{exp}", clean_line(&l.holder))));
     }
     if !i.labels.is_empty() {
-        out.push_str(&kv("labels", i.labels.iter().map(|l| clean_line(l)).collect::<Vec<_>>().join(", ")));
+        out.push_str(&kv(
+            "labels",
+            i.labels
+                .iter()
+                .map(|l| clean_line(l))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
     }
     if let Some(m) = &i.milestone {
         out.push_str(&kv("milestone", clean_line(m)));
@@ -130,12 +171,22 @@ pub fn issue_detail(v: &IssueView, style: &Style) -> String {
         out.push_str(&kv("visibility", vis.to_string()));
     }
     if !i.dependencies.is_empty() {
-        out.push_str(&kv("depends on", i.dependencies.iter().map(|d| d.short()).collect::<Vec<_>>().join(", ")));
+        out.push_str(&kv(
+            "depends on",
+            i.dependencies
+                .iter()
+                .map(|d| d.short())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
     }
     if !v.blocked_by.is_empty() {
         out.push_str("blocked by:\n");
         for b in &v.blocked_by {
-            out.push_str(&format!("  - {}\n", style.paint(&blocker_line(b), Color::Red)));
+            out.push_str(&format!(
+                "  - {}\n",
+                style.paint(&blocker_line(b), Color::Red)
+            ));
         }
     }
     if !i.gates_required.is_empty() {
@@ -148,8 +199,15 @@ pub fn issue_detail(v: &IssueView, style: &Style) -> String {
                 GateState::Failed => Color::Red,
                 GateState::Pending => Color::Yellow,
             };
-            let by = st.and_then(|g| g.by.as_deref()).map(|b| format!(" by {}", clean_line(b))).unwrap_or_default();
-            out.push_str(&format!("  - {:<20} {}{by}\n", clean_line(k), style.paint(status.as_str(), color)));
+            let by = st
+                .and_then(|g| g.by.as_deref())
+                .map(|b| format!(" by {}", clean_line(b)))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  - {:<20} {}{by}\n",
+                clean_line(k),
+                style.paint(status.as_str(), color)
+            ));
         }
     }
     if let Some(e) = &i.evidence {
@@ -164,8 +222,21 @@ pub fn issue_detail(v: &IssueView, style: &Style) -> String {
             out.push_str(&format!("  {}: {}\n", clean_line(k), clean_line(val)));
         }
     }
-    out.push_str(&kv("created", format!("{}{}", i.created_at, i.reporter.as_deref().map(|r| format!(" by {}", clean_line(r))).unwrap_or_default())));
-    out.push_str(&kv("updated", format!("{} (version {})", i.updated_at, i.version)));
+    out.push_str(&kv(
+        "created",
+        format!(
+            "{}{}",
+            i.created_at,
+            i.reporter
+                .as_deref()
+                .map(|r| format!(" by {}", clean_line(r)))
+                .unwrap_or_default()
+        ),
+    ));
+    out.push_str(&kv(
+        "updated",
+        format!("{} (version {})", i.updated_at, i.version),
+    ));
     if !i.description.trim().is_empty() {
         out.push('\n');
         out.push_str(&clean_block(i.description.trim_end()));
@@ -174,7 +245,11 @@ pub fn issue_detail(v: &IssueView, style: &Style) -> String {
     if !i.checklist.is_empty() {
         out.push_str("\nchecklist:\n");
         for c in &i.checklist {
-            out.push_str(&format!("  [{}] {}\n", if c.checked { "x" } else { " " }, clean_line(&c.text)));
+            out.push_str(&format!(
+                "  [{}] {}\n",
+                if c.checked { "x" } else { " " },
+                clean_line(&c.text)
+            ));
         }
     }
     if !i.links.is_empty() {
@@ -186,7 +261,10 @@ pub fn issue_detail(v: &IssueView, style: &Style) -> String {
     if !i.prs.is_empty() {
         out.push_str("\npull requests:\n");
         for p in &i.prs {
-            let status = p.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+            let status = p
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into());
             let ci = p.ci.map(|s| format!(", ci {s}")).unwrap_or_default();
             out.push_str(&format!("  {} ({status}{ci})\n", clean_line(&p.url)));
         }

@@ -33,7 +33,9 @@ impl Style {
     pub fn detect() -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-        Style { color: std::io::stdout().is_terminal() && !no_color && !dumb }
+        Style {
+            color: std::io::stdout().is_terminal() && !no_color && !dumb,
+        }
     }
 
     /// Plain style (tests, files).

@@ -1,0 +1,205 @@
+//! One issue's history and its LLM-ready context.
+//!
+//! Invariant: both read the event log without the lock and tolerate torn or duplicated lines.
+
+use crate::error::Result;
+use crate::model::{Event, GateState, IssueId};
+use crate::store::{Store, events};
+use crate::view::IssueView;
+use serde::Serialize;
+
+/// One issue's events, oldest first, plus how many log lines could not be read.
+#[derive(Debug, Serialize)]
+pub struct IssueLog {
+    pub id: String,
+    pub short_id: String,
+    pub events: Vec<Event>,
+    pub unreadable_lines: usize,
+}
+
+/// Reads one issue's events.
+pub fn issue_log(store: &Store, id: &IssueId) -> Result<IssueLog> {
+    let (all, bad) = events::read(&store.events_path())?;
+    let events = all
+        .into_iter()
+        .filter(|e| e.issue.as_deref() == Some(id.as_str()))
+        .collect();
+    Ok(IssueLog {
+        id: id.to_string(),
+        short_id: id.short(),
+        events,
+        unreadable_lines: bad.len(),
+    })
+}
+
+/// A one-line summary of an event: what changed.
+pub fn describe(e: &Event) -> String {
+    let fields: Vec<String> = e
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.field.as_str(), "lease" | "gates_status"))
+        .map(|c| match (&c.before, &c.after) {
+            (serde_json::Value::Null, a) => format!("{} = {}", c.field, short_json(a)),
+            (b, a) => format!("{}: {} -> {}", c.field, short_json(b), short_json(a)),
+        })
+        .collect();
+    let extra = match e.kind.as_str() {
+        "gate.passed" | "gate.failed" => e
+            .data
+            .get("gate")
+            .and_then(|g| g.as_str())
+            .map(|g| format!("gate {g}")),
+        "issue.reopened" => e
+            .data
+            .get("reason")
+            .and_then(|g| g.as_str())
+            .map(|r| format!("reason: {r}")),
+        "comment.added" => Some("comment".into()),
+        _ => None,
+    };
+    let mut parts = Vec::new();
+    if let Some(x) = extra {
+        parts.push(x);
+    }
+    if !matches!(e.kind.as_str(), "comment.added") {
+        parts.extend(fields);
+    }
+    parts.join("; ")
+}
+
+fn short_json(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(59).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// The issue as markdown made to paste into an agent's prompt.
+pub fn context_markdown(
+    store: &Store,
+    v: &IssueView,
+    deps: &[(String, String, String)],
+    recent: &[Event],
+) -> String {
+    let i = &v.issue;
+    let mut md = format!("# {} ({})\n\n", one_line(&i.title), v.short_id);
+    md.push_str(&format!(
+        "- **State:** {}{}\n",
+        i.state,
+        if v.blocked { " (blocked)" } else { "" }
+    ));
+    md.push_str(&format!(
+        "- **Priority:** {}\n- **Type:** {}\n",
+        i.priority, i.kind
+    ));
+    md.push_str(&format!(
+        "- **Assignee:** {}\n",
+        i.assignee.as_deref().unwrap_or("unassigned")
+    ));
+    if let Some(l) = &i.lease
+        && let Some(e) = l.expires_at
+    {
+        md.push_str(&format!("- **Lease:** held by {} until {e}\n", l.holder));
+    }
+    if !i.labels.is_empty() {
+        md.push_str(&format!("- **Labels:** {}\n", i.labels.join(", ")));
+    }
+    if let Some(m) = &i.milestone {
+        md.push_str(&format!("- **Milestone:** {}\n", one_line(m)));
+    }
+    md.push_str(&format!("- **Id:** {}\n", i.id));
+    if !i.description.trim().is_empty() {
+        md.push_str(&format!(
+            "\n## Description\n\n{}\n",
+            i.description.trim_end()
+        ));
+    }
+    if !i.checklist.is_empty() || i.done_when.is_some() {
+        md.push_str("\n## Acceptance criteria\n\n");
+        if let Some(d) = &i.done_when {
+            md.push_str(&format!("Done when: {}\n\n", one_line(d)));
+        }
+        for c in &i.checklist {
+            md.push_str(&format!(
+                "- [{}] {}\n",
+                if c.checked { "x" } else { " " },
+                one_line(&c.text)
+            ));
+        }
+    }
+    if !deps.is_empty() {
+        md.push_str("\n## Dependencies\n\n");
+        for (short, title, state) in deps {
+            md.push_str(&format!("- {short} {} ({state})\n", one_line(title)));
+        }
+    }
+    if !i.gates_required.is_empty() {
+        md.push_str("\n## Gates\n\n");
+        let defs = store.gates().unwrap_or_default();
+        for k in &i.gates_required {
+            let st = i.gates_status.get(k);
+            let status = st.map(|g| g.status).unwrap_or(GateState::Pending);
+            let def = defs.get(k);
+            let how = match def {
+                Some(d) if d.checker.is_some() => {
+                    format!(" — run `jit gate check {} {k}`", v.short_id)
+                }
+                Some(d) if !d.auto => " — manual: a human passes it".to_string(),
+                _ => format!(" — `jit gate pass {} {k}` when satisfied", v.short_id),
+            };
+            let title = def
+                .map(|d| format!(" ({})", one_line(&d.title)))
+                .unwrap_or_default();
+            md.push_str(&format!("- {k}{title}: **{status}**{how}\n"));
+        }
+    }
+    if !i.prs.is_empty() {
+        md.push_str("\n## Pull requests\n\n");
+        for p in &i.prs {
+            let status = p
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "unknown".into());
+            let ci = p.ci.map(|c| format!(", CI {c}")).unwrap_or_default();
+            md.push_str(&format!("- {} ({status}{ci})\n", p.url));
+        }
+    }
+    if !i.comments.is_empty() {
+        md.push_str("\n## Comments\n\n");
+        for c in &i.comments {
+            md.push_str(&format!(
+                "**{}** at {}:\n\n{}\n\n",
+                c.author,
+                c.at,
+                c.body.trim_end()
+            ));
+        }
+    }
+    if !recent.is_empty() {
+        md.push_str("\n## Recent activity\n\n");
+        for e in recent {
+            let what = describe(e);
+            md.push_str(&format!(
+                "- {} {} {}{}\n",
+                e.ts,
+                e.actor,
+                e.kind,
+                if what.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", one_line(&what))
+                }
+            ));
+        }
+    }
+    md
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

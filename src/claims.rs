@@ -1,0 +1,389 @@
+//! Agent coordination: atomic claims with leases, claim-next, heartbeat, release, assign.
+//!
+//! Invariants: every claim decision is made under the store lock on freshly read files, so two
+//! processes can never both claim one issue. A claim succeeds only when the issue is unassigned,
+//! its lease has expired, or it is already held by the claimant; an expired lease is recorded
+//! (`lease.expired`) before the new claim (`issue.claimed`).
+
+use crate::error::{Error, Result};
+use crate::issues::{Outcome, check_version, view_in};
+use crate::model::{Actor, Issue, IssueId, Lease, State, Timestamp};
+use crate::store::{Store, Tx};
+use crate::view::IssueView;
+use crate::workflow::{self, Transition};
+use serde::Serialize;
+use serde_json::json;
+use std::time::Duration;
+
+/// Whether an issue's lease has run out at `now`.
+pub fn lease_expired(issue: &Issue, now: Timestamp) -> bool {
+    issue
+        .lease
+        .as_ref()
+        .and_then(|l| l.expires_at)
+        .is_some_and(|e| e <= now)
+}
+
+/// Who holds the issue now (an unexpired claim or an assignment), if anyone.
+pub fn holder(issue: &Issue, now: Timestamp) -> Option<&str> {
+    if lease_expired(issue, now) {
+        return None;
+    }
+    issue.assignee.as_deref()
+}
+
+fn ttl_or_default(store: &Store, ttl: Option<Duration>) -> Result<Duration> {
+    match ttl {
+        Some(t) => Ok(t),
+        None => crate::model::time::parse_duration(&store.config()?.default_lease_ttl),
+    }
+}
+
+/// Claims one issue inside a transaction (shared by `claim` and `claim-next`).
+fn claim_in(
+    tx: &mut Tx<'_>,
+    id: &IssueId,
+    to: &Actor,
+    ttl: Duration,
+    if_version: Option<u64>,
+) -> Result<Outcome> {
+    let before = tx.get(id)?;
+    check_version(&before, if_version)?;
+    let now = tx.now;
+    if let Some(h) = holder(&before, now)
+        && h != to.as_str()
+    {
+        return Err(Error::AlreadyClaimed {
+            id: id.to_string(),
+            holder: h.to_string(),
+            expires: before
+                .lease
+                .as_ref()
+                .and_then(|l| l.expires_at)
+                .map(|e| e.to_string()),
+        });
+    }
+    if matches!(before.state, State::Done | State::Archived) {
+        return Err(Error::Refused {
+            code: "invalid_transition",
+            message: format!(
+                "issue `{}` is {}; there is nothing to claim",
+                id.short(),
+                before.state
+            ),
+            details: json!({ "id": id, "state": before.state }),
+        });
+    }
+    let mut current = before.clone();
+    if lease_expired(&before, now) {
+        let mut expired = before.clone();
+        let old = expired.lease.take();
+        expired.assignee = None;
+        let expired = tx.put(expired)?;
+        tx.record(
+            "lease.expired",
+            Some(&before),
+            &expired,
+            json!({ "holder": old.as_ref().map(|l| l.holder.clone()) }),
+        )?;
+        current = expired;
+    }
+    let mut after = current.clone();
+    let mut transition = Transition::default();
+    if matches!(after.state, State::Backlog | State::Ready) {
+        let (state, _) = workflow::resolve_target(tx, &after, State::InProgress)?;
+        after.state = state;
+    }
+    after.assignee = Some(to.to_string());
+    let acquired_at = match &current.lease {
+        Some(l) if l.holder == to.as_str() => l.acquired_at,
+        _ => now,
+    };
+    after.lease = Some(Lease {
+        holder: to.to_string(),
+        acquired_at,
+        expires_at: Some(now.plus(ttl)),
+        ttl_secs: Some(ttl.as_secs()),
+    });
+    let after = tx.put(after)?;
+    let renewed = current.assignee.as_deref() == Some(to.as_str());
+    tx.record(
+        if renewed {
+            "lease.renewed"
+        } else {
+            "issue.claimed"
+        },
+        Some(&current),
+        &after,
+        json!({ "to": to, "ttl_secs": ttl.as_secs() }),
+    )?;
+    transition.pending_gates = Vec::new();
+    let view = view_in(tx, after)?;
+    Ok(Outcome { view, transition })
+}
+
+/// `issue claim`: claims one issue for `to` with a lease.
+pub fn claim(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    to: Option<&Actor>,
+    ttl: Option<Duration>,
+    if_version: Option<u64>,
+) -> Result<Outcome> {
+    let to = to.unwrap_or(actor).clone();
+    let ttl = ttl_or_default(store, ttl)?;
+    store.mutate(actor, |tx| {
+        let id = tx.resolve(input)?;
+        claim_in(tx, &id, &to, ttl, if_version)
+    })
+}
+
+/// `issue claim-next`: picks the best claimable issue (optionally narrowed by `accept`) and
+/// claims it in the same locked operation. Issues whose lease expired count as claimable.
+pub fn claim_next(
+    store: &Store,
+    actor: &Actor,
+    to: Option<&Actor>,
+    ttl: Option<Duration>,
+    accept: &dyn Fn(&IssueView) -> bool,
+    filter_text: Option<&str>,
+) -> Result<Outcome> {
+    let to = to.unwrap_or(actor).clone();
+    let ttl = ttl_or_default(store, ttl)?;
+    store.mutate(actor, |tx| {
+        let (issues, _) = tx.store().load_all()?;
+        let gates = tx.gates()?.clone();
+        let now = tx.now;
+        let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
+            .into_iter()
+            .filter(|v| !v.blocked)
+            .filter(|v| match v.issue.state {
+                State::Ready => holder(&v.issue, now).is_none(),
+                State::InProgress => lease_expired(&v.issue, now),
+                _ => false,
+            })
+            .filter(|v| accept(v))
+            .collect();
+        crate::queries::work_order(&mut candidates);
+        let Some(best) = candidates.into_iter().next() else {
+            return Err(Error::NoReadyWork {
+                filter: filter_text.map(str::to_string),
+            });
+        };
+        claim_in(tx, &best.issue.id, &to, ttl, None)
+    })
+}
+
+fn require_holder(issue: &Issue, actor: &Actor, what: &str) -> Result<()> {
+    match issue.assignee.as_deref() {
+        Some(h) if h == actor.as_str() => Ok(()),
+        Some(h) => Err(Error::AlreadyClaimed {
+            id: issue.id.to_string(),
+            holder: h.to_string(),
+            expires: issue
+                .lease
+                .as_ref()
+                .and_then(|l| l.expires_at)
+                .map(|e| e.to_string()),
+        }),
+        None => Err(Error::Refused {
+            code: "not_claimed",
+            message: format!(
+                "issue `{}` is not claimed; nothing to {what}",
+                issue.short_id()
+            ),
+            details: json!({ "id": issue.id }),
+        }),
+    }
+}
+
+/// `issue heartbeat`: extends the holder's lease.
+pub fn heartbeat(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    ttl: Option<Duration>,
+) -> Result<IssueView> {
+    let ttl_given = ttl;
+    store.mutate(actor, |tx| {
+        let id = tx.resolve(input)?;
+        let before = tx.get(&id)?;
+        require_holder(&before, actor, "renew")?;
+        let ttl = match ttl_given.or_else(|| {
+            before
+                .lease
+                .as_ref()
+                .and_then(|l| l.ttl_secs)
+                .map(Duration::from_secs)
+        }) {
+            Some(t) => t,
+            None => ttl_or_default(tx.store(), None)?,
+        };
+        let mut after = before.clone();
+        let acquired_at = before
+            .lease
+            .as_ref()
+            .map(|l| l.acquired_at)
+            .unwrap_or(tx.now);
+        after.lease = Some(Lease {
+            holder: actor.to_string(),
+            acquired_at,
+            expires_at: Some(tx.now.plus(ttl)),
+            ttl_secs: Some(ttl.as_secs()),
+        });
+        let after = tx.put(after)?;
+        tx.record(
+            "lease.renewed",
+            Some(&before),
+            &after,
+            json!({ "ttl_secs": ttl.as_secs() }),
+        )?;
+        view_in(tx, after)
+    })
+}
+
+/// `issue release`: the holder gives the issue back; an in-progress issue returns to ready
+/// (or backlog). `force` lets a human take back someone else's claim.
+pub fn release(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    force: bool,
+    if_version: Option<u64>,
+) -> Result<IssueView> {
+    store.mutate(actor, |tx| {
+        let id = tx.resolve(input)?;
+        let before = tx.get(&id)?;
+        check_version(&before, if_version)?;
+        if !(force && actor.is_human()) {
+            require_holder(&before, actor, "release")?;
+        }
+        let mut after = before.clone();
+        after.assignee = None;
+        after.lease = None;
+        if after.state == State::InProgress {
+            after.state = workflow::readiness(tx, &after)?;
+        }
+        let after = tx.put(after)?;
+        tx.record(
+            "issue.released",
+            Some(&before),
+            &after,
+            json!({ "forced": force }),
+        )?;
+        view_in(tx, after)
+    })
+}
+
+/// `issue assign` (to = Some) and `issue unassign` (None): a person's plain assignment, no
+/// lease and no state change.
+pub fn assign(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    to: Option<&Actor>,
+    if_version: Option<u64>,
+) -> Result<IssueView> {
+    store.mutate(actor, |tx| {
+        let id = tx.resolve(input)?;
+        let before = tx.get(&id)?;
+        check_version(&before, if_version)?;
+        let mut after = before.clone();
+        after.assignee = to.map(|a| a.to_string());
+        after.lease = None;
+        let after = tx.put(after)?;
+        let kind = if to.is_some() {
+            "issue.assigned"
+        } else {
+            "issue.unassigned"
+        };
+        tx.record(kind, Some(&before), &after, json!({}))?;
+        view_in(tx, after)
+    })
+}
+
+/// A stale claim.
+#[derive(Debug, Serialize)]
+pub struct Stale {
+    #[serde(flatten)]
+    pub view: IssueView,
+    /// Why it is stale: `lease_expired` or `idle`.
+    pub reason: &'static str,
+}
+
+/// Claims whose lease has expired, and (with `idle_days`) in-progress issues untouched that long.
+pub fn stale(views: Vec<IssueView>, now: Timestamp, idle_days: Option<u64>) -> Vec<Stale> {
+    let cutoff = idle_days.map(|d| now.minus(Duration::from_secs(d * 86_400)));
+    let mut out: Vec<Stale> = views
+        .into_iter()
+        .filter_map(|v| {
+            if lease_expired(&v.issue, now) {
+                Some(Stale {
+                    view: v,
+                    reason: "lease_expired",
+                })
+            } else if cutoff
+                .is_some_and(|c| v.issue.state == State::InProgress && v.issue.updated_at < c)
+            {
+                Some(Stale {
+                    view: v,
+                    reason: "idle",
+                })
+            } else {
+                None
+            }
+        })
+        .collect();
+    out.sort_by_key(|s| s.view.issue.updated_at);
+    out
+}
+
+/// `issue reopen`: moves a done (or archived) issue back to ready/backlog with a reason, and
+/// demotes dependents that have not started.
+pub fn reopen(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    reason: &str,
+    if_version: Option<u64>,
+) -> Result<Outcome> {
+    let reason = crate::model::validate_text("reason", reason)?;
+    if reason.trim().is_empty() {
+        return Err(Error::invalid("reason", "say why the issue is reopened"));
+    }
+    store.mutate(actor, |tx| {
+        let id = tx.resolve(input)?;
+        let before = tx.get(&id)?;
+        check_version(&before, if_version)?;
+        if !matches!(before.state, State::Done | State::Archived) {
+            return Err(Error::Refused {
+                code: "invalid_transition",
+                message: format!(
+                    "issue `{}` is {}; only done or archived issues can be reopened",
+                    id.short(),
+                    before.state
+                ),
+                details: json!({ "id": id, "state": before.state }),
+            });
+        }
+        let mut after = before.clone();
+        after.state = workflow::readiness(tx, &after)?;
+        after.reopened = true;
+        after.assignee = None;
+        after.lease = None;
+        let after = tx.put(after)?;
+        tx.record(
+            "issue.reopened",
+            Some(&before),
+            &after,
+            json!({ "reason": reason }),
+        )?;
+        let mut transition = Transition::default();
+        if before.state == State::Done {
+            workflow::cascade(tx, &id, &mut transition)?;
+        }
+        let view = view_in(tx, after)?;
+        Ok(Outcome { view, transition })
+    })
+}

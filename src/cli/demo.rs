@@ -1,0 +1,102 @@
+//! `jit demo`: builds a sample repository and shows what jit does with it.
+
+use super::render::{Color, Style, human};
+use super::{Ctx, Reply};
+use crate::error::Result;
+use crate::store::Store;
+use crate::view::IssueView;
+use clap::Args;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to build the sample repository (a new or empty directory).
+    #[arg(long, default_value = "jit-demo")]
+    pub dir: PathBuf,
+}
+
+#[derive(Serialize)]
+struct DemoOut {
+    #[serde(flatten)]
+    report: crate::demo::DemoReport,
+    ready: Vec<IssueView>,
+    blocked: Vec<IssueView>,
+    all: Vec<IssueView>,
+    critical_path: Vec<String>,
+}
+
+pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<Reply> {
+    let dir = if a.dir.is_absolute() {
+        a.dir
+    } else {
+        ctx.start_dir().join(a.dir)
+    };
+    let report = crate::demo::build(&dir)?;
+    let store = Store::discover(&report.dir)?;
+    let (views, _) = crate::issues::list_all(&store)?;
+    let ready = crate::queries::ready(views.clone());
+    let blocked = crate::queries::blocked(views.clone());
+    let issues: Vec<_> = views.iter().map(|v| v.issue.clone()).collect();
+    let graph = crate::graph::Graph::build(&issues);
+    let state_of = |id: &crate::model::IssueId| {
+        issues
+            .iter()
+            .find(|i| &i.id == id)
+            .map(|i| i.state)
+            .unwrap_or(crate::model::State::Done)
+    };
+    let critical_path = graph
+        .critical_path(state_of)?
+        .iter()
+        .map(|i| i.short())
+        .collect();
+    let out = DemoOut {
+        report,
+        ready,
+        blocked,
+        all: views,
+        critical_path,
+    };
+    Ok(Reply::new(out, text))
+}
+
+fn text(o: &DemoOut, s: &Style) -> String {
+    let d = o.report.dir.display();
+    let mut t = format!(
+        "{} sample repository in {d}: {} issues, {} gates\n\n",
+        s.paint("built", Color::Green),
+        o.report.issues,
+        o.report.gates
+    );
+    t.push_str(&s.paint("All issues (jit issue list):\n", Color::Bold));
+    t.push_str(&human::issue_table(&o.all, s));
+    t.push_str(&s.paint(
+        "\nReady to work on, best first (jit query ready):\n",
+        Color::Bold,
+    ));
+    t.push_str(&human::issue_table(&o.ready, s));
+    t.push_str(&s.paint("\nBlocked, and why (jit query blocked):\n", Color::Bold));
+    for v in &o.blocked {
+        let why: Vec<String> = v.blocked_by.iter().map(human::blocker_line).collect();
+        t.push_str(&format!(
+            "  {} {}: {}\n",
+            v.short_id,
+            super::render::clean_line(&v.issue.title),
+            why.join("; ")
+        ));
+    }
+    t.push_str(&format!(
+        "\nCritical path of open work (jit graph critical-path): {}\n",
+        o.critical_path.join(" -> ")
+    ));
+    t.push_str(&format!(
+        "\nTry: cd {d} && jit graph show {} && jit issue context {}\n",
+        o.critical_path.last().cloned().unwrap_or_default(),
+        o.ready
+            .first()
+            .map(|v| v.short_id.clone())
+            .unwrap_or_default()
+    ));
+    t
+}
