@@ -88,9 +88,13 @@ impl Config {
     /// Parses and checks a config. Errors name the line.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
             Error::invalid(
                 "dispatch config",
                 format!(

@@ -12,6 +12,7 @@ pub mod dispatch; // jit-dispatch: dispatch.toml, claiming work for agents, runn
 pub mod error; // the error type, its stable codes and exit codes
 pub mod export; // renderings of the store: dot, mermaid
 pub mod gates; // the gate registry, passing/failing gates, running checkers
+pub mod gitops; // git integration: the field-level merge driver, attributes and driver install
 pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod issues; // issue create/show/list/update/delete

@@ -13,7 +13,11 @@ pub struct InitArgs {
 }
 
 pub fn run(ctx: &Ctx, a: InitArgs) -> Result<Reply> {
-    let report = Store::init(&ctx.start_dir(), a.name)?;
+    let mut report = Store::init(&ctx.start_dir(), a.name)?;
+    let git = crate::gitops::install(&report.root)?;
+    if git.attributes_changed {
+        report.wrote.push(".gitattributes".into());
+    }
     Ok(Reply::new(report, |r: &InitReport, _| {
         if r.created {
             format!("initialised jit in {}\n", r.root.join(".jit").display())

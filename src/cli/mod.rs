@@ -9,6 +9,7 @@ mod dep;
 mod export;
 mod filter;
 mod gate;
+mod git;
 mod graph;
 mod init;
 mod issue;
@@ -75,6 +76,11 @@ pub enum Command {
     Query(query::QueryCommand),
     /// Export the store: graph formats.
     Export(export::ExportArgs),
+    /// Git integration: attributes and the field-level merge driver.
+    #[command(subcommand)]
+    Git(git::GitCommand),
+    /// The field-level merge driver git calls for issue files (`jit merge-driver %O %A %B`).
+    MergeDriver(git::MergeDriverArgs),
 }
 
 /// Everything a command needs from the invocation.
@@ -219,5 +225,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Graph(c) => graph::run(ctx, c),
         Command::Query(c) => query::run(ctx, c),
         Command::Export(a) => export::run(ctx, a),
+        Command::Git(c) => git::run(ctx, c),
+        Command::MergeDriver(a) => git::merge_driver(ctx, a),
     }
 }
