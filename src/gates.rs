@@ -485,11 +485,16 @@ fn run_checker(
 fn kill_group(child: &mut std::process::Child) {
     #[cfg(unix)]
     {
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", child.id()))
-            .stderr(Stdio::null())
-            .status();
+        // The checker leads its own process group (`process_group(0)`), so its group id is its
+        // pid. `--` is essential: without it `kill` may read `-<pgid>` as an option or a signal.
+        let pgid = child.id();
+        if pgid > 1 {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{pgid}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
     let _ = child.kill();
 }

@@ -150,7 +150,7 @@ pub fn check(store: &Store) -> Result<Report> {
     for b in &bad {
         problems.push(Problem {
             code: if b.torn { "torn_event" } else { "bad_event" },
-            severity: Severity::Warning,
+            severity: Severity::Error,
             id: None,
             path: Some(store.events_path()),
             message: format!("line {}: {}", b.line, b.message),

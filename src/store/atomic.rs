@@ -20,9 +20,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io(format!("creating a temp file in `{}`", dir.display()), e))?;
-    let mode = std::fs::metadata(path)
-        .map(|m| m.permissions())
-        .unwrap_or_else(|_| default_permissions());
+    let mode = match std::fs::metadata(path) {
+        Ok(m) => m.permissions(),
+        Err(_) => default_permissions(tmp.as_file())
+            .map_err(|e| Error::io(format!("reading `{}`", dir.display()), e))?,
+    };
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().set_permissions(mode))
         .and_then(|_| tmp.as_file().sync_all())
@@ -33,17 +35,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Permissions for a new file: `rw-r--r--` on Unix (a temp file starts as `rw-------`).
 #[cfg(unix)]
-fn default_permissions() -> std::fs::Permissions {
+fn default_permissions(_tmp: &File) -> std::io::Result<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::Permissions::from_mode(0o644)
+    Ok(std::fs::Permissions::from_mode(0o644))
 }
 
+/// Permissions for a new file: as the platform creates them.
 #[cfg(not(unix))]
-fn default_permissions() -> std::fs::Permissions {
-    std::fs::metadata(".")
-        .map(|m| m.permissions())
-        .expect("cwd metadata")
+fn default_permissions(tmp: &File) -> std::io::Result<std::fs::Permissions> {
+    tmp.metadata().map(|m| m.permissions())
 }
 
 /// Flushes a directory entry change (rename, unlink) to disk. Best effort: not every file

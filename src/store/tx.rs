@@ -132,10 +132,11 @@ impl<'a> Tx<'a> {
 
     /// The gate registry as this transaction sees it.
     pub fn gates(&mut self) -> Result<&BTreeMap<String, GateDef>> {
-        if self.gates.is_none() {
-            self.gates = Some(self.store.gates()?);
-        }
-        Ok(self.gates.as_ref().expect("just loaded"))
+        let gates = match self.gates.take() {
+            Some(g) => g,
+            None => self.store.gates()?,
+        };
+        Ok(self.gates.insert(gates))
     }
 
     /// Stages a new gate registry.
@@ -182,6 +183,9 @@ impl<'a> Tx<'a> {
         };
         let a = serde_json::to_value(after).map_err(|e| Error::Internal(e.to_string()))?;
         let mut changes = diff_values(&b, &a);
+        if before.is_some() && changes.is_empty() {
+            return Ok(()); // a no-op logs nothing
+        }
         if before.is_none() {
             // A creation: record the fields that carry something, not every empty default.
             changes.retain(|c| {

@@ -1,0 +1,12 @@
+//! Integration tests for the `jit` binary: every test runs the built binary in a fresh temporary
+//! git checkout (see `common`), so they exercise exactly what a user or an agent sees.
+
+mod agents;
+mod common;
+mod concurrency;
+mod contract;
+mod dag;
+mod gates;
+mod snapshots;
+mod store;
+mod validate;
