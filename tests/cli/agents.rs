@@ -501,3 +501,52 @@ fn dispatch_releases_work_when_the_agent_fails_and_reports_bad_config() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml") && err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn dispatch_start_polls_until_its_cycle_limit() {
+    let repo = Repo::new();
+    let id = repo.create("Task", &[]);
+    std::fs::write(
+        repo.path().join("d.toml"),
+        "[dispatch]\npoll_interval_secs = 1\n\n[[agents]]\nid = \"bot\"\ncommand = \"true\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(dispatch_bin())
+        .current_dir(repo.path())
+        .args([
+            "start",
+            "--config",
+            "d.toml",
+            "--max-cycles",
+            "2",
+            "--json",
+            "--jit-path",
+        ])
+        .arg(crate::common::jit_bin())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.iter().filter(|l| l["action"] == "started").count(),
+        1,
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["action"] == "finished" && l["exit_code"] == 0)
+            .count(),
+        1,
+        "{lines:?}"
+    );
+    // The agent exited 0 without finishing: the claim stays with it.
+    assert_eq!(repo.show(&id)["assignee"], "agent:bot");
+}
