@@ -55,27 +55,68 @@ pub fn describe(e: &Event) -> String {
             .and_then(|g| g.as_str())
             .map(|r| format!("reason: {r}")),
         "comment.added" => Some("comment".into()),
+        "checklist.added" | "checklist.checked" | "checklist.unchecked" => e
+            .data
+            .get("text")
+            .and_then(|t| t.as_str())
+            .map(|t| format!("item \"{}\"", short_str(t))),
+        "link.added" | "link.removed" => {
+            let kind = e.data.get("kind").and_then(|k| k.as_str());
+            let target = e.data.get("target").and_then(|t| t.as_str());
+            kind.zip(target)
+                .map(|(k, t)| format!("{k} {}", crate::view::short_of_stored(t)))
+        }
+        "pr.linked" => e.data.get("url").and_then(|u| u.as_str()).map(|u| {
+            let mut state = Vec::new();
+            if let Some(s) = e.data.get("status").and_then(|v| v.as_str()) {
+                state.push(s.to_string());
+            }
+            if let Some(c) = e.data.get("ci").and_then(|v| v.as_str()) {
+                state.push(format!("ci {c}"));
+            }
+            let state = if state.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", state.join(", "))
+            };
+            format!("pr {}{state}", short_str(u))
+        }),
         _ => None,
     };
     let mut parts = Vec::new();
+    let detail_only = DETAIL_EVENTS.contains(&e.kind.as_str());
     if let Some(x) = extra {
         parts.push(x);
     }
-    if !matches!(e.kind.as_str(), "comment.added") {
+    if !detail_only {
         parts.extend(fields);
     }
     parts.join("; ")
 }
 
+/// Event types whose summary is their detail (the item, link or PR), not the raw list diff.
+const DETAIL_EVENTS: &[&str] = &[
+    "comment.added",
+    "checklist.added",
+    "checklist.checked",
+    "checklist.unchecked",
+    "link.added",
+    "link.removed",
+    "pr.linked",
+];
+
 fn short_json(v: &serde_json::Value) -> String {
-    let s = match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
+    match v {
+        serde_json::Value::String(s) => short_str(s),
+        other => short_str(&other.to_string()),
+    }
+}
+
+fn short_str(s: &str) -> String {
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(59).collect::<String>())
     } else {
-        s
+        s.to_string()
     }
 }
 

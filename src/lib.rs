@@ -7,13 +7,14 @@ pub mod activity; // one issue's history and its LLM-ready context
 pub mod claims; // atomic claims, leases, claim-next, release, assign, reopen
 pub mod clock; // the clock, overridable with JIT_NOW
 pub mod demo; // jit demo: a sample repository built with the real operations
-pub mod details; // checklist items, comments, links, pull requests
+pub mod details; // checklist items, comments, links, pull requests: add, check, link, upsert
 pub mod dispatch; // jit-dispatch: dispatch.toml, claiming work for agents, running them
 pub mod error; // the error type, its stable codes and exit codes
 pub mod export; // renderings of the store: dot, mermaid
 pub mod gates; // the gate registry, passing/failing gates, running checkers
 pub mod gitops; // git integration: the field-level merge driver, attributes and driver install
 pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
+pub mod history; // the event log as history: filtered queries, tail and follow
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod issues; // issue create/show/list/update/delete
 pub mod model; // issues, gates, config, events, ids, actors, timestamps

@@ -1,10 +1,12 @@
 //! Derived views of issues: what every output adds to the stored fields.
 //!
 //! Invariant: `blocked`, `blocked_by` and `short_id` are computed on every read and never stored.
+//! `linked_from` (the links other issues hold to this one) needs every issue, so it is filled
+//! only where every issue is loaded anyway (`views_for`) or when asked for (`issue show --links`).
 
-use crate::model::{GateDef, GateStage, GateState, Issue, IssueId, State};
+use crate::model::{GateDef, GateStage, GateState, Issue, IssueId, LinkKind, State};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One reason an issue cannot move on.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -87,6 +89,60 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// One end of a link between two issues: the kind and the other issue.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LinkRef {
+    pub kind: LinkKind,
+    /// The other issue's full id.
+    pub id: String,
+    pub short_id: String,
+}
+
+impl LinkRef {
+    /// A link end naming a known issue.
+    pub fn new(kind: LinkKind, id: &IssueId) -> Self {
+        LinkRef {
+            kind,
+            id: id.to_string(),
+            short_id: id.short(),
+        }
+    }
+
+    /// A link end from a stored target, which a hand edit may have made malformed.
+    pub fn from_stored(kind: LinkKind, target: &str) -> Self {
+        LinkRef {
+            kind,
+            id: target.to_string(),
+            short_id: short_of_stored(target),
+        }
+    }
+}
+
+/// The short id of a stored id string; malformed text is returned as it is.
+pub fn short_of_stored(id: &str) -> String {
+    IssueId::parse(id)
+        .map(|i| i.short())
+        .unwrap_or_else(|_| id.to_string())
+}
+
+/// Incoming links by target id: for every link `A -kind-> B`, `B -> [(kind, A)]`, sorted.
+pub fn incoming_links(issues: &[Issue]) -> HashMap<String, Vec<LinkRef>> {
+    let mut by_target: HashMap<String, Vec<LinkRef>> = HashMap::new();
+    for i in issues {
+        for l in &i.links {
+            by_target
+                .entry(l.target.clone())
+                .or_default()
+                .push(LinkRef::new(l.kind, &i.id));
+        }
+    }
+    for v in by_target.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    by_target
+}
+
 /// An issue as shown: every stored field plus the derived ones.
 #[derive(Debug, Clone, Serialize)]
 pub struct IssueView {
@@ -97,6 +153,10 @@ pub struct IssueView {
     pub blocked_by: Vec<Blocker>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<Progress>,
+    /// Links other issues hold to this one. Absent when not computed (`issue show` without
+    /// `--links`) and, in lists, when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linked_from: Option<Vec<LinkRef>>,
 }
 
 impl IssueView {
@@ -108,13 +168,15 @@ impl IssueView {
             blocked_by,
             issue,
             progress: None,
+            linked_from: None,
         }
     }
 }
 
 /// Builds views for a set of issues loaded together (dependency states come from the set).
 pub fn views_for(issues: Vec<Issue>, gates: &BTreeMap<String, GateDef>) -> Vec<IssueView> {
-    let by_id: std::collections::HashMap<IssueId, DepInfo> = issues
+    let mut incoming = incoming_links(&issues);
+    let by_id: HashMap<IssueId, DepInfo> = issues
         .iter()
         .map(|i| {
             (
@@ -126,8 +188,7 @@ pub fn views_for(issues: Vec<Issue>, gates: &BTreeMap<String, GateDef>) -> Vec<I
             )
         })
         .collect();
-    let mut children: std::collections::HashMap<IssueId, Progress> =
-        std::collections::HashMap::new();
+    let mut children: HashMap<IssueId, Progress> = HashMap::new();
     for i in &issues {
         if let Some(p) = &i.parent {
             let e = children.entry(p.clone()).or_default();
@@ -142,8 +203,10 @@ pub fn views_for(issues: Vec<Issue>, gates: &BTreeMap<String, GateDef>) -> Vec<I
         .map(|i| {
             let b = blockers(&i, |d| by_id.get(d).cloned(), gates);
             let progress = children.get(&i.id).copied();
+            let linked_from = incoming.remove(i.id.as_str());
             let mut v = IssueView::new(i, b);
             v.progress = progress;
+            v.linked_from = linked_from;
             v
         })
         .collect()

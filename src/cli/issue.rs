@@ -5,6 +5,7 @@ use super::render::{Style, human};
 use super::{Ctx, Reply};
 use crate::activity::{self, IssueLog};
 use crate::claims;
+use crate::details::CommentOutcome;
 use crate::error::{Error, Result};
 use crate::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
 use crate::model::Actor;
@@ -21,8 +22,8 @@ pub enum IssueCommand {
     Create(CreateArgs),
     /// List issues (oldest first), with paging.
     List(ListArgs),
-    /// Show one issue.
-    Show(ShowArgs),
+    /// Show one issue (--links also finds the links other issues hold to it).
+    Show(ShowIssueArgs),
     /// Change fields of an issue, or move it through its states with --state.
     Update(UpdateArgs),
     /// Delete an issue.
@@ -39,6 +40,8 @@ pub enum IssueCommand {
     Assign(AssignArgs),
     /// Remove the assignee (and any lease).
     Unassign(IdVersionArgs),
+    /// Add a comment to an issue.
+    Comment(CommentArgs),
     /// Reopen a done or archived issue, with a reason.
     Reopen(ReopenArgs),
     /// One issue's activity, from the event log.
@@ -182,6 +185,27 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ShowIssueArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Also list the links other issues hold to this one (`linked_from`; reads every issue).
+    #[arg(long)]
+    pub links: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The comment (markdown).
+    #[arg(long)]
+    pub body: String,
+    /// Refuse unless the issue is at this version.
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+#[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
@@ -251,9 +275,25 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::List(a) => list(ctx, a),
         IssueCommand::Show(a) => {
             let store = ctx.store()?;
-            let view = issues::show(&store, &a.id)?;
+            let mut view = issues::show(&store, &a.id)?;
+            if a.links {
+                view.linked_from = Some(crate::details::linked_from(&store, &view.issue.id)?);
+            }
             Ok(Reply::new(view, |v: &IssueView, s| {
                 human::issue_detail(v, s)
+            }))
+        }
+        IssueCommand::Comment(a) => {
+            let store = ctx.store()?;
+            let actor = ctx.actor(&store)?;
+            let out = crate::details::comment(&store, &actor, &a.id, &a.body, a.if_version)?;
+            Ok(Reply::new(out, |o: &CommentOutcome, s: &Style| {
+                format!(
+                    "commented on {} as {} ({} comment(s))\n",
+                    s.paint(&o.view.short_id, super::render::Color::Bold),
+                    clean_line(&o.comment.author),
+                    o.view.issue.comments.len()
+                )
             }))
         }
         IssueCommand::Update(a) => update(ctx, a),

@@ -6,6 +6,8 @@
 
 mod demo;
 mod dep;
+mod details;
+mod events;
 mod export;
 mod filter;
 mod gate;
@@ -62,6 +64,15 @@ pub enum Command {
     /// Create, list, show, change and delete issues.
     #[command(subcommand)]
     Issue(Box<issue::IssueCommand>),
+    /// Acceptance criteria: add, check and uncheck items by their text.
+    #[command(subcommand)]
+    Checklist(details::ChecklistCommand),
+    /// Links between issues: relates, duplicates.
+    #[command(subcommand)]
+    Link(details::LinkCommand),
+    /// Pull requests linked to an issue.
+    #[command(subcommand)]
+    Pr(details::PrCommand),
     /// Add and remove dependencies.
     #[command(subcommand)]
     Dep(dep::DepCommand),
@@ -74,6 +85,9 @@ pub enum Command {
     /// Named queries: ready work, blocked work, by state, priority or assignee.
     #[command(subcommand)]
     Query(query::QueryCommand),
+    /// The event log as history: query it, tail it, follow it.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// Export the store: graph formats.
     Export(export::ExportArgs),
     /// Git integration: attributes and the field-level merge driver.
@@ -220,10 +234,14 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Demo(a) => demo::run(ctx, a),
         Command::Validate(a) => validate::run(ctx, a),
         Command::Issue(c) => issue::run(ctx, *c),
+        Command::Checklist(c) => details::checklist(ctx, c),
+        Command::Link(c) => details::link(ctx, c),
+        Command::Pr(c) => details::pr(ctx, c),
         Command::Dep(c) => dep::run(ctx, c),
         Command::Gate(c) => gate::run(ctx, c),
         Command::Graph(c) => graph::run(ctx, c),
         Command::Query(c) => query::run(ctx, c),
+        Command::Events(c) => events::run(ctx, c),
         Command::Export(a) => export::run(ctx, a),
         Command::Git(c) => git::run(ctx, c),
         Command::MergeDriver(a) => git::merge_driver(ctx, a),

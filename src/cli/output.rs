@@ -1,7 +1,8 @@
 //! What a command hands back to be printed: a typed payload plus how to show it to a person.
 //!
 //! Invariant: under `--json` stdout receives exactly one JSON object (the payload or the error);
-//! warnings and diagnostics always go to stderr.
+//! the one exception is [`Reply::json_lines`] (`events tail`: one object per line). Warnings and
+//! diagnostics always go to stderr.
 
 use super::render::Style;
 use serde::Serialize;
@@ -27,6 +28,25 @@ impl<T: Serialize, F: Fn(&T, &Style) -> String> Body for Typed<T, F> {
     }
 }
 
+/// A list printed as JSON Lines under `--json`: one compact object per line (`events tail`).
+struct Lines<T, F> {
+    items: Vec<T>,
+    human: F,
+}
+
+impl<T: Serialize, F: Fn(&[T], &Style) -> String> Body for Lines<T, F> {
+    fn json(&self, w: &mut dyn Write) -> io::Result<()> {
+        for item in &self.items {
+            serde_json::to_writer(&mut *w, item).map_err(io::Error::other)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+    fn human(&self, style: &Style) -> String {
+        (self.human)(&self.items, style)
+    }
+}
+
 /// A command's successful result.
 pub struct Reply {
     body: Box<dyn Body>,
@@ -45,6 +65,20 @@ impl Reply {
     {
         Reply {
             body: Box::new(Typed { payload, human }),
+            exit: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// A list printed as JSON Lines under `--json` (one compact object per line, no wrapper):
+    /// the one documented exception to the one-object rule, used by `events tail`.
+    pub fn json_lines<T, F>(items: Vec<T>, human: F) -> Self
+    where
+        T: Serialize + 'static,
+        F: Fn(&[T], &Style) -> String + 'static,
+    {
+        Reply {
+            body: Box::new(Lines { items, human }),
             exit: 0,
             warnings: Vec::new(),
         }

@@ -180,6 +180,7 @@ pub struct IssueView {
     pub prs: Option<Vec<Value>>,
     pub reopened: Option<bool>,
     pub progress: Option<Progress>,
+    pub linked_from: Option<Vec<Value>>,
 }
 
 impl IssueView {

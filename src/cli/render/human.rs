@@ -1,7 +1,7 @@
-//! Human renderings of jit's data: issue tables and detail views.
+//! Human renderings of jit's data: issue tables and detail views, event tables and lines.
 
 use super::{Color, Style, clean_block, clean_line};
-use crate::model::{GateState, State};
+use crate::model::{Event, GateState, State};
 use crate::view::{Blocker, IssueView};
 use comfy_table::{ContentArrangement, Table, presets};
 
@@ -255,7 +255,21 @@ pub fn issue_detail(v: &IssueView, style: &Style) -> String {
     if !i.links.is_empty() {
         out.push_str("\nlinks:\n");
         for l in &i.links {
-            out.push_str(&format!("  {} {}\n", l.kind, clean_line(&l.target)));
+            out.push_str(&format!(
+                "  {:<11}{}\n",
+                l.kind.as_str(),
+                clean_line(&crate::view::short_of_stored(&l.target))
+            ));
+        }
+    }
+    if let Some(from) = v.linked_from.as_ref().filter(|f| !f.is_empty()) {
+        out.push_str("\nlinked from:\n");
+        for l in from {
+            let how = match l.kind {
+                crate::model::LinkKind::Relates => "relates to this",
+                crate::model::LinkKind::Duplicates => "duplicates this",
+            };
+            out.push_str(&format!("  {} {how}\n", clean_line(&l.short_id)));
         }
     }
     if !i.prs.is_empty() {
@@ -279,4 +293,46 @@ pub fn issue_detail(v: &IssueView, style: &Style) -> String {
         }
     }
     out
+}
+
+/// The short id an event names, or `-` for events about no issue (gate definitions).
+fn event_issue(e: &Event) -> String {
+    e.issue
+        .as_deref()
+        .map(|i| clean_line(&crate::view::short_of_stored(i)))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// A table of events: TIME, ACTOR, TYPE, ISSUE, WHAT.
+pub fn event_table(events: &[Event]) -> String {
+    if events.is_empty() {
+        return "no events\n".to_string();
+    }
+    let mut t = table(&["TIME", "ACTOR", "TYPE", "ISSUE", "WHAT"]);
+    for e in events {
+        t.add_row(vec![
+            e.ts.to_string(),
+            clean_line(&e.actor),
+            clean_line(&e.kind),
+            event_issue(e),
+            clean_line(&ellipsize(&crate::activity::describe(e), 80)),
+        ]);
+    }
+    table_string(&t)
+}
+
+/// One event as one line, for a stream (`events tail`), where a table cannot be aligned.
+pub fn event_line(e: &Event) -> String {
+    let what = crate::activity::describe(e);
+    let mut line = format!(
+        "{}  {:<18} {:<20} {:<8}  {}",
+        e.ts,
+        clean_line(&e.actor),
+        clean_line(&e.kind),
+        event_issue(e),
+        clean_line(&ellipsize(&what, 100))
+    );
+    line.truncate(line.trim_end().len());
+    line.push('\n');
+    line
 }

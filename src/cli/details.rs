@@ -1,0 +1,201 @@
+//! `jit checklist add|check|uncheck`, `jit link add|rm`, `jit pr link`: the rich details of an
+//! issue. Each command is one mutation (`crate::details`) and prints one line.
+
+use super::render::{Color, Style, clean_line};
+use super::{Ctx, Reply};
+use crate::details::{self, ChecklistOutcome, LinkOutcome, PrOutcome, PrRequest};
+use crate::error::Result;
+use crate::model::{CiStatus, LinkKind, PrStatus};
+use clap::{ArgGroup, Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub enum ChecklistCommand {
+    /// Add an acceptance criterion (unchecked).
+    Add(ItemArgs),
+    /// Tick the item with this exact text.
+    Check(ItemArgs),
+    /// Untick the item with this exact text.
+    Uncheck(ItemArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ItemArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The item's text (matched exactly, ignoring surrounding spaces).
+    #[arg(long)]
+    pub item: String,
+    /// Refuse unless the issue is at this version.
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Link ID to another issue (stored on ID; `issue show --links` shows it from both sides).
+    Add(LinkArgs),
+    /// Remove a link from ID.
+    Rm(LinkArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["relates", "duplicates"])))]
+pub struct LinkArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The issue ID relates to.
+    #[arg(long, value_name = "ID")]
+    pub relates: Option<String>,
+    /// The issue ID duplicates.
+    #[arg(long, value_name = "ID")]
+    pub duplicates: Option<String>,
+    /// Refuse unless ID is at this version.
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+impl LinkArgs {
+    fn target(&self) -> (LinkKind, &str) {
+        match (&self.relates, &self.duplicates) {
+            (Some(r), _) => (LinkKind::Relates, r),
+            (None, Some(d)) => (LinkKind::Duplicates, d),
+            // clap's required group makes this unreachable; an empty id is refused as invalid.
+            (None, None) => (LinkKind::Relates, ""),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrCommand {
+    /// Link a pull request to an issue, or update the one with the same URL.
+    Link(PrArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PrArgs {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The pull request's URL (http or https); it identifies the PR on this issue.
+    #[arg(long)]
+    pub url: String,
+    #[arg(long)]
+    pub number: Option<u64>,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// open, draft, merged or closed.
+    #[arg(long)]
+    pub status: Option<PrStatus>,
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// The head commit sha (7 to 64 hex characters).
+    #[arg(long)]
+    pub commit: Option<String>,
+    /// pending, success, failure or cancelled.
+    #[arg(long)]
+    pub ci: Option<CiStatus>,
+    /// Refuse unless the issue is at this version.
+    #[arg(long = "if-version")]
+    pub if_version: Option<u64>,
+}
+
+pub fn checklist(ctx: &Ctx, cmd: ChecklistCommand) -> Result<Reply> {
+    let store = ctx.store()?;
+    let actor = ctx.actor(&store)?;
+    let (out, verb) = match cmd {
+        ChecklistCommand::Add(a) => (
+            details::checklist_add(&store, &actor, &a.id, &a.item, a.if_version)?,
+            "added",
+        ),
+        ChecklistCommand::Check(a) => (
+            details::checklist_set(&store, &actor, &a.id, &a.item, true, a.if_version)?,
+            "checked",
+        ),
+        ChecklistCommand::Uncheck(a) => (
+            details::checklist_set(&store, &actor, &a.id, &a.item, false, a.if_version)?,
+            "unchecked",
+        ),
+    };
+    Ok(Reply::new(out, move |o: &ChecklistOutcome, s: &Style| {
+        let (done, total) = o.progress();
+        let verb = if o.changed {
+            verb.to_string()
+        } else {
+            format!("already {verb}")
+        };
+        format!(
+            "{verb} \"{}\" on {} ({done}/{total} done)\n",
+            clean_line(&o.item.text),
+            s.paint(&o.view.short_id, Color::Bold)
+        )
+    }))
+}
+
+pub fn link(ctx: &Ctx, cmd: LinkCommand) -> Result<Reply> {
+    let store = ctx.store()?;
+    let actor = ctx.actor(&store)?;
+    let (out, verb) = match cmd {
+        LinkCommand::Add(a) => {
+            let (kind, target) = a.target();
+            (
+                details::link_add(&store, &actor, &a.id, kind, target, a.if_version)?,
+                "now",
+            )
+        }
+        LinkCommand::Rm(a) => {
+            let (kind, target) = a.target();
+            (
+                details::link_remove(&store, &actor, &a.id, kind, target, a.if_version)?,
+                "no longer",
+            )
+        }
+    };
+    Ok(Reply::new(out, move |o: &LinkOutcome, s: &Style| {
+        let verb = if o.changed { verb } else { "already" };
+        let kind = match o.link.kind {
+            LinkKind::Relates => "relates to",
+            LinkKind::Duplicates => "duplicates",
+        };
+        format!(
+            "{} {verb} {kind} {}\n",
+            s.paint(&o.view.short_id, Color::Bold),
+            clean_line(&o.link.short_id)
+        )
+    }))
+}
+
+pub fn pr(ctx: &Ctx, cmd: PrCommand) -> Result<Reply> {
+    let store = ctx.store()?;
+    let actor = ctx.actor(&store)?;
+    let PrCommand::Link(a) = cmd;
+    let req = PrRequest {
+        url: a.url,
+        number: a.number,
+        title: a.title,
+        status: a.status,
+        branch: a.branch,
+        commit: a.commit,
+        ci: a.ci,
+    };
+    let out = details::pr_link(&store, &actor, &a.id, req, a.if_version)?;
+    Ok(Reply::new(out, |o: &PrOutcome, s: &Style| {
+        let p = &o.pr;
+        let mut state = Vec::new();
+        if let Some(st) = p.status {
+            state.push(st.to_string());
+        }
+        if let Some(ci) = p.ci {
+            state.push(format!("ci {ci}"));
+        }
+        let state = if state.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", state.join(", "))
+        };
+        format!(
+            "{} pr {}{state} on {}\n",
+            if o.created { "linked" } else { "updated" },
+            clean_line(&p.url),
+            s.paint(&o.view.short_id, Color::Bold)
+        )
+    }))
+}

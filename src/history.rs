@@ -1,0 +1,428 @@
+//! The event log as history: filtered queries over `.jit/events.jsonl`, and tailing it, once or
+//! following new lines as other processes append them.
+//!
+//! Invariants: readers take no lock and never write. Events come out sorted by id (ULIDs, so by
+//! time) with duplicate ids dropped, because a git `merge=union` may reorder or repeat lines.
+//! Unreadable lines are counted and skipped, never fatal. A follower reads only the bytes
+//! appended since its last poll; an incomplete last line is held back until its newline arrives.
+
+use crate::error::{Error, Result};
+use crate::model::{Event, IdPrefix, IssueId, Timestamp};
+use crate::queries::wildcard;
+use crate::store::Store;
+use crate::store::events::{self, BadLine};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+
+/// How many events `events tail` shows when neither `--after` nor `--limit` is given.
+pub const DEFAULT_TAIL: usize = 20;
+
+/// What `events query` takes, as typed by the user.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    /// RFC 3339, a date, or a span back from now (`1h`).
+    pub since: Option<String>,
+    /// An event type, or a pattern with `*` (`gate.*`).
+    pub kind: Option<String>,
+    /// An issue id, short id or prefix; also a deleted issue's id.
+    pub issue: Option<String>,
+    /// An actor, or a pattern with `*` (`agent:*`).
+    pub actor: Option<String>,
+    /// Keep only the most recent N matches.
+    pub limit: Option<usize>,
+}
+
+/// The reply of `events query`.
+#[derive(Debug, Serialize)]
+pub struct EventPage {
+    /// Matching events, oldest first (the most recent `limit` of them).
+    pub events: Vec<Event>,
+    /// How many events matched before `limit`.
+    pub total: usize,
+    /// Lines of the log that could not be read (skipped).
+    pub unreadable_lines: usize,
+}
+
+fn check_pattern(field: &str, p: &str) -> Result<String> {
+    let p = p.trim();
+    if p.is_empty() {
+        return Err(Error::invalid(field, "is blank"));
+    }
+    if p.chars().count() > 200 {
+        return Err(Error::invalid(field, "longer than 200 characters"));
+    }
+    if p.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "`{}` contains whitespace or control characters",
+                p.escape_debug()
+            ),
+        ));
+    }
+    Ok(p.to_string())
+}
+
+fn check_limit(limit: Option<usize>) -> Result<Option<usize>> {
+    match limit {
+        Some(0) => Err(Error::invalid("limit", "must be at least 1")),
+        other => Ok(other),
+    }
+}
+
+/// Resolves `--issue`: an existing issue by any accepted form, else (a deleted issue) an id the
+/// log mentions, matched by the same prefix rules.
+fn resolve_issue(store: &Store, input: &str, log: &[Event]) -> Result<String> {
+    match store.resolve(input) {
+        Ok(id) => return Ok(id.to_string()),
+        Err(Error::NotFound { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    let prefix = IdPrefix::parse(input)?;
+    let mut hits: Vec<&str> = log
+        .iter()
+        .filter_map(|e| e.issue.as_deref())
+        // Only canonical ids: a hand-edited value is not matched by prefix.
+        .filter(|i| IssueId::parse(i).is_ok_and(|p| p.as_str() == *i) && prefix.matches(i))
+        .collect();
+    hits.sort_unstable();
+    hits.dedup();
+    match hits.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(Error::NotFound {
+            id: input.to_string(),
+        }),
+        many => Err(Error::AmbiguousId {
+            prefix: input.to_string(),
+            candidates: many
+                .iter()
+                .take(20)
+                .map(|i| crate::view::short_of_stored(i))
+                .collect(),
+        }),
+    }
+}
+
+/// `events query`: the events matching every given filter.
+pub fn query(store: &Store, q: &EventQuery) -> Result<EventPage> {
+    let since = q
+        .since
+        .as_deref()
+        .map(|s| Timestamp::parse_relative(s, crate::clock::now()?))
+        .transpose()?;
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|k| check_pattern("event", k))
+        .transpose()?;
+    let actor = q
+        .actor
+        .as_deref()
+        .map(|a| check_pattern("actor", a))
+        .transpose()?;
+    let limit = check_limit(q.limit)?;
+    let (all, bad) = events::read(&store.events_path())?;
+    let issue = q
+        .issue
+        .as_deref()
+        .map(|i| resolve_issue(store, i, &all))
+        .transpose()?;
+    let mut matched: Vec<Event> = all
+        .into_iter()
+        .filter(|e| since.is_none_or(|t| e.ts >= t))
+        .filter(|e| kind.as_deref().is_none_or(|k| wildcard(k, &e.kind)))
+        .filter(|e| actor.as_deref().is_none_or(|a| wildcard(a, &e.actor)))
+        .filter(|e| {
+            issue
+                .as_deref()
+                .is_none_or(|i| e.issue.as_deref() == Some(i))
+        })
+        .collect();
+    let total = matched.len();
+    if let Some(n) = limit
+        && matched.len() > n
+    {
+        matched.drain(..matched.len() - n);
+    }
+    Ok(EventPage {
+        events: matched,
+        total,
+        unreadable_lines: bad.len(),
+    })
+}
+
+/// Parses `--after`: an event id (a ULID, any case), in its canonical form. Text that only
+/// decodes by overflowing (a first character above `7`) is refused, not silently wrapped.
+pub fn parse_event_id(s: &str) -> Result<String> {
+    let upper = s.trim().to_ascii_uppercase();
+    match ulid::Ulid::from_string(&upper) {
+        Ok(u) if u.to_string() == upper => Ok(upper),
+        _ => Err(Error::invalid(
+            "after",
+            format!(
+                "`{}` is not an event id (a 26-character ULID from an event's `id`)",
+                s.escape_debug()
+            ),
+        )),
+    }
+}
+
+/// The first read of `events tail`, and a [`Follower`] that continues from where it stopped.
+pub struct Tail {
+    /// The events to show first, oldest first.
+    pub events: Vec<Event>,
+    /// Lines that could not be read.
+    pub bad: Vec<BadLine>,
+    /// True when the log ends in a line without its newline: torn by a crash, or being written
+    /// right now (a follower picks it up once complete).
+    pub incomplete_last_line: bool,
+    /// Continues reading after what was read here.
+    pub follower: Follower,
+}
+
+/// `events tail`: with `after`, the events after that id (the first `limit` of them); without,
+/// the last `limit` (default [`DEFAULT_TAIL`]).
+pub fn tail(store: &Store, after: Option<&str>, limit: Option<usize>) -> Result<Tail> {
+    let after = after.map(parse_event_id).transpose()?;
+    let limit = check_limit(limit)?;
+    let mut follower = Follower::new(store.events_path());
+    let (all, bad) = follower.read_from_start()?;
+    follower.remember(&all);
+    let events = match &after {
+        Some(a) => {
+            let mut v: Vec<Event> = all.into_iter().filter(|e| &e.id > a).collect();
+            if let Some(n) = limit {
+                v.truncate(n);
+            }
+            v
+        }
+        None => {
+            let n = limit.unwrap_or(DEFAULT_TAIL);
+            let mut v = all;
+            if v.len() > n {
+                v.drain(..v.len() - n);
+            }
+            v
+        }
+    };
+    Ok(Tail {
+        events,
+        bad,
+        incomplete_last_line: !follower.partial.is_empty(),
+        follower,
+    })
+}
+
+/// What one poll of a [`Follower`] found.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// New events, sorted by id.
+    pub events: Vec<Event>,
+    /// New lines that could not be read (their line numbers count from the start of the file).
+    pub bad: Vec<BadLine>,
+}
+
+/// Follows the event log: each [`Follower::poll`] returns the events appended since the last one.
+///
+/// It remembers its byte offset and reads only what lies beyond it. If the file was replaced or
+/// shrank (a `validate --fix` repair, a git checkout or merge), it reads the file again from the
+/// start and returns only events it has not seen, newer than the newest it had seen.
+pub struct Follower {
+    path: PathBuf,
+    offset: u64,
+    /// Bytes after the last newline read: a line still being written.
+    partial: Vec<u8>,
+    /// Complete lines consumed so far (for line numbers in warnings).
+    lines: usize,
+    seen: HashSet<String>,
+    newest: Option<String>,
+    file_id: Option<u64>,
+}
+
+#[cfg(unix)]
+fn file_id(m: &std::fs::Metadata) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    Some(m.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(_m: &std::fs::Metadata) -> Option<u64> {
+    None
+}
+
+impl Follower {
+    fn new(path: PathBuf) -> Self {
+        Follower {
+            path,
+            offset: 0,
+            partial: Vec::new(),
+            lines: 0,
+            seen: HashSet::new(),
+            newest: None,
+            file_id: None,
+        }
+    }
+
+    fn io_err(&self, e: std::io::Error) -> Error {
+        Error::io(format!("reading `{}`", self.path.display()), e)
+    }
+
+    /// Reads the whole file, remembering where it stopped; returns every event in it.
+    fn read_from_start(&mut self) -> Result<(Vec<Event>, Vec<BadLine>)> {
+        self.offset = 0;
+        self.partial.clear();
+        self.lines = 0;
+        self.file_id = None;
+        self.read_new()
+    }
+
+    /// Reads from the offset to the end of the file; returns the events of the complete lines.
+    fn read_new(&mut self) -> Result<(Vec<Event>, Vec<BadLine>)> {
+        let mut f = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            Err(e) => return Err(self.io_err(e)),
+        };
+        let meta = f.metadata().map_err(|e| self.io_err(e))?;
+        if self.file_id.is_none() {
+            self.file_id = file_id(&meta);
+        }
+        f.seek(SeekFrom::Start(self.offset))
+            .map_err(|e| self.io_err(e))?;
+        let mut fresh = Vec::new();
+        f.read_to_end(&mut fresh).map_err(|e| self.io_err(e))?;
+        self.offset += fresh.len() as u64;
+        let mut buf = std::mem::take(&mut self.partial);
+        buf.extend_from_slice(&fresh);
+        let complete = match buf.iter().rposition(|b| *b == b'\n') {
+            Some(nl) => {
+                self.partial = buf.split_off(nl + 1);
+                buf
+            }
+            None => {
+                self.partial = buf;
+                Vec::new()
+            }
+        };
+        let (events, mut bad) = events::parse(&complete);
+        for b in &mut bad {
+            b.line += self.lines;
+        }
+        self.lines += complete.iter().filter(|b| **b == b'\n').count();
+        Ok((events, bad))
+    }
+
+    /// Notes events as seen, so a later poll never returns them again.
+    fn remember(&mut self, events: &[Event]) {
+        for e in events {
+            self.seen.insert(e.id.clone());
+            if self.newest.as_ref().is_none_or(|n| &e.id > n) {
+                self.newest = Some(e.id.clone());
+            }
+        }
+    }
+
+    /// The events appended since the last poll (none when nothing changed).
+    pub fn poll(&mut self) -> Result<Batch> {
+        let meta = match std::fs::metadata(&self.path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Batch::default()),
+            Err(e) => return Err(self.io_err(e)),
+        };
+        let replaced =
+            meta.len() < self.offset || (self.file_id.is_some() && file_id(&meta) != self.file_id);
+        if !replaced && meta.len() == self.offset {
+            return Ok(Batch::default());
+        }
+        let newest_before = self.newest.clone();
+        let (events, bad) = if replaced {
+            self.read_from_start()?
+        } else {
+            self.read_new()?
+        };
+        let events: Vec<Event> = events
+            .into_iter()
+            .filter(|e| !self.seen.contains(&e.id))
+            .filter(|e| !replaced || newest_before.as_ref().is_none_or(|n| &e.id > n))
+            .collect();
+        self.remember(&events);
+        Ok(Batch { events, bad })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn line(id: &str, kind: &str) -> String {
+        format!(
+            "{{\"id\":\"{id}\",\"ts\":\"2026-01-01T00:00:00.000Z\",\"type\":\"{kind}\",\"actor\":\"human:a\"}}\n"
+        )
+    }
+
+    const A: &str = "01JAAAAAAAAAAAAAAAAAAAAAAA";
+    const B: &str = "01JBBBBBBBBBBBBBBBBBBBBBBB";
+    const C: &str = "01JCCCCCCCCCCCCCCCCCCCCCCC";
+
+    #[test]
+    fn follower_waits_for_the_newline_and_reads_only_new_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(&path, line(A, "x")).unwrap();
+        let mut f = Follower::new(path.clone());
+        let (first, _) = f.read_from_start().unwrap();
+        f.remember(&first);
+        assert_eq!(first.len(), 1);
+        assert!(f.poll().unwrap().events.is_empty());
+
+        let b = line(B, "y");
+        let (head, rest) = b.split_at(20);
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(head.as_bytes()).unwrap();
+        let got = f.poll().unwrap();
+        assert!(got.events.is_empty() && got.bad.is_empty(), "{got:?}");
+        file.write_all(rest.as_bytes()).unwrap();
+        file.write_all(b"garbage\n").unwrap();
+        let got = f.poll().unwrap();
+        assert_eq!(got.events.len(), 1);
+        assert_eq!(got.events[0].id, B);
+        assert_eq!(got.bad.len(), 1);
+        assert_eq!(got.bad[0].line, 3);
+    }
+
+    #[test]
+    fn follower_survives_a_rewrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(&path, format!("{}{}", line(A, "x"), line(B, "y"))).unwrap();
+        let mut f = Follower::new(path.clone());
+        let (first, _) = f.read_from_start().unwrap();
+        f.remember(&first);
+        // Replaced (a new file, as a repair or a git checkout writes) by one old event and a new one.
+        let tmp = dir.path().join("new");
+        std::fs::write(&tmp, format!("{}{}", line(B, "y"), line(C, "z"))).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        let got = f.poll().unwrap();
+        assert_eq!(
+            got.events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            [C]
+        );
+        assert!(f.poll().unwrap().events.is_empty());
+    }
+
+    #[test]
+    fn event_ids() {
+        assert_eq!(parse_event_id(&A.to_lowercase()).unwrap(), A);
+        for bad in ["", "x", "../etc", &"Z".repeat(26), &"0".repeat(27)] {
+            assert_eq!(parse_event_id(bad).unwrap_err().code(), "invalid_value");
+        }
+    }
+}
