@@ -6,8 +6,9 @@
 //! (`lease.expired`) before the new claim (`issue.claimed`).
 
 use crate::error::{Error, Result};
-use crate::issues::{Outcome, check_version, view_in};
+use crate::issues::{Outcome, view_in};
 use crate::model::{Actor, Issue, IssueId, Lease, State, Timestamp};
+use crate::store::check_version;
 use crate::store::{Store, Tx};
 use crate::view::IssueView;
 use crate::workflow::{self, Transition};
@@ -253,9 +254,7 @@ pub fn release(
     if_version: Option<u64>,
 ) -> Result<IssueView> {
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
         if !(force && actor.is_human()) {
             require_holder(&before, actor, "release")?;
         }
@@ -286,9 +285,7 @@ pub fn assign(
     if_version: Option<u64>,
 ) -> Result<IssueView> {
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
         let mut after = before.clone();
         after.assignee = to.map(|a| a.to_string());
         after.lease = None;
@@ -353,9 +350,8 @@ pub fn reopen(
         return Err(Error::invalid("reason", "say why the issue is reopened"));
     }
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
+        let id = before.id.clone();
         if !matches!(before.state, State::Done | State::Archived) {
             return Err(Error::Refused {
                 code: "invalid_transition",

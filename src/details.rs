@@ -13,7 +13,7 @@
 //! - A pull request is identified by its URL: linking the same URL again updates it in place.
 
 use crate::error::{Error, Result};
-use crate::issues::{check_version, view_in};
+use crate::issues::view_in;
 use crate::model::{
     Actor, ChecklistItem, CiStatus, Comment, Issue, IssueId, Link, LinkKind, PrStatus, PullRequest,
     limits, validate_name, validate_text,
@@ -102,9 +102,8 @@ pub fn checklist_add(
 ) -> Result<ChecklistOutcome> {
     let text = one_line("item", text, limits::TITLE)?;
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
+        let id = before.id.clone();
         if let Some(existing) = before.checklist.iter().find(|i| i.text.trim() == text) {
             return Err(Error::Refused {
                 code: "duplicate_item",
@@ -153,9 +152,7 @@ pub fn checklist_set(
 ) -> Result<ChecklistOutcome> {
     let text = one_line("item", text, limits::TITLE)?;
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
         let matches: Vec<usize> = before
             .checklist
             .iter()
@@ -266,9 +263,7 @@ pub fn comment(
         return Err(Error::invalid("body", "is blank; say something"));
     }
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
         let comment = Comment {
             id: crate::random::token(8),
             author: tx.actor.to_string(),
@@ -311,9 +306,8 @@ pub fn link_add(
     if_version: Option<u64>,
 ) -> Result<LinkOutcome> {
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
+        let id = before.id.clone();
         let target = tx.resolve(target_input)?;
         if target == id {
             return Err(Error::Refused {
@@ -365,9 +359,8 @@ pub fn link_remove(
     if_version: Option<u64>,
 ) -> Result<LinkOutcome> {
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
+        let id = before.id.clone();
         let target = match tx.resolve(target_input) {
             Ok(t) => t.to_string(),
             Err(Error::NotFound { .. }) => {
@@ -531,9 +524,7 @@ pub fn pr_link(
     }
     let commit = req.commit.as_deref().map(check_commit).transpose()?;
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
         let mut after = before.clone();
         let pos = after.prs.iter().position(|p| p.url == url);
         let created = pos.is_none();

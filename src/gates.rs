@@ -107,9 +107,8 @@ pub fn add(
         if !tx.gates()?.contains_key(&key) {
             return Err(Error::UnknownGate { key: key.clone() });
         }
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        crate::issues::check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
+        let id = before.id.clone();
         if before.gates_required.contains(&key) {
             return crate::issues::view_in(tx, before);
         }

@@ -273,10 +273,9 @@ pub fn add_dependency(
     if_version: Option<u64>,
 ) -> Result<DepChange> {
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
+        let before = tx.open(input, if_version)?;
+        let id = before.id.clone();
         let dep = tx.resolve(on_input)?;
-        let before = tx.get(&id)?;
-        crate::issues::check_version(&before, if_version)?;
         if id == dep {
             return Err(Error::Cycle {
                 path: vec![id.short(), id.short()],
@@ -298,20 +297,27 @@ pub fn add_dependency(
         }
         let mut after = before.clone();
         after.dependencies.push(dep.clone());
-        workflow::rederive(tx, &mut after)?;
-        let after = tx.put(after)?;
-        tx.record(
-            "dep.added",
-            Some(&before),
-            &after,
-            json!({ "dependency": dep }),
-        )?;
-        let view = crate::issues::view_in(tx, after)?;
-        Ok(DepChange {
-            issue: view,
-            dependency: dep.to_string(),
-            changed: true,
-        })
+        commit_dep_change(tx, "dep.added", &before, after, &dep)
+    })
+}
+
+/// Stages an issue whose dependencies changed: re-derives its readiness, writes it, records the
+/// event and returns what changed.
+fn commit_dep_change(
+    tx: &mut Tx<'_>,
+    kind: &str,
+    before: &Issue,
+    mut after: Issue,
+    dep: &IssueId,
+) -> Result<DepChange> {
+    workflow::rederive(tx, &mut after)?;
+    let after = tx.put(after)?;
+    tx.record(kind, Some(before), &after, json!({ "dependency": dep }))?;
+    let view = crate::issues::view_in(tx, after)?;
+    Ok(DepChange {
+        issue: view,
+        dependency: dep.to_string(),
+        changed: true,
     })
 }
 
@@ -324,9 +330,8 @@ pub fn remove_dependency(
     if_version: Option<u64>,
 ) -> Result<DepChange> {
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        crate::issues::check_version(&before, if_version)?;
+        let before = tx.open(input, if_version)?;
+        let id = before.id.clone();
         // The dependency may be dangling (its issue deleted by hand): match on what is stored.
         let dep = match tx.resolve(on_input) {
             Ok(d) => d,
@@ -361,19 +366,6 @@ pub fn remove_dependency(
         }
         let mut after = before.clone();
         after.dependencies.retain(|d| d != &dep);
-        workflow::rederive(tx, &mut after)?;
-        let after = tx.put(after)?;
-        tx.record(
-            "dep.removed",
-            Some(&before),
-            &after,
-            json!({ "dependency": dep }),
-        )?;
-        let view = crate::issues::view_in(tx, after)?;
-        Ok(DepChange {
-            issue: view,
-            dependency: dep.to_string(),
-            changed: true,
-        })
+        commit_dep_change(tx, "dep.removed", &before, after, &dep)
     })
 }

@@ -75,21 +75,8 @@ pub struct Outcome {
     pub transition: Transition,
 }
 
-/// Checks `--if-version` against the stored version.
-pub fn check_version(issue: &Issue, expected: Option<u64>) -> Result<()> {
-    match expected {
-        Some(v) if v != issue.version => Err(Error::VersionConflict {
-            id: issue.id.to_string(),
-            expected: v,
-            actual: issue.version,
-        }),
-        _ => Ok(()),
-    }
-}
-
-fn check_kind(store: &Store, kind: &str) -> Result<String> {
+fn check_kind(cfg: &crate::model::Config, kind: &str) -> Result<String> {
     let k = kind.trim().to_ascii_lowercase();
-    let cfg = store.config()?;
     if !cfg.types.iter().any(|t| t == &k) {
         return Err(Error::invalid(
             "type",
@@ -148,12 +135,13 @@ pub fn view_in(tx: &mut Tx<'_>, issue: Issue) -> Result<IssueView> {
 
 /// Creates an issue.
 pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueView> {
+    let config = store.config()?;
     let title = validate_title(&req.title)?;
     let description = validate_text("description", req.description.as_deref().unwrap_or(""))?;
     let kind = req
         .kind
         .as_deref()
-        .map(|k| check_kind(store, k))
+        .map(|k| check_kind(&config, k))
         .transpose()?;
     let labels = req
         .labels
@@ -185,7 +173,7 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
     for (k, v) in &req.context {
         check_context(k, Some(v))?;
     }
-    let default_priority = store.config()?.default_priority;
+    let default_priority = config.default_priority;
     store.mutate(actor, |tx| {
         let gates = tx.gates()?.clone();
         for g in &gate_keys {
@@ -288,7 +276,7 @@ pub fn update(store: &Store, actor: &Actor, input: &str, req: UpdateRequest) -> 
     let kind = req
         .kind
         .as_deref()
-        .map(|k| check_kind(store, k))
+        .map(|k| check_kind(&store.config()?, k))
         .transpose()?;
     let add = req
         .add_labels
@@ -315,9 +303,8 @@ pub fn update(store: &Store, actor: &Actor, input: &str, req: UpdateRequest) -> 
         check_estimate(e)?;
     }
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let before = tx.get(&id)?;
-        check_version(&before, req.if_version)?;
+        let before = tx.open(input, req.if_version)?;
+        let id = before.id.clone();
         let mut after = before.clone();
         if let Some(t) = &title {
             after.title = t.clone();
@@ -442,9 +429,8 @@ pub fn delete(
     if_version: Option<u64>,
 ) -> Result<Deleted> {
     store.mutate(actor, |tx| {
-        let id = tx.resolve(input)?;
-        let issue = tx.get(&id)?;
-        check_version(&issue, if_version)?;
+        let issue = tx.open(input, if_version)?;
+        let id = issue.id.clone();
         let (all, _) = tx.store().load_all()?;
         let referrers: Vec<Issue> = all
             .into_iter()

@@ -13,7 +13,7 @@ pub mod events;
 mod tx;
 
 pub use atomic::{StoreLock, sync_dir, write_atomic};
-pub use tx::{Tx, diff_values};
+pub use tx::{Tx, check_version, diff_values};
 
 use crate::error::{Error, Result};
 use crate::model::id::{self, IdPrefix, IssueId};

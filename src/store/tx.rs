@@ -73,6 +73,15 @@ impl<'a> Tx<'a> {
             .ok_or_else(|| Error::NotFound { id: id.to_string() })
     }
 
+    /// Resolves user input, reads the issue and checks `--if-version`: how every mutation of
+    /// one existing issue starts.
+    pub fn open(&mut self, input: &str, if_version: Option<u64>) -> Result<Issue> {
+        let id = self.resolve(input)?;
+        let issue = self.get(&id)?;
+        check_version(&issue, if_version)?;
+        Ok(issue)
+    }
+
     /// Whether an issue exists (staged or on disk).
     pub fn exists(&mut self, id: &IssueId) -> Result<bool> {
         match self.get(id) {
@@ -232,6 +241,18 @@ fn is_empty_value(v: &Value) -> bool {
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),
         _ => false,
+    }
+}
+
+/// Checks `--if-version` against the stored version.
+pub fn check_version(issue: &Issue, expected: Option<u64>) -> Result<()> {
+    match expected {
+        Some(v) if v != issue.version => Err(Error::VersionConflict {
+            id: issue.id.to_string(),
+            expected: v,
+            actual: issue.version,
+        }),
+        _ => Ok(()),
     }
 }
 
