@@ -121,10 +121,61 @@ fn short_str(s: &str) -> String {
 }
 
 /// The issue as markdown made to paste into an agent's prompt.
+/// A related issue as the context shows it: short id, title, state (or `missing`).
+pub type Related = (String, String, String);
+
+/// The markdown context of one issue, ready for an agent's prompt.
+#[derive(Debug, Serialize)]
+pub struct Context {
+    pub id: String,
+    pub short_id: String,
+    pub markdown: String,
+}
+
+fn related(store: &Store, id: &IssueId) -> Related {
+    match store.load(id) {
+        Ok(i) => (i.short_id(), i.title, i.state.to_string()),
+        Err(_) => (id.short(), "(missing)".into(), "missing".into()),
+    }
+}
+
+/// Builds the context of one issue: reads it, its dependencies, its link targets and its events.
+pub fn context(store: &Store, input: &str) -> Result<Context> {
+    let view = crate::issues::show(store, input)?;
+    let deps: Vec<Related> = view
+        .issue
+        .dependencies
+        .iter()
+        .map(|d| related(store, d))
+        .collect();
+    let links: Vec<(String, Related)> = view
+        .issue
+        .links
+        .iter()
+        .map(|l| match IssueId::parse(&l.target) {
+            Ok(t) => (l.kind.to_string(), related(store, &t)),
+            Err(_) => (
+                l.kind.to_string(),
+                (l.target.clone(), "(missing)".into(), "missing".into()),
+            ),
+        })
+        .collect();
+    let log = issue_log(store, &view.issue.id)?;
+    let recent: Vec<Event> = log.events.iter().rev().take(10).rev().cloned().collect();
+    let markdown = context_markdown(store, &view, &deps, &links, &recent);
+    Ok(Context {
+        id: view.issue.id.to_string(),
+        short_id: view.short_id.clone(),
+        markdown,
+    })
+}
+
+/// Renders the context markdown.
 pub fn context_markdown(
     store: &Store,
     v: &IssueView,
-    deps: &[(String, String, String)],
+    deps: &[Related],
+    links: &[(String, Related)],
     recent: &[Event],
 ) -> String {
     let i = &v.issue;
@@ -177,6 +228,12 @@ pub fn context_markdown(
         md.push_str("\n## Dependencies\n\n");
         for (short, title, state) in deps {
             md.push_str(&format!("- {short} {} ({state})\n", one_line(title)));
+        }
+    }
+    if !links.is_empty() {
+        md.push_str("\n## Links\n\n");
+        for (kind, (short, title, state)) in links {
+            md.push_str(&format!("- {kind} {short} {} ({state})\n", one_line(title)));
         }
     }
     if !i.gates_required.is_empty() {

@@ -419,13 +419,30 @@ pub fn link_remove(
     })
 }
 
-/// The links other issues hold to `id`: reads every issue (no lock), so only `issue show --links`
-/// pays for it. Unreadable files are skipped (`issue list` reports them).
-pub fn linked_from(store: &Store, id: &IssueId) -> Result<Vec<LinkRef>> {
+/// Fills in what other issues say about this one: the links they hold to it (`linked_from`)
+/// and, for a parent, the progress of its sub-tasks. Reads every issue.
+pub fn add_related(store: &Store, view: &mut crate::view::IssueView) -> Result<()> {
     let (issues, _) = store.load_all()?;
-    Ok(crate::view::incoming_links(&issues)
-        .remove(id.as_str())
-        .unwrap_or_default())
+    let id = &view.issue.id;
+    view.linked_from = Some(
+        crate::view::incoming_links(&issues)
+            .remove(id.as_str())
+            .unwrap_or_default(),
+    );
+    let children: Vec<&crate::model::Issue> = issues
+        .iter()
+        .filter(|i| i.parent.as_ref() == Some(id))
+        .collect();
+    if !children.is_empty() {
+        view.progress = Some(crate::view::Progress {
+            done: children
+                .iter()
+                .filter(|c| c.state == crate::model::State::Done)
+                .count(),
+            total: children.len(),
+        });
+    }
+    Ok(())
 }
 
 /// What `pr link` takes: the URL identifies the pull request; every other field given replaces

@@ -432,10 +432,12 @@ pub fn delete(
         let issue = tx.open(input, if_version)?;
         let id = issue.id.clone();
         let (all, _) = tx.store().load_all()?;
-        let referrers: Vec<Issue> = all
+        let holds_link = |i: &Issue| i.links.iter().any(|l| l.target == id.as_str());
+        let (referrers, link_holders): (Vec<Issue>, Vec<Issue>) = all
             .into_iter()
-            .filter(|i| i.dependencies.contains(&id) || i.parent.as_ref() == Some(&id))
-            .collect();
+            .filter(|i| i.id != id)
+            .filter(|i| i.dependencies.contains(&id) || i.parent.as_ref() == Some(&id) || holds_link(i))
+            .partition(|i| i.dependencies.contains(&id) || i.parent.as_ref() == Some(&id));
         if !referrers.is_empty() && !force {
             let shorts: Vec<String> = referrers.iter().map(|i| i.short_id()).collect();
             return Err(Error::Conflict {
@@ -449,17 +451,27 @@ pub fn delete(
                 details: json!({ "id": id, "dependents": shorts }),
             });
         }
+        // Dependencies and parent links need --force; plain links (relates, duplicates) are
+        // informational and go with the issue.
         let mut unlinked = Vec::new();
-        for r in referrers {
+        for r in referrers.iter().chain(&link_holders) {
             let before = tx.get(&r.id)?;
             let mut after = before.clone();
             after.dependencies.retain(|d| d != &id);
             if after.parent.as_ref() == Some(&id) {
                 after.parent = None;
             }
+            after.links.retain(|l| l.target != id.as_str());
             workflow::rederive(tx, &mut after)?;
             let after = tx.put(after)?;
-            tx.record("dep.removed", Some(&before), &after, json!({ "cause": "issue.deleted", "dependency": id }))?;
+            let kind = if before.dependencies != after.dependencies {
+                "dep.removed"
+            } else if before.links != after.links {
+                "link.removed"
+            } else {
+                "issue.updated"
+            };
+            tx.record(kind, Some(&before), &after, json!({ "cause": "issue.deleted", "dependency": id }))?;
             unlinked.push(r.id.to_string());
         }
         let view = view_in(tx, issue.clone())?;

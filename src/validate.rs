@@ -198,6 +198,23 @@ pub fn check(store: &Store) -> Result<Report> {
                 ));
             }
         }
+        for l in &i.links {
+            let exists = IssueId::parse(&l.target).is_ok_and(|t| by_id.contains_key(&t));
+            if !exists {
+                problems.push(problem(
+                    "dangling_link",
+                    Severity::Warning,
+                    Some(&i.id),
+                    format!(
+                        "`{}` {} `{}`, which does not exist",
+                        i.short_id(),
+                        l.kind,
+                        l.target
+                    ),
+                    true,
+                ));
+            }
+        }
         if let Some(p) = &i.parent
             && !by_id.contains_key(p)
         {
@@ -354,6 +371,9 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
         if after.parent.as_ref().is_some_and(|p| !existing.contains(p)) {
             after.parent = None;
         }
+        after
+            .links
+            .retain(|l| IssueId::parse(&l.target).is_ok_and(|t| existing.contains(&t)));
         for k in &before.gates_required {
             after
                 .gates_status
@@ -402,6 +422,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             "dangling_dependency"
                 | "self_dependency"
                 | "dangling_parent"
+                | "dangling_link"
                 | "missing_gate_status"
                 | "state_mismatch"
         ) {

@@ -2,7 +2,7 @@
 //!
 //! Invariant: `blocked`, `blocked_by` and `short_id` are computed on every read and never stored.
 //! `linked_from` (the links other issues hold to this one) needs every issue, so it is filled
-//! only where every issue is loaded anyway (`views_for`) or when asked for (`issue show --links`).
+//! only where every issue is loaded anyway (`views_for`) or when asked for (`issue show --related`, which also fills a parent's `progress`).
 
 use crate::model::{GateDef, GateStage, GateState, Issue, IssueId, LinkKind, State};
 use serde::Serialize;

@@ -22,7 +22,7 @@ pub enum IssueCommand {
     Create(CreateArgs),
     /// List issues (oldest first), with paging.
     List(ListArgs),
-    /// Show one issue (--links also finds the links other issues hold to it).
+    /// Show one issue (--related also finds incoming links and sub-task progress).
     Show(ShowIssueArgs),
     /// Change fields of an issue, or move it through its states with --state.
     Update(UpdateArgs),
@@ -188,9 +188,10 @@ pub struct ListArgs {
 pub struct ShowIssueArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// Also list the links other issues hold to this one (`linked_from`; reads every issue).
-    #[arg(long)]
-    pub links: bool,
+    /// Also show what other issues say about this one: their links to it (`linked_from`) and,
+    /// for a parent, sub-task progress. Reads every issue; plain `show` reads one file.
+    #[arg(long, visible_alias = "links")]
+    pub related: bool,
 }
 
 #[derive(Debug, Args)]
@@ -276,8 +277,8 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Show(a) => {
             let store = ctx.store()?;
             let mut view = issues::show(&store, &a.id)?;
-            if a.links {
-                view.linked_from = Some(crate::details::linked_from(&store, &view.issue.id)?);
+            if a.related {
+                crate::details::add_related(&store, &mut view)?;
             }
             Ok(Reply::new(view, |v: &IssueView, s| {
                 human::issue_detail(v, s)
@@ -644,31 +645,10 @@ fn log_text(l: &IssueLog, _s: &Style) -> String {
     out
 }
 
-/// The markdown context of one issue.
-#[derive(Debug, Serialize)]
-pub struct ContextReply {
-    pub id: String,
-    pub short_id: String,
-    pub markdown: String,
-}
-
 fn context(ctx: &Ctx, input: &str) -> Result<Reply> {
     let store = ctx.store()?;
-    let view = issues::show(&store, input)?;
-    let mut deps = Vec::new();
-    for d in &view.issue.dependencies {
-        match store.load(d) {
-            Ok(i) => deps.push((i.short_id(), i.title, i.state.to_string())),
-            Err(_) => deps.push((d.short(), "(missing)".into(), "missing".into())),
-        }
-    }
-    let log = activity::issue_log(&store, &view.issue.id)?;
-    let recent: Vec<_> = log.events.iter().rev().take(10).rev().cloned().collect();
-    let markdown = activity::context_markdown(&store, &view, &deps, &recent);
-    let reply = ContextReply {
-        id: view.issue.id.to_string(),
-        short_id: view.short_id.clone(),
-        markdown,
-    };
-    Ok(Reply::new(reply, |r: &ContextReply, _| r.markdown.clone()))
+    let reply = activity::context(&store, input)?;
+    Ok(Reply::new(reply, |r: &activity::Context, _| {
+        r.markdown.clone()
+    }))
 }

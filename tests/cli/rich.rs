@@ -474,10 +474,11 @@ fn link_rm_removes_and_refuses_what_is_not_there() {
     assert_eq!(after, Value::Null);
     repo.err(&["link", "rm", &a, "--duplicates", &b], "not_linked", 2);
 
-    // A link to an issue deleted since can still be removed by its id.
+    // A link to an issue removed behind jit's back (a hand edit, a merge) can still be removed
+    // by its id. (`issue delete` drops incoming links itself.)
     repo.ok(&["link", "add", &a, "--relates", &b]);
     let b_full = repo.full_id(&b);
-    repo.ok(&["issue", "delete", &b]);
+    std::fs::remove_file(repo.issue_path(&b_full)).unwrap();
     repo.ok(&["link", "rm", &a, "--relates", &b_full]);
     assert!(repo.read_issue(&a).get("links").is_none());
 }
@@ -700,5 +701,104 @@ fn every_detail_command_honours_if_version_and_writes_one_event() {
         assert_eq!(ev["actor"], ACTOR);
         let (before, after) = change(&ev, field);
         assert_ne!(before, after, "{args:?}");
+    }
+}
+
+#[test]
+fn delete_drops_incoming_links_and_validate_repairs_dangling_ones() {
+    let repo = Repo::new();
+    let a = repo.create("holder", &[]);
+    let b = repo.create("target", &[]);
+    let c = repo.create("other target", &[]);
+    repo.ok(&["link", "add", &a, "--relates", &b]);
+    repo.ok(&["link", "add", &a, "--duplicates", &c]);
+    // A plain link does not need --force: it goes with the deleted issue.
+    let d = repo.ok(&["issue", "delete", &b]);
+    assert_eq!(d["unlinked"][0], repo.full_id(&a));
+    let links = repo.show(&a)["links"].clone();
+    assert_eq!(links.as_array().map(Vec::len), Some(1), "{links}");
+    assert_eq!(last_event(&repo)["type"], "issue.deleted");
+    // A link broken by hand is reported and repaired.
+    let c_full = repo.full_id(&c);
+    std::fs::remove_file(repo.issue_path(&c_full)).unwrap();
+    let (r, code_) = repo.json(&["validate"]);
+    assert_eq!(code_, 0, "a dangling link is a warning: {r:#}");
+    assert!(
+        r["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "dangling_link"),
+        "{r:#}"
+    );
+    repo.ok(&["validate", "--fix"]);
+    assert!(repo.show(&a).get("links").is_none());
+    let (r, _) = repo.json(&["validate"]);
+    assert_eq!(r["problems"].as_array().map(Vec::len), Some(0), "{r:#}");
+}
+
+#[test]
+fn context_lists_links_with_their_targets() {
+    let repo = Repo::new();
+    let a = repo.create("Login fails", &[]);
+    let b = repo.create("Session bug", &[]);
+    repo.ok(&["link", "add", &a, "--duplicates", &b]);
+    let md = repo.ok(&["issue", "context", &a])["markdown"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        md.contains("## Links") && md.contains(&format!("- duplicates {b} Session bug (ready)")),
+        "{md}"
+    );
+}
+
+/// Pages fetched while another process keeps creating issues: every issue that existed when
+/// paging began is seen exactly once, and no issue is ever seen twice.
+#[test]
+fn paging_sees_every_issue_once_while_issues_are_created() {
+    let repo = Repo::new();
+    let originals: Vec<String> = (0..12)
+        .map(|n| repo.create(&format!("old {n}"), &[]))
+        .collect();
+    let root = repo.path().to_path_buf();
+    let writer = std::thread::spawn(move || {
+        for n in 0..15 {
+            let out = crate::common::jit_cmd(&root)
+                .args(["issue", "create", "--title", &format!("new {n}")])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+        }
+    });
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..100 {
+        let mut args = vec!["issue", "list", "--limit", "3"];
+        if let Some(c) = &cursor {
+            args.extend(["--cursor", c]);
+        }
+        let v = repo.ok(&args);
+        seen.extend(
+            v["issues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["short_id"].as_str().unwrap().to_string()),
+        );
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    writer.join().unwrap();
+    let unique: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(
+        unique.len(),
+        seen.len(),
+        "an issue was seen twice: {seen:?}"
+    );
+    for o in &originals {
+        assert!(unique.contains(o), "{o} was never seen");
     }
 }
