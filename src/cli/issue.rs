@@ -649,6 +649,6 @@ fn context(ctx: &Ctx, input: &str) -> Result<Reply> {
     let store = ctx.store()?;
     let reply = activity::context(&store, input)?;
     Ok(Reply::new(reply, |r: &activity::Context, _| {
-        r.markdown.clone()
+        super::render::clean_block(&r.markdown)
     }))
 }

@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 /// The schema version this jit reads and writes.
 pub const SCHEMA_VERSION: u64 = 1;
+/// The largest issue file jit reads: far above what its own limits can produce.
+pub const MAX_ISSUE_FILE: u64 = 16 * 1024 * 1024;
 /// The store directory name.
 pub const DIR: &str = ".jit";
 
@@ -203,6 +205,33 @@ impl Store {
     /// Loads one issue by full id.
     pub fn load(&self, id: &IssueId) -> Result<Issue> {
         let path = self.issue_path(id);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound { id: id.to_string() });
+            }
+            Err(e) => return Err(Error::io(format!("reading `{}`", path.display()), e)),
+        };
+        let refuse = |message: String| {
+            Err(Error::CorruptFile {
+                path: path.clone(),
+                message,
+            })
+        };
+        if meta.file_type().is_symlink() {
+            return refuse(
+                "is a symbolic link; issue files must be regular files (not followed)".into(),
+            );
+        }
+        if !meta.is_file() {
+            return refuse("is not a regular file".into());
+        }
+        if meta.len() > MAX_ISSUE_FILE {
+            return refuse(format!(
+                "is {} bytes, more than the {MAX_ISSUE_FILE} an issue file may hold",
+                meta.len()
+            ));
+        }
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -9,6 +9,7 @@ mod dag;
 mod events;
 mod gates;
 mod rich;
+mod safety;
 mod snapshots;
 mod store;
 mod validate;
