@@ -80,13 +80,20 @@ fn sigkill_at_random_moments_loses_nothing_that_reported_success() {
     let mut rng = Rng::new(0x5EED_0001);
     let mut created: Vec<String> = Vec::new();
     let mut context: Vec<(String, String, String)> = Vec::new();
+    let mut claimed: Vec<String> = Vec::new();
     let mut killed = 0;
     for round in 0..40 {
         let key = format!("k{round}");
         let val = format!("v{round}");
         let target = seeds[rng.below(seeds.len() as u64) as usize].clone();
         let title = format!("crash {round}");
-        let args: Vec<String> = match rng.below(5) {
+        let args: Vec<String> = match rng.below(6) {
+            5 => vec![
+                "issue".into(),
+                "claim-next".into(),
+                "--actor".into(),
+                "agent:crash".into(),
+            ],
             0 | 1 => vec!["issue".into(), "create".into(), "--title".into(), title],
             2 => vec![
                 "issue".into(),
@@ -127,6 +134,7 @@ fn sigkill_at_random_moments_loses_nothing_that_reported_success() {
             match args[1].as_str() {
                 "create" => created.push(v["short_id"].as_str().unwrap().to_string()),
                 "update" => context.push((target, key, val)),
+                "claim-next" => claimed.push(v["short_id"].as_str().unwrap().to_string()),
                 _ => {}
             }
         }
@@ -155,6 +163,9 @@ fn sigkill_at_random_moments_loses_nothing_that_reported_success() {
     // Every mutation that reported success is present.
     for s in &created {
         repo.show(s);
+    }
+    for c in &claimed {
+        assert_eq!(repo.show(c)["assignee"], "agent:crash", "claim of {c}");
     }
     for (id, k, v) in &context {
         assert_eq!(repo.show(id)["context"][k], json!(v), "context {k} on {id}");
