@@ -14,9 +14,11 @@ pub mod export; // renderings of the store: dot, mermaid
 pub mod gates; // the gate registry, passing/failing gates, running checkers
 pub mod gitops; // git integration: the field-level merge driver, attributes and driver install
 pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
+pub mod guide; // jit guide: the agent workflow for AGENTS.md, with this repo's gates
 pub mod history; // the event log as history: filtered queries, tail and follow
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod issues; // issue create/show/list/update/delete
+pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
 pub mod queries; // named queries: ready, blocked, by state/priority/assignee
 pub mod query; // the query language: lexer, parser, evaluator

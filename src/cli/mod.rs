@@ -18,6 +18,7 @@ mod issue;
 mod output;
 mod query;
 pub mod render;
+mod tools;
 mod validate;
 
 pub use output::Reply;
@@ -93,6 +94,14 @@ pub enum Command {
     /// Git integration: attributes and the field-level merge driver.
     #[command(subcommand)]
     Git(git::GitCommand),
+    /// Shell completions, generated from the command definitions.
+    Completions(tools::CompletionsArgs),
+    /// The man page (roff), generated from the command definitions.
+    Man,
+    /// The agent workflow for AGENTS.md / CLAUDE.md, with this repository's gates.
+    Guide(tools::GuideArgs),
+    /// Counts, cycle and dwell times, throughput and lease expiries (text, JSON or Prometheus).
+    Metrics(tools::MetricsArgs),
     /// The field-level merge driver git calls for issue files (`jit merge-driver %O %A %B`).
     MergeDriver(git::MergeDriverArgs),
 }
@@ -245,5 +254,9 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Export(a) => export::run(ctx, a),
         Command::Git(c) => git::run(ctx, c),
         Command::MergeDriver(a) => git::merge_driver(ctx, a),
+        Command::Completions(a) => tools::completions(a),
+        Command::Man => tools::man(),
+        Command::Guide(a) => tools::guide(ctx, a),
+        Command::Metrics(a) => tools::metrics(ctx, a),
     }
 }

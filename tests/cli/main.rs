@@ -13,4 +13,5 @@ mod rich;
 mod safety;
 mod snapshots;
 mod store;
+mod tools;
 mod validate;
