@@ -13,6 +13,7 @@ mod filter;
 mod gate;
 mod git;
 mod graph;
+mod import;
 mod init;
 mod issue;
 mod output;
@@ -93,6 +94,11 @@ pub enum Command {
     /// Git integration: attributes and the field-level merge driver.
     #[command(subcommand)]
     Git(git::GitCommand),
+    /// Exchange .jit/ with the git remote: commit, pull, validate, push (retried on a race).
+    Sync(git::SyncArgs),
+    /// Import issues from GitHub (`gh issue list --json ...`) or CSV.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// The field-level merge driver git calls for issue files (`jit merge-driver %O %A %B`).
     MergeDriver(git::MergeDriverArgs),
 }
@@ -245,5 +251,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Export(a) => export::run(ctx, a),
         Command::Git(c) => git::run(ctx, c),
         Command::MergeDriver(a) => git::merge_driver(ctx, a),
+        Command::Sync(a) => git::sync(ctx, a),
+        Command::Import(c) => import::run(ctx, c),
     }
 }
