@@ -351,6 +351,24 @@ mod tests {
             ),
             (Error::NoReadyWork { filter: None }, "no_ready_work", 7),
             (
+                Error::Conflict {
+                    code: "claim_lost",
+                    message: "m".into(),
+                    details: json!({}),
+                },
+                "claim_lost",
+                4,
+            ),
+            (
+                Error::Refused {
+                    code: "no_remote",
+                    message: "m".into(),
+                    details: json!({}),
+                },
+                "no_remote",
+                2,
+            ),
+            (
                 Error::CorruptFile {
                     path: PathBuf::new(),
                     message: "m".into(),

@@ -95,9 +95,7 @@ pub fn splice(existing: &str, guide: &str) -> Result<String> {
             Ok(format!("{}{block}{after}", &existing[..s]))
         }
         (None, None) => {
-            let sep = if existing.is_empty() {
-                ""
-            } else if existing.ends_with("\n\n") {
+            let sep = if existing.is_empty() || existing.ends_with("\n\n") {
                 ""
             } else if existing.ends_with('\n') {
                 "\n"

@@ -75,7 +75,8 @@ pub struct Outcome {
     pub transition: Transition,
 }
 
-fn check_kind(cfg: &crate::model::Config, kind: &str) -> Result<String> {
+/// Checks an issue type against the configured types; returns it lower-cased.
+pub(crate) fn check_kind(cfg: &crate::model::Config, kind: &str) -> Result<String> {
     let k = kind.trim().to_ascii_lowercase();
     if !cfg.types.iter().any(|t| t == &k) {
         return Err(Error::invalid(

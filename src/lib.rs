@@ -12,11 +12,12 @@ pub mod dispatch; // jit-dispatch: dispatch.toml, claiming work for agents, runn
 pub mod error; // the error type, its stable codes and exit codes
 pub mod export; // renderings of the store: dot, mermaid
 pub mod gates; // the gate registry, passing/failing gates, running checkers
-pub mod gitops; // git integration: the field-level merge driver, attributes and driver install
+pub mod gitops; // git integration: the field-level merge driver, its install, and sync
 pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
 pub mod guide; // jit guide: the agent workflow for AGENTS.md, with this repo's gates
 pub mod history; // the event log as history: filtered queries, tail and follow
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
+pub mod import; // importing issues from GitHub (gh JSON) and CSV, all rows or none
 pub mod issues; // issue create/show/list/update/delete
 pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps

@@ -13,6 +13,7 @@ mod filter;
 mod gate;
 mod git;
 mod graph;
+mod import;
 mod init;
 mod issue;
 mod output;
@@ -102,6 +103,11 @@ pub enum Command {
     Guide(tools::GuideArgs),
     /// Counts, cycle and dwell times, throughput and lease expiries (text, JSON or Prometheus).
     Metrics(tools::MetricsArgs),
+    /// Exchange .jit/ with the git remote: commit, pull, validate, push (retried on a race).
+    Sync(git::SyncArgs),
+    /// Import issues from GitHub (`gh issue list --json ...`) or CSV.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// The field-level merge driver git calls for issue files (`jit merge-driver %O %A %B`).
     MergeDriver(git::MergeDriverArgs),
 }
@@ -258,5 +264,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Man => tools::man(),
         Command::Guide(a) => tools::guide(ctx, a),
         Command::Metrics(a) => tools::metrics(ctx, a),
+        Command::Sync(a) => git::sync(ctx, a),
+        Command::Import(c) => import::run(ctx, c),
     }
 }

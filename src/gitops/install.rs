@@ -196,7 +196,7 @@ pub fn configure_driver(repo_root: &Path, command: &str) -> Result<bool> {
     Ok(changed)
 }
 
-fn config_get(repo_root: &Path, key: &str) -> Result<Option<String>> {
+pub(super) fn config_get(repo_root: &Path, key: &str) -> Result<Option<String>> {
     let out = git(repo_root, &["config", "--get", key])?;
     match out.status.code() {
         Some(0) => Ok(Some(
@@ -209,7 +209,7 @@ fn config_get(repo_root: &Path, key: &str) -> Result<Option<String>> {
     }
 }
 
-fn check_git_repo(repo_root: &Path) -> Result<()> {
+pub(super) fn check_git_repo(repo_root: &Path) -> Result<()> {
     let ok = repo_root.is_dir()
         && git(repo_root, &["rev-parse", "--git-dir"])?
             .status
@@ -223,7 +223,7 @@ fn check_git_repo(repo_root: &Path) -> Result<()> {
     }
 }
 
-fn git(repo_root: &Path, args: &[&str]) -> Result<Output> {
+pub(super) fn git(repo_root: &Path, args: &[&str]) -> Result<Output> {
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(repo_root).args(args);
     for var in REPO_ENV {
@@ -241,7 +241,7 @@ fn git(repo_root: &Path, args: &[&str]) -> Result<Output> {
     })
 }
 
-fn git_failed(repo_root: &Path, what: &str, out: &Output) -> Error {
+pub(super) fn git_failed(repo_root: &Path, what: &str, out: &Output) -> Error {
     let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
     Error::io(
         format!(

@@ -131,6 +131,13 @@ impl Store {
         for d in start.ancestors() {
             let dir = d.join(DIR);
             if dir.join("config.json").is_file() {
+                // Git does not track empty directories: a clone of a store without issues has
+                // no `issues/` yet.
+                let issues = dir.join("issues");
+                if !issues.is_dir() {
+                    std::fs::create_dir_all(&issues)
+                        .map_err(|e| Error::io(format!("creating `{}`", issues.display()), e))?;
+                }
                 return Ok(Store {
                     root: d.to_path_buf(),
                     dir,

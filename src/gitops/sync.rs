@@ -1,0 +1,629 @@
+//! `jit sync`: exchanges the store with a git remote. Commits `.jit/`, pulls (rebase, or a merge
+//! when the rebase stops on a conflict) through the jit merge driver, validates and repairs what
+//! is safe, and pushes, pulling again when another clone pushed first.
+//!
+//! Invariants:
+//! - Only `.jit/` and `.gitattributes` are ever staged or committed by sync; other changes in
+//!   the checkout are left as they are (a rebase or merge stashes and restores them).
+//! - Git runs as `git -C <root>` with the variables that would redirect it removed (see
+//!   [`install`](super::install)); a failure carries git's own error output.
+//! - The store lock is held while git rewrites files under `.jit/` (commit, rebase, merge), so a
+//!   concurrent jit command in the same clone never writes into a half-applied pull.
+//! - A pull that cannot be finished (a conflict the merge driver cannot resolve) is aborted: the
+//!   checkout is left on the local commit, never in the middle of a rebase or merge.
+//! - Nothing is pushed while validation errors remain after the repairs.
+
+use super::install::{self, check_git_repo, config_get, git, git_failed};
+use crate::error::{Error, Result};
+use crate::model::{Actor, IssueId, State, id};
+use crate::store::{Store, StoreLock};
+use crate::validate::{self, Problem, Severity};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// How often a rejected push is retried by default.
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+
+/// What `jit sync` takes.
+#[derive(Debug, Clone)]
+pub struct SyncRequest {
+    /// The remote to pull from and push to (default: the branch's upstream remote, else
+    /// `origin`, else the only remote).
+    pub remote: Option<String>,
+    /// The remote branch (default: the branch's upstream branch, else the current branch's name).
+    pub branch: Option<String>,
+    /// How many times a push rejected because the remote moved is retried.
+    pub max_retries: u32,
+}
+
+impl Default for SyncRequest {
+    fn default() -> Self {
+        SyncRequest {
+            remote: None,
+            branch: None,
+            max_retries: DEFAULT_MAX_RETRIES,
+        }
+    }
+}
+
+/// An issue named in a sync report.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IssueRef {
+    pub id: String,
+    pub short_id: String,
+    /// `null` when the issue no longer exists (deleted) or cannot be read.
+    pub title: Option<String>,
+}
+
+/// The commit sync made of local changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalCommit {
+    pub commit: String,
+    pub issues: Vec<IssueRef>,
+}
+
+/// What came in from the remote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Incoming {
+    /// `up_to_date` (nothing new), `rebase`, or `merge` (the rebase stopped on a conflict).
+    pub strategy: &'static str,
+    /// Remote commits that were not in this clone.
+    pub commits: usize,
+    /// Issues the pull changed here.
+    pub issues: Vec<IssueRef>,
+}
+
+/// What went out to the remote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outgoing {
+    /// Whether a push happened (false when there was nothing to push or errors remained).
+    pub pushed: bool,
+    /// Commits the push added to the remote branch.
+    pub commits: usize,
+    /// Issues those commits change.
+    pub issues: Vec<IssueRef>,
+    /// Push attempts made (more than 1 when another clone pushed first).
+    pub attempts: u32,
+}
+
+/// An issue this clone's actor had claimed that the pull handed to someone else.
+#[derive(Debug, Clone, Serialize)]
+pub struct LostClaim {
+    pub id: String,
+    pub short_id: String,
+    pub title: String,
+    /// Who holds it now.
+    pub holder: String,
+}
+
+/// What `jit sync` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub remote: String,
+    pub branch: String,
+    /// True when sync had to register the merge driver in this clone first.
+    pub driver_installed: bool,
+    /// The commit of local changes, if there were any.
+    pub committed: Option<LocalCommit>,
+    pub incoming: Incoming,
+    /// Problems `validate --fix` repaired after pulling (committed as their own commit).
+    pub repaired: Vec<Problem>,
+    /// Problems that remain. Errors among them stop the push.
+    pub problems: Vec<Problem>,
+    /// True when no validation error remains.
+    pub ok: bool,
+    pub outgoing: Outgoing,
+    pub claims_lost: Vec<LostClaim>,
+}
+
+impl SyncReport {
+    /// The error to end with when claims were lost, carrying the whole report in its details.
+    pub fn claim_lost_error(&self) -> Option<Error> {
+        if self.claims_lost.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = self
+            .claims_lost
+            .iter()
+            .map(|c| format!("`{}` (now held by `{}`)", c.short_id, c.holder))
+            .collect();
+        Some(Error::Conflict {
+            code: "claim_lost",
+            message: format!(
+                "sync finished, but another clone claimed first: lost the claim on {} issue(s): {}; stop work on them",
+                list.len(),
+                list.join(", ")
+            ),
+            details: json!({ "lost": self.claims_lost, "sync": self }),
+        })
+    }
+}
+
+/// Commits local changes to the store, pulls, validates and pushes. See the module docs.
+///
+/// Returns the report; `ok: false` means validation errors remain and nothing was pushed. Lost
+/// claims are in the report: [`SyncReport::claim_lost_error`] turns them into the error to exit
+/// with.
+pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncReport> {
+    let root = store.root();
+    check_git_repo(root)?;
+    let current = current_branch(root)?;
+    let (remote, branch) = target(root, current.as_deref(), req)?;
+    let driver_installed = if config_get(root, "merge.jit.driver")?.is_none() {
+        install::install(root)?;
+        true
+    } else {
+        false
+    };
+    let lock_path = store.dir().join("lock");
+    let lock = || StoreLock::acquire(&lock_path);
+
+    let committed = {
+        let _l = lock()?;
+        commit_store(store, |n| format!("jit sync: {n} issue(s) changed"))?
+    };
+    let claimed = claimed_by(store, actor)?;
+
+    let mut incoming_paths = BTreeSet::new();
+    let mut incoming_commits = 0;
+    let mut strategy = "up_to_date";
+    let mut repaired = Vec::new();
+    let mut attempts = 0;
+    let (problems, outgoing) = loop {
+        let remote_head = fetch(root, &remote, &branch)?;
+        if let Some(r) = &remote_head {
+            let _l = lock()?;
+            let before = rev_parse(root, "HEAD")?;
+            if !is_ancestor(root, r, &before)? {
+                incoming_commits += count(root, &format!("{before}..{r}"))?;
+                let how = integrate(root, r, &remote, &branch)?;
+                if strategy != "merge" {
+                    strategy = how;
+                }
+                incoming_paths.extend(changed_issue_files(root, &before, "HEAD")?);
+            }
+        }
+        let report = validate::run(store, actor, true)?;
+        if report.fixed > 0 {
+            let _l = lock()?;
+            commit_store(store, |_| {
+                format!(
+                    "jit sync: repaired {} problem(s) after pulling",
+                    report.fixed
+                )
+            })?;
+        }
+        repaired.extend(report.problems.iter().filter(|p| p.fixed).cloned());
+        let remaining: Vec<Problem> = report.problems.into_iter().filter(|p| !p.fixed).collect();
+        let head = rev_parse(root, "HEAD")?;
+        if remaining.iter().any(|p| p.severity == Severity::Error)
+            || remote_head.as_deref() == Some(head.as_str())
+        {
+            let outgoing = Outgoing {
+                pushed: false,
+                commits: 0,
+                issues: Vec::new(),
+                attempts,
+            };
+            break (remaining, outgoing);
+        }
+        attempts += 1;
+        match push(root, &remote, &branch)? {
+            Pushed::Yes => {
+                let (commits, paths) = match &remote_head {
+                    Some(r) => (
+                        count(root, &format!("{r}..{head}"))?,
+                        changed_issue_files(root, r, &head)?,
+                    ),
+                    None => (count(root, &head)?, tracked_issue_files(root, &head)?),
+                };
+                let outgoing = Outgoing {
+                    pushed: true,
+                    commits,
+                    issues: refs(store, paths),
+                    attempts,
+                };
+                break (remaining, outgoing);
+            }
+            Pushed::Rejected(err) => {
+                if remote_branch_head(root, &remote, &branch)? == remote_head {
+                    // Refused, but not because another clone pushed first: retrying cannot help.
+                    return Err(err);
+                }
+                if attempts > req.max_retries {
+                    return Err(Error::Conflict {
+                        code: "push_rejected",
+                        message: format!(
+                            "pushing to `{remote}/{branch}` was rejected {attempts} time(s) because other clones kept pushing first; run `jit sync` again ({err})"
+                        ),
+                        details: json!({ "remote": remote, "branch": branch, "attempts": attempts }),
+                    });
+                }
+            }
+        }
+    };
+    let claims_lost = lost_claims(store, actor, &claimed)?;
+    Ok(SyncReport {
+        remote,
+        branch,
+        driver_installed,
+        committed,
+        incoming: Incoming {
+            strategy,
+            commits: incoming_commits,
+            issues: refs(store, incoming_paths),
+        },
+        ok: !problems.iter().any(|p| p.severity == Severity::Error),
+        repaired,
+        problems,
+        outgoing,
+        claims_lost,
+    })
+}
+
+/// Runs git and returns its trimmed stdout, or an error holding git's stderr.
+fn git_ok(root: &Path, args: &[&str]) -> Result<String> {
+    let out = git(root, args)?;
+    if !out.status.success() {
+        return Err(git_failed(root, &args.join(" "), &out));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The checked-out branch, or `None` on a detached HEAD.
+fn current_branch(root: &Path) -> Result<Option<String>> {
+    let out = git(root, &["symbolic-ref", "-q", "--short", "HEAD"])?;
+    Ok(out
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|b| !b.is_empty()))
+}
+
+/// The remote and remote branch to sync with.
+fn target(root: &Path, current: Option<&str>, req: &SyncRequest) -> Result<(String, String)> {
+    let remotes: Vec<String> = git_ok(root, &["remote"])?
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let upstream_remote = match current {
+        Some(b) => config_get(root, &format!("branch.{b}.remote"))?.filter(|r| r != "."),
+        None => None,
+    };
+    let remote = match &req.remote {
+        Some(r) => r.clone(),
+        None => match upstream_remote {
+            Some(r) => r,
+            None if remotes.iter().any(|r| r == "origin") => "origin".into(),
+            None if remotes.len() == 1 => remotes[0].clone(),
+            None => {
+                return Err(Error::Refused {
+                    code: "no_remote",
+                    message: if remotes.is_empty() {
+                        "this clone has no git remote to sync with; add one with `git remote add origin <url>`".into()
+                    } else {
+                        format!(
+                            "this clone has several remotes ({}) and none is `origin` or the branch's upstream; pass --remote",
+                            remotes.join(", ")
+                        )
+                    },
+                    details: json!({ "remotes": remotes }),
+                });
+            }
+        },
+    };
+    if !remotes.contains(&remote) {
+        return Err(Error::Refused {
+            code: "no_remote",
+            message: format!(
+                "no git remote named `{remote}`{}; add it with `git remote add {remote} <url>`",
+                if remotes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (remotes: {})", remotes.join(", "))
+                }
+            ),
+            details: json!({ "remote": remote, "remotes": remotes }),
+        });
+    }
+    let branch = match (&req.branch, current) {
+        (Some(b), _) => b.clone(),
+        (None, Some(cur)) => config_get(root, &format!("branch.{cur}.merge"))?
+            .and_then(|m| m.strip_prefix("refs/heads/").map(str::to_string))
+            .unwrap_or_else(|| cur.to_string()),
+        (None, None) => {
+            return Err(Error::Refused {
+                code: "detached_head",
+                message: "HEAD is detached; check out a branch or pass --branch".into(),
+                details: json!({}),
+            });
+        }
+    };
+    let valid = git(root, &["check-ref-format", &format!("refs/heads/{branch}")])?;
+    if !valid.status.success() {
+        return Err(Error::invalid(
+            "branch",
+            format!("`{}` is not a valid branch name", branch.escape_debug()),
+        ));
+    }
+    Ok((remote, branch))
+}
+
+/// Stages `.jit/` (and `.gitattributes`) and commits them if anything changed. `header` gets the
+/// number of changed issues; the body lists `<short id> <title>` per changed issue.
+fn commit_store(store: &Store, header: impl Fn(usize) -> String) -> Result<Option<LocalCommit>> {
+    let root = store.root();
+    let mut paths = vec![".jit"];
+    if root.join(".gitattributes").exists() {
+        paths.push(".gitattributes");
+    }
+    let mut add = vec!["add", "-A", "--"];
+    add.extend(&paths);
+    git_ok(root, &add)?;
+    let mut diff = vec![
+        "diff",
+        "--cached",
+        "--name-only",
+        "--no-renames",
+        "-z",
+        "--",
+    ];
+    diff.extend(&paths);
+    let changed = nul_separated(&git_ok_raw(root, &diff)?);
+    if changed.is_empty() {
+        return Ok(None);
+    }
+    let issues = refs(store, changed.iter().cloned());
+    let mut message = header(issues.len());
+    if !issues.is_empty() {
+        message.push_str("\n\n");
+        for i in &issues {
+            let title = i.title.as_deref().unwrap_or("(deleted)");
+            let title: String = title.chars().filter(|c| !c.is_control()).collect();
+            message.push_str(&format!("{} {title}\n", i.short_id));
+        }
+    }
+    let mut commit = vec!["commit", "-q", "-m", &message, "--only", "--"];
+    let committed: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|p| *p == ".jit" || changed.iter().any(|c| c == p))
+        .collect();
+    commit.extend(&committed);
+    git_ok(root, &commit)?;
+    Ok(Some(LocalCommit {
+        commit: rev_parse(root, "HEAD")?,
+        issues,
+    }))
+}
+
+fn git_ok_raw(root: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let out = git(root, args)?;
+    if !out.status.success() {
+        return Err(git_failed(root, &args.join(" "), &out));
+    }
+    Ok(out.stdout)
+}
+
+fn nul_separated(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect()
+}
+
+/// Issue ids named by paths of the form `.jit/issues/<ULID>.json`, with their current titles.
+fn refs(store: &Store, paths: impl IntoIterator<Item = String>) -> Vec<IssueRef> {
+    let ids: BTreeSet<IssueId> = paths
+        .into_iter()
+        .filter_map(|p| {
+            let name = p.strip_prefix(".jit/issues/")?;
+            IssueId::parse(id::issue_file_stem(name)?).ok()
+        })
+        .collect();
+    ids.into_iter()
+        .map(|i| IssueRef {
+            title: store.load(&i).ok().map(|x| x.title),
+            short_id: i.short(),
+            id: i.to_string(),
+        })
+        .collect()
+}
+
+/// The issues `actor` holds and is working on.
+fn claimed_by(store: &Store, actor: &Actor) -> Result<Vec<IssueId>> {
+    let (issues, _) = store.load_all()?;
+    Ok(issues
+        .into_iter()
+        .filter(|i| i.assignee.as_deref() == Some(actor.as_str()) && i.state == State::InProgress)
+        .map(|i| i.id)
+        .collect())
+}
+
+fn lost_claims(store: &Store, actor: &Actor, claimed: &[IssueId]) -> Result<Vec<LostClaim>> {
+    let mut lost = Vec::new();
+    for id in claimed {
+        let issue = match store.load(id) {
+            Ok(i) => i,
+            Err(Error::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(holder) = issue.assignee.as_deref()
+            && holder != actor.as_str()
+        {
+            lost.push(LostClaim {
+                id: id.to_string(),
+                short_id: id.short(),
+                title: issue.title.clone(),
+                holder: holder.to_string(),
+            });
+        }
+    }
+    Ok(lost)
+}
+
+fn rev_parse(root: &Path, rev: &str) -> Result<String> {
+    git_ok(
+        root,
+        &["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")],
+    )
+}
+
+fn is_ancestor(root: &Path, ancestor: &str, of: &str) -> Result<bool> {
+    let out = git(root, &["merge-base", "--is-ancestor", ancestor, of])?;
+    match out.status.code() {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        _ => Err(git_failed(root, "merge-base --is-ancestor", &out)),
+    }
+}
+
+fn count(root: &Path, range: &str) -> Result<usize> {
+    let n = git_ok(root, &["rev-list", "--count", range])?;
+    n.parse()
+        .map_err(|_| Error::Internal(format!("`git rev-list --count` printed `{n}`")))
+}
+
+fn changed_issue_files(root: &Path, from: &str, to: &str) -> Result<Vec<String>> {
+    let out = git_ok_raw(
+        root,
+        &[
+            "diff",
+            "--name-only",
+            "--no-renames",
+            "-z",
+            from,
+            to,
+            "--",
+            ".jit/issues",
+        ],
+    )?;
+    Ok(nul_separated(&out))
+}
+
+fn tracked_issue_files(root: &Path, rev: &str) -> Result<Vec<String>> {
+    let out = git_ok_raw(
+        root,
+        &[
+            "ls-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            rev,
+            "--",
+            ".jit/issues",
+        ],
+    )?;
+    Ok(nul_separated(&out))
+}
+
+/// The commit the remote branch points at, asked of the remote; `None` if it has no such branch.
+fn remote_branch_head(root: &Path, remote: &str, branch: &str) -> Result<Option<String>> {
+    let out = git_ok(
+        root,
+        &["ls-remote", remote, &format!("refs/heads/{branch}")],
+    )?;
+    Ok(out
+        .lines()
+        .find_map(|l| l.split_whitespace().next().map(str::to_string)))
+}
+
+/// Fetches the remote branch into `refs/remotes/<remote>/<branch>`; `None` when the remote has
+/// no such branch yet (the push will create it).
+fn fetch(root: &Path, remote: &str, branch: &str) -> Result<Option<String>> {
+    let tracking = format!("refs/remotes/{remote}/{branch}");
+    let refspec = format!("+refs/heads/{branch}:{tracking}");
+    let out = git(root, &["fetch", "-q", "--no-tags", remote, &refspec])?;
+    if out.status.success() {
+        return rev_parse(root, &tracking).map(Some);
+    }
+    match remote_branch_head(root, remote, branch) {
+        Ok(None) => Ok(None),
+        _ => Err(git_failed(root, &format!("fetch {remote} {branch}"), &out)),
+    }
+}
+
+fn in_progress(root: &Path, what: &str) -> Result<bool> {
+    let p = git_ok(root, &["rev-parse", "--git-path", what])?;
+    Ok(root.join(p).exists())
+}
+
+/// Brings `remote_head` into the checked-out branch: a rebase, or a merge if the rebase stops on
+/// a conflict. A merge that conflicts too is aborted and reported.
+fn integrate(root: &Path, remote_head: &str, remote: &str, branch: &str) -> Result<&'static str> {
+    let out = git(root, &["rebase", "-q", "--autostash", remote_head])?;
+    if out.status.success() {
+        return Ok("rebase");
+    }
+    let stopped = in_progress(root, "rebase-merge")? || in_progress(root, "rebase-apply")?;
+    if !stopped {
+        return Err(git_failed(root, &format!("rebase {remote}/{branch}"), &out));
+    }
+    git_ok(root, &["rebase", "--abort"])?;
+    let message = format!("jit sync: merge {remote}/{branch}");
+    let out = git(
+        root,
+        &[
+            "merge",
+            "-q",
+            "--no-edit",
+            "--autostash",
+            "-m",
+            &message,
+            remote_head,
+        ],
+    )?;
+    if out.status.success() {
+        return Ok("merge");
+    }
+    if !in_progress(root, "MERGE_HEAD")? {
+        return Err(git_failed(root, &format!("merge {remote}/{branch}"), &out));
+    }
+    let files = nul_separated(&git_ok_raw(
+        root,
+        &["diff", "--name-only", "-z", "--diff-filter=U"],
+    )?);
+    let _ = git(root, &["merge", "--abort"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    Err(Error::Conflict {
+        code: "sync_conflict",
+        message: format!(
+            "pulling `{remote}/{branch}` conflicts in {}; the pull was undone and your commit kept. Run `git pull {remote} {branch}`, resolve the files, commit, and run `jit sync` again ({stderr})",
+            if files.is_empty() {
+                "some files".to_string()
+            } else {
+                files
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ),
+        details: json!({ "remote": remote, "branch": branch, "files": files }),
+    })
+}
+
+enum Pushed {
+    Yes,
+    /// Refused by the remote; the error holds git's output.
+    Rejected(Error),
+}
+
+fn push(root: &Path, remote: &str, branch: &str) -> Result<Pushed> {
+    let dest = format!("HEAD:refs/heads/{branch}");
+    let out = git(root, &["push", "-q", "--porcelain", remote, &dest])?;
+    if out.status.success() {
+        return Ok(Pushed::Yes);
+    }
+    let mut err = git_failed(root, &format!("push {remote} {dest}"), &out);
+    let report = String::from_utf8_lossy(&out.stdout);
+    if let Error::Io { context, .. } = &mut err
+        && let Some(line) = report.lines().find(|l| l.starts_with('!'))
+    {
+        context.push_str(&format!(": {}", line.trim_start_matches('!').trim()));
+    }
+    Ok(Pushed::Rejected(err))
+}
