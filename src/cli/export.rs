@@ -229,8 +229,17 @@ fn changelog(ctx: &Ctx, a: ChangelogArgs) -> Result<Reply> {
     )
 }
 
-fn web(_ctx: &Ctx, _a: WebArgs) -> Result<Reply> {
-    Err(Error::Usage {
-        message: "`jit export web` is not available yet".into(),
-    })
+fn web(ctx: &Ctx, a: WebArgs) -> Result<Reply> {
+    let store = ctx.store()?;
+    let filter = Filter::parse(a.filter.as_deref())?;
+    let dir = if a.out.is_absolute() {
+        a.out
+    } else {
+        ctx.start_dir().join(a.out)
+    };
+    let report = crate::export::web::export(&store, &dir, a.public, |v| filter.matches(v))?;
+    Ok(Reply::new(
+        report,
+        |r: &crate::export::web::SiteReport, _| format!("{}\n", r.index.display()),
+    ))
 }

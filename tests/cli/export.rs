@@ -4,6 +4,7 @@
 
 use crate::common::{Repo, assert_ok, code, parse_one_object, stdout};
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 const NOW: &str = "2026-01-02T03:04:05Z";
 
@@ -364,4 +365,260 @@ fn roadmap_check_passes_when_current_and_fails_with_8_when_stale() {
         8,
     );
     assert_eq!(d["missing"], true);
+}
+
+const HOSTILE_TITLE: &str = "<script>alert(1)</script>";
+const HOSTILE_DESC: &str = "Look: <img src=x onerror=alert(1)> and [x](javascript:alert(1)) \
+and <javascript:alert(1)>\n\n<script>alert(1)</script>\n\n![i](data:text/html,hi)";
+
+/// Every file under `dir`, with its path and content.
+fn site_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let text = std::fs::read_to_string(&p).unwrap();
+                out.push((p, text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Adds an issue with hostile text everywhere a user can type; returns its short id.
+fn add_hostile(fx: &Fixture) -> String {
+    let id = fx.repo.create(
+        HOSTILE_TITLE,
+        &[
+            "--desc",
+            HOSTILE_DESC,
+            "--label",
+            "<b>bold</b>",
+            "--milestone",
+            "<i>m</i>",
+        ],
+    );
+    fx.repo
+        .ok(&["issue", "comment", &id, "--body", HOSTILE_DESC]);
+    fx.repo
+        .ok(&["checklist", "add", &id, "--item", "<svg onload=alert(1)>"]);
+    id
+}
+
+#[test]
+fn web_public_leaves_internal_issues_out_of_every_file() {
+    let fx = Fixture::new();
+    let secret = fx.repo.create(
+        "hotel: rotate the signing keys",
+        &["--visibility", "internal", "--milestone", "M1: Core"],
+    );
+    let full = fx.repo.full_id(&secret);
+    // A public issue depends on the internal one and links to it.
+    fx.repo
+        .ok(&["dep", "add", &fx.id("foxtrot"), "--on", &secret]);
+    fx.repo
+        .ok(&["link", "add", &fx.id("delta"), "--relates", &secret]);
+    let needles = [
+        "hotel: rotate the signing keys".to_string(),
+        secret.clone(),
+        secret.to_ascii_uppercase(),
+        full.clone(),
+    ];
+    let site = fx.repo.path().join("site");
+
+    // Without --public the internal issue is there (so the check below can fail).
+    let v = fx.repo.ok(&["export", "web", "--out", "site"]);
+    assert!(v["index"].as_str().unwrap().ends_with("index.html"));
+    let all = site_files(&site);
+    assert!(all.iter().any(|(_, t)| t.contains(&needles[0])));
+    assert!(site.join(format!("issues/{secret}.html")).is_file());
+
+    // --public over the same directory: gone from every file, its old page removed.
+    let out = fx.repo.jit(&["export", "web", "--out", "site", "--public"]);
+    assert_ok(&out);
+    assert!(stdout(&out).trim_end().ends_with("index.html"));
+    let files = site_files(&site);
+    assert!(files.len() >= 3 + fx.ids.len() - 1, "{files:?}");
+    for (path, text) in &files {
+        for n in &needles {
+            assert!(
+                !text.contains(n.as_str()),
+                "{} mentions the internal issue ({n})",
+                path.display()
+            );
+        }
+        assert!(!path.to_string_lossy().contains(&secret));
+    }
+    let foxtrot =
+        std::fs::read_to_string(site.join(format!("issues/{}.html", fx.id("foxtrot")))).unwrap();
+    assert!(foxtrot.contains("(private)"), "{foxtrot}");
+    let delta =
+        std::fs::read_to_string(site.join(format!("issues/{}.html", fx.id("delta")))).unwrap();
+    assert!(delta.contains("(private)"), "{delta}");
+}
+
+#[test]
+fn web_never_writes_hostile_text_unescaped() {
+    let fx = Fixture::new();
+    let bad = add_hostile(&fx);
+    fx.repo.ok(&["export", "web", "--out", "site"]);
+    let site = fx.repo.path().join("site");
+    let files = site_files(&site);
+    assert!(
+        files
+            .iter()
+            .any(|(p, _)| p.ends_with(format!("{bad}.html")))
+    );
+    for (path, text) in &files {
+        let name = path.display();
+        for raw in [
+            "<script>alert",
+            "<img",
+            "onerror=alert(1)>",
+            "<svg onload",
+            "<b>bold",
+            "<i>m</i>",
+            "href=\"javascript",
+            "src=\"data:",
+            "href=\"data:",
+        ] {
+            assert!(!text.contains(raw), "{name} holds `{raw}` unescaped");
+        }
+        let scripts = text.matches("<script").count();
+        if path.ends_with("index.html") {
+            assert_eq!(scripts, 2, "{name}: only the data and app.js");
+            let start = text.find("id=\"data\">").unwrap();
+            let end = start + text[start..].find("</script>").unwrap();
+            let data = &text[start + "id=\"data\">".len()..end];
+            assert!(
+                !data.contains(['<', '>', '&']),
+                "{name}: raw markup in data"
+            );
+            let v: Value = serde_json::from_str(data).unwrap();
+            assert!(
+                v["issues"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["title"] == HOSTILE_TITLE)
+            );
+        } else if path.extension().is_some_and(|e| e == "html") {
+            assert_eq!(scripts, 0, "{name}: issue pages carry no script");
+        }
+    }
+    let page = std::fs::read_to_string(site.join(format!("issues/{bad}.html"))).unwrap();
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+}
+
+/// `chromium --dump-dom` of a file, after its scripts ran.
+fn dump_dom(file: &Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--virtual-time-budget=2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// No element in a serialized DOM carries an event-handler attribute (`onerror=`, `onload=`...).
+/// Text content is serialized with `<` escaped, so every raw `<` starts a tag.
+fn assert_no_handler_attributes(dom: &str) {
+    for tag in dom.split('<').skip(1) {
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        let lower = tag.to_ascii_lowercase();
+        assert!(
+            !lower
+                .split_whitespace()
+                .skip(1)
+                .any(|a| a.starts_with("on")),
+            "an element with an event handler: <{tag}>"
+        );
+    }
+}
+
+#[test]
+fn web_renders_in_a_headless_browser() {
+    if !Path::new("/usr/bin/chromium").exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set but /usr/bin/chromium is missing; .ci/run installs it");
+        }
+        eprintln!("skipping web_renders_in_a_headless_browser: /usr/bin/chromium is not installed");
+        return;
+    }
+    let fx = Fixture::new();
+    let bad = add_hostile(&fx);
+    fx.repo.ok(&[
+        "checklist",
+        "add",
+        &fx.id("bravo"),
+        "--item",
+        "fsync the directory",
+    ]);
+    fx.repo.ok(&["export", "web", "--out", "site"]);
+    let site = fx.repo.path().join("site");
+    let dom = dump_dom(&site.join("index.html"));
+    assert!(dom.contains("class=\"js\""), "app.js did not run:\n{dom}");
+    // Stats: 7 live issues (golf is archived); ready: foxtrot and the hostile one.
+    for (key, n) in [
+        ("total", 7),
+        ("ready", 2),
+        ("in_progress", 1),
+        ("blocked", 1),
+        ("done", 3),
+    ] {
+        let want = format!("data-stat=\"{key}\">{n}</span>");
+        assert!(dom.contains(&want), "missing {want}");
+    }
+    // The roadmap board: one column per milestone, in delivery order, then Unplanned.
+    let cols: Vec<usize> = ["M0: Spike", "M1: Core", "M2: Polish", "Unplanned"]
+        .iter()
+        .map(|m| {
+            dom.find(&format!("<h2>{m}</h2>"))
+                .unwrap_or_else(|| panic!("no column {m}"))
+        })
+        .collect();
+    assert!(cols.windows(2).all(|w| w[0] < w[1]), "{cols:?}");
+    // The list view holds a row per live issue.
+    assert_eq!(dom.matches("<tr data-id=").count(), 7);
+    assert!(dom.contains("bravo: write the store"));
+    // The hostile issue: only the site's own scripts, no element with an onerror attribute.
+    let scripts: Vec<&str> = dom.split("<script").skip(1).collect();
+    assert_eq!(scripts.len(), 2, "{dom}");
+    assert!(scripts[0].starts_with(" type=\"application/json\" id=\"data\">"));
+    assert!(scripts[1].starts_with(" src=\"app.js\"></script>"));
+    assert!(!dom.contains("<img"));
+    assert_no_handler_attributes(&dom);
+    let page = dump_dom(&site.join(format!("issues/{bad}.html")));
+    assert!(!page.contains("<script") && !page.contains("<img"));
+    assert_no_handler_attributes(&page);
+    assert!(!page.contains("<svg onload") && !page.contains("href=\"javascript"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // An issue page: its title and its checklist.
+    let bravo = dump_dom(&site.join(format!("issues/{}.html", fx.id("bravo"))));
+    assert!(bravo.contains("<h1>bravo: write the store</h1>"));
+    assert!(bravo.contains("fsync the directory"));
+    assert!(bravo.contains("class=\"checklist\""));
 }
