@@ -68,7 +68,7 @@ struct Site<'a> {
 }
 
 impl<'a> Site<'a> {
-    /// A reference to another issue, from a page at `depth` directories below the root.
+    /// A reference to another issue, from an issue page (`issues/`) or from the index.
     fn reference(&self, id: &str, from_issue_page: bool) -> String {
         if self.private.contains(id) {
             return "<span class=\"private\">(private)</span>".into();
@@ -193,7 +193,7 @@ fn stats_bar(s: &Stats) -> String {
     out
 }
 
-fn board(site: &Site<'_>, live: &[&IssueView]) -> String {
+fn board(live: &[&IssueView]) -> String {
     let mut out = String::from(
         "<section class=\"view\" id=\"view-roadmap\" data-view=\"roadmap\">\n<div class=\"board\">\n",
     );
@@ -223,7 +223,6 @@ fn board(site: &Site<'_>, live: &[&IssueView]) -> String {
     if live.is_empty() {
         out.push_str("<p class=\"empty\">No issues.</p>\n");
     }
-    let _ = site;
     out.push_str("</div>\n</section>\n");
     out
 }
@@ -439,7 +438,7 @@ fn index(site: &Site<'_>, live: &[&IssueView]) -> Result<String> {
             plan::state_label(*s).to_string()
         ))),
     ));
-    body.push_str(&board(site, live));
+    body.push_str(&board(live));
     body.push_str(&list(live));
     body.push_str(&kanban(live));
     body.push_str(&graph_view(live));
