@@ -1,5 +1,6 @@
 //! `jit demo`: builds a sample repository with dependencies, gates, claims and finished work,
-//! using the same operations as the commands, so it shows what jit does in one step.
+//! using the same operations as the commands, so it shows what jit does in one step, and renders
+//! its web site (`jit export web`) into `<dir>/site`.
 //!
 //! Invariant: writes only inside the directory it is given, which must be new or empty.
 
@@ -18,6 +19,8 @@ pub struct DemoReport {
     pub dir: PathBuf,
     pub issues: usize,
     pub gates: usize,
+    /// The web site rendered from the sample (`<dir>/site/index.html`).
+    pub site: PathBuf,
 }
 
 fn req(title: &str, milestone: &str, kind: &str, priority: Priority) -> CreateRequest {
@@ -213,13 +216,23 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
         None,
         Some("142 tests passed"),
     )?;
+    crate::details::checklist_set(&store, &agent, &store_layer, "atomic rename", true, None)?;
+    crate::details::comment(
+        &store,
+        &agent,
+        &store_layer,
+        "Writes go to a temp file, then **rename**; the lock covers read-check-write.",
+        None,
+    )?;
     crate::claims::claim(&store, &agent, &bug, None, None, None)?;
     let _ = (docs, web);
 
+    let site = crate::export::web::export(&store, &store.root().join("site"), false, |_| true)?;
     let (ids, _) = store.list_ids()?;
     Ok(DemoReport {
         dir: store.root().to_path_buf(),
         issues: ids.len(),
         gates: store.gates()?.len(),
+        site: site.index,
     })
 }

@@ -95,6 +95,14 @@ pub enum Error {
     #[error("corrupt file `{}`: {message}", .path.display())]
     CorruptFile { path: PathBuf, message: String },
 
+    #[error("`{}` is out of date: {summary}; regenerate it with `{command}`", .path.display())]
+    OutOfDate {
+        path: PathBuf,
+        summary: String,
+        command: String,
+        details: Value,
+    },
+
     #[error("unknown gate `{key}`; define it with `jit gate define {key} --title ...`")]
     UnknownGate { key: String },
 
@@ -177,6 +185,7 @@ impl Error {
             Error::InvalidQuery { .. } => "invalid_query",
             Error::CorruptFile { .. } => "corrupt_file",
             Error::UnknownGate { .. } => "unknown_gate",
+            Error::OutOfDate { .. } => "out_of_date",
             Error::Conflict { code, .. } | Error::Refused { code, .. } => code,
             Error::SchemaTooNew { .. } | Error::SchemaTooOld { .. } => "schema_version",
             Error::Io { .. } => "io",
@@ -221,6 +230,7 @@ impl Error {
             }
             Error::CorruptFile { path, .. } => json!({ "path": path }),
             Error::UnknownGate { key } => json!({ "key": key }),
+            Error::OutOfDate { details, .. } => details.clone(),
             Error::Conflict { details, .. } | Error::Refused { details, .. } => details.clone(),
             Error::SchemaTooNew { found, supported } | Error::SchemaTooOld { found, supported } => {
                 json!({ "found": found, "supported": supported })
@@ -251,9 +261,10 @@ impl Error {
             Error::AlreadyClaimed { .. } => exit::ALREADY_CLAIMED,
             Error::Blocked { .. } | Error::GatesPending { .. } => exit::BLOCKED,
             Error::NoReadyWork { .. } => exit::NO_READY_WORK,
-            Error::CorruptFile { .. } | Error::SchemaTooNew { .. } | Error::SchemaTooOld { .. } => {
-                exit::CHECK_FAILED
-            }
+            Error::CorruptFile { .. }
+            | Error::OutOfDate { .. }
+            | Error::SchemaTooNew { .. }
+            | Error::SchemaTooOld { .. } => exit::CHECK_FAILED,
             Error::Io { .. } | Error::Internal(_) => exit::INTERNAL,
         }
     }
@@ -374,6 +385,16 @@ mod tests {
                     message: "m".into(),
                 },
                 "corrupt_file",
+                8,
+            ),
+            (
+                Error::OutOfDate {
+                    path: PathBuf::new(),
+                    summary: "s".into(),
+                    command: "c".into(),
+                    details: json!({}),
+                },
+                "out_of_date",
                 8,
             ),
             (Error::Internal("x".into()), "internal", 1),

@@ -91,6 +91,10 @@ fn text(o: &DemoOut, s: &Style) -> String {
         o.critical_path.join(" -> ")
     ));
     t.push_str(&format!(
+        "\nThe web site (jit export web): {}\n",
+        o.report.site.display()
+    ));
+    t.push_str(&format!(
         "\nTry: cd {d} && jit graph show {} && jit issue context {}\n",
         o.critical_path.last().cloned().unwrap_or_default(),
         o.ready

@@ -90,7 +90,7 @@ pub enum Command {
     /// The event log as history: query it, tail it, follow it.
     #[command(subcommand)]
     Events(events::EventsCommand),
-    /// Export the store: graph formats.
+    /// Export the store: graphs, JSON, CSV, markdown roadmap and changelog, a web site.
     Export(export::ExportArgs),
     /// Git integration: attributes and the field-level merge driver.
     #[command(subcommand)]

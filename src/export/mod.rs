@@ -1,10 +1,101 @@
-//! Exports rendered from the store: graph formats (dot, mermaid).
+//! Exports rendered from the store: graph formats (dot, mermaid, here), a JSON document, CSV,
+//! the markdown roadmap and changelog, and the static web site.
 //!
-//! Invariant: output is deterministic (issues by id, edges sorted) and every piece of user text
-//! is escaped for the target format.
+//! Invariants: output is deterministic (issues by id, edges sorted) and every piece of user text
+//! is escaped for the target format. Files are written atomically.
 
+pub mod changelog;
+pub mod csv;
+pub mod document;
+pub mod html;
+pub mod plan;
+pub mod roadmap;
+pub mod web;
+
+use crate::error::{Error, Result};
 use crate::model::Issue;
-use std::collections::HashSet;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Writes an export to `path` atomically (creating its directory).
+pub fn write_file(path: &Path, content: &str) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
+    }
+    crate::store::write_atomic(path, content.as_bytes())
+}
+
+/// Compares a committed export with what the store renders now. `command` is how to
+/// regenerate it, for the message. Fails with `out_of_date` (and a short diff summary in the
+/// details) when the file is missing or differs.
+pub fn check_file(path: &Path, expected: &str, command: &str) -> Result<()> {
+    let found = match std::fs::read(path) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::OutOfDate {
+                path: path.to_path_buf(),
+                summary: "the file does not exist".into(),
+                command: command.to_string(),
+                details: json!({ "path": path, "missing": true }),
+            });
+        }
+        Err(e) => return Err(Error::io(format!("reading `{}`", path.display()), e)),
+    };
+    if found == expected {
+        return Ok(());
+    }
+    let want: Vec<&str> = expected.lines().collect();
+    let have: Vec<&str> = found.lines().collect();
+    let first = want
+        .iter()
+        .zip(have.iter())
+        .position(|(a, b)| a != b)
+        .unwrap_or(want.len().min(have.len()));
+    // Lines the file lacks and lines it holds that the export no longer has (as multisets).
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for l in &want {
+        *counts.entry(l).or_default() += 1;
+    }
+    for l in &have {
+        *counts.entry(l).or_default() -= 1;
+    }
+    let missing: Vec<&str> = want
+        .iter()
+        .copied()
+        .filter(|l| counts.get(l).is_some_and(|c| *c > 0))
+        .collect();
+    let stale: Vec<&str> = have
+        .iter()
+        .copied()
+        .filter(|l| counts.get(l).is_some_and(|c| *c < 0))
+        .collect();
+    let summary = format!(
+        "first difference at line {}; {} line(s) to add, {} to remove",
+        first + 1,
+        missing.len(),
+        stale.len()
+    );
+    Err(Error::OutOfDate {
+        path: path.to_path_buf(),
+        summary,
+        command: command.to_string(),
+        details: json!({
+            "path": path,
+            "missing": false,
+            "first_difference": {
+                "line": first + 1,
+                "expected": want.get(first),
+                "found": have.get(first),
+            },
+            "lines_to_add": missing.len(),
+            "lines_to_remove": stale.len(),
+            "sample_to_add": missing.iter().take(5).collect::<Vec<_>>(),
+            "sample_to_remove": stale.iter().take(5).collect::<Vec<_>>(),
+        }),
+    })
+}
 
 fn dot_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -7,6 +7,7 @@ mod concurrency;
 mod contract;
 mod dag;
 mod events;
+mod export;
 mod fuzz;
 mod gates;
 mod import;
