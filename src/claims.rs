@@ -153,7 +153,13 @@ pub fn claim_next(
     let to = to.unwrap_or(actor).clone();
     let ttl = ttl_or_default(store, ttl)?;
     store.mutate(actor, |tx| {
-        let (issues, _) = tx.store().load_all()?;
+        // Without a filter only readiness matters: the summary index answers that without
+        // reading every issue. `claim_in` re-reads the chosen issue under the lock.
+        let (issues, _) = if filter_text.is_none() {
+            crate::store::index::skeletons(tx.store())?
+        } else {
+            tx.store().load_all()?
+        };
         let gates = tx.gates()?.clone();
         let now = tx.now;
         let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)

@@ -225,11 +225,14 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
 
 /// A new id whose short form collides with no existing issue (checked by file names only).
 fn new_id(store: &Store) -> Result<IssueId> {
-    let (ids, _) = store.list_ids()?;
-    let shorts: std::collections::HashSet<String> = ids.iter().map(|i| i.short()).collect();
+    // Listing every file name to prove uniqueness would make creation O(issues). A clash needs
+    // 40 random bits to repeat; the short-id cache catches the issues this clone knows of, and
+    // `validate` reports a clash that arrives by merge (`duplicate_short_id`).
     for _ in 0..64 {
         let id = IssueId::from_ulid(crate::random::ulid());
-        if !shorts.contains(&id.short()) {
+        let known =
+            crate::store::short_cache::lookup(store.dir(), &store.issues_dir(), &id.short());
+        if known.is_none() && !store.issue_path(&id).exists() {
             return Ok(id);
         }
     }
@@ -264,6 +267,27 @@ pub fn list_all(store: &Store) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
     let mut views = views_for(issues, &gates);
     views.sort_by(|a, b| a.issue.id.cmp(&b.issue.id));
     Ok((views, problems))
+}
+
+/// Ready, unassigned, unblocked issues in work order, without reading every issue: the summary
+/// index decides which issues qualify, and only those are read in full.
+pub fn ready(store: &Store) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
+    let (skeletons, mut problems) = crate::store::index::skeletons(store)?;
+    let gates = store.gates()?;
+    let chosen = crate::queries::ready(views_for(skeletons, &gates));
+    let mut out = Vec::with_capacity(chosen.len());
+    for v in chosen {
+        match store.load(&v.issue.id) {
+            Ok(full) => out.push(IssueView { issue: full, ..v }),
+            Err(Error::NotFound { .. }) => {}
+            Err(e) => problems.push(FileProblem {
+                code: e.code(),
+                path: store.issue_path(&v.issue.id),
+                message: e.to_string(),
+            }),
+        }
+    }
+    Ok((out, problems))
 }
 
 /// Updates fields and, with `state`, moves the issue through the state machine.

@@ -107,7 +107,9 @@ impl Reply {
                 super::render::clean_line(w)
             );
         }
-        let mut out = io::stdout().lock();
+        // Buffered: stdout is line-buffered, and a long pretty-printed list would otherwise cost
+        // one system call per line.
+        let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
         if json {
             self.body.json(&mut out)?;
         } else {

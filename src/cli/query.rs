@@ -75,6 +75,26 @@ pub struct AssigneeArgs {
 
 pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
     let store = ctx.store()?;
+    if let QueryCommand::Ready(c) = &cmd
+        && c.filter.is_none()
+    {
+        let (mut selected, problems) = issues::ready(&store)?;
+        let warnings = problem_warnings(&problems);
+        let total = selected.len();
+        if let Some(n) = c.limit {
+            if n == 0 {
+                return Err(crate::error::Error::invalid("limit", "must be at least 1"));
+            }
+            selected.truncate(n);
+        }
+        let page = IssuePage {
+            issues: selected,
+            total,
+            next_cursor: None,
+            problems,
+        };
+        return Ok(Reply::new(page, page_text).warn(warnings));
+    }
     let (views, problems) = issues::list_all(&store)?;
     let warnings = problem_warnings(&problems);
     if let QueryCommand::Stale(a) = cmd {

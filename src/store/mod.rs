@@ -10,6 +10,8 @@
 
 mod atomic;
 pub mod events;
+pub mod index;
+pub mod short_cache;
 mod tx;
 
 pub use atomic::{StoreLock, sync_dir, write_atomic};
@@ -249,6 +251,31 @@ impl Store {
         parse_issue(&path, id.as_str(), &bytes)
     }
 
+    /// Loads an issue that [`Store::list_ids`] found as a regular file, reading into `buf`
+    /// (reused across calls): no `stat` before the read, so a bulk load costs what `cat` does.
+    pub(crate) fn load_listed(&self, id: &IssueId, buf: &mut Vec<u8>) -> Result<Issue> {
+        use std::io::Read;
+        let path = self.issue_path(id);
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound { id: id.to_string() });
+            }
+            Err(e) => return Err(Error::io(format!("reading `{}`", path.display()), e)),
+        };
+        buf.clear();
+        file.take(MAX_ISSUE_FILE + 1)
+            .read_to_end(buf)
+            .map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
+        if buf.len() as u64 > MAX_ISSUE_FILE {
+            return Err(Error::CorruptFile {
+                path,
+                message: format!("is more than the {MAX_ISSUE_FILE} bytes an issue file may hold"),
+            });
+        }
+        parse_issue(&path, id.as_str(), buf)
+    }
+
     /// Lists the ids of all issue files, with problems for stray entries in `issues/`.
     pub fn list_ids(&self) -> Result<(Vec<IssueId>, Vec<FileProblem>)> {
         let dir = self.issues_dir();
@@ -271,7 +298,27 @@ impl Store {
                 continue; // an interrupted atomic write; `validate --fix` removes it
             }
             match id::issue_file_stem(name).map(IssueId::parse) {
-                Some(Ok(id)) => ids.push(id),
+                Some(Ok(id)) => {
+                    // The type comes with the directory entry (no extra system call on most
+                    // file systems): symlinks and directories are never read as issues.
+                    match entry.file_type() {
+                        Ok(t) if t.is_file() => ids.push(id),
+                        Ok(t) => problems.push(FileProblem {
+                            code: if t.is_dir() { "stray_file" } else { "corrupt_file" },
+                            path: entry.path(),
+                            message: if t.is_symlink() {
+                                "is a symbolic link; issue files must be regular files (not followed)".into()
+                            } else {
+                                "is not a regular file".into()
+                            },
+                        }),
+                        Err(e) => problems.push(FileProblem {
+                            code: "io",
+                            path: entry.path(),
+                            message: e.to_string(),
+                        }),
+                    }
+                }
                 _ => problems.push(FileProblem {
                     code: "stray_file",
                     path: entry.path(),
@@ -297,6 +344,16 @@ impl Store {
                 })
             };
         }
+        let short_form = prefix.upper.len() == crate::model::id::SHORT_LEN;
+        if short_form
+            && let Some(id) = short_cache::lookup(
+                &self.dir,
+                &self.issues_dir(),
+                &prefix.upper.to_ascii_lowercase(),
+            )
+        {
+            return Ok(id);
+        }
         let (ids, _) = self.list_ids()?;
         let mut hits: Vec<&IssueId> = ids
             .iter()
@@ -307,7 +364,12 @@ impl Store {
             0 => Err(Error::NotFound {
                 id: input.to_string(),
             }),
-            1 => Ok(hits[0].clone()),
+            1 => {
+                if short_form && hits[0].short() == prefix.upper.to_ascii_lowercase() {
+                    short_cache::remember(&self.dir, hits[0]);
+                }
+                Ok(hits[0].clone())
+            }
             _ => Err(Error::AmbiguousId {
                 prefix: input.to_string(),
                 candidates: hits.iter().take(20).map(|i| i.short()).collect(),
@@ -329,8 +391,9 @@ impl Store {
                 .chunks(chunk)
                 .map(|part| {
                     s.spawn(move || {
+                        let mut buf = Vec::with_capacity(16 * 1024);
                         part.iter()
-                            .filter_map(|id| match self.load(id) {
+                            .filter_map(|id| match self.load_listed(id, &mut buf) {
                                 Ok(i) => Some(Ok(i)),
                                 // Deleted between listing and reading: not a problem.
                                 Err(Error::NotFound { .. }) => None,

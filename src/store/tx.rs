@@ -213,10 +213,14 @@ impl<'a> Tx<'a> {
             match staged {
                 Some(issue) if Some(issue) != original.as_ref() => {
                     write_atomic(&self.store.issue_path(id), &issue.to_file_bytes()?)?;
+                    if original.is_none() {
+                        super::short_cache::remember(self.store.dir(), id);
+                    }
                 }
                 Some(_) => {}
                 None => {
                     let p = self.store.issue_path(id);
+                    super::short_cache::forget(self.store.dir(), id);
                     match std::fs::remove_file(&p) {
                         Ok(()) => super::sync_dir(&self.store.issues_dir()),
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -11,6 +11,7 @@ mod export;
 mod fuzz;
 mod gates;
 mod import;
+mod index;
 mod rich;
 mod safety;
 mod snapshots;

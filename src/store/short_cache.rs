@@ -1,0 +1,76 @@
+//! A derived cache from short ids to full ids, under `.jit/cache/short/<short id>`, so that
+//! commands given a short id do not list the issues directory (the dominant cost of `show`,
+//! `update` or `claim` in a large store).
+//!
+//! Invariants: an entry is only a hint. A short id is a function of the full id, so an entry is
+//! trusted exactly when it names a full id whose short form is the one asked for and whose file
+//! exists; anything else (missing, stale, unreadable, torn) falls back to listing the directory.
+//! Writes are best effort and never fsynced: deleting the cache changes no output.
+
+use crate::model::IssueId;
+use std::path::{Path, PathBuf};
+
+fn dir(jit_dir: &Path) -> PathBuf {
+    jit_dir.join("cache").join("short")
+}
+
+/// The full id an entry names, if the entry is present and still true.
+pub fn lookup(jit_dir: &Path, issues_dir: &Path, short: &str) -> Option<IssueId> {
+    if short.len() != crate::model::id::SHORT_LEN
+        || !short.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    let text = std::fs::read_to_string(dir(jit_dir).join(short)).ok()?;
+    let id = IssueId::parse(text.trim()).ok()?;
+    (id.short() == short && issues_dir.join(format!("{id}.json")).is_file()).then_some(id)
+}
+
+/// Records an entry (best effort: a failure only costs a directory listing later).
+pub fn remember(jit_dir: &Path, id: &IssueId) {
+    let d = dir(jit_dir);
+    if std::fs::create_dir_all(&d).is_err() {
+        return;
+    }
+    let tmp = d.join(format!(".{}.{}.tmp", id.short(), std::process::id()));
+    if std::fs::write(&tmp, id.as_str()).is_ok()
+        && std::fs::rename(&tmp, d.join(id.short())).is_err()
+    {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// Drops an entry (best effort).
+pub fn forget(jit_dir: &Path, id: &IssueId) {
+    let _ = std::fs::remove_file(dir(jit_dir).join(id.short()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_trusted_only_when_true() {
+        let tmp = tempfile::tempdir().unwrap();
+        let jit = tmp.path();
+        let issues = jit.join("issues");
+        std::fs::create_dir_all(&issues).unwrap();
+        let id = IssueId::parse("01JABCDEFGHJKMNPQRSTVWXYZ0").unwrap();
+        remember(jit, &id);
+        assert_eq!(
+            lookup(jit, &issues, &id.short()),
+            None,
+            "no file: not trusted"
+        );
+        std::fs::write(issues.join(format!("{id}.json")), "{}").unwrap();
+        assert_eq!(lookup(jit, &issues, &id.short()), Some(id.clone()));
+        // A lying entry (another id under this short name) is ignored.
+        std::fs::write(dir(jit).join(id.short()), "01JABCDEFGHJKMNPQRSTVWXYZ1").unwrap();
+        assert_eq!(lookup(jit, &issues, &id.short()), None);
+        std::fs::write(dir(jit).join(id.short()), "garbage").unwrap();
+        assert_eq!(lookup(jit, &issues, &id.short()), None);
+        assert_eq!(lookup(jit, &issues, "../../x"), None);
+        forget(jit, &id);
+        assert!(!dir(jit).join(id.short()).exists());
+    }
+}
