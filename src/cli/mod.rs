@@ -19,6 +19,7 @@ mod issue;
 mod output;
 mod query;
 pub mod render;
+mod schema;
 mod tools;
 mod validate;
 
@@ -103,6 +104,8 @@ pub enum Command {
     Guide(tools::GuideArgs),
     /// Counts, cycle and dwell times, throughput and lease expiries (text, JSON or Prometheus).
     Metrics(tools::MetricsArgs),
+    /// JSON Schemas of the stored files and the JSON output (without NAME: list them).
+    Schema(schema::SchemaArgs),
     /// Exchange .jit/ with the git remote: commit, pull, validate, push (retried on a race).
     Sync(git::SyncArgs),
     /// Import issues from GitHub (`gh issue list --json ...`) or CSV.
@@ -264,6 +267,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Man => tools::man(),
         Command::Guide(a) => tools::guide(ctx, a),
         Command::Metrics(a) => tools::metrics(ctx, a),
+        Command::Schema(a) => schema::run(ctx, a),
         Command::Sync(a) => git::sync(ctx, a),
         Command::Import(c) => import::run(ctx, c),
     }

@@ -37,10 +37,13 @@ pub struct Store {
 }
 
 /// A problem found while reading the store: a file that is not a readable issue.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct FileProblem {
+    /// The error code (`corrupt_file`, `io`, ...).
     pub code: &'static str,
+    /// The file.
     pub path: PathBuf,
+    /// What is wrong with it.
     pub message: String,
 }
 

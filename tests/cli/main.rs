@@ -13,6 +13,7 @@ mod gates;
 mod import;
 mod rich;
 mod safety;
+mod schema;
 mod snapshots;
 mod store;
 mod sync;
