@@ -16,6 +16,7 @@ mod graph;
 mod import;
 mod init;
 mod issue;
+mod mcp;
 mod output;
 mod query;
 pub mod render;
@@ -106,6 +107,8 @@ pub enum Command {
     Metrics(tools::MetricsArgs),
     /// JSON Schemas of the stored files and the JSON output (without NAME: list them).
     Schema(schema::SchemaArgs),
+    /// Serve the agent workflow as Model Context Protocol tools on stdio (see docs/mcp.md).
+    Mcp,
     /// Exchange .jit/ with the git remote: commit, pull, validate, push (retried on a race).
     Sync(git::SyncArgs),
     /// Import issues from GitHub (`gh issue list --json ...`) or CSV.
@@ -268,6 +271,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Guide(a) => tools::guide(ctx, a),
         Command::Metrics(a) => tools::metrics(ctx, a),
         Command::Schema(a) => schema::run(ctx, a),
+        Command::Mcp => mcp::run(ctx),
         Command::Sync(a) => git::sync(ctx, a),
         Command::Import(c) => import::run(ctx, c),
     }

@@ -11,6 +11,8 @@ mod export;
 mod fuzz;
 mod gates;
 mod import;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod rich;
 mod safety;
 mod schema;
