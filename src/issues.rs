@@ -272,7 +272,15 @@ pub fn show(store: &Store, input: &str) -> Result<IssueView> {
 
 /// Every issue as a view, plus the files that could not be read. Takes no lock.
 pub fn list_all(store: &Store) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
-    let (issues, problems) = store.load_all()?;
+    list_all_reporting(store, &crate::progress::Silent)
+}
+
+/// [`list_all`], reporting each file read to `progress`.
+pub fn list_all_reporting(
+    store: &Store,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
+    let (issues, problems) = store.load_all_reporting(progress)?;
     let gates = store.gates()?;
     let mut views = views_for(issues, &gates);
     views.sort_by(|a, b| a.issue.id.cmp(&b.issue.id));

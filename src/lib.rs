@@ -21,6 +21,7 @@ pub mod import; // importing issues from GitHub (gh JSON) and CSV, all rows or n
 pub mod issues; // issue create/show/list/update/delete
 pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
+pub mod progress; // progress of long work: a trait the core reports to, drawn by the CLI
 pub mod queries; // named queries: ready, blocked, by state/priority/assignee
 pub mod query; // the query language: lexer, parser, evaluator
 pub mod random; // randomness for ids

@@ -18,6 +18,7 @@ mod init;
 mod issue;
 mod mcp;
 mod output;
+mod progress;
 mod query;
 pub mod render;
 mod schema;
@@ -138,6 +139,12 @@ impl Ctx {
         let store = Store::discover(&self.start_dir())?;
         store.config()?;
         Ok(store)
+    }
+
+    /// The progress reporter for long work: a line on stderr when it is a terminal and `--json`
+    /// is not given, else silence.
+    pub fn progress(&self) -> Box<dyn crate::progress::Progress> {
+        progress::for_stderr(self.global.json)
     }
 
     /// The acting identity.
