@@ -138,7 +138,11 @@ fn generate(dir: &Path, n: usize, seed: u64) -> Vec<IssueId> {
         std::fs::write(&path, issue.to_file_bytes().expect("serialize")).expect("write issue");
         // A checked-out repository's files are old; only what a command changes is new.
         let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
-        std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(an_hour_ago)).expect("set mtime");
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(an_hour_ago))
+            .expect("set mtime");
         events.push_str(&format!(
             "{{\"id\":\"{}\",\"ts\":\"{created}\",\"type\":\"issue.created\",\"issue\":\"{id}\",\"actor\":\"human:bench\"}}\n",
             ulid::Ulid::from_parts(ms, u128::from(rng.next()))

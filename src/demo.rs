@@ -227,7 +227,13 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
     crate::claims::claim(&store, &agent, &bug, None, None, None)?;
     let _ = (docs, web);
 
-    let site = crate::export::web::export(&store, &store.root().join("site"), false, |_| true)?;
+    let site = crate::export::web::export(
+        &store,
+        &store.root().join("site"),
+        false,
+        |_| true,
+        &crate::progress::Silent,
+    )?;
     let (ids, _) = store.list_ids()?;
     Ok(DemoReport {
         dir: store.root().to_path_buf(),

@@ -271,8 +271,44 @@ impl Error {
 
     /// The JSON error object printed under `--json`.
     pub fn to_json(&self) -> Value {
-        json!({ "error": { "code": self.code(), "message": self.to_string(), "details": self.details() } })
+        serde_json::to_value(self.reply()).unwrap_or_else(
+            |_| json!({ "error": { "code": self.code(), "message": self.to_string(), "details": {} } }),
+        )
     }
+
+    /// The error as the typed reply behind [`Error::to_json`].
+    pub fn reply(&self) -> ErrorReply {
+        let details = match self.details() {
+            Value::Object(m) => m,
+            Value::Null => serde_json::Map::new(),
+            other => serde_json::Map::from_iter([("value".to_string(), other)]),
+        };
+        ErrorReply {
+            error: ErrorBody {
+                code: self.code().to_string(),
+                message: self.to_string(),
+                details,
+            },
+        }
+    }
+}
+
+/// What every failing command prints under `--json` (and what `jit mcp` tools return as an error).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct ErrorReply {
+    pub error: ErrorBody,
+}
+
+/// The error itself.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct ErrorBody {
+    /// A stable snake_case code scripts may rely on (`not_found`, `invalid_id`, `already_claimed`,
+    /// `blocked`, ...; docs/cli.md lists them with their exit codes).
+    pub code: String,
+    /// What happened, to what, and what to do; for people.
+    pub message: String,
+    /// Machine-readable specifics of this code (ids, paths, candidates, blockers).
+    pub details: serde_json::Map<String, Value>,
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     self, Actor, Issue, IssueId, Priority, State, validate_name, validate_text, validate_title,
 };
+use crate::progress::Progress;
 use crate::store::{Store, Tx};
 use crate::workflow::{self, Transition};
 use serde::Serialize;
@@ -103,7 +104,12 @@ struct Row {
 
 /// Imports the JSON printed by `gh issue list --json number,title,body,state,labels,assignees,milestone`
 /// (an array) or by `gh issue view --json ...` (one object).
-pub fn github(store: &Store, actor: &Actor, path: &Path) -> Result<ImportReport> {
+pub fn github(
+    store: &Store,
+    actor: &Actor,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<ImportReport> {
     let bytes = read(path)?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         invalid_file(
@@ -145,13 +151,18 @@ pub fn github(store: &Store, actor: &Actor, path: &Path) -> Result<ImportReport>
         }));
         rows.push(row);
     }
-    finish(store, actor, path, rows, errors, Source::Github)
+    finish(store, actor, path, rows, errors, Source::Github, progress)
 }
 
 /// Imports a CSV file: a header row naming the columns (`title` required; `priority`, `labels`
 /// separated by `;` or `,`, `type`, `milestone`, `state`, `description` optional), then one
 /// issue per row.
-pub fn csv(store: &Store, actor: &Actor, path: &Path) -> Result<ImportReport> {
+pub fn csv(
+    store: &Store,
+    actor: &Actor,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<ImportReport> {
     let bytes = read(path)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| invalid_file(path, "not UTF-8 text".into(), json!({})))?;
@@ -238,7 +249,7 @@ pub fn csv(store: &Store, actor: &Actor, path: &Path) -> Result<ImportReport> {
         }));
         rows.push(row);
     }
-    finish(store, actor, path, rows, errors, Source::Csv)
+    finish(store, actor, path, rows, errors, Source::Csv, progress)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -273,6 +284,7 @@ fn finish(
     rows: Vec<Row>,
     errors: Vec<RowError>,
     source: Source,
+    progress: &dyn Progress,
 ) -> Result<ImportReport> {
     if !errors.is_empty() {
         let mut bad: Vec<String> = Vec::new();
@@ -298,7 +310,9 @@ fn finish(
         let (ids, _) = tx.store().list_ids()?;
         let mut shorts: HashSet<String> = ids.iter().map(IssueId::short).collect();
         let mut report = ImportReport::default();
+        progress.start("importing", rows.len() as u64);
         for row in rows {
+            progress.advance(1);
             match row.github_number.and_then(|n| existing.get(&n)) {
                 Some(id) => {
                     let id = id.clone();
@@ -315,6 +329,7 @@ fn finish(
                 }
             }
         }
+        progress.finish();
         Ok(report)
     })
 }

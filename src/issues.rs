@@ -16,6 +16,19 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 
+/// A page of issues: what `issue list` and the `query` commands print under `--json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct IssuePage {
+    /// The issues on this page.
+    pub issues: Vec<IssueView>,
+    /// How many issues matched (before `--cursor` and `--limit`).
+    pub total: usize,
+    /// Pass this as `--cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Files that could not be read as issues (skipped).
+    pub problems: Vec<FileProblem>,
+}
+
 /// What `issue create` takes.
 #[derive(Debug, Clone, Default)]
 pub struct CreateRequest {
@@ -262,7 +275,15 @@ pub fn show(store: &Store, input: &str) -> Result<IssueView> {
 
 /// Every issue as a view, plus the files that could not be read. Takes no lock.
 pub fn list_all(store: &Store) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
-    let (issues, problems) = store.load_all()?;
+    list_all_reporting(store, &crate::progress::Silent)
+}
+
+/// [`list_all`], reporting each file read to `progress`.
+pub fn list_all_reporting(
+    store: &Store,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
+    let (issues, problems) = store.load_all_reporting(progress)?;
     let gates = store.gates()?;
     let mut views = views_for(issues, &gates);
     views.sort_by(|a, b| a.issue.id.cmp(&b.issue.id));

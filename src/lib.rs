@@ -21,9 +21,11 @@ pub mod import; // importing issues from GitHub (gh JSON) and CSV, all rows or n
 pub mod issues; // issue create/show/list/update/delete
 pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
+pub mod progress; // progress of long work: a trait the core reports to, drawn by the CLI
 pub mod queries; // named queries: ready, blocked, by state/priority/assignee
 pub mod query; // the query language: lexer, parser, evaluator
 pub mod random; // randomness for ids
+pub mod schema; // JSON Schemas of the stored files and the JSON output, from the Rust types
 pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
 pub mod validate; // integrity checks and safe repairs
 pub mod view; // derived fields: short_id, blocked, blocked_by, progress

@@ -8,6 +8,7 @@
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::model::{Actor, GateState, GateStatus, Issue, IssueId, State};
+use crate::progress::Progress;
 use crate::store::{Store, Tx, events};
 use serde::Serialize;
 use serde_json::json;
@@ -66,17 +67,17 @@ fn problem(
 }
 
 /// Checks the store; with `fix`, repairs what is safe under the lock.
-pub fn run(store: &Store, actor: &Actor, fix: bool) -> Result<Report> {
+pub fn run(store: &Store, actor: &Actor, fix: bool, progress: &dyn Progress) -> Result<Report> {
     if fix {
         store
             .mutate(actor, |tx| {
-                let mut report = check(store)?;
+                let mut report = check(store, progress)?;
                 apply_fixes(tx, &mut report)?;
                 Ok(report)
             })
             .map(|mut r| {
                 // Report what remains after the repairs, plus what was fixed.
-                if let Ok(after) = check(store) {
+                if let Ok(after) = check(store, progress) {
                     let fixed: Vec<Problem> = r.problems.drain(..).filter(|p| p.fixed).collect();
                     r.fixed = fixed.len();
                     r.problems = fixed.into_iter().chain(after.problems).collect();
@@ -90,12 +91,12 @@ pub fn run(store: &Store, actor: &Actor, fix: bool) -> Result<Report> {
                 r
             })
     } else {
-        check(store)
+        check(store, progress)
     }
 }
 
 /// Reads everything and lists the problems. Writes nothing.
-pub fn check(store: &Store) -> Result<Report> {
+pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
     let mut problems = Vec::new();
     let gates = match store.gates() {
         Ok(g) => g,
@@ -129,7 +130,7 @@ pub fn check(store: &Store) -> Result<Report> {
             }
         }
     }
-    let (issues, file_problems) = store.load_all()?;
+    let (issues, file_problems) = store.load_all_reporting(progress)?;
     for fp in file_problems {
         let is_dir = fp.path.is_dir();
         problems.push(Problem {

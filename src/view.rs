@@ -5,11 +5,12 @@
 //! only where every issue is loaded anyway (`views_for`) or when asked for (`issue show --related`, which also fills a parent's `progress`).
 
 use crate::model::{GateDef, GateStage, GateState, Issue, IssueId, LinkKind, State};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// One reason an issue cannot move on.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Blocker {
     /// A dependency that is not done (or is missing).
@@ -83,14 +84,14 @@ pub fn blockers(
 }
 
 /// Progress of a parent over its sub-tasks.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default, JsonSchema)]
 pub struct Progress {
     pub done: usize,
     pub total: usize,
 }
 
 /// One end of a link between two issues: the kind and the other issue.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
 pub struct LinkRef {
     pub kind: LinkKind,
     /// The other issue's full id.
@@ -144,13 +145,17 @@ pub fn incoming_links(issues: &[Issue]) -> HashMap<String, Vec<LinkRef>> {
 }
 
 /// An issue as shown: every stored field plus the derived ones.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct IssueView {
     #[serde(flatten)]
     pub issue: Issue,
+    /// The last 8 characters of the id, lower-cased: the handle people type.
     pub short_id: String,
+    /// True when `blocked_by` is not empty.
     pub blocked: bool,
+    /// What keeps the issue from moving on: unfinished dependencies, gates not passed.
     pub blocked_by: Vec<Blocker>,
+    /// For a parent: how many of its sub-tasks are done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<Progress>,
     /// Links other issues hold to this one. Absent when not computed (`issue show` without

@@ -237,7 +237,13 @@ fn web(ctx: &Ctx, a: WebArgs) -> Result<Reply> {
     } else {
         ctx.start_dir().join(a.out)
     };
-    let report = crate::export::web::export(&store, &dir, a.public, |v| filter.matches(v))?;
+    let report = crate::export::web::export(
+        &store,
+        &dir,
+        a.public,
+        |v| filter.matches(v),
+        &*ctx.progress(),
+    )?;
     Ok(Reply::new(
         report,
         |r: &crate::export::web::SiteReport, _| format!("{}\n", r.index.display()),

@@ -27,8 +27,8 @@ pub fn run(ctx: &Ctx, cmd: ImportCommand) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
     let report = match cmd {
-        ImportCommand::Github { file } => import::github(&store, &actor, &file)?,
-        ImportCommand::Csv { file } => import::csv(&store, &actor, &file)?,
+        ImportCommand::Github { file } => import::github(&store, &actor, &file, &*ctx.progress())?,
+        ImportCommand::Csv { file } => import::csv(&store, &actor, &file, &*ctx.progress())?,
     };
     Ok(Reply::new(report, |r: &ImportReport, _| {
         let list = |ids: &[String]| -> String {

@@ -7,6 +7,7 @@ use crate::activity::{self, IssueLog};
 use crate::claims;
 use crate::details::CommentOutcome;
 use crate::error::{Error, Result};
+pub use crate::issues::IssuePage;
 use crate::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
 use crate::model::Actor;
 use crate::model::time::parse_duration;
@@ -14,7 +15,6 @@ use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
 use crate::store::FileProblem;
 use crate::view::IssueView;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 #[derive(Debug, Subcommand)]
 pub enum IssueCommand {
@@ -505,15 +505,6 @@ pub fn outcome_text(o: &Outcome, s: &Style) -> String {
         ));
     }
     out
-}
-
-/// A page of issues.
-#[derive(Debug, Serialize)]
-pub struct IssuePage {
-    pub issues: Vec<IssueView>,
-    pub total: usize,
-    pub next_cursor: Option<String>,
-    pub problems: Vec<FileProblem>,
 }
 
 /// Applies `--since`, `--cursor` and `--limit` to views sorted by id.

@@ -16,9 +16,12 @@ mod graph;
 mod import;
 mod init;
 mod issue;
+mod mcp;
 mod output;
+mod progress;
 mod query;
 pub mod render;
+mod schema;
 mod tools;
 mod validate;
 
@@ -103,6 +106,10 @@ pub enum Command {
     Guide(tools::GuideArgs),
     /// Counts, cycle and dwell times, throughput and lease expiries (text, JSON or Prometheus).
     Metrics(tools::MetricsArgs),
+    /// JSON Schemas of the stored files and the JSON output (without NAME: list them).
+    Schema(schema::SchemaArgs),
+    /// Serve the agent workflow as Model Context Protocol tools on stdio (see docs/mcp.md).
+    Mcp,
     /// Exchange .jit/ with the git remote: commit, pull, validate, push (retried on a race).
     Sync(git::SyncArgs),
     /// Import issues from GitHub (`gh issue list --json ...`) or CSV.
@@ -132,6 +139,12 @@ impl Ctx {
         let store = Store::discover(&self.start_dir())?;
         store.config()?;
         Ok(store)
+    }
+
+    /// The progress reporter for long work: a line on stderr when it is a terminal and `--json`
+    /// is not given, else silence.
+    pub fn progress(&self) -> Box<dyn crate::progress::Progress> {
+        progress::for_stderr(self.global.json)
     }
 
     /// The acting identity.
@@ -264,6 +277,8 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Man => tools::man(),
         Command::Guide(a) => tools::guide(ctx, a),
         Command::Metrics(a) => tools::metrics(ctx, a),
+        Command::Schema(a) => schema::run(ctx, a),
+        Command::Mcp => mcp::run(ctx),
         Command::Sync(a) => git::sync(ctx, a),
         Command::Import(c) => import::run(ctx, c),
     }

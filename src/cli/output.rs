@@ -11,6 +11,23 @@ use std::io::{self, Write};
 trait Body {
     fn json(&self, w: &mut dyn Write) -> io::Result<()>;
     fn human(&self, style: &Style) -> String;
+    /// The payload as a JSON value: exactly what [`Body::json`] prints.
+    fn value(&self) -> serde_json::Result<serde_json::Value>;
+}
+
+/// Nothing at all, in both modes: for commands whose output is a protocol stream (`jit mcp`).
+struct Silent;
+
+impl Body for Silent {
+    fn json(&self, _: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+    fn human(&self, _: &Style) -> String {
+        String::new()
+    }
+    fn value(&self) -> serde_json::Result<serde_json::Value> {
+        Ok(serde_json::Value::Null)
+    }
 }
 
 struct Typed<T, F> {
@@ -25,6 +42,9 @@ impl<T: Serialize, F: Fn(&T, &Style) -> String> Body for Typed<T, F> {
     }
     fn human(&self, style: &Style) -> String {
         (self.human)(&self.payload, style)
+    }
+    fn value(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(&self.payload)
     }
 }
 
@@ -44,6 +64,9 @@ impl<T: Serialize, F: Fn(&[T], &Style) -> String> Body for Lines<T, F> {
     }
     fn human(&self, style: &Style) -> String {
         (self.human)(&self.items, style)
+    }
+    fn value(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(&self.items)
     }
 }
 
@@ -82,6 +105,27 @@ impl Reply {
             exit: 0,
             warnings: Vec::new(),
         }
+    }
+
+    /// A reply that prints nothing on stdout (the command already spoke its own protocol).
+    pub fn silent() -> Self {
+        Reply {
+            body: Box::new(Silent),
+            exit: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Exactly the text `--json` prints (field order and trailing newline included).
+    pub fn json_text(&self) -> io::Result<String> {
+        let mut buf = Vec::new();
+        self.body.json(&mut buf)?;
+        String::from_utf8(buf).map_err(io::Error::other)
+    }
+
+    /// The payload as the JSON value `--json` prints.
+    pub fn json_value(&self) -> serde_json::Result<serde_json::Value> {
+        self.body.value()
     }
 
     /// Sets the exit code.

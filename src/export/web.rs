@@ -12,6 +12,7 @@ use super::html::{escape_html, is_safe_url, markdown, script_json};
 use super::plan::{self, Stats};
 use crate::error::{Error, Result};
 use crate::model::{GateDef, GateState, IssueId, State, Visibility};
+use crate::progress::Progress;
 use crate::view::{Blocker, IssueView};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -788,13 +789,16 @@ pub fn render(
 
 /// Writes the site into `dir`: every file atomically; issue pages under `issues/` that this
 /// export did not write are removed.
-pub fn write(dir: &Path, files: &[SiteFile]) -> Result<()> {
+pub fn write(dir: &Path, files: &[SiteFile], progress: &dyn Progress) -> Result<()> {
     let pages = dir.join("issues");
     std::fs::create_dir_all(&pages)
         .map_err(|e| Error::io(format!("creating `{}`", pages.display()), e))?;
+    progress.start("writing site", files.len() as u64);
     for f in files {
         crate::store::write_atomic(&dir.join(&f.path), f.content.as_bytes())?;
+        progress.advance(1);
     }
+    progress.finish();
     let written: HashSet<&str> = files
         .iter()
         .filter_map(|f| f.path.strip_prefix("issues/"))
@@ -819,12 +823,13 @@ pub fn export(
     dir: &Path,
     public: bool,
     keep: impl Fn(&IssueView) -> bool,
+    progress: &dyn Progress,
 ) -> Result<SiteReport> {
-    let (views, _) = crate::issues::list_all(store)?;
+    let (views, _) = crate::issues::list_all_reporting(store, progress)?;
     let config = store.config()?;
     let gates = store.gates()?;
     let files = render(&config.project, &views, &gates, public, keep)?;
-    write(dir, &files)?;
+    write(dir, &files, progress)?;
     Ok(SiteReport {
         dir: dir.to_path_buf(),
         index: dir.join("index.html"),

@@ -185,7 +185,7 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
                 incoming_paths.extend(changed_issue_files(root, &before, "HEAD")?);
             }
         }
-        let report = validate::run(store, actor, true)?;
+        let report = validate::run(store, actor, true, &crate::progress::Silent)?;
         if report.fixed > 0 {
             let _l = lock()?;
             commit_store(store, |_| {

@@ -94,6 +94,21 @@ impl<'de> Deserialize<'de> for Actor {
     }
 }
 
+impl schemars::JsonSchema for Actor {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Actor".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[a-z][a-z0-9_-]*:[^\\s]+$",
+            "maxLength": 200,
+            "description": "Who acts, as `type:identifier`, e.g. `human:alice`, `agent:copilot-1`, `ci:github`."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,6 +148,20 @@ impl<'de> Deserialize<'de> for IssueId {
     }
 }
 
+impl schemars::JsonSchema for IssueId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IssueId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$",
+            "description": "A full issue id: a ULID in upper-case Crockford base32. Its last 8 characters, lower-cased, are the short id."
+        })
+    }
+}
+
 /// True when a file name is exactly `<ULID>.json`: the only names read as issues.
 pub fn issue_file_stem(name: &str) -> Option<&str> {
     let stem = name.strip_suffix(".json")?;

@@ -15,6 +15,7 @@ pub use id::{IdPrefix, IssueId};
 pub use time::Timestamp;
 
 use crate::error::{Error, Result};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -36,7 +37,7 @@ pub mod limits {
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident, $field:literal { $($variant:ident => $s:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize, JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -152,7 +153,7 @@ impl State {
 }
 
 /// The status of one gate on one issue.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GateStatus {
     pub status: GateState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,7 +189,7 @@ impl GateStatus {
 }
 
 /// A claim with an expiry: the holder keeps it alive with `issue heartbeat`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Lease {
     pub holder: String,
     pub acquired_at: Timestamp,
@@ -199,7 +200,7 @@ pub struct Lease {
 }
 
 /// One acceptance criterion.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ChecklistItem {
     pub id: String,
     pub text: String,
@@ -211,7 +212,7 @@ pub struct ChecklistItem {
 }
 
 /// One comment.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Comment {
     pub id: String,
     pub author: String,
@@ -220,14 +221,14 @@ pub struct Comment {
 }
 
 /// A link to another issue.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct Link {
     pub kind: LinkKind,
     pub target: String,
 }
 
 /// A linked pull request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PullRequest {
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,58 +252,87 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// One issue, exactly as stored in `.jit/issues/<id>.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Issue {
+    /// The full id (a ULID).
     pub id: IssueId,
+    /// One-line summary.
     pub title: String,
+    /// Longer description, markdown.
     #[serde(default)]
     pub description: String,
+    /// The stored lifecycle state.
     pub state: State,
+    /// How urgent it is.
     pub priority: Priority,
+    /// The issue type (`task`, `bug`, ...; the config lists the allowed ones).
     #[serde(default = "default_type", rename = "type")]
     pub kind: String,
+    /// The actor working on it, if any.
     #[serde(default)]
     pub assignee: Option<String>,
+    /// The claim's lease, while someone holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease: Option<Lease>,
+    /// Issues that must be done before this one is ready (sorted).
     #[serde(default)]
     pub dependencies: Vec<IssueId>,
+    /// Gate keys from the registry that must pass (sorted).
     #[serde(default)]
     pub gates_required: Vec<String>,
+    /// The status of each required gate, by key.
     #[serde(default)]
     pub gates_status: BTreeMap<String, GateStatus>,
+    /// Labels (sorted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
+    /// Milestone name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub milestone: Option<String>,
+    /// The parent issue, for a sub-task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<IssueId>,
+    /// Due date, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
+    /// Estimate, in whatever unit the team uses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<f64>,
+    /// Who may see it in exports (absent: internal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
+    /// Who created it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporter: Option<String>,
+    /// What proves the work is done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// The exit criterion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_when: Option<String>,
+    /// Acceptance criteria.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checklist: Vec<ChecklistItem>,
+    /// Comments, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub comments: Vec<Comment>,
+    /// Links to other issues (stored on this side only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
+    /// Linked pull requests.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prs: Vec<PullRequest>,
+    /// True once the issue has been reopened.
     #[serde(default, skip_serializing_if = "is_false")]
     pub reopened: bool,
+    /// Free-form `key` to `value` entries for agents.
     #[serde(default)]
     pub context: BTreeMap<String, String>,
+    /// When it was created.
     pub created_at: Timestamp,
+    /// When its content last changed.
     pub updated_at: Timestamp,
+    /// Bumped on every change; pass it back as `if_version` for optimistic concurrency.
     #[serde(default)]
     pub version: u64,
     /// Fields this version of jit does not know; written back unchanged.
@@ -455,7 +485,7 @@ pub fn validate_name(field: &str, t: &str) -> Result<String> {
 }
 
 /// A gate definition in `.jit/gates.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GateDef {
     pub key: String,
     pub title: String,
@@ -476,7 +506,7 @@ fn default_stage() -> GateStage {
 }
 
 /// A command that decides a gate: exit 0 passes it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Checker {
     pub command: String,
     #[serde(default = "default_timeout")]
@@ -506,7 +536,7 @@ pub fn validate_gate_key(k: &str) -> Result<String> {
 }
 
 /// The store's `config.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Config {
     pub schema_version: u64,
     #[serde(default)]

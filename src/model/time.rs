@@ -94,6 +94,21 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$",
+            "description": "A UTC time in RFC 3339 with milliseconds, e.g. `2026-01-02T03:04:05.678Z`."
+        })
+    }
+}
+
 /// Parses a span: a positive whole number followed by `s`, `m`, `h`, `d` or `w` (`90s`, `30m`,
 /// `2h`, `7d`, `1w`), or several concatenated (`1h30m`).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration> {

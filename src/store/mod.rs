@@ -39,10 +39,13 @@ pub struct Store {
 }
 
 /// A problem found while reading the store: a file that is not a readable issue.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct FileProblem {
+    /// The error code (`corrupt_file`, `io`, ...).
     pub code: &'static str,
+    /// The file.
     pub path: PathBuf,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -380,7 +383,16 @@ impl Store {
     /// Loads every issue without taking the lock, in parallel. Unreadable files become problems;
     /// the rest of the store stays usable.
     pub fn load_all(&self) -> Result<(Vec<Issue>, Vec<FileProblem>)> {
+        self.load_all_reporting(&crate::progress::Silent)
+    }
+
+    /// [`Store::load_all`], reporting each file read to `progress`.
+    pub fn load_all_reporting(
+        &self,
+        progress: &dyn crate::progress::Progress,
+    ) -> Result<(Vec<Issue>, Vec<FileProblem>)> {
         let (ids, mut problems) = self.list_ids()?;
+        progress.start("reading issues", ids.len() as u64);
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -394,7 +406,10 @@ impl Store {
                         let mut buf = Vec::with_capacity(16 * 1024);
                         part.iter()
                             .filter_map(|id| match self.load_listed(id, &mut buf) {
-                                Ok(i) => Some(Ok(i)),
+                                Ok(i) => {
+                                    progress.advance(1);
+                                    Some(Ok(i))
+                                }
                                 // Deleted between listing and reading: not a problem.
                                 Err(Error::NotFound { .. }) => None,
                                 Err(e) => {
@@ -410,6 +425,7 @@ impl Store {
                 .map(|h| h.join().unwrap_or_default())
                 .collect()
         });
+        progress.finish();
         let mut issues = Vec::with_capacity(ids.len());
         for r in results.into_iter().flatten() {
             match r {

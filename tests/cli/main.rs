@@ -12,8 +12,11 @@ mod fuzz;
 mod gates;
 mod import;
 mod index;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod rich;
 mod safety;
+mod schema;
 mod snapshots;
 mod store;
 mod sync;

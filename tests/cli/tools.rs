@@ -214,3 +214,13 @@ fn the_example_pre_commit_hook_refuses_a_broken_store() {
     crate::common::git(repo.path(), &["add", "-A"]);
     assert_eq!(code(&run()), 1);
 }
+
+/// Built without the `mcp` feature (`cargo test --no-default-features`), `jit mcp` still exists
+/// and says why it cannot serve.
+#[cfg(not(feature = "mcp"))]
+#[test]
+fn mcp_without_the_feature_is_refused() {
+    let repo = crate::common::Repo::new();
+    let details = repo.err(&["mcp"], "feature_disabled", 2);
+    assert_eq!(details["feature"], "mcp");
+}

@@ -395,3 +395,36 @@ fn gate_states_that_contradict_the_gates_are_reported() {
     let r = assert_reported(&repo, "gates_not_passed", &[]);
     assert!(!r.problems[0].fixable);
 }
+
+/// The progress line is for terminals only: piped, long work on a big store writes nothing to
+/// stderr (and stdout stays the command's output).
+#[test]
+fn piped_long_work_draws_no_progress() {
+    let repo = crate::common::Repo::new();
+    let mut csv = String::from("title,priority\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("Imported issue {i},normal\n"));
+    }
+    let file = repo.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let file = file.to_str().unwrap();
+    let site = repo.path().join("site");
+    let site = site.to_str().unwrap();
+    for args in [
+        vec!["import", "csv", file],
+        vec!["validate"],
+        vec!["validate", "--fix"],
+        vec!["export", "web", "--out", site],
+    ] {
+        let out = repo.jit(&args);
+        crate::common::assert_ok(&out);
+        assert_eq!(
+            crate::common::stderr(&out),
+            "",
+            "jit {args:?} wrote to a piped stderr"
+        );
+        assert!(!crate::common::stdout(&out).contains('\r'), "jit {args:?}");
+    }
+    let report = repo.ok(&["validate"]);
+    assert_eq!(report["issues_checked"], 2000);
+}

@@ -1,0 +1,612 @@
+//! `jit mcp`: a Model Context Protocol server on stdio (the `rmcp` SDK, behind the `mcp` cargo
+//! feature), exposing the agent workflow as tools.
+//!
+//! Invariants: every tool builds the same typed arguments the command line would and calls the
+//! same command function, so a tool's result is exactly the JSON `--json` prints, and a failure is
+//! a tool error (`isError: true`) whose content is the CLI's error object with the same code.
+//! Stdout carries only JSON-RPC; nothing here prints. The store is found from the server's
+//! working directory (or `-C`) on every call, and the actor is the tool's `actor` argument, else
+//! the server's `--actor`, else `JIT_ACTOR`, else git (`crate::identity`). Without the feature,
+//! `jit mcp` exists and fails with `feature_disabled` (exit 2).
+
+use super::{Ctx, Reply};
+
+#[cfg(not(feature = "mcp"))]
+pub fn run(_ctx: &Ctx) -> crate::error::Result<Reply> {
+    Err(crate::error::Error::Refused {
+        code: "feature_disabled",
+        message: "this jit was built without the `mcp` feature; rebuild it with the default \
+                  features (`cargo install --path .` or `cargo build --features mcp`)"
+            .into(),
+        details: serde_json::json!({ "feature": "mcp" }),
+    })
+}
+
+#[cfg(feature = "mcp")]
+pub use server::run;
+
+#[cfg(feature = "mcp")]
+mod server {
+    use super::super::render::Style;
+    use super::super::{Global, dep, details, gate, issue, query};
+    use super::{Ctx, Reply};
+    use crate::error::{Error, Result};
+    use crate::model::{CiStatus, PrStatus, Priority, State, Visibility};
+    use rmcp::model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+        JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+        Tool,
+    };
+    use rmcp::service::RequestContext;
+    use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
+    use schemars::JsonSchema;
+    use schemars::generate::SchemaSettings;
+    use serde::Deserialize;
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+
+    /// Runs the server until the client closes stdin.
+    pub fn run(ctx: &Ctx) -> Result<Reply> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::io("starting the MCP runtime", e))?;
+        let server = Server {
+            global: ctx.global.clone(),
+        };
+        runtime.block_on(async move {
+            let running = server
+                .serve(rmcp::transport::stdio())
+                .await
+                .map_err(|e| Error::Internal(format!("MCP handshake failed: {e}")))?;
+            running
+                .waiting()
+                .await
+                .map_err(|e| Error::Internal(format!("MCP server stopped: {e}")))?;
+            Ok::<(), Error>(())
+        })?;
+        Ok(Reply::silent())
+    }
+
+    #[derive(Clone)]
+    struct Server {
+        global: Global,
+    }
+
+    /// One tool: its name, what it does, its input schema and how to run it.
+    struct ToolDef {
+        name: &'static str,
+        description: &'static str,
+        schema: fn() -> JsonObject,
+        call: fn(&Ctx, Value) -> Result<Reply>,
+    }
+
+    fn input_schema<T: JsonSchema>() -> JsonObject {
+        let schema = SchemaSettings::draft2020_12()
+            .with(|s| {
+                s.inline_subschemas = true;
+                s.meta_schema = None;
+            })
+            .into_generator()
+            .into_root_schema_for::<T>();
+        match schema.to_value() {
+            Value::Object(mut m) => {
+                m.remove("title");
+                m
+            }
+            _ => JsonObject::new(),
+        }
+    }
+
+    fn args<T: DeserializeOwned>(v: Value) -> Result<T> {
+        serde_json::from_value(v).map_err(|e| Error::Usage {
+            message: format!("invalid tool arguments: {e}"),
+        })
+    }
+
+    /// Declares the tools: `name => ArgsType: "description", |ctx, args| call`.
+    macro_rules! tools {
+        ($($name:literal => $ty:ty : $desc:literal, |$ctx:ident, $a:ident| $body:expr;)+) => {
+            const TOOLS: &[ToolDef] = &[$(ToolDef {
+                name: $name,
+                description: $desc,
+                schema: input_schema::<$ty>,
+                call: |base: &Ctx, v: Value| {
+                    let mut $a: $ty = args(v)?;
+                    let acting = with_actor(base, $a.actor.take());
+                    let $ctx = &acting;
+                    $body
+                },
+            }),+];
+        };
+    }
+
+    tools! {
+        "list" => ListIn: "List issues, oldest first, with paging: the same JSON as `jit issue list --json` ({issues, total, next_cursor, problems}).",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::List(issue::ListArgs {
+                filter: a.filter, limit: a.limit, cursor: a.cursor, since: a.since,
+            }));
+        "ready" => ReadyIn: "Ready, unassigned, unblocked issues, best first (priority, then age): `jit query ready --json`.",
+            |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
+                filter: a.filter, limit: a.limit,
+            }));
+        "show" => ShowIn: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Show(issue::ShowIssueArgs {
+                id: a.id, related: a.related,
+            }));
+        "context" => IdIn: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Context(issue::ShowArgs { id: a.id }));
+        "create" => CreateIn: "Create an issue; returns the new issue as `issue show` prints it.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Create(issue::CreateArgs {
+                title: a.title, desc: a.description, priority: a.priority, kind: a.kind,
+                labels: a.labels, gates: a.gates, deps: a.deps, milestone: a.milestone,
+                parent: a.parent, due: a.due, estimate: a.estimate, visibility: a.visibility,
+                evidence: a.evidence, done_when: a.done_when, context: pairs(a.context),
+            }));
+        "update" => UpdateIn: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Update(issue::UpdateArgs {
+                id: a.id, title: a.title, desc: a.description, priority: a.priority,
+                state: a.state, kind: a.kind, add_labels: a.add_labels,
+                remove_labels: a.remove_labels, milestone: a.milestone, parent: a.parent,
+                due: a.due, estimate: a.estimate.map(Estimate::into_text),
+                visibility: a.visibility, evidence: a.evidence, done_when: a.done_when,
+                context: pairs(a.context), if_version: a.if_version,
+            }));
+        "claim" => ClaimIn: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Claim(issue::ClaimArgs {
+                id: a.id, to: a.to, ttl: a.ttl, if_version: a.if_version,
+            }));
+        "claim_next" => ClaimNextIn: "Claim the best ready, unclaimed issue (priority, then age) atomically. Fails with `no_ready_work` when there is none.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::ClaimNext(issue::ClaimNextArgs {
+                filter: a.filter, to: a.to, ttl: a.ttl,
+            }));
+        "release" => ReleaseIn: "Give a claimed issue back (in_progress returns to ready).",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Release(issue::ReleaseArgs {
+                id: a.id, force: a.force, if_version: a.if_version,
+            }));
+        "comment" => CommentIn: "Add a comment (markdown) to an issue.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Comment(issue::CommentArgs {
+                id: a.id, body: a.body, if_version: a.if_version,
+            }));
+        "checklist_check" => ChecklistIn: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
+            |ctx, a| {
+                let item = details::ItemArgs { id: a.id, item: a.item, if_version: a.if_version };
+                details::checklist(ctx, if a.checked.unwrap_or(true) {
+                    details::ChecklistCommand::Check(item)
+                } else {
+                    details::ChecklistCommand::Uncheck(item)
+                })
+            };
+        "pr_link" => PrLinkIn: "Link a pull request to an issue, or update the one with the same URL.",
+            |ctx, a| details::pr(ctx, details::PrCommand::Link(details::PrArgs {
+                id: a.id, url: a.url, number: a.number, title: a.title, status: a.status,
+                branch: a.branch, commit: a.commit, ci: a.ci, if_version: a.if_version,
+            }));
+        "gate_pass" => GateStatusIn: "Record a required gate as passed (manual gates need a `human:` actor). May move a gated issue to done.",
+            |ctx, a| gate::run(ctx, gate::GateCommand::Pass(gate::StatusArgs {
+                id: a.id, key: a.key, by: a.by, note: a.note,
+            }));
+        "gate_fail" => GateStatusIn: "Record a required gate as failed.",
+            |ctx, a| gate::run(ctx, gate::GateCommand::Fail(gate::StatusArgs {
+                id: a.id, key: a.key, by: a.by, note: a.note,
+            }));
+        "gate_check" => GateCheckIn: "Run the checker commands of an issue's gates and record the results; returns the report (a failing gate is in `failed`, not a tool error).",
+            |ctx, a| gate::run(ctx, gate::GateCommand::Check(gate::CheckArgs { id: a.id, key: a.key }));
+        "dep_add" => DepAddIn: "Make issue `id` depend on issue `on` (refused with `cycle` if it would close one).",
+            |ctx, a| dep::run(ctx, dep::DepCommand::Add(dep::DepArgs {
+                id: a.id, on: a.on, if_version: a.if_version,
+            }));
+    }
+
+    /// The server's context, acting as `actor` when the tool names one.
+    fn with_actor(base: &Ctx, actor: Option<String>) -> Ctx {
+        Ctx {
+            global: Global {
+                actor: actor.or_else(|| base.global.actor.clone()),
+                ..base.global.clone()
+            },
+            style: Style { color: false },
+        }
+    }
+
+    fn pairs(m: BTreeMap<String, String>) -> Vec<String> {
+        m.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
+    }
+
+    /// An estimate: a number, or an empty string to clear it.
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(untagged)]
+    enum Estimate {
+        Number(f64),
+        Text(String),
+    }
+
+    impl Estimate {
+        fn into_text(self) -> String {
+            match self {
+                Estimate::Number(n) => n.to_string(),
+                Estimate::Text(s) => s,
+            }
+        }
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ListIn {
+        /// Only issues matching this query, e.g. `state:ready label:bug` (docs/query.md).
+        filter: Option<String>,
+        /// At most this many issues; the reply carries `next_cursor` when more remain.
+        limit: Option<usize>,
+        /// Continue after this cursor (a previous reply's `next_cursor`).
+        cursor: Option<String>,
+        /// Only issues updated at or after this time (RFC 3339, YYYY-MM-DD, or a span back like `2h`).
+        since: Option<String>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ReadyIn {
+        /// Narrow the result with a query (docs/query.md).
+        filter: Option<String>,
+        /// At most this many issues.
+        limit: Option<usize>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ShowIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// Also compute incoming links (`linked_from`) and a parent's sub-task `progress`.
+        #[serde(default)]
+        related: bool,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct IdIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct CreateIn {
+        /// One-line summary.
+        title: String,
+        /// Longer description (markdown; `- [ ] item` lines seed the checklist).
+        description: Option<String>,
+        /// How urgent it is.
+        priority: Option<Priority>,
+        /// Issue type: task, bug, feature, improvement, chore, epic, milestone (configurable).
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        /// Labels.
+        #[serde(default)]
+        labels: Vec<String>,
+        /// Required gate keys from the registry.
+        #[serde(default)]
+        gates: Vec<String>,
+        /// Issues this one depends on.
+        #[serde(default)]
+        deps: Vec<String>,
+        /// Milestone name.
+        milestone: Option<String>,
+        /// Parent issue (this becomes a sub-task).
+        parent: Option<String>,
+        /// Due date, YYYY-MM-DD.
+        due: Option<String>,
+        /// Estimate (any unit your team uses).
+        estimate: Option<f64>,
+        /// internal or public (public issues appear in public exports).
+        visibility: Option<Visibility>,
+        /// What proves the work is done.
+        evidence: Option<String>,
+        /// The exit criterion.
+        done_when: Option<String>,
+        /// Context entries for agent data, `key` to `value`.
+        #[serde(default)]
+        context: BTreeMap<String, String>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct UpdateIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// New one-line summary.
+        title: Option<String>,
+        /// New description (markdown).
+        description: Option<String>,
+        /// New priority.
+        priority: Option<Priority>,
+        /// Move to this state; refused with `blocked` or `gates_pending` when not allowed.
+        state: Option<State>,
+        /// New issue type.
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        /// Labels to add.
+        #[serde(default)]
+        add_labels: Vec<String>,
+        /// Labels to remove.
+        #[serde(default)]
+        remove_labels: Vec<String>,
+        /// Milestone name; empty string clears it.
+        milestone: Option<String>,
+        /// Parent issue; empty string clears it.
+        parent: Option<String>,
+        /// Due date YYYY-MM-DD; empty string clears it.
+        due: Option<String>,
+        /// Estimate; empty string clears it.
+        estimate: Option<Estimate>,
+        /// internal or public.
+        visibility: Option<Visibility>,
+        /// Evidence text; empty string clears it.
+        evidence: Option<String>,
+        /// Exit criterion; empty string clears it.
+        done_when: Option<String>,
+        /// Context entries to set, `key` to `value`; an empty value removes the key.
+        #[serde(default)]
+        context: BTreeMap<String, String>,
+        /// Refuse the write unless the issue is at this version (`version_conflict`).
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ClaimIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// Claim for this actor (default: the acting actor).
+        to: Option<String>,
+        /// Lease length, e.g. `30m`, `2h` (default: the config's `default_lease_ttl`).
+        ttl: Option<String>,
+        /// Refuse unless the issue is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ClaimNextIn {
+        /// Only consider issues matching this query (docs/query.md).
+        filter: Option<String>,
+        /// Claim for this actor (default: the acting actor).
+        to: Option<String>,
+        /// Lease length, e.g. `30m`, `2h`.
+        ttl: Option<String>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ReleaseIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// Take back someone else's claim (human actors only).
+        #[serde(default)]
+        force: bool,
+        /// Refuse unless the issue is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct CommentIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// The comment (markdown).
+        body: String,
+        /// Refuse unless the issue is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ChecklistIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// The item's text (matched exactly, ignoring surrounding spaces).
+        item: String,
+        /// false unticks the item (default true).
+        checked: Option<bool>,
+        /// Refuse unless the issue is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct PrLinkIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// The pull request's URL (http or https); it identifies the PR on this issue.
+        url: String,
+        /// The PR number.
+        number: Option<u64>,
+        /// The PR title.
+        title: Option<String>,
+        /// The PR status.
+        status: Option<PrStatus>,
+        /// The head branch.
+        branch: Option<String>,
+        /// The head commit sha (7 to 64 hex characters).
+        commit: Option<String>,
+        /// The CI status.
+        ci: Option<CiStatus>,
+        /// Refuse unless the issue is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct GateStatusIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// The gate key.
+        key: String,
+        /// Who passed or failed it (default: the acting actor).
+        by: Option<String>,
+        /// A note recorded with the status.
+        note: Option<String>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct GateCheckIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// Only this gate (default: every required gate with a checker).
+        key: Option<String>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct DepAddIn {
+        /// The issue that depends.
+        id: String,
+        /// The issue it depends on.
+        on: String,
+        /// Refuse unless `id` is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    fn tool(def: &ToolDef) -> Tool {
+        Tool::new(def.name, def.description, (def.schema)())
+    }
+
+    /// A tool's outcome: the text `--json` prints and the same JSON as a value.
+    struct Outcome {
+        text: String,
+        value: Value,
+        is_error: bool,
+    }
+
+    impl Outcome {
+        fn error(e: &Error) -> Self {
+            let value = e.to_json();
+            Outcome {
+                text: serde_json::to_string_pretty(&value).unwrap_or_default(),
+                value,
+                is_error: true,
+            }
+        }
+
+        fn into_result(self) -> CallToolResult {
+            let mut r = if self.is_error {
+                CallToolResult::error(vec![ContentBlock::text(self.text)])
+            } else {
+                CallToolResult::success(vec![ContentBlock::text(self.text)])
+            };
+            if self.value.is_object() {
+                r.structured_content = Some(self.value);
+            }
+            r
+        }
+    }
+
+    /// Runs one tool to completion: the CLI's JSON, or the CLI's error JSON.
+    fn call(global: Global, name: &str, arguments: Option<JsonObject>) -> Outcome {
+        let Some(def) = TOOLS.iter().find(|t| t.name == name) else {
+            return Outcome::error(&Error::Usage {
+                message: format!("unknown tool `{}`", name.escape_debug()),
+            });
+        };
+        let ctx = Ctx {
+            global: Global {
+                json: true,
+                ..global
+            },
+            style: Style { color: false },
+        };
+        let arguments = Value::Object(arguments.unwrap_or_default());
+        let reply = match (def.call)(&ctx, arguments) {
+            Ok(r) => r,
+            Err(e) => return Outcome::error(&e),
+        };
+        match (reply.json_text(), reply.json_value()) {
+            (Ok(text), Ok(value)) => Outcome {
+                text,
+                value,
+                is_error: false,
+            },
+            (Err(e), _) => Outcome::error(&Error::Internal(format!("serializing the reply: {e}"))),
+            (_, Err(e)) => Outcome::error(&Error::Internal(format!("serializing the reply: {e}"))),
+        }
+    }
+
+    impl ServerHandler for Server {
+        fn get_info(&self) -> ServerConfig {
+            let mut about = Implementation::new("jit", env!("CARGO_PKG_VERSION"));
+            about.title = Some("jit issue tracker".into());
+            ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+                .with_server_info(about)
+                .with_instructions(
+                    "jit tracks this repository's issues. Loop: `ready` or `claim_next`, \
+                     `context` to read the task, do the work, `checklist_check`, `comment`, \
+                     `pr_link`, then `update` with state `done` (gates may hold it in `gated`). \
+                     Results are the JSON of `jit ... --json`; errors carry a stable `code`.",
+                )
+        }
+
+        async fn list_tools(
+            &self,
+            _request: Option<PaginatedRequestParams>,
+            _context: RequestContext<RoleServer>,
+        ) -> std::result::Result<ListToolsResult, ErrorData> {
+            Ok(ListToolsResult::with_all_items(
+                TOOLS.iter().map(tool).collect(),
+            ))
+        }
+
+        fn get_tool(&self, name: &str) -> Option<Tool> {
+            TOOLS.iter().find(|t| t.name == name).map(tool)
+        }
+
+        async fn call_tool(
+            &self,
+            request: CallToolRequestParams,
+            _context: RequestContext<RoleServer>,
+        ) -> std::result::Result<CallToolResponse, ErrorData> {
+            let global = self.global.clone();
+            let name = request.name.to_string();
+            let arguments = request.arguments;
+            // Tools do blocking file I/O and may run gate checkers: keep them off the runtime.
+            let joined = tokio::task::spawn_blocking(move || call(global, &name, arguments)).await;
+            let outcome = joined.unwrap_or_else(|e| {
+                Outcome::error(&Error::Internal(format!(
+                    "the tool stopped unexpectedly ({e}); this is a bug in jit, please report it"
+                )))
+            });
+            Ok(outcome.into_result().into())
+        }
+    }
+}

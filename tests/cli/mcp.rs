@@ -1,0 +1,341 @@
+//! `jit mcp`: the real binary as a Model Context Protocol server on stdio, driven with
+//! newline-delimited JSON-RPC 2.0. Tools return exactly the CLI's `--json` output; failures are
+//! tool errors carrying the CLI's error object. Every read has a deadline, so a hang fails.
+
+use crate::common::{Repo, jit_cmd};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+const TOOLS: &[&str] = &[
+    "list",
+    "ready",
+    "show",
+    "context",
+    "create",
+    "update",
+    "claim",
+    "claim_next",
+    "release",
+    "comment",
+    "checklist_check",
+    "pr_link",
+    "gate_pass",
+    "gate_fail",
+    "gate_check",
+    "dep_add",
+];
+
+/// A client speaking to one `jit mcp` process.
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    next_id: u64,
+}
+
+impl Client {
+    fn start(dir: &Path) -> Self {
+        let mut child = jit_cmd(dir)
+            .arg("mcp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("jit mcp starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Client {
+            child,
+            stdin,
+            lines,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, msg: &Value) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{msg}").expect("write to jit mcp");
+        stdin.flush().expect("flush");
+    }
+
+    /// The next line on stdout, which must be a JSON-RPC 2.0 message.
+    fn read(&self, until: Instant) -> Option<Value> {
+        let left = until.saturating_duration_since(Instant::now());
+        match self.lines.recv_timeout(left) {
+            Ok(line) => {
+                let v: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line:?}"));
+                assert_eq!(v["jsonrpc"], "2.0", "not JSON-RPC 2.0: {line}");
+                Some(v)
+            }
+            Err(RecvTimeoutError::Timeout) => panic!("no reply from jit mcp within {DEADLINE:?}"),
+            Err(RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let until = Instant::now() + DEADLINE;
+        loop {
+            let msg = self
+                .read(until)
+                .unwrap_or_else(|| panic!("jit mcp closed stdout before answering {method}"));
+            if msg["id"] == json!(id) {
+                assert!(msg.get("error").is_none(), "{method} failed: {msg}");
+                return msg["result"].clone();
+            }
+        }
+    }
+
+    fn notify(&mut self, method: &str) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method}));
+    }
+
+    /// Calls a tool; returns (isError, the JSON of its text content).
+    fn call(&mut self, name: &str, args: Value) -> (bool, Value) {
+        let r = self.request("tools/call", json!({"name": name, "arguments": args}));
+        let text = r["content"][0]["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: no text content: {r}"));
+        let v: Value = serde_json::from_str(text).expect("tool text is JSON");
+        assert_eq!(
+            r["structuredContent"], v,
+            "{name}: text and structuredContent differ"
+        );
+        (r["isError"] == json!(true), v)
+    }
+
+    fn ok(&mut self, name: &str, args: Value) -> Value {
+        let (is_error, v) = self.call(name, args);
+        assert!(!is_error, "{name} failed: {v:#}");
+        v
+    }
+
+    fn err(&mut self, name: &str, args: Value) -> String {
+        let (is_error, v) = self.call(name, args);
+        assert!(is_error, "{name} should fail: {v:#}");
+        let e = crate::contract::ErrorReply::from_value(&v);
+        e.error.code
+    }
+
+    fn initialize(&mut self) -> Value {
+        let r = self.request(
+            "initialize",
+            json!({
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "jit-test", "version": "1"}
+            }),
+        );
+        self.notify("notifications/initialized");
+        r
+    }
+
+    /// Closes stdin and waits for a clean exit; stdout must hold nothing more than JSON-RPC.
+    fn finish(mut self) {
+        drop(self.stdin.take());
+        let until = Instant::now() + DEADLINE;
+        while self.read(until).is_some() {}
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(status.success(), "jit mcp exited with {status}");
+                return;
+            }
+            assert!(
+                Instant::now() < until,
+                "jit mcp did not exit after stdin closed"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn handshake_and_tool_list() {
+    let repo = Repo::new();
+    let mut c = Client::start(repo.path());
+    let init = c.initialize();
+    assert_eq!(init["serverInfo"]["name"], "jit");
+    assert!(init["serverInfo"]["version"].is_string());
+    assert!(init["capabilities"]["tools"].is_object(), "{init}");
+    assert!(init["protocolVersion"].is_string());
+
+    let list = c.request("tools/list", json!({}));
+    let tools = list["tools"].as_array().expect("tools");
+    for name in TOOLS {
+        let t = tools
+            .iter()
+            .find(|t| t["name"] == *name)
+            .unwrap_or_else(|| panic!("tool `{name}` missing"));
+        assert!(t["description"].as_str().is_some_and(|d| !d.is_empty()));
+        assert_eq!(t["inputSchema"]["type"], "object", "{name}");
+        let props = t["inputSchema"]["properties"]
+            .as_object()
+            .expect("properties");
+        assert!(props.contains_key("actor"), "{name} takes no actor");
+        for (p, s) in props {
+            assert!(
+                s["description"].is_string(),
+                "{name}.{p} has no description"
+            );
+        }
+    }
+    let create = tools.iter().find(|t| t["name"] == "create").unwrap();
+    assert_eq!(create["inputSchema"]["required"], json!(["title"]));
+    assert_eq!(
+        create["inputSchema"]["properties"]["priority"]["enum"],
+        json!(["low", "normal", "high", "critical", null])
+    );
+    c.finish();
+}
+
+#[test]
+fn tools_return_the_cli_json_and_its_errors() {
+    let repo = Repo::new();
+    let mut c = Client::start(repo.path());
+    c.initialize();
+
+    let created = c.ok("create", json!({"title": "First task", "priority": "high"}));
+    let id = created["short_id"].as_str().expect("short_id").to_string();
+    assert_eq!(created["state"], "ready");
+    assert_eq!(created["reporter"], "human:tester");
+    let cli = repo.show(&id);
+    assert_eq!(
+        created.as_object().unwrap().keys().collect::<Vec<_>>(),
+        cli.as_object().unwrap().keys().collect::<Vec<_>>()
+    );
+
+    let ready = c.ok("ready", json!({}));
+    assert_eq!(ready["total"], 1);
+    assert_eq!(ready["issues"][0]["short_id"], id.as_str());
+    assert_eq!(ready, repo.ok(&["query", "ready"]));
+
+    let claimed = c.ok("claim_next", json!({"actor": "agent:one"}));
+    assert_eq!(claimed["short_id"], id.as_str());
+    assert_eq!(claimed["state"], "in_progress");
+    assert_eq!(claimed["assignee"], "agent:one");
+    assert!(claimed["pending_gates"].is_array());
+
+    let shown = c.ok("show", json!({"id": id}));
+    assert_eq!(shown["state"], "in_progress");
+    assert_eq!(
+        shown,
+        repo.show(&id),
+        "the tool and `issue show --json` differ"
+    );
+
+    assert_eq!(c.err("show", json!({"id": "not/an/id"})), "invalid_id");
+    assert_eq!(
+        c.err("claim", json!({"id": id, "actor": "agent:two"})),
+        "already_claimed"
+    );
+    assert_eq!(
+        c.err("claim_next", json!({"actor": "agent:two"})),
+        "no_ready_work"
+    );
+    assert_eq!(c.err("show", json!({"id": id, "bogus": 1})), "usage");
+    assert_eq!(c.err("show", json!({})), "usage");
+    assert_eq!(c.err("update", json!({"id": id, "state": "nope"})), "usage");
+
+    let second = c.ok("create", json!({"title": "Second", "context": {"k": "v"}}));
+    let second_id = second["short_id"].as_str().unwrap().to_string();
+    assert_eq!(second["context"], json!({"k": "v"}));
+    let dep = c.ok("dep_add", json!({"id": second_id, "on": id}));
+    assert_eq!(dep["issue"]["state"], "backlog");
+    assert_eq!(
+        c.err("dep_add", json!({"id": id, "on": second_id})),
+        "cycle"
+    );
+
+    let commented = c.ok(
+        "comment",
+        json!({"id": id, "body": "on it", "actor": "agent:one"}),
+    );
+    assert_eq!(commented["comment"]["author"], "agent:one");
+    let released = c.ok("release", json!({"id": id, "actor": "agent:one"}));
+    assert_eq!(released["state"], "ready");
+    let done = c.ok("update", json!({"id": id, "state": "done", "estimate": 3}));
+    assert_eq!(done["state"], "done");
+    assert_eq!(done["estimate"], 3.0);
+    assert_eq!(done["promoted"].as_array().map(Vec::len), Some(1));
+    let listed = c.ok("list", json!({"limit": 1}));
+    assert_eq!(listed["total"], 2);
+    assert!(listed["next_cursor"].is_string());
+    let ctx = c.ok("context", json!({"id": second_id}));
+    assert!(
+        ctx["markdown"]
+            .as_str()
+            .is_some_and(|m| m.contains("Second"))
+    );
+    c.finish();
+}
+
+#[test]
+fn gates_checklist_and_prs() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    repo.define_gate("tests", &["--auto", "--checker", "true"]);
+    let id = repo.create(
+        "Gated",
+        &["--gate", "review", "--gate", "tests", "--desc=- [ ] works"],
+    );
+    let mut c = Client::start(repo.path());
+    c.initialize();
+    let checked = c.ok("checklist_check", json!({"id": id, "item": "works"}));
+    assert_eq!(checked["item"]["checked"], true);
+    let pr = c.ok(
+        "pr_link",
+        json!({"id": id, "url": "https://example.com/pr/1", "status": "open"}),
+    );
+    assert_eq!(pr["pr"]["status"], "open");
+    let report = c.ok("gate_check", json!({"id": id}));
+    assert_eq!(report["passed"], 1);
+    assert_eq!(
+        c.err(
+            "gate_pass",
+            json!({"id": id, "key": "review", "actor": "agent:x"})
+        ),
+        "manual_gate"
+    );
+    let failed = c.ok(
+        "gate_fail",
+        json!({"id": id, "key": "review", "note": "no"}),
+    );
+    assert_eq!(failed["status"], "failed");
+    let passed = c.ok("gate_pass", json!({"id": id, "key": "review"}));
+    assert_eq!(passed["status"], "passed");
+    c.finish();
+}
+
+#[test]
+fn outside_a_repo_tools_fail_with_the_cli_code() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut c = Client::start(dir.path());
+    c.initialize();
+    assert_eq!(c.err("list", json!({})), "not_a_jit_repo");
+    c.finish();
+}

@@ -1,0 +1,142 @@
+//! `jit schema`: the committed schemas under `docs/schema/` match what the code generates, and
+//! the schemas describe what the commands really print.
+
+use crate::common::{Repo, assert_ok, jit_cmd, stdout};
+use serde_json::Value;
+use std::path::Path;
+
+fn names() -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = jit_cmd(dir.path())
+        .args(["schema", "--json"])
+        .output()
+        .expect("jit runs");
+    assert_ok(&out);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    v["schemas"]
+        .as_array()
+        .expect("schemas")
+        .iter()
+        .map(|e| e["name"].as_str().expect("name").to_string())
+        .collect()
+}
+
+fn generated(name: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = jit_cmd(dir.path())
+        .args(["schema", name, "--json"])
+        .output()
+        .expect("jit runs");
+    assert_ok(&out);
+    stdout(&out)
+}
+
+#[test]
+fn committed_schemas_are_up_to_date() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema");
+    let names = names();
+    assert_eq!(
+        names,
+        [
+            "issue",
+            "gates",
+            "config",
+            "event",
+            "issue-view",
+            "issue-list",
+            "error"
+        ]
+    );
+    let mut stale = Vec::new();
+    for name in &names {
+        let path = docs.join(format!("{name}.json"));
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != generated(name) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "out of date: {stale:?}; regenerate with `cargo run -- schema --write-docs` and commit docs/schema/"
+    );
+}
+
+#[test]
+fn write_docs_writes_every_schema_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = || {
+        let out = jit_cmd(dir.path())
+            .args(["schema", "--write-docs", "--json"])
+            .output()
+            .expect("jit runs");
+        assert_ok(&out);
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON")
+    };
+    assert_eq!(run()["written"].as_array().map(Vec::len), Some(7));
+    let again = run();
+    assert_eq!(again["written"].as_array().map(Vec::len), Some(0));
+    assert_eq!(again["unchanged"].as_array().map(Vec::len), Some(7));
+    let issue = std::fs::read_to_string(dir.path().join("docs/schema/issue.json")).unwrap();
+    assert_eq!(issue, generated("issue"));
+}
+
+#[test]
+fn unknown_name_is_a_usage_error() {
+    let repo = Repo::new();
+    repo.err(&["schema", "nope"], "invalid_value", 2);
+}
+
+fn schema(name: &str) -> Value {
+    serde_json::from_str(&generated(name)).expect("schema JSON")
+}
+
+/// Every key of `value` is a property of `schema` and every required property is present.
+fn assert_fits(schema: &Value, value: &Value, what: &str) {
+    let props = schema["properties"].as_object().expect("properties");
+    let obj = value.as_object().expect("object");
+    for k in obj.keys() {
+        assert!(props.contains_key(k), "{what}: `{k}` is not in the schema");
+    }
+    for r in schema["required"].as_array().expect("required") {
+        let r = r.as_str().unwrap();
+        assert!(obj.contains_key(r), "{what}: required `{r}` is missing");
+    }
+}
+
+#[test]
+fn schemas_describe_real_output() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    let a = repo.create("Parent", &["--label", "x", "--gate", "review"]);
+    let b = repo.create("Child", &["--dep", &a, "--parent", &a]);
+    repo.ok(&["checklist", "add", &b, "--item", "works"]);
+    repo.ok(&["issue", "comment", &b, "--body", "hi"]);
+    repo.ok(&["issue", "claim", &a]);
+    let view = repo.ok(&["issue", "show", &b, "--related"]);
+    assert_fits(&schema("issue-view"), &view, "issue show");
+    let stored = repo.read_issue(&b);
+    assert_fits(&schema("issue"), &stored, "issue file");
+    let list = repo.ok(&["issue", "list"]);
+    assert_fits(&schema("issue-list"), &list, "issue list");
+    for e in repo.events() {
+        assert_fits(&schema("event"), &e, "event");
+    }
+    let cfg: Value =
+        serde_json::from_slice(&std::fs::read(repo.jit_dir().join("config.json")).unwrap())
+            .unwrap();
+    assert_fits(&schema("config"), &cfg, "config");
+    let gates: Value =
+        serde_json::from_slice(&std::fs::read(repo.jit_dir().join("gates.json")).unwrap()).unwrap();
+    let gate_schema = schema("gates");
+    let def = &gate_schema["$defs"]["GateDef"];
+    for g in gates.as_object().unwrap().values() {
+        assert_fits(def, g, "gate");
+    }
+    let (err, _) = repo.json(&["issue", "show", "zzzz"]);
+    assert_fits(&schema("error"), &err, "error");
+    assert_fits(
+        &schema("error")["$defs"]["ErrorBody"],
+        &err["error"],
+        "error body",
+    );
+}
