@@ -292,23 +292,32 @@ pub fn list_all_reporting(
 
 /// Ready, unassigned, unblocked issues in work order, without reading every issue: the summary
 /// index decides which issues qualify, and only those are read in full.
-pub fn ready(store: &Store) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
+/// With `limit`, only that many are read in full; the second value is how many qualify.
+pub fn ready(
+    store: &Store,
+    limit: Option<usize>,
+) -> Result<(Vec<IssueView>, usize, Vec<FileProblem>)> {
     let (skeletons, mut problems) = crate::store::index::skeletons(store)?;
     let gates = store.gates()?;
-    let chosen = crate::queries::ready(views_for(skeletons, &gates));
-    let mut out = Vec::with_capacity(chosen.len());
-    for v in chosen {
-        match store.load(&v.issue.id) {
-            Ok(full) => out.push(IssueView { issue: full, ..v }),
-            Err(Error::NotFound { .. }) => {}
-            Err(e) => problems.push(FileProblem {
-                code: e.code(),
-                path: store.issue_path(&v.issue.id),
-                message: e.to_string(),
-            }),
-        }
+    let mut chosen = crate::queries::ready(views_for(skeletons, &gates));
+    let total = chosen.len();
+    if let Some(n) = limit {
+        chosen.truncate(n);
     }
-    Ok((out, problems))
+    let ids: Vec<IssueId> = chosen.iter().map(|v| v.issue.id.clone()).collect();
+    let (full, more) = store.load_many(&ids, &crate::progress::Silent);
+    problems.extend(more);
+    let mut by_id: std::collections::HashMap<IssueId, Issue> =
+        full.into_iter().map(|i| (i.id.clone(), i)).collect();
+    let out: Vec<IssueView> = chosen
+        .into_iter()
+        .filter_map(|v| {
+            by_id
+                .remove(&v.issue.id)
+                .map(|issue| IssueView { issue, ..v })
+        })
+        .collect();
+    Ok((out, total, problems))
 }
 
 /// Updates fields and, with `state`, moves the issue through the state machine.

@@ -78,15 +78,11 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
     if let QueryCommand::Ready(c) = &cmd
         && c.filter.is_none()
     {
-        let (mut selected, problems) = issues::ready(&store)?;
-        let warnings = problem_warnings(&problems);
-        let total = selected.len();
-        if let Some(n) = c.limit {
-            if n == 0 {
-                return Err(crate::error::Error::invalid("limit", "must be at least 1"));
-            }
-            selected.truncate(n);
+        if c.limit == Some(0) {
+            return Err(crate::error::Error::invalid("limit", "must be at least 1"));
         }
+        let (selected, total, problems) = issues::ready(&store, c.limit)?;
+        let warnings = problem_warnings(&problems);
         let page = IssuePage {
             issues: selected,
             total,

@@ -21,62 +21,74 @@ use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
-const FILE: &str = "summary.v1";
+const FILE: &str = "summary.v2";
 /// Files modified this close to the index's writing are always re-read.
 const RACY_MS: i64 = 2000;
 
-/// What readiness, work order, progress and incoming links need of an issue.
+/// What readiness, work order, progress and incoming links need of an issue. Serialized as an
+/// array (no field names) with times in milliseconds: the index is read on every `query ready`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Summary {
-    state: State,
-    priority: Priority,
-    #[serde(rename = "type")]
-    kind: String,
-    assignee: Option<String>,
-    lease: Option<Lease>,
-    deps: Vec<IssueId>,
-    gates: BTreeMap<String, GateState>,
-    required: Vec<String>,
-    parent: Option<IssueId>,
-    links: Vec<Link>,
-    created_at: Timestamp,
-    updated_at: Timestamp,
-}
+struct Summary(
+    State,
+    Priority,
+    String,
+    Option<String>,
+    Option<Lease>,
+    Vec<IssueId>,
+    BTreeMap<String, GateState>,
+    Vec<String>,
+    Option<IssueId>,
+    Vec<Link>,
+    i64,
+    i64,
+);
 
 impl Summary {
     fn of(i: &Issue) -> Self {
-        Summary {
-            state: i.state,
-            priority: i.priority,
-            kind: i.kind.clone(),
-            assignee: i.assignee.clone(),
-            lease: i.lease.clone(),
-            deps: i.dependencies.clone(),
-            gates: i
-                .gates_status
+        Summary(
+            i.state,
+            i.priority,
+            i.kind.clone(),
+            i.assignee.clone(),
+            i.lease.clone(),
+            i.dependencies.clone(),
+            i.gates_status
                 .iter()
                 .map(|(k, g)| (k.clone(), g.status))
                 .collect(),
-            required: i.gates_required.clone(),
-            parent: i.parent.clone(),
-            links: i.links.clone(),
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-        }
+            i.gates_required.clone(),
+            i.parent.clone(),
+            i.links.clone(),
+            i.created_at.millis(),
+            i.updated_at.millis(),
+        )
     }
 
     /// An issue holding only the summarised fields; its text fields are empty.
     fn skeleton(&self, id: &IssueId) -> Issue {
-        let mut i = Issue::new(id.clone(), String::new(), self.created_at);
-        i.state = self.state;
-        i.priority = self.priority;
-        i.kind = self.kind.clone();
-        i.assignee = self.assignee.clone();
-        i.lease = self.lease.clone();
-        i.dependencies = self.deps.clone();
-        i.gates_required = self.required.clone();
-        i.gates_status = self
-            .gates
+        let Summary(
+            state,
+            priority,
+            kind,
+            assignee,
+            lease,
+            deps,
+            gates,
+            required,
+            parent,
+            links,
+            created,
+            updated,
+        ) = self;
+        let mut i = Issue::new(id.clone(), String::new(), Timestamp::from_millis(*created));
+        i.state = *state;
+        i.priority = *priority;
+        i.kind = kind.clone();
+        i.assignee = assignee.clone();
+        i.lease = lease.clone();
+        i.dependencies = deps.clone();
+        i.gates_required = required.clone();
+        i.gates_status = gates
             .iter()
             .map(|(k, s)| {
                 let mut g = GateStatus::pending();
@@ -84,21 +96,16 @@ impl Summary {
                 (k.clone(), g)
             })
             .collect();
-        i.parent = self.parent.clone();
-        i.links = self.links.clone();
-        i.updated_at = self.updated_at;
+        i.parent = parent.clone();
+        i.links = links.clone();
+        i.updated_at = Timestamp::from_millis(*updated);
         i
     }
 }
 
+/// One issue's entry: id, file length, mtime (seconds, nanoseconds), inode, summary.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Entry {
-    id: IssueId,
-    len: u64,
-    mtime: (i64, i64),
-    ino: u64,
-    s: Summary,
-}
+struct Entry(IssueId, u64, (i64, i64), u64, Summary);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
@@ -123,7 +130,7 @@ fn read_index(store: &Store) -> (i64, HashMap<IssueId, Entry>) {
     }
     let entries = lines
         .filter_map(|l| serde_json::from_slice::<Entry>(l).ok())
-        .map(|e| (e.id.clone(), e))
+        .map(|e| (e.0.clone(), e))
         .collect();
     (h.written_ms, entries)
 }
@@ -148,6 +155,8 @@ fn write_index(store: &Store, entries: &[Entry]) {
         }
         out.push(b'\n');
     }
+    // An index of an older format is dead weight once this one is written.
+    let _ = std::fs::remove_file(dir.join("summary.v1"));
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
     if std::fs::write(&tmp, &out).is_ok() && std::fs::rename(&tmp, path(store)).is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -185,21 +194,15 @@ pub fn skeletons(store: &Store) -> Result<(Vec<Issue>, Vec<FileProblem>)> {
                                 < written_ms - RACY_MS;
                             if let Some(e) = cached.get(id)
                                 && settled
-                                && e.len == len
-                                && e.mtime == mtime
-                                && e.ino == ino
+                                && e.1 == len
+                                && e.2 == mtime
+                                && e.3 == ino
                             {
                                 return (Some(e.clone()), false, None);
                             }
                             match store.load_listed(id, &mut buf) {
                                 Ok(issue) => (
-                                    Some(Entry {
-                                        id: id.clone(),
-                                        len,
-                                        mtime,
-                                        ino,
-                                        s: Summary::of(&issue),
-                                    }),
+                                    Some(Entry(id.clone(), len, mtime, ino, Summary::of(&issue))),
                                     true,
                                     None,
                                 ),
@@ -230,7 +233,7 @@ pub fn skeletons(store: &Store) -> Result<(Vec<Issue>, Vec<FileProblem>)> {
     if refreshed || entries.len() != cached.len() {
         write_index(store, &entries);
     }
-    let issues = entries.iter().map(|e| e.s.skeleton(&e.id)).collect();
+    let issues = entries.iter().map(|e| e.4.skeleton(&e.0)).collect();
     Ok((issues, problems))
 }
 
@@ -256,7 +259,10 @@ mod tests {
             (i.state, i.priority, &i.dependencies, &i.gates_required)
         );
         assert_eq!(s.unpassed_gates(), i.unpassed_gates());
-        assert_eq!((s.assignee, s.created_at), (i.assignee, i.created_at));
+        assert_eq!((s.assignee, s.created_at), (i.assignee.clone(), i.created_at));
+        let round: Summary =
+            serde_json::from_str(&serde_json::to_string(&Summary::of(&i)).unwrap()).unwrap();
+        assert_eq!(round, Summary::of(&i));
         assert!(s.title.is_empty() && s.description.is_empty());
     }
 }

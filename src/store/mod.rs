@@ -393,6 +393,19 @@ impl Store {
     ) -> Result<(Vec<Issue>, Vec<FileProblem>)> {
         let (ids, mut problems) = self.list_ids()?;
         progress.start("reading issues", ids.len() as u64);
+        let (issues, more) = self.load_many(&ids, progress);
+        progress.finish();
+        problems.extend(more);
+        Ok((issues, problems))
+    }
+
+    /// Reads listed regular issue files in parallel, in the order given; files deleted since the
+    /// listing are skipped, unreadable ones become problems.
+    pub fn load_many(
+        &self,
+        ids: &[IssueId],
+        progress: &dyn crate::progress::Progress,
+    ) -> (Vec<Issue>, Vec<FileProblem>) {
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -425,15 +438,15 @@ impl Store {
                 .map(|h| h.join().unwrap_or_default())
                 .collect()
         });
-        progress.finish();
         let mut issues = Vec::with_capacity(ids.len());
+        let mut problems = Vec::new();
         for r in results.into_iter().flatten() {
             match r {
                 Ok(i) => issues.push(i),
                 Err(p) => problems.push(p),
             }
         }
-        Ok((issues, problems))
+        (issues, problems)
     }
 
     /// Runs `f` as one transaction under the exclusive store lock. Nothing is written unless

@@ -47,7 +47,7 @@ fn ready_from_the_index_equals_ready_from_the_files() {
         let slow = repo.ok(&["query", "ready", "--filter", "is:open"]);
         assert_eq!(fast, slow, "index and full read disagree");
     }
-    assert!(repo.jit_dir().join("cache/summary.v1").is_file());
+    assert!(repo.jit_dir().join("cache/summary.v2").is_file());
     let ids = ready_ids(&repo.ok(&["query", "ready"]));
     assert!(
         ids.contains(&a) && !ids.contains(&b) && !ids.contains(&d),
