@@ -95,7 +95,7 @@ fn a_corrupt_or_deleted_cache_changes_no_output() {
     let before = repo.ok(&["query", "ready"]);
     repo.ok(&["query", "ready"]);
     std::fs::write(
-        repo.jit_dir().join("cache/summary.v1"),
+        repo.jit_dir().join("cache/summary.v2"),
         b"{\"version\":1,\"written_ms\":99999999999999}\n{garbage\n",
     )
     .unwrap();
