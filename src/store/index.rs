@@ -259,7 +259,10 @@ mod tests {
             (i.state, i.priority, &i.dependencies, &i.gates_required)
         );
         assert_eq!(s.unpassed_gates(), i.unpassed_gates());
-        assert_eq!((s.assignee, s.created_at), (i.assignee.clone(), i.created_at));
+        assert_eq!(
+            (s.assignee, s.created_at),
+            (i.assignee.clone(), i.created_at)
+        );
         let round: Summary =
             serde_json::from_str(&serde_json::to_string(&Summary::of(&i)).unwrap()).unwrap();
         assert_eq!(round, Summary::of(&i));

@@ -348,16 +348,20 @@ impl Store {
             };
         }
         let short_form = prefix.upper.len() == crate::model::id::SHORT_LEN;
-        if short_form
-            && let Some(id) = short_cache::lookup(
-                &self.dir,
-                &self.issues_dir(),
-                &prefix.upper.to_ascii_lowercase(),
-            )
-        {
-            return Ok(id);
+        let short = prefix.upper.to_ascii_lowercase();
+        if short_form {
+            let issues = self.issues_dir();
+            if let Some(id) = short_cache::lookup(&self.dir, &issues, &short)
+                .or_else(|| short_cache::lookup_table(&self.dir, &issues, &short))
+            {
+                return Ok(id);
+            }
         }
         let (ids, _) = self.list_ids()?;
+        if short_form {
+            // The listing is paid for: keep every short id it found for the next lookups.
+            short_cache::remember_all(&self.dir, &ids);
+        }
         let mut hits: Vec<&IssueId> = ids
             .iter()
             .filter(|id| prefix.matches(id.as_str()))
@@ -367,12 +371,7 @@ impl Store {
             0 => Err(Error::NotFound {
                 id: input.to_string(),
             }),
-            1 => {
-                if short_form && hits[0].short() == prefix.upper.to_ascii_lowercase() {
-                    short_cache::remember(&self.dir, hits[0]);
-                }
-                Ok(hits[0].clone())
-            }
+            1 => Ok(hits[0].clone()),
             _ => Err(Error::AmbiguousId {
                 prefix: input.to_string(),
                 candidates: hits.iter().take(20).map(|i| i.short()).collect(),

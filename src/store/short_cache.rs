@@ -6,6 +6,11 @@
 //! trusted exactly when it names a full id whose short form is the one asked for and whose file
 //! exists; anything else (missing, stale, unreadable, torn) falls back to listing the directory.
 //! Writes are best effort and never fsynced: deleting the cache changes no output.
+//!
+//! Besides one entry per issue created or looked up here, `short.table` holds every short id a
+//! directory listing found (fixed-width sorted lines `<short> <ULID>\n`), rewritten whenever a
+//! short-id lookup had to list the directory, so later lookups of any listed issue are a binary
+//! search. Its entries are verified exactly like the per-issue ones.
 
 use crate::model::IssueId;
 use std::path::{Path, PathBuf};
@@ -24,6 +29,54 @@ pub fn lookup(jit_dir: &Path, issues_dir: &Path, short: &str) -> Option<IssueId>
     let text = std::fs::read_to_string(dir(jit_dir).join(short)).ok()?;
     let id = IssueId::parse(text.trim()).ok()?;
     (id.short() == short && issues_dir.join(format!("{id}.json")).is_file()).then_some(id)
+}
+
+const TABLE: &str = "short.table";
+/// `<8-char short> <26-char ULID>\n`.
+const LINE: usize = 8 + 1 + 26 + 1;
+
+/// Looks `short` up in the table written by the last directory listing.
+pub fn lookup_table(jit_dir: &Path, issues_dir: &Path, short: &str) -> Option<IssueId> {
+    let bytes = std::fs::read(jit_dir.join("cache").join(TABLE)).ok()?;
+    if bytes.len() % LINE != 0 {
+        return None;
+    }
+    let n = bytes.len() / LINE;
+    let key = short.as_bytes();
+    let (mut lo, mut hi) = (0usize, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let line = &bytes[mid * LINE..mid * LINE + 8];
+        match line.cmp(key) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => {
+                let full = std::str::from_utf8(&bytes[mid * LINE + 9..mid * LINE + 35]).ok()?;
+                let id = IssueId::parse(full).ok()?;
+                return (id.short() == short && issues_dir.join(format!("{id}.json")).is_file())
+                    .then_some(id);
+            }
+        }
+    }
+    None
+}
+
+/// Rewrites the table from a directory listing (best effort).
+pub fn remember_all(jit_dir: &Path, ids: &[IssueId]) {
+    let d = jit_dir.join("cache");
+    if std::fs::create_dir_all(&d).is_err() {
+        return;
+    }
+    let mut lines: Vec<String> = ids
+        .iter()
+        .map(|id| format!("{} {}\n", id.short(), id))
+        .collect();
+    lines.sort();
+    let tmp = d.join(format!(".{TABLE}.{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, lines.concat()).is_ok() && std::fs::rename(&tmp, d.join(TABLE)).is_err()
+    {
+        let _ = std::fs::remove_file(&tmp);
+    }
 }
 
 /// Records an entry (best effort: a failure only costs a directory listing later).
@@ -72,5 +125,41 @@ mod tests {
         assert_eq!(lookup(jit, &issues, "../../x"), None);
         forget(jit, &id);
         assert!(!dir(jit).join(id.short()).exists());
+    }
+
+    #[test]
+    fn table_lookups_are_verified() {
+        let tmp = tempfile::tempdir().unwrap();
+        let jit = tmp.path();
+        let issues = jit.join("issues");
+        std::fs::create_dir_all(&issues).unwrap();
+        let ids: Vec<IssueId> = [
+            "01JABCDEFGHJKMNPQRSTVWXYZ0",
+            "01JABCDEFGHJKMNPQRSTVWXY10",
+            "01JABCDEFGHJKMNPQRSTV00000",
+        ]
+        .iter()
+        .map(|s| IssueId::parse(s).unwrap())
+        .collect();
+        for id in &ids[..2] {
+            std::fs::write(issues.join(format!("{id}.json")), "{}").unwrap();
+        }
+        remember_all(jit, &ids);
+        assert_eq!(
+            lookup_table(jit, &issues, &ids[0].short()),
+            Some(ids[0].clone())
+        );
+        assert_eq!(
+            lookup_table(jit, &issues, &ids[1].short()),
+            Some(ids[1].clone())
+        );
+        assert_eq!(
+            lookup_table(jit, &issues, &ids[2].short()),
+            None,
+            "no file: not trusted"
+        );
+        assert_eq!(lookup_table(jit, &issues, "zzzzzzzz"), None);
+        std::fs::write(jit.join("cache").join(TABLE), "torn").unwrap();
+        assert_eq!(lookup_table(jit, &issues, &ids[0].short()), None);
     }
 }
