@@ -351,9 +351,11 @@ impl Store {
         let short = prefix.upper.to_ascii_lowercase();
         if short_form {
             let issues = self.issues_dir();
-            if let Some(id) = short_cache::lookup(&self.dir, &issues, &short)
-                .or_else(|| short_cache::lookup_table(&self.dir, &issues, &short))
-            {
+            if let Some(id) = short_cache::lookup(&self.dir, &issues, &short) {
+                return Ok(id);
+            }
+            if let Some(id) = short_cache::lookup_table(&self.dir, &issues, &short) {
+                short_cache::remember(&self.dir, &id); // next time: one small file, not the table
                 return Ok(id);
             }
         }
