@@ -300,7 +300,7 @@ fn main() {
                 .unwrap_or_default()
         };
         let mut rows = vec![Row {
-            name: "raw read (find | xargs cat)".into(),
+            name: "raw read (find + xargs cat)".into(),
             time: raw,
         }];
         let mut time = |name: &str, f: &mut dyn FnMut(usize) -> Duration| {
