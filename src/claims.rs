@@ -14,6 +14,7 @@ use crate::view::IssueView;
 use crate::workflow::{self, Transition};
 use serde::Serialize;
 use serde_json::json;
+use std::cmp::Reverse;
 use std::time::Duration;
 
 /// Whether an issue's lease has run out at `now`.
@@ -140,8 +141,9 @@ pub fn claim(
     })
 }
 
-/// `issue claim-next`: picks the best claimable issue (optionally narrowed by `accept`) and
-/// claims it in the same locked operation. Issues whose lease expired count as claimable.
+/// `issue claim-next`: picks the best claimable issue and claims it in the same locked
+/// operation. `accept` is the filter `filter_text` was parsed into; without a filter the summary
+/// index alone picks the issue. Issues whose lease expired count as claimable.
 pub fn claim_next(
     store: &Store,
     actor: &Actor,
@@ -153,32 +155,46 @@ pub fn claim_next(
     let to = to.unwrap_or(actor).clone();
     let ttl = ttl_or_default(store, ttl)?;
     store.mutate(actor, |tx| {
-        // Without a filter only readiness matters: the summary index answers that without
-        // reading every issue. `claim_in` re-reads the chosen issue under the lock.
-        let (issues, _) = if filter_text.is_none() {
-            crate::store::index::skeletons(tx.store())?
-        } else {
-            tx.store().load_all()?
-        };
-        let gates = tx.gates()?.clone();
         let now = tx.now;
-        let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
-            .into_iter()
-            .filter(|v| !v.blocked)
-            .filter(|v| match v.issue.state {
-                State::Ready => holder(&v.issue, now).is_none(),
-                State::InProgress => lease_expired(&v.issue, now),
-                _ => false,
-            })
-            .filter(|v| accept(v))
-            .collect();
-        crate::queries::work_order(&mut candidates);
-        let Some(best) = candidates.into_iter().next() else {
+        let gates = tx.gates()?.clone();
+        let best = if filter_text.is_none() {
+            // Without a filter only readiness matters: the summary index answers that without
+            // reading any issue file. `claim_in` re-reads the chosen issue under the lock.
+            let (all, _) = crate::store::index::load(tx.store())?;
+            let expired = |s: &crate::store::index::Summary<'_>| {
+                s.lease_expires_ms().is_some_and(|e| e <= now.millis())
+            };
+            all.iter()
+                .filter(|s| match s.state() {
+                    State::Ready => !s.assigned() || expired(s),
+                    State::InProgress => expired(s),
+                    _ => false,
+                })
+                .filter(|s| !crate::view::summary_blocked(s, &all, &gates))
+                .min_by_key(|s| (Reverse(s.priority()), s.created_ms(), s.id()))
+                .map(|s| IssueId::parse(s.id()))
+                .transpose()?
+        } else {
+            let (issues, _) = tx.store().load_all()?;
+            let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
+                .into_iter()
+                .filter(|v| !v.blocked)
+                .filter(|v| match v.issue.state {
+                    State::Ready => holder(&v.issue, now).is_none(),
+                    State::InProgress => lease_expired(&v.issue, now),
+                    _ => false,
+                })
+                .filter(|v| accept(v))
+                .collect();
+            crate::queries::work_order(&mut candidates);
+            candidates.into_iter().next().map(|v| v.issue.id)
+        };
+        let Some(best) = best else {
             return Err(Error::NoReadyWork {
                 filter: filter_text.map(str::to_string),
             });
         };
-        claim_in(tx, &best.issue.id, &to, ttl, None)
+        claim_in(tx, &best, &to, ttl, None)
     })
 }
 

@@ -290,33 +290,83 @@ pub fn list_all_reporting(
     Ok((views, problems))
 }
 
-/// Ready, unassigned, unblocked issues in work order, without reading every issue: the summary
-/// index decides which issues qualify, and only those are read in full.
-/// With `limit`, only that many are read in full; the second value is how many qualify.
+/// `query ready`: claimable issues in work order (at most `limit`), with how many there are.
+/// Readiness, order, progress and incoming links come from the summary index; only the
+/// issues returned are read in full. One that changed since its summary was checked and is
+/// no longer claimable is left out.
 pub fn ready(
     store: &Store,
     limit: Option<usize>,
 ) -> Result<(Vec<IssueView>, usize, Vec<FileProblem>)> {
-    let (skeletons, mut problems) = crate::store::index::skeletons(store)?;
+    use crate::view::{DepInfo, LinkRef, Progress};
+    use std::collections::HashMap;
+    let (all, mut problems) = crate::store::index::load(store)?;
     let gates = store.gates()?;
-    let mut chosen = crate::queries::ready(views_for(skeletons, &gates));
-    let total = chosen.len();
+    let mut chosen: Vec<_> = all
+        .iter()
+        .filter(|s| {
+            s.state() == State::Ready
+                && !s.assigned()
+                && !crate::view::summary_blocked(s, &all, &gates)
+        })
+        .collect();
+    chosen.sort_unstable_by_key(|s| (std::cmp::Reverse(s.priority()), s.created_ms(), s.id()));
+    let mut total = chosen.len();
     if let Some(n) = limit {
         chosen.truncate(n);
     }
-    let ids: Vec<IssueId> = chosen.iter().map(|v| v.issue.id.clone()).collect();
+    let ids = chosen
+        .iter()
+        .map(|s| IssueId::parse(s.id()))
+        .collect::<Result<Vec<_>>>()?;
+    let wanted: std::collections::HashSet<&str> = chosen.iter().map(|s| s.id()).collect();
+    let mut progress: HashMap<&str, Progress> = HashMap::new();
+    let mut incoming: HashMap<&str, Vec<LinkRef>> = HashMap::new();
+    for s in all.iter() {
+        if let Some(p) = s.parent().filter(|p| wanted.contains(p)) {
+            let e = progress.entry(p).or_default();
+            e.total += 1;
+            e.done += usize::from(s.state() == State::Done);
+        }
+        for (kind, target) in s.links() {
+            if wanted.contains(target) {
+                incoming
+                    .entry(target)
+                    .or_default()
+                    .push(LinkRef::from_stored(kind, s.id()));
+            }
+        }
+    }
     let (full, more) = store.load_many(&ids, &crate::progress::Silent);
     problems.extend(more);
-    let mut by_id: std::collections::HashMap<IssueId, Issue> =
-        full.into_iter().map(|i| (i.id.clone(), i)).collect();
-    let out: Vec<IssueView> = chosen
-        .into_iter()
-        .filter_map(|v| {
-            by_id
-                .remove(&v.issue.id)
-                .map(|issue| IssueView { issue, ..v })
-        })
-        .collect();
+    let mut out = Vec::with_capacity(full.len());
+    for issue in full {
+        let b = crate::view::blockers(
+            &issue,
+            |d| {
+                all.get(d.as_str()).map(|s| DepInfo {
+                    state: s.state(),
+                    title: String::new(),
+                })
+            },
+            &gates,
+        );
+        if issue.state != State::Ready || issue.assignee.is_some() || !b.is_empty() {
+            total -= 1;
+            continue;
+        }
+        let key = issue.id.as_str();
+        let prog = progress.get(key).copied();
+        let mut links = incoming.remove(key);
+        if let Some(l) = links.as_mut() {
+            l.sort();
+            l.dedup();
+        }
+        let mut v = IssueView::new(issue, b);
+        v.progress = prog;
+        v.linked_from = links;
+        out.push(v);
+    }
     Ok((out, total, problems))
 }
 

@@ -5,6 +5,7 @@
 //! only where every issue is loaded anyway (`views_for`) or when asked for (`issue show --related`, which also fills a parent's `progress`).
 
 use crate::model::{GateDef, GateStage, GateState, Issue, IssueId, LinkKind, State};
+use crate::store::index::{Summaries, Summary};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -63,16 +64,8 @@ pub fn blockers(
             .get(key)
             .map(|g| g.status)
             .unwrap_or(GateState::Pending);
-        if status == GateState::Passed {
-            continue;
-        }
         let stage = gates.get(key).map(|g| g.stage);
-        let applies = match issue.state {
-            State::Backlog | State::Ready => stage == Some(GateStage::Precheck),
-            State::Gated => true,
-            _ => false,
-        };
-        if applies || status == GateState::Failed {
+        if gate_blocks(issue.state, stage, status) {
             out.push(Blocker::Gate {
                 key: key.clone(),
                 stage,
@@ -81,6 +74,36 @@ pub fn blockers(
         }
     }
     out
+}
+
+/// Whether a required gate in `status` blocks an issue in `state`: a failed gate always does;
+/// otherwise a precheck gate blocks work from starting and every gate blocks a gated issue.
+pub fn gate_blocks(state: State, stage: Option<GateStage>, status: GateState) -> bool {
+    if status == GateState::Passed {
+        return false;
+    }
+    let applies = match state {
+        State::Backlog | State::Ready => stage == Some(GateStage::Precheck),
+        State::Gated => true,
+        _ => false,
+    };
+    applies || status == GateState::Failed
+}
+
+/// Whether a summarised issue is blocked: the rule of [`blockers`], answered from the summary
+/// index (`all` gives the dependencies' states) without reading any issue file.
+pub fn summary_blocked(
+    s: &Summary<'_>,
+    all: &Summaries,
+    gates: &BTreeMap<String, GateDef>,
+) -> bool {
+    if s.state().is_closed() {
+        return false;
+    }
+    s.dependencies()
+        .any(|d| all.get(d).is_none_or(|x| x.state() != State::Done))
+        || s.gates()
+            .any(|(key, status)| gate_blocks(s.state(), gates.get(key).map(|g| g.stage), status))
 }
 
 /// Progress of a parent over its sub-tasks.

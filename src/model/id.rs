@@ -75,7 +75,7 @@ fn check_chars(orig: &str, up: &str) -> Result<()> {
     Ok(())
 }
 
-fn is_crockford(c: char) -> bool {
+pub(crate) fn is_crockford(c: char) -> bool {
     matches!(c, '0'..='9' | 'A'..='H' | 'J' | 'K' | 'M' | 'N' | 'P'..='T' | 'V'..='Z')
 }
 

@@ -1,271 +1,730 @@
-//! A derived summary index, `.jit/cache/summary.v1`, so that `query ready` and `claim-next` need
-//! not read every issue file: each entry holds the fields readiness depends on, and only the
-//! issues that match are read in full.
+//! A derived summary index, `.jit/cache/summary.v3`, so that `query ready` and `claim-next`
+//! need not parse every issue file: each record holds the fields readiness, work order,
+//! progress and incoming links depend on, and only the issues a command returns are read in
+//! full.
 //!
 //! Invariants (the files stay the source of truth):
-//! - An entry is used only while its file's size, modification time and inode are unchanged,
+//! - A record is used only while its file's size, modification time and inode are unchanged,
 //!   and only if the file was last modified well before the index was written (a change within
 //!   the file system's timestamp granularity could otherwise go unseen, as git's "racily clean"
 //!   rule guards against). Anything else is read from the file, so a hand edit or a `git pull`
 //!   is seen by the next command.
+//! - Records are sorted by id, so matching them to the sorted directory listing is one merge,
+//!   and looking one up is a binary search. Nothing is decoded into owned values: a
+//!   [`Summary`] reads its fields straight from the index bytes.
+//! - The file is checked as a whole (magic, checksum, every record's layout and id order)
+//!   before any record is trusted; an index that fails any check is ignored and rebuilt.
 //! - Writes are best effort and atomic (temp file and rename); deleting the index changes no
 //!   output, only speed.
+//!
+//! Layout (little-endian): `MAGIC`, written-at milliseconds (i64), record count (u32),
+//! checksum of everything after the header (u64), then the records. A record is its length
+//! (u32) followed by: id (26 bytes), file size (u64), mtime seconds (i64), mtime nanoseconds
+//! (i64), inode (u64), created-at ms (i64), lease expiry ms (i64, `i64::MIN` for none),
+//! state, priority and flags (one byte each: bit 0 assigned, bit 1 has a parent), then the
+//! dependency count (u32) and ids (26 bytes each), the parent id (26 bytes, when flagged), the
+//! required gate count (u32) and per gate its key (u32 length, bytes) and status (byte), and
+//! the link count (u32) and per link its kind (byte) and target (u32 length, bytes).
 
 use super::{FileProblem, Store};
-use crate::error::Result;
-use crate::model::{
-    GateState, GateStatus, Issue, IssueId, Lease, Link, Priority, State, Timestamp,
-};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
-use std::os::unix::fs::MetadataExt;
+use crate::error::{Error, Result};
+use crate::model::{GateState, Issue, IssueId, LinkKind, Priority, State};
 use std::path::PathBuf;
 
-const FILE: &str = "summary.v2";
+const FILE: &str = "summary.v3";
+const MAGIC: &[u8; 8] = b"JITSUM3\n";
+const HEADER: usize = MAGIC.len() + 8 + 4 + 8;
 /// Files modified this close to the index's writing are always re-read.
 const RACY_MS: i64 = 2000;
+const ID: usize = crate::model::id::ULID_LEN;
+/// Bytes of a record's fixed part, after its length.
+const FIXED: usize = ID + 8 * 6 + 3;
+const NO_LEASE: i64 = i64::MIN;
+const ASSIGNED: u8 = 1;
+const HAS_PARENT: u8 = 2;
+/// Below this many files, checking them on one thread is cheaper than starting more.
+const PARALLEL_FROM: usize = 512;
 
-/// What readiness, work order, progress and incoming links need of an issue. Serialized as an
-/// array (no field names) with times in milliseconds: the index is read on every `query ready`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Summary(
-    State,
-    Priority,
-    String,
-    Option<String>,
-    Option<Lease>,
-    Vec<IssueId>,
-    BTreeMap<String, GateState>,
-    Vec<String>,
-    Option<IssueId>,
-    Vec<Link>,
-    i64,
-    i64,
-);
+/// What the index trusts of a file: if any of it changes, the file is read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    mtime_s: i64,
+    mtime_ns: i64,
+    ino: u64,
+}
 
-impl Summary {
-    fn of(i: &Issue) -> Self {
-        Summary(
-            i.state,
-            i.priority,
-            i.kind.clone(),
-            i.assignee.clone(),
-            i.lease.clone(),
-            i.dependencies.clone(),
-            i.gates_status
-                .iter()
-                .map(|(k, g)| (k.clone(), g.status))
-                .collect(),
-            i.gates_required.clone(),
-            i.parent.clone(),
-            i.links.clone(),
-            i.created_at.millis(),
-            i.updated_at.millis(),
-        )
-    }
-
-    /// An issue holding only the summarised fields; its text fields are empty.
-    fn skeleton(&self, id: &IssueId) -> Issue {
-        let Summary(
-            state,
-            priority,
-            kind,
-            assignee,
-            lease,
-            deps,
-            gates,
-            required,
-            parent,
-            links,
-            created,
-            updated,
-        ) = self;
-        let mut i = Issue::new(id.clone(), String::new(), Timestamp::from_millis(*created));
-        i.state = *state;
-        i.priority = *priority;
-        i.kind = kind.clone();
-        i.assignee = assignee.clone();
-        i.lease = lease.clone();
-        i.dependencies = deps.clone();
-        i.gates_required = required.clone();
-        i.gates_status = gates
-            .iter()
-            .map(|(k, s)| {
-                let mut g = GateStatus::pending();
-                g.status = *s;
-                (k.clone(), g)
-            })
-            .collect();
-        i.parent = parent.clone();
-        i.links = links.clone();
-        i.updated_at = Timestamp::from_millis(*updated);
-        i
+impl FileStamp {
+    fn mtime_ms(&self) -> i64 {
+        self.mtime_s
+            .saturating_mul(1000)
+            .saturating_add(self.mtime_ns / 1_000_000)
     }
 }
 
-/// One issue's entry: id, file length, mtime (seconds, nanoseconds), inode, summary.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Entry(IssueId, u64, (i64, i64), u64, Summary);
+/// One record's place in the index bytes, with its fixed fields decoded.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    start: usize,
+    end: usize,
+    stamp: FileStamp,
+    created_ms: i64,
+    lease_ms: i64,
+    state: State,
+    priority: Priority,
+    flags: u8,
+    deps: (usize, usize),
+    parent: usize,
+    gates: (usize, usize),
+    links: (usize, usize),
+}
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Header {
-    version: u32,
-    written_ms: i64,
+/// The summaries of every readable issue, sorted by id.
+#[derive(Debug, Default)]
+pub struct Summaries {
+    buf: Vec<u8>,
+    recs: Vec<Rec>,
+}
+
+/// One issue's summary, read in place from the index bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Summary<'a> {
+    buf: &'a [u8],
+    rec: &'a Rec,
+}
+
+impl Summaries {
+    /// How many issues are summarised.
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// Every summary, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = Summary<'_>> {
+        self.recs.iter().map(|rec| Summary {
+            buf: &self.buf,
+            rec,
+        })
+    }
+
+    /// The summary of one issue by its canonical id.
+    pub fn get(&self, id: &str) -> Option<Summary<'_>> {
+        let key = id.as_bytes();
+        self.recs
+            .binary_search_by(|r| id_bytes(&self.buf, r.start).cmp(key))
+            .ok()
+            .map(|k| Summary {
+                buf: &self.buf,
+                rec: &self.recs[k],
+            })
+    }
+}
+
+impl<'a> Summary<'a> {
+    /// The canonical id.
+    pub fn id(&self) -> &'a str {
+        text(id_bytes(self.buf, self.rec.start))
+    }
+
+    pub fn state(&self) -> State {
+        self.rec.state
+    }
+
+    pub fn priority(&self) -> Priority {
+        self.rec.priority
+    }
+
+    /// `created_at` in milliseconds (stored times have millisecond precision).
+    pub fn created_ms(&self) -> i64 {
+        self.rec.created_ms
+    }
+
+    /// Whether someone is assigned (a claim or an assignment).
+    pub fn assigned(&self) -> bool {
+        self.rec.flags & ASSIGNED != 0
+    }
+
+    /// When the lease runs out, in milliseconds, if there is a lease with an expiry.
+    pub fn lease_expires_ms(&self) -> Option<i64> {
+        (self.rec.lease_ms != NO_LEASE).then_some(self.rec.lease_ms)
+    }
+
+    /// The ids this issue depends on.
+    pub fn dependencies(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let (at, n) = self.rec.deps;
+        let buf = self.buf;
+        (0..n).map(move |k| text(&buf[at + k * ID..at + (k + 1) * ID]))
+    }
+
+    /// The parent's id.
+    pub fn parent(&self) -> Option<&'a str> {
+        let at = self.rec.parent;
+        (self.rec.flags & HAS_PARENT != 0).then(|| text(&self.buf[at..at + ID]))
+    }
+
+    /// The required gates, in order, each with its status (pending when none is recorded).
+    pub fn gates(&self) -> impl Iterator<Item = (&'a str, GateState)> + 'a {
+        let (at, n) = self.rec.gates;
+        let mut cur = Cursor::new(self.buf, at);
+        (0..n).map_while(move |_| {
+            let key = cur.bytes()?;
+            let status = decode(GateState::ALL, cur.u8()?)?;
+            Some((text(key), status))
+        })
+    }
+
+    /// The links this issue holds: kind and stored target.
+    pub fn links(&self) -> impl Iterator<Item = (LinkKind, &'a str)> + 'a {
+        let (at, n) = self.rec.links;
+        let mut cur = Cursor::new(self.buf, at);
+        (0..n).map_while(move |_| {
+            let kind = decode(LinkKind::ALL, cur.u8()?)?;
+            Some((kind, text(cur.bytes()?)))
+        })
+    }
+}
+
+/// The id bytes of the record starting at `start` (after its length).
+fn id_bytes(buf: &[u8], start: usize) -> &[u8] {
+    &buf[start + 4..start + 4 + ID]
+}
+
+/// Text the parser has already checked to be UTF-8.
+fn text(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+fn code<T: PartialEq>(all: &[T], v: &T) -> u8 {
+    all.iter().position(|x| x == v).unwrap_or(0) as u8
+}
+
+fn decode<T: Copy>(all: &[T], c: u8) -> Option<T> {
+    all.get(usize::from(c)).copied()
+}
+
+/// Bounds-checked reading of index bytes.
+struct Cursor<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(buf: &'a [u8], at: usize) -> Self {
+        Cursor { buf, at }
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let b = self.buf.get(self.at..end)?;
+        self.at = end;
+        Some(b)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.array()?) as usize)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.array()?))
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.array()?))
+    }
+
+    /// A length-prefixed UTF-8 string.
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()?;
+        self.take(n)
+    }
+}
+
+/// Whether `b` is a canonical id: 26 upper-case Crockford base32 characters.
+fn is_id(b: &[u8]) -> bool {
+    b.len() == ID
+        && b.iter()
+            .all(|c| crate::model::id::is_crockford(char::from(*c)))
+}
+
+/// A cheap checksum against a damaged cache file (the file is ours, so this guards against
+/// disk damage and stray edits, not against an adversary who could edit the issues anyway).
+/// `seed` covers the header fields, so a change to any header or body byte changes the sum
+/// (every step is a bijection of the running state).
+fn checksum(seed: u64, bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0x9E37_79B9_7F4A_7C15 ^ seed;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = (h ^ u64::from_le_bytes(a))
+            .wrapping_mul(0xFF51_AFD7_ED55_8CCD)
+            .rotate_left(29);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    h ^ (h >> 31)
+}
+
+fn seed(written_ms: i64, count: usize) -> u64 {
+    (written_ms as u64) ^ (count as u64).rotate_left(40)
+}
+
+/// Checks a whole index and decodes its record table; `None` for anything malformed.
+fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
+    let mut cur = Cursor::new(buf, 0);
+    if cur.take(MAGIC.len())? != MAGIC {
+        return None;
+    }
+    let written_ms = cur.i64()?;
+    let count = cur.u32()?;
+    let sum = cur.u64()?;
+    if checksum(seed(written_ms, count), &buf[HEADER..]) != sum {
+        return None;
+    }
+    let mut recs: Vec<Rec> = Vec::with_capacity(count.min(buf.len() / (FIXED + 4)));
+    for _ in 0..count {
+        let start = cur.at;
+        let len = cur.u32()?;
+        let end = cur.at.checked_add(len)?;
+        if len < FIXED || end > buf.len() {
+            return None;
+        }
+        let id = cur.take(ID)?;
+        if !is_id(id) || recs.last().is_some_and(|p| id_bytes(buf, p.start) >= id) {
+            return None;
+        }
+        let stamp = FileStamp {
+            len: cur.u64()?,
+            mtime_s: cur.i64()?,
+            mtime_ns: cur.i64()?,
+            ino: cur.u64()?,
+        };
+        let created_ms = cur.i64()?;
+        let lease_ms = cur.i64()?;
+        let state = decode(State::ALL, cur.u8()?)?;
+        let priority = decode(Priority::ALL, cur.u8()?)?;
+        let flags = cur.u8()?;
+        let ndeps = cur.u32()?;
+        let deps_at = cur.at;
+        let deps = cur.take(ndeps.checked_mul(ID)?)?;
+        if !deps.chunks_exact(ID).all(is_id) {
+            return None;
+        }
+        let mut parent = 0;
+        if flags & HAS_PARENT != 0 {
+            parent = cur.at;
+            if !is_id(cur.take(ID)?) {
+                return None;
+            }
+        }
+        let ngates = cur.u32()?;
+        let gates_at = cur.at;
+        for _ in 0..ngates {
+            std::str::from_utf8(cur.bytes()?).ok()?;
+            decode(GateState::ALL, cur.u8()?)?;
+        }
+        let nlinks = cur.u32()?;
+        let links_at = cur.at;
+        for _ in 0..nlinks {
+            decode(LinkKind::ALL, cur.u8()?)?;
+            std::str::from_utf8(cur.bytes()?).ok()?;
+        }
+        if cur.at != end {
+            return None;
+        }
+        recs.push(Rec {
+            start,
+            end,
+            stamp,
+            created_ms,
+            lease_ms,
+            state,
+            priority,
+            flags,
+            deps: (deps_at, ndeps),
+            parent,
+            gates: (gates_at, ngates),
+            links: (links_at, nlinks),
+        });
+    }
+    (cur.at == buf.len()).then_some((written_ms, recs))
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&(n.min(u32::MAX as usize) as u32).to_le_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u32(out, s.len());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Appends the record of one issue read from a file with `stamp`.
+fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(i.id.as_str().as_bytes());
+    out.extend_from_slice(&stamp.len.to_le_bytes());
+    out.extend_from_slice(&stamp.mtime_s.to_le_bytes());
+    out.extend_from_slice(&stamp.mtime_ns.to_le_bytes());
+    out.extend_from_slice(&stamp.ino.to_le_bytes());
+    out.extend_from_slice(&i.created_at.millis().to_le_bytes());
+    let lease = i.lease.as_ref().and_then(|l| l.expires_at);
+    out.extend_from_slice(&lease.map_or(NO_LEASE, |t| t.millis()).to_le_bytes());
+    out.push(code(State::ALL, &i.state));
+    out.push(code(Priority::ALL, &i.priority));
+    let mut flags = 0;
+    if i.assignee.is_some() {
+        flags |= ASSIGNED;
+    }
+    if i.parent.is_some() {
+        flags |= HAS_PARENT;
+    }
+    out.push(flags);
+    put_u32(out, i.dependencies.len());
+    for d in &i.dependencies {
+        out.extend_from_slice(d.as_str().as_bytes());
+    }
+    if let Some(p) = &i.parent {
+        out.extend_from_slice(p.as_str().as_bytes());
+    }
+    put_u32(out, i.gates_required.len());
+    for key in &i.gates_required {
+        put_str(out, key);
+        let status = i
+            .gates_status
+            .get(key)
+            .map(|g| g.status)
+            .unwrap_or(GateState::Pending);
+        out.push(code(GateState::ALL, &status));
+    }
+    put_u32(out, i.links.len());
+    for l in &i.links {
+        out.push(code(LinkKind::ALL, &l.kind));
+        put_str(out, &l.target);
+    }
+    let len = out.len() - start - 4;
+    out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
+}
+
+fn header(written_ms: i64, count: usize, body: &[u8]) -> Vec<u8> {
+    let mut h = Vec::with_capacity(HEADER);
+    h.extend_from_slice(MAGIC);
+    h.extend_from_slice(&written_ms.to_le_bytes());
+    put_u32(&mut h, count);
+    h.extend_from_slice(&checksum(seed(written_ms, count), body).to_le_bytes());
+    h
 }
 
 fn path(store: &Store) -> PathBuf {
     store.dir().join("cache").join(FILE)
 }
 
-fn read_index(store: &Store) -> (i64, HashMap<IssueId, Entry>) {
-    let Ok(bytes) = std::fs::read(path(store)) else {
-        return (0, HashMap::new());
-    };
-    let mut lines = bytes.split(|b| *b == b'\n');
-    let Some(Ok(h)) = lines.next().map(serde_json::from_slice::<Header>) else {
-        return (0, HashMap::new());
-    };
-    if h.version != 1 {
-        return (0, HashMap::new());
-    }
-    let entries = lines
-        .filter_map(|l| serde_json::from_slice::<Entry>(l).ok())
-        .map(|e| (e.0.clone(), e))
-        .collect();
-    (h.written_ms, entries)
-}
-
-fn write_index(store: &Store, entries: &[Entry]) {
+fn write_index(store: &Store, bytes: &[u8]) {
     let dir = store.dir().join("cache");
     if std::fs::create_dir_all(&dir).is_err() {
         return;
     }
-    let written_ms = crate::clock::system_millis() as i64;
-    let mut out = match serde_json::to_vec(&Header {
-        version: 1,
-        written_ms,
-    }) {
-        Ok(v) => v,
-        Err(_) => return,
-    };
-    out.push(b'\n');
-    for e in entries {
-        if serde_json::to_writer(&mut out, e).is_err() {
-            return;
-        }
-        out.push(b'\n');
+    // Indexes of older formats are dead weight once this one is written.
+    for old in ["summary.v1", "summary.v2"] {
+        let _ = std::fs::remove_file(dir.join(old));
     }
-    // An index of an older format is dead weight once this one is written.
-    let _ = std::fs::remove_file(dir.join("summary.v1"));
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, &out).is_ok() && std::fs::rename(&tmp, path(store)).is_err() {
+    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path(store)).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
 }
 
-/// Every issue as a skeleton (state, priority, type, assignee, lease, dependencies, gates,
-/// parent, times; text fields empty), with the files that could not be read. Reads only the
-/// files the index does not vouch for, and refreshes the index when it read any.
-pub fn skeletons(store: &Store) -> Result<(Vec<Issue>, Vec<FileProblem>)> {
+/// What checking one listed file found.
+enum Seen {
+    /// The old record still holds (its index in the old table).
+    Kept(usize),
+    /// The file was read: its stamp and contents.
+    Read(FileStamp, Box<Issue>),
+    /// Deleted since the listing.
+    Gone,
+    Problem(FileProblem),
+}
+
+/// The stamp of one file in the issues directory, without following a symlink.
+fn stamp_of(dir: &std::fs::File, name: &str) -> std::io::Result<FileStamp> {
+    use rustix::fs::{AtFlags, StatxFlags};
+    let st = rustix::fs::statx(
+        dir,
+        name,
+        AtFlags::SYMLINK_NOFOLLOW,
+        StatxFlags::SIZE | StatxFlags::MTIME | StatxFlags::INO,
+    )?;
+    Ok(FileStamp {
+        len: st.stx_size,
+        mtime_s: st.stx_mtime.tv_sec,
+        mtime_ns: i64::from(st.stx_mtime.tv_nsec),
+        ino: st.stx_ino,
+    })
+}
+
+fn check_one(
+    store: &Store,
+    dir: &std::fs::File,
+    id: &IssueId,
+    old: Option<(usize, &Rec)>,
+    settled_before: i64,
+    buf: &mut Vec<u8>,
+) -> Seen {
+    let name = format!("{}.json", id.as_str());
+    let stamp = match stamp_of(dir, &name) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Seen::Gone,
+        Err(e) => {
+            return Seen::Problem(FileProblem::from_error(
+                &store.issue_path(id),
+                &Error::io("reading the issue file's metadata", e),
+            ));
+        }
+    };
+    if let Some((k, r)) = old
+        && r.stamp == stamp
+        && stamp.mtime_ms() < settled_before
+    {
+        return Seen::Kept(k);
+    }
+    match store.load_listed(id, buf) {
+        Ok(issue) => Seen::Read(stamp, Box::new(issue)),
+        Err(Error::NotFound { .. }) => Seen::Gone,
+        Err(e) => Seen::Problem(FileProblem::from_error(&store.issue_path(id), &e)),
+    }
+}
+
+/// The summary of every issue, with the files that could not be read. Reads only the files
+/// the index does not vouch for, and rewrites the index when it read any or lost any.
+pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     let (ids, mut problems) = store.list_ids()?;
-    let (written_ms, cached) = read_index(store);
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
+    let (old_buf, written_ms, old_recs) = std::fs::read(path(store))
+        .ok()
+        .and_then(|b| parse(&b).map(|(w, r)| (b, w, r)))
+        .unwrap_or_default();
+    // Both sides are sorted by id: one merge pairs each listed file with its old record.
+    let mut pairs: Vec<Option<usize>> = Vec::with_capacity(ids.len());
+    let mut j = 0;
+    for id in &ids {
+        let key = id.as_str().as_bytes();
+        while j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start) < key {
+            j += 1;
+        }
+        pairs.push(
+            (j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start) == key).then_some(j),
+        );
+    }
+    let dir_path = store.issues_dir();
+    let dir = std::fs::File::open(&dir_path)
+        .map_err(|e| Error::io(format!("listing `{}`", dir_path.display()), e))?;
+    let settled_before = written_ms - RACY_MS;
+    let threads = if ids.len() < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8)
+    };
     let chunk = ids.len().div_ceil(threads).max(1);
-    type Part = Vec<(Option<Entry>, bool, Option<FileProblem>)>;
-    let parts: Vec<Part> = std::thread::scope(|s| {
+    let seen: Vec<Seen> = std::thread::scope(|s| {
         let handles: Vec<_> = ids
             .chunks(chunk)
-            .map(|part| {
-                let cached = &cached;
+            .zip(pairs.chunks(chunk))
+            .map(|(part, olds)| {
+                let (dir, old_recs) = (&dir, &old_recs);
                 s.spawn(move || {
                     let mut buf = Vec::with_capacity(16 * 1024);
                     part.iter()
-                        .map(|id| {
-                            let p = store.issue_path(id);
-                            let Ok(meta) = std::fs::metadata(&p) else {
-                                return (None, false, None); // deleted since the listing
-                            };
-                            let (len, mtime, ino) =
-                                (meta.len(), (meta.mtime(), meta.mtime_nsec()), meta.ino());
-                            let settled = mtime.0.saturating_mul(1000) + mtime.1 / 1_000_000
-                                < written_ms - RACY_MS;
-                            if let Some(e) = cached.get(id)
-                                && settled
-                                && e.1 == len
-                                && e.2 == mtime
-                                && e.3 == ino
-                            {
-                                return (Some(e.clone()), false, None);
-                            }
-                            match store.load_listed(id, &mut buf) {
-                                Ok(issue) => (
-                                    Some(Entry(id.clone(), len, mtime, ino, Summary::of(&issue))),
-                                    true,
-                                    None,
-                                ),
-                                Err(crate::error::Error::NotFound { .. }) => (None, false, None),
-                                Err(e) => (None, false, Some(FileProblem::from_error(&p, &e))),
-                            }
+                        .zip(olds)
+                        .map(|(id, o)| {
+                            let old = o.map(|k| (k, &old_recs[k]));
+                            check_one(store, dir, id, old, settled_before, &mut buf)
                         })
-                        .collect()
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let mut entries = Vec::with_capacity(ids.len());
-    let mut refreshed = false;
-    for (entry, read, problem) in parts.into_iter().flatten() {
-        refreshed |= read;
-        if let Some(p) = problem {
-            problems.push(p);
-        }
-        if let Some(e) = entry {
-            entries.push(e);
-        }
+    let unchanged = ids.len() == old_recs.len() && seen.iter().all(|x| matches!(x, Seen::Kept(_)));
+    if unchanged {
+        return Ok((
+            Summaries {
+                buf: old_buf,
+                recs: old_recs,
+            },
+            problems,
+        ));
     }
-    if refreshed || entries.len() != cached.len() {
-        write_index(store, &entries);
+    let mut body = Vec::with_capacity(old_buf.len().max(ids.len() * 128));
+    let mut count = 0;
+    for x in seen {
+        match x {
+            Seen::Kept(k) => {
+                let r = &old_recs[k];
+                body.extend_from_slice(&old_buf[r.start..r.end]);
+            }
+            Seen::Read(stamp, issue) => encode(&mut body, stamp, &issue),
+            Seen::Gone => continue,
+            Seen::Problem(p) => {
+                problems.push(p);
+                continue;
+            }
+        }
+        count += 1;
     }
-    let issues = entries.iter().map(|e| e.4.skeleton(&e.0)).collect();
-    Ok((issues, problems))
+    let written_ms = crate::clock::system_millis() as i64;
+    let mut buf = header(written_ms, count, &body);
+    buf.extend_from_slice(&body);
+    drop(body);
+    let (_, recs) = parse(&buf)
+        .ok_or_else(|| Error::Internal("the summary index just built does not read back".into()))?;
+    write_index(store, &buf);
+    Ok((Summaries { buf, recs }, problems))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{GateStatus, Lease, Link, Timestamp};
+
+    fn id(s: &str) -> IssueId {
+        IssueId::parse(s).unwrap()
+    }
+
+    fn stamp() -> FileStamp {
+        FileStamp {
+            len: 10,
+            mtime_s: 1,
+            mtime_ns: 2,
+            ino: 3,
+        }
+    }
+
+    fn sample() -> Issue {
+        let now = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
+        let mut i = Issue::new(id("01JABCDEFGHJKMNPQRSTVWXYZ0"), "title".into(), now);
+        i.state = State::InProgress;
+        i.priority = Priority::High;
+        i.dependencies = vec![
+            id("01JABCDEFGHJKMNPQRSTVWXYZ1"),
+            id("01JABCDEFGHJKMNPQRSTVWXYZ2"),
+        ];
+        i.parent = Some(id("01JABCDEFGHJKMNPQRSTVWXYZ3"));
+        i.gates_required = vec!["review".into(), "tests".into()];
+        let mut passed = GateStatus::pending();
+        passed.status = GateState::Passed;
+        i.gates_status.insert("tests".into(), passed);
+        i.assignee = Some("agent:a".into());
+        i.lease = Some(Lease {
+            holder: "agent:a".into(),
+            acquired_at: now,
+            expires_at: Some(Timestamp::from_millis(now.millis() + 60_000)),
+            ttl_secs: Some(60),
+        });
+        i.links = vec![Link {
+            kind: LinkKind::Relates,
+            target: "not an id ✓".into(),
+        }];
+        i
+    }
+
+    fn build(issues: &[Issue]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for i in issues {
+            encode(&mut body, stamp(), i);
+        }
+        let mut buf = header(42, issues.len(), &body);
+        buf.extend_from_slice(&body);
+        buf
+    }
 
     #[test]
-    fn skeleton_keeps_what_readiness_needs() {
-        let now = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
-        let id = IssueId::parse("01JABCDEFGHJKMNPQRSTVWXYZ0").unwrap();
-        let mut i = Issue::new(id.clone(), "title".into(), now);
-        i.state = State::Backlog;
-        i.priority = Priority::High;
-        i.dependencies = vec![IssueId::parse("01JABCDEFGHJKMNPQRSTVWXYZ1").unwrap()];
-        i.gates_required = vec!["review".into()];
-        i.gates_status
-            .insert("review".into(), GateStatus::pending());
-        i.assignee = Some("agent:a".into());
-        let s = Summary::of(&i).skeleton(&id);
-        assert_eq!(
-            (s.state, s.priority, &s.dependencies, &s.gates_required),
-            (i.state, i.priority, &i.dependencies, &i.gates_required)
+    fn a_record_reads_back_every_summarised_field() {
+        let i = sample();
+        let bare = Issue::new(
+            id("01JABCDEFGHJKMNPQRSTVWXYZ9"),
+            "t".into(),
+            Timestamp::from_millis(5),
         );
-        assert_eq!(s.unpassed_gates(), i.unpassed_gates());
+        let buf = build(&[i.clone(), bare]);
+        let (written, recs) = parse(&buf).unwrap();
+        assert_eq!((written, recs.len()), (42, 2));
+        assert_eq!(recs[0].stamp, stamp());
+        let all = Summaries { buf, recs };
+        let s = all.get(i.id.as_str()).unwrap();
+        assert_eq!(s.id(), i.id.as_str());
+        assert_eq!((s.state(), s.priority()), (i.state, i.priority));
+        assert_eq!(s.created_ms(), i.created_at.millis());
+        assert!(s.assigned());
+        assert_eq!(s.lease_expires_ms(), Some(i.created_at.millis() + 60_000));
+        let deps: Vec<&str> = s.dependencies().collect();
         assert_eq!(
-            (s.assignee, s.created_at),
-            (i.assignee.clone(), i.created_at)
+            deps,
+            ["01JABCDEFGHJKMNPQRSTVWXYZ1", "01JABCDEFGHJKMNPQRSTVWXYZ2"]
         );
-        let round: Summary =
-            serde_json::from_str(&serde_json::to_string(&Summary::of(&i)).unwrap()).unwrap();
-        assert_eq!(round, Summary::of(&i));
-        assert!(s.title.is_empty() && s.description.is_empty());
+        assert_eq!(s.parent(), Some("01JABCDEFGHJKMNPQRSTVWXYZ3"));
+        let gates: Vec<_> = s.gates().collect();
+        assert_eq!(
+            gates,
+            [("review", GateState::Pending), ("tests", GateState::Passed)]
+        );
+        let links: Vec<_> = s.links().collect();
+        assert_eq!(links, [(LinkKind::Relates, "not an id ✓")]);
+        let b = all.get("01JABCDEFGHJKMNPQRSTVWXYZ9").unwrap();
+        assert!(!b.assigned() && b.parent().is_none() && b.lease_expires_ms().is_none());
+        assert_eq!(
+            b.dependencies().count() + b.gates().count() + b.links().count(),
+            0
+        );
+        assert!(all.get("01JABCDEFGHJKMNPQRSTVWXYZ5").is_none());
+    }
+
+    #[test]
+    fn any_damage_makes_the_index_unusable_rather_than_wrong() {
+        let buf = build(&[sample()]);
+        assert!(parse(&buf).is_some());
+        for k in 0..buf.len() {
+            let mut bad = buf.clone();
+            bad[k] ^= 0x10;
+            assert!(
+                parse(&bad).is_none(),
+                "a flipped bit at byte {k} went unseen"
+            );
+        }
+        for n in 0..buf.len() {
+            assert!(parse(&buf[..n]).is_none(), "truncated to {n} bytes");
+        }
+        let mut longer = buf.clone();
+        longer.push(0);
+        assert!(parse(&longer).is_none());
+    }
+
+    #[test]
+    fn records_out_of_id_order_are_refused() {
+        let mut later = sample();
+        later.id = id("01JABCDEFGHJKMNPQRSTVWXYZZ");
+        assert!(parse(&build(&[sample(), later.clone()])).is_some());
+        assert!(parse(&build(&[later.clone(), sample()])).is_none());
+        assert!(parse(&build(&[sample(), sample()])).is_none());
     }
 }
