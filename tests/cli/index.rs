@@ -2,6 +2,7 @@
 //! seen by the next command, and deleting the cache changes nothing.
 
 use crate::common::Repo;
+use crate::safety::Rng;
 use serde_json::{Value, json};
 use std::process::Command;
 
@@ -125,4 +126,160 @@ fn a_file_deleted_behind_jits_back_leaves_the_index() {
     repo.ok(&["query", "ready"]);
     std::fs::remove_file(repo.issue_path(&a)).unwrap();
     assert_eq!(ready_ids(&repo.ok(&["query", "ready"])), vec![b]);
+}
+
+/// Fills a store with random hand-edited issues: every state, priority, assignment, lease
+/// (expired, running, none), dependency (present, missing), gate (precheck, postcheck,
+/// unknown; any status), parent and link (to an issue, to a malformed target).
+fn random_store(repo: &Repo, rng: &mut Rng, n: usize) -> Vec<String> {
+    repo.define_gate("pre", &["--stage", "precheck"]);
+    repo.define_gate("post", &["--stage", "postcheck"]);
+    let ids: Vec<String> = (0..n).map(|k| repo.create(&format!("t{k}"), &[])).collect();
+    let full: Vec<String> = ids.iter().map(|s| repo.full_id(s)).collect();
+    let pick = |rng: &mut Rng, v: &[&str]| v[rng.below(v.len() as u64) as usize].to_string();
+    for id in &ids {
+        let mut other = |rng: &mut Rng| {
+            if rng.below(10) == 0 {
+                "01ARZ3NDEKTSV4RRFFQ69G5FAV".to_string() // no such issue
+            } else {
+                full[rng.below(n as u64) as usize].clone()
+            }
+        };
+        let state = pick(
+            rng,
+            &[
+                "backlog",
+                "ready",
+                "ready",
+                "ready",
+                "in_progress",
+                "gated",
+                "done",
+                "done",
+                "archived",
+            ],
+        );
+        let priority = pick(rng, &["low", "normal", "high", "critical"]);
+        let deps: Vec<String> = (0..rng.below(3)).map(|_| other(rng)).collect();
+        let parent = (rng.below(4) == 0).then(|| other(rng));
+        let links: Vec<Value> = (0..rng.below(3))
+            .map(|_| {
+                let target = if rng.below(8) == 0 {
+                    "not-an-id".to_string()
+                } else {
+                    other(rng)
+                };
+                json!({"kind": pick(rng, &["relates", "duplicates"]), "target": target})
+            })
+            .collect();
+        let required: Vec<String> = ["pre", "post", "unknown"]
+            .iter()
+            .filter(|_| rng.below(3) == 0)
+            .map(|g| g.to_string())
+            .collect();
+        let mut status = serde_json::Map::new();
+        for g in &required {
+            if rng.below(4) != 0 {
+                status.insert(
+                    g.clone(),
+                    json!({"status": pick(rng, &["pending", "passed", "passed", "failed"])}),
+                );
+            }
+        }
+        let assignee = (rng.below(3) == 0).then(|| format!("agent:a{}", rng.below(3)));
+        let lease = match (assignee.as_ref(), rng.below(3)) {
+            (Some(h), 0) => json!({"holder": h, "acquired_at": "2026-01-01T00:00:00Z",
+                                   "expires_at": "2026-01-01T01:00:00Z"}),
+            (Some(h), 1) => json!({"holder": h, "acquired_at": "2026-01-01T00:00:00Z",
+                                   "expires_at": "2999-01-01T00:00:00Z"}),
+            _ => Value::Null,
+        };
+        repo.edit_issue(id, |v| {
+            v["state"] = json!(state);
+            v["priority"] = json!(priority);
+            v["dependencies"] = json!(deps);
+            v["links"] = json!(links);
+            v["gates_required"] = json!(required);
+            v["gates_status"] = Value::Object(status);
+            let o = v.as_object_mut().unwrap();
+            for (k, val) in [
+                ("parent", parent.map(Value::from)),
+                ("assignee", assignee.map(Value::from)),
+            ] {
+                match val {
+                    Some(x) => {
+                        o.insert(k.into(), x);
+                    }
+                    None => {
+                        o.remove(k);
+                    }
+                }
+            }
+            if lease.is_null() {
+                o.remove("lease");
+            } else {
+                o.insert("lease".into(), lease);
+            }
+        });
+    }
+    ids
+}
+
+/// Copies every issue file of `from` into `to` (which has the same gates).
+fn copy_issues(from: &Repo, to: &Repo) {
+    for name in from.issue_files() {
+        std::fs::copy(from.issues_dir().join(&name), to.issues_dir().join(&name)).unwrap();
+    }
+}
+
+#[test]
+fn ready_and_claim_next_from_summaries_equal_a_full_read_on_random_stores() {
+    for seed in [1u64, 2, 3] {
+        let mut rng = Rng::new(seed);
+        let fast = Repo::new();
+        random_store(&fast, &mut rng, 40);
+        let slow = Repo::new();
+        slow.define_gate("pre", &["--stage", "precheck"]);
+        slow.define_gate("post", &["--stage", "postcheck"]);
+        copy_issues(&fast, &slow);
+        age_files(&fast);
+        age_files(&slow);
+        for round in 0..2 {
+            // The first round builds the index, the second trusts it.
+            let a = fast.ok(&["query", "ready"]);
+            let b = fast.ok(&["query", "ready", "--filter", "is:open"]);
+            assert_eq!(a, b, "seed {seed} round {round}: query ready differs");
+            let limited = fast.ok(&["query", "ready", "--limit", "3"]);
+            assert_eq!(limited["total"], a["total"], "seed {seed}");
+            assert_eq!(
+                ready_ids(&limited),
+                ready_ids(&a).into_iter().take(3).collect::<Vec<_>>()
+            );
+        }
+        assert!(
+            fast.ok(&["query", "ready"])["total"].as_u64().unwrap() > 0,
+            "seed {seed}: nothing ready"
+        );
+        // claim-next picks the same issues, in the same order, either way.
+        let mut claims = 0;
+        loop {
+            let (x, cx) = fast.json(&["issue", "claim-next", "--actor", "agent:z"]);
+            let (y, cy) = slow.json(&[
+                "issue",
+                "claim-next",
+                "--actor",
+                "agent:z",
+                "--filter",
+                "is:open",
+            ]);
+            assert_eq!(cx, cy, "seed {seed}: {x} vs {y}");
+            if cx != 0 {
+                assert_eq!(x["error"]["code"], "no_ready_work");
+                break;
+            }
+            assert_eq!(x["short_id"], y["short_id"], "seed {seed}");
+            claims += 1;
+        }
+        assert!(claims > 0, "seed {seed}: nothing claimed");
+    }
 }
