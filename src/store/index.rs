@@ -542,7 +542,7 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
             .clamp(1, 8)
     };
     let chunk = ids.len().div_ceil(threads).max(1);
-    let seen: Vec<Seen> = std::thread::scope(|s| {
+    let seen: Vec<Vec<Seen>> = std::thread::scope(|s| {
         let handles: Vec<_> = ids
             .chunks(chunk)
             .zip(pairs.chunks(chunk))
@@ -562,9 +562,11 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+            .map(|h| h.join())
+            .collect::<std::result::Result<_, _>>()
+    })
+    .map_err(|_| Error::Internal("a thread checking issue files stopped".into()))?;
+    let seen: Vec<Seen> = seen.into_iter().flatten().collect();
     let unchanged = ids.len() == old_recs.len() && seen.iter().all(|x| matches!(x, Seen::Kept(_)));
     if unchanged {
         return Ok((

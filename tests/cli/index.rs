@@ -138,7 +138,7 @@ fn random_store(repo: &Repo, rng: &mut Rng, n: usize) -> Vec<String> {
     let full: Vec<String> = ids.iter().map(|s| repo.full_id(s)).collect();
     let pick = |rng: &mut Rng, v: &[&str]| v[rng.below(v.len() as u64) as usize].to_string();
     for id in &ids {
-        let mut other = |rng: &mut Rng| {
+        let other = |rng: &mut Rng| {
             if rng.below(10) == 0 {
                 "01ARZ3NDEKTSV4RRFFQ69G5FAV".to_string() // no such issue
             } else {
