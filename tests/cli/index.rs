@@ -283,3 +283,38 @@ fn ready_and_claim_next_from_summaries_equal_a_full_read_on_random_stores() {
         assert!(claims > 0, "seed {seed}: nothing claimed");
     }
 }
+
+#[test]
+fn readers_racing_writers_always_see_a_consistent_store() {
+    let repo = Repo::new();
+    let first: Vec<String> = (0..20)
+        .map(|k| repo.create(&format!("i{k}"), &[]))
+        .collect();
+    age_files(&repo);
+    repo.ok(&["query", "ready"]);
+    std::thread::scope(|s| {
+        for w in 0..2 {
+            let (repo, first) = (&repo, &first);
+            s.spawn(move || {
+                for k in 0..8 {
+                    repo.create(&format!("w{w}-{k}"), &[]);
+                    repo.ok(&["issue", "update", &first[w * 8 + k], "--state", "done"]);
+                }
+            });
+        }
+        for _ in 0..3 {
+            let repo = &repo;
+            s.spawn(move || {
+                for _ in 0..8 {
+                    let v = repo.ok(&["query", "ready"]);
+                    let n = v["issues"].as_array().unwrap().len() as u64;
+                    assert_eq!(v["total"].as_u64().unwrap(), n, "{v}");
+                    assert!(v["problems"].as_array().unwrap().is_empty(), "{v}");
+                }
+            });
+        }
+    });
+    let fast = repo.ok(&["query", "ready"]);
+    assert_eq!(fast, repo.ok(&["query", "ready", "--filter", "is:open"]));
+    assert_eq!(fast["total"], 20 + 16 - 16);
+}
