@@ -6,8 +6,7 @@
 //! pending gate entries, torn event-log lines, leftover temp files). Everything else is reported.
 
 use crate::error::Result;
-use crate::graph::Graph;
-use crate::model::{Actor, GateState, GateStatus, Issue, IssueId, State};
+use crate::model::{Actor, GateState, GateStatus, IssueId, State};
 use crate::progress::Progress;
 use crate::store::{Store, Tx, events};
 use serde::Serialize;
@@ -159,21 +158,26 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             fixed: false,
         });
     }
-    let by_id: HashMap<&IssueId, &Issue> = issues.iter().map(|i| (&i.id, i)).collect();
-    let mut shorts: HashMap<String, Vec<&IssueId>> = HashMap::new();
+    // Positions by id, shared by every check below and the cycle search (no id is cloned).
+    let pos: HashMap<&IssueId, usize> =
+        issues.iter().enumerate().map(|(k, i)| (&i.id, k)).collect();
+    let by_id = |id: &IssueId| pos.get(id).map(|&k| &issues[k]);
+    // A short id is the id's last characters: count issues per suffix without allocating.
+    let mut shorts: HashMap<&str, (usize, &IssueId)> = HashMap::new();
     for i in &issues {
-        shorts.entry(i.short_id()).or_default().push(&i.id);
+        let s = &i.id.as_str()[crate::model::id::ULID_LEN - crate::model::id::SHORT_LEN..];
+        shorts.entry(s).or_insert((0, &i.id)).0 += 1;
     }
-    for (s, ids) in &shorts {
-        if ids.len() > 1 {
-            problems.push(problem(
-                "duplicate_short_id",
-                Severity::Error,
-                Some(ids[0]),
-                format!("short id `{s}` is shared by {} issues", ids.len()),
-                false,
-            ));
-        }
+    let mut shared: Vec<_> = shorts.into_values().filter(|(n, _)| *n > 1).collect();
+    shared.sort_by_key(|(_, id)| *id);
+    for (n, first) in shared {
+        problems.push(problem(
+            "duplicate_short_id",
+            Severity::Error,
+            Some(first),
+            format!("short id `{}` is shared by {n} issues", first.short()),
+            false,
+        ));
     }
     for i in &issues {
         for d in &i.dependencies {
@@ -185,7 +189,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
                     format!("`{}` depends on itself", i.short_id()),
                     true,
                 ));
-            } else if !by_id.contains_key(d) {
+            } else if !pos.contains_key(d) {
                 problems.push(problem(
                     "dangling_dependency",
                     Severity::Error,
@@ -200,7 +204,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             }
         }
         for l in &i.links {
-            let exists = IssueId::parse(&l.target).is_ok_and(|t| by_id.contains_key(&t));
+            let exists = IssueId::parse(&l.target).is_ok_and(|t| pos.contains_key(&t));
             if !exists {
                 problems.push(problem(
                     "dangling_link",
@@ -217,7 +221,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             }
         }
         if let Some(p) = &i.parent
-            && !by_id.contains_key(p)
+            && !pos.contains_key(p)
         {
             problems.push(problem(
                 "dangling_parent",
@@ -252,12 +256,12 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             .dependencies
             .iter()
             .filter(|d| *d != &i.id)
-            .all(|d| by_id.get(d).is_some_and(|x| x.state == State::Done));
+            .all(|d| by_id(d).is_some_and(|x| x.state == State::Done));
         let real_deps_done = i
             .dependencies
             .iter()
-            .filter(|d| *d != &i.id && by_id.contains_key(*d))
-            .all(|d| by_id[d].state == State::Done);
+            .filter_map(|d| (d != &i.id).then(|| by_id(d)).flatten())
+            .all(|x| x.state == State::Done);
         match i.state {
             State::Backlog if real_deps_done => problems.push(problem(
                 "state_mismatch",
@@ -319,8 +323,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             ));
         }
     }
-    let graph = Graph::build(&issues);
-    for cycle in graph.cycles() {
+    for cycle in crate::graph::cycles_among(&issues, |id| pos.get(id).copied()) {
         let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
         problems.push(problem(
             "cycle",

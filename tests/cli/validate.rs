@@ -428,3 +428,32 @@ fn piped_long_work_draws_no_progress() {
     let report = repo.ok(&["validate"]);
     assert_eq!(report["issues_checked"], 2000);
 }
+
+#[test]
+fn two_issues_sharing_a_short_id_are_reported_once() {
+    let repo = Repo::new();
+    let a = repo.create("a", &[]);
+    repo.create("b", &[]);
+    // As a merge could bring in: another issue whose id ends like `a`'s.
+    let full = repo.full_id(&a);
+    let twin = format!("01ARZ3NDEK{}", &full[10..]);
+    assert_ne!(twin, full);
+    let mut v = repo.read_issue(&a);
+    v["id"] = json!(twin);
+    std::fs::write(
+        repo.issues_dir().join(format!("{twin}.json")),
+        serde_json::to_vec_pretty(&v).unwrap(),
+    )
+    .unwrap();
+    let r = assert_reported(&repo, "duplicate_short_id", &[]);
+    let dup: Vec<_> = r
+        .problems
+        .iter()
+        .filter(|p| p.code == "duplicate_short_id")
+        .collect();
+    assert_eq!(dup.len(), 1, "{r:#?}");
+    assert_eq!(
+        dup[0].message,
+        format!("short id `{a}` is shared by 2 issues")
+    );
+}
