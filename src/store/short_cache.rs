@@ -35,23 +35,29 @@ const TABLE: &str = "short.table";
 /// `<8-char short> <26-char ULID>\n`.
 const LINE: usize = 8 + 1 + 26 + 1;
 
-/// Looks `short` up in the table written by the last directory listing.
+/// Looks `short` up in the table written by the last directory listing: a binary search by
+/// positioned reads of single lines, so a lookup reads O(log n) lines, not the table.
 pub fn lookup_table(jit_dir: &Path, issues_dir: &Path, short: &str) -> Option<IssueId> {
-    let bytes = std::fs::read(jit_dir.join("cache").join(TABLE)).ok()?;
-    if bytes.len() % LINE != 0 {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(jit_dir.join("cache").join(TABLE)).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len % LINE as u64 != 0 {
         return None;
     }
-    let n = bytes.len() / LINE;
     let key = short.as_bytes();
-    let (mut lo, mut hi) = (0usize, n);
+    let mut line = [0u8; LINE];
+    let (mut lo, mut hi) = (0u64, len / LINE as u64);
     while lo < hi {
-        let mid = (lo + hi) / 2;
-        let line = &bytes[mid * LINE..mid * LINE + 8];
-        match line.cmp(key) {
+        let mid = lo + (hi - lo) / 2;
+        file.read_exact_at(&mut line, mid * LINE as u64).ok()?;
+        if line[8] != b' ' || line[LINE - 1] != b'\n' {
+            return None; // not a table this version wrote
+        }
+        match line[..8].cmp(key) {
             std::cmp::Ordering::Less => lo = mid + 1,
             std::cmp::Ordering::Greater => hi = mid,
             std::cmp::Ordering::Equal => {
-                let full = std::str::from_utf8(&bytes[mid * LINE + 9..mid * LINE + 35]).ok()?;
+                let full = std::str::from_utf8(&line[9..35]).ok()?;
                 let id = IssueId::parse(full).ok()?;
                 return (id.short() == short && issues_dir.join(format!("{id}.json")).is_file())
                     .then_some(id);
@@ -161,5 +167,21 @@ mod tests {
         assert_eq!(lookup_table(jit, &issues, "zzzzzzzz"), None);
         std::fs::write(jit.join("cache").join(TABLE), "torn").unwrap();
         assert_eq!(lookup_table(jit, &issues, &ids[0].short()), None);
+        // Every one of many listed issues is found by the binary search.
+        let many: Vec<IssueId> = (0..777u128)
+            .map(|k| {
+                IssueId::from_ulid(ulid::Ulid::from_parts(
+                    1,
+                    k.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                ))
+            })
+            .collect();
+        for id in &many {
+            std::fs::write(issues.join(format!("{id}.json")), "{}").unwrap();
+        }
+        remember_all(jit, &many);
+        for id in &many {
+            assert_eq!(lookup_table(jit, &issues, &id.short()), Some(id.clone()));
+        }
     }
 }
