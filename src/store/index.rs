@@ -453,8 +453,13 @@ fn write_index(store: &Store, bytes: &[u8]) {
 enum Seen {
     /// The old record still holds (its index in the old table).
     Kept(usize),
-    /// The file was read: its stamp and contents.
-    Read(FileStamp, Box<Issue>),
+    /// The file was read: its new record, whether that equals the old record byte for byte
+    /// (re-read only because it was modified too recently to trust), and its mtime.
+    Read {
+        rec: Vec<u8>,
+        same: bool,
+        mtime_ms: i64,
+    },
     /// Deleted since the listing.
     Gone,
     Problem(FileProblem),
@@ -482,6 +487,7 @@ fn check_one(
     dir: &std::fs::File,
     id: &IssueId,
     old: Option<(usize, &Rec)>,
+    old_buf: &[u8],
     settled_before: i64,
     buf: &mut Vec<u8>,
 ) -> Seen {
@@ -503,7 +509,15 @@ fn check_one(
         return Seen::Kept(k);
     }
     match store.load_listed(id, buf) {
-        Ok(issue) => Seen::Read(stamp, Box::new(issue)),
+        Ok(issue) => {
+            let mut rec = Vec::with_capacity(256);
+            encode(&mut rec, stamp, &issue);
+            Seen::Read {
+                same: old.is_some_and(|(_, r)| old_buf[r.start..r.end] == rec[..]),
+                rec,
+                mtime_ms: stamp.mtime_ms(),
+            }
+        }
         Err(Error::NotFound { .. }) => Seen::Gone,
         Err(e) => Seen::Problem(FileProblem::from_error(&store.issue_path(id), &e)),
     }
@@ -547,14 +561,14 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
             .chunks(chunk)
             .zip(pairs.chunks(chunk))
             .map(|(part, olds)| {
-                let (dir, old_recs) = (&dir, &old_recs);
+                let (dir, old_recs, old_buf) = (&dir, &old_recs, &old_buf);
                 s.spawn(move || {
                     let mut buf = Vec::with_capacity(16 * 1024);
                     part.iter()
                         .zip(olds)
                         .map(|(id, o)| {
                             let old = o.map(|k| (k, &old_recs[k]));
-                            check_one(store, dir, id, old, settled_before, &mut buf)
+                            check_one(store, dir, id, old, old_buf, settled_before, &mut buf)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -567,7 +581,15 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     })
     .map_err(|_| Error::Internal("a thread checking issue files stopped".into()))?;
     let seen: Vec<Seen> = seen.into_iter().flatten().collect();
-    let unchanged = ids.len() == old_recs.len() && seen.iter().all(|x| matches!(x, Seen::Kept(_)));
+    // Rewriting the index costs a write of all of it: skip it when no record changed and a new
+    // writing time would not yet let a recently modified file be trusted either.
+    let now_ms = crate::clock::system_millis() as i64;
+    let unchanged = ids.len() == old_recs.len()
+        && seen.iter().all(|x| match x {
+            Seen::Kept(_) => true,
+            Seen::Read { same, mtime_ms, .. } => *same && *mtime_ms >= now_ms - RACY_MS,
+            Seen::Gone | Seen::Problem(_) => false,
+        });
     if unchanged {
         return Ok((
             Summaries {
@@ -585,7 +607,7 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
                 let r = &old_recs[k];
                 body.extend_from_slice(&old_buf[r.start..r.end]);
             }
-            Seen::Read(stamp, issue) => encode(&mut body, stamp, &issue),
+            Seen::Read { rec, .. } => body.extend_from_slice(&rec),
             Seen::Gone => continue,
             Seen::Problem(p) => {
                 problems.push(p);
@@ -594,8 +616,7 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
         }
         count += 1;
     }
-    let written_ms = crate::clock::system_millis() as i64;
-    let mut buf = header(written_ms, count, &body);
+    let mut buf = header(now_ms, count, &body);
     buf.extend_from_slice(&body);
     drop(body);
     let (_, recs) = parse(&buf)

@@ -318,3 +318,41 @@ fn readers_racing_writers_always_see_a_consistent_store() {
     assert_eq!(fast, repo.ok(&["query", "ready", "--filter", "is:open"]));
     assert_eq!(fast["total"], 20 + 16 - 16);
 }
+
+/// The inode of the summary index: a rewrite (temp file and rename) changes it.
+fn index_inode(repo: &Repo) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(repo.jit_dir().join("cache/summary.v3"))
+        .unwrap()
+        .ino()
+}
+
+#[test]
+fn the_index_is_rewritten_only_when_a_record_changes() {
+    let repo = Repo::new();
+    for k in 0..3 {
+        repo.create(&format!("i{k}"), &[]);
+    }
+    // Files modified "now" (here: in the future) are re-read every time, never trusted.
+    let touch = |when: &str| {
+        let st = Command::new("sh")
+            .arg("-c")
+            .arg(format!("touch -d '{when}' .jit/issues/*.json"))
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    touch("1 hour");
+    let first = repo.ok(&["query", "ready"]);
+    let ino = index_inode(&repo);
+    assert_eq!(repo.ok(&["query", "ready"]), first);
+    assert_eq!(index_inode(&repo), ino, "re-read but unchanged: not rewritten");
+    // New stamps are new records: rewritten once, then trusted as they are.
+    age_files(&repo);
+    assert_eq!(repo.ok(&["query", "ready"]), first);
+    let aged = index_inode(&repo);
+    assert_ne!(aged, ino);
+    assert_eq!(repo.ok(&["query", "ready"]), first);
+    assert_eq!(index_inode(&repo), aged);
+}
