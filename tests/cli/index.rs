@@ -347,7 +347,11 @@ fn the_index_is_rewritten_only_when_a_record_changes() {
     let first = repo.ok(&["query", "ready"]);
     let ino = index_inode(&repo);
     assert_eq!(repo.ok(&["query", "ready"]), first);
-    assert_eq!(index_inode(&repo), ino, "re-read but unchanged: not rewritten");
+    assert_eq!(
+        index_inode(&repo),
+        ino,
+        "re-read but unchanged: not rewritten"
+    );
     // New stamps are new records: rewritten once, then trusted as they are.
     age_files(&repo);
     assert_eq!(repo.ok(&["query", "ready"]), first);
