@@ -6,16 +6,21 @@ use crate::safety::Rng;
 use serde_json::{Value, json};
 use std::process::Command;
 
-/// Backdates every issue file so the summary index trusts its entries (it re-reads files
-/// modified within two seconds of its writing).
-fn age_files(repo: &Repo) {
+/// Sets every issue file's mtime to `when` (as `touch -d` reads it).
+fn touch_issues(repo: &Repo, when: &str) {
     let st = Command::new("sh")
         .arg("-c")
-        .arg("touch -d '1 hour ago' .jit/issues/*.json")
+        .arg(format!("touch -d '{when}' .jit/issues/*.json"))
         .current_dir(repo.path())
         .status()
         .unwrap();
     assert!(st.success());
+}
+
+/// Backdates every issue file so the summary index trusts its entries (it re-reads files
+/// modified within two seconds of its writing).
+fn age_files(repo: &Repo) {
+    touch_issues(repo, "1 hour ago");
 }
 
 fn ready_ids(v: &Value) -> Vec<String> {
@@ -334,16 +339,7 @@ fn the_index_is_rewritten_only_when_a_record_changes() {
         repo.create(&format!("i{k}"), &[]);
     }
     // Files modified "now" (here: in the future) are re-read every time, never trusted.
-    let touch = |when: &str| {
-        let st = Command::new("sh")
-            .arg("-c")
-            .arg(format!("touch -d '{when}' .jit/issues/*.json"))
-            .current_dir(repo.path())
-            .status()
-            .unwrap();
-        assert!(st.success());
-    };
-    touch("1 hour");
+    touch_issues(&repo, "1 hour");
     let first = repo.ok(&["query", "ready"]);
     let ino = index_inode(&repo);
     assert_eq!(repo.ok(&["query", "ready"]), first);
