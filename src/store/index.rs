@@ -465,20 +465,43 @@ enum Seen {
     Problem(FileProblem),
 }
 
-/// The stamp of one file in the issues directory, without following a symlink.
-fn stamp_of(dir: &std::fs::File, name: &str) -> std::io::Result<FileStamp> {
-    use rustix::fs::{AtFlags, StatxFlags};
-    let st = rustix::fs::statx(
-        dir,
-        name,
-        AtFlags::SYMLINK_NOFOLLOW,
-        StatxFlags::SIZE | StatxFlags::MTIME | StatxFlags::INO,
-    )?;
+/// The stamp of one file in the issues directory, without following a symlink: one `statx`
+/// relative to the open directory on Linux (no path walk, no allocation), falling back to
+/// `lstat` by path where that is refused (old kernels, restrictive sandboxes) and elsewhere.
+fn stamp_of(
+    dir: &std::fs::File,
+    name: &str,
+    path: impl FnOnce() -> PathBuf,
+) -> std::io::Result<FileStamp> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{AtFlags, StatxFlags};
+        match rustix::fs::statx(
+            dir,
+            name,
+            AtFlags::SYMLINK_NOFOLLOW,
+            StatxFlags::SIZE | StatxFlags::MTIME | StatxFlags::INO,
+        ) {
+            Ok(st) => {
+                return Ok(FileStamp {
+                    len: st.stx_size,
+                    mtime_s: st.stx_mtime.tv_sec,
+                    mtime_ns: i64::from(st.stx_mtime.tv_nsec),
+                    ino: st.stx_ino,
+                });
+            }
+            Err(e) if e == rustix::io::Errno::NOENT => return Err(e.into()),
+            Err(_) => {}
+        }
+    }
+    let _ = (dir, name);
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path())?;
     Ok(FileStamp {
-        len: st.stx_size,
-        mtime_s: st.stx_mtime.tv_sec,
-        mtime_ns: i64::from(st.stx_mtime.tv_nsec),
-        ino: st.stx_ino,
+        len: m.len(),
+        mtime_s: m.mtime(),
+        mtime_ns: m.mtime_nsec(),
+        ino: m.ino(),
     })
 }
 
@@ -492,7 +515,7 @@ fn check_one(
     buf: &mut Vec<u8>,
 ) -> Seen {
     let name = format!("{}.json", id.as_str());
-    let stamp = match stamp_of(dir, &name) {
+    let stamp = match stamp_of(dir, &name, || store.issue_path(id)) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Seen::Gone,
         Err(e) => {
