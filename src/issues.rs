@@ -339,6 +339,8 @@ pub fn ready(
     }
     let (full, more) = store.load_many(&ids, &crate::progress::Silent);
     problems.extend(more);
+    // Deleted or unreadable since their summaries were checked: no longer counted.
+    total -= ids.len() - full.len();
     let mut out = Vec::with_capacity(full.len());
     for issue in full {
         let b = crate::view::blockers(

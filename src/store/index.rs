@@ -476,13 +476,10 @@ fn stamp_of(
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{AtFlags, StatxFlags};
-        match rustix::fs::statx(
-            dir,
-            name,
-            AtFlags::SYMLINK_NOFOLLOW,
-            StatxFlags::SIZE | StatxFlags::MTIME | StatxFlags::INO,
-        ) {
-            Ok(st) => {
+        let wanted = StatxFlags::SIZE | StatxFlags::MTIME | StatxFlags::INO;
+        match rustix::fs::statx(dir, name, AtFlags::SYMLINK_NOFOLLOW, wanted) {
+            // A file system that cannot report all three is checked through `lstat` instead.
+            Ok(st) if st.stx_mask & wanted.bits() == wanted.bits() => {
                 return Ok(FileStamp {
                     len: st.stx_size,
                     mtime_s: st.stx_mtime.tv_sec,
@@ -491,7 +488,7 @@ fn stamp_of(
                 });
             }
             Err(e) if e == rustix::io::Errno::NOENT => return Err(e.into()),
-            Err(_) => {}
+            _ => {}
         }
     }
     let _ = (dir, name);
@@ -549,10 +546,15 @@ fn check_one(
 /// The summary of every issue, with the files that could not be read. Reads only the files
 /// the index does not vouch for, and rewrites the index when it read any or lost any.
 pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
+    // The time a new index is stamped with is taken before anything is read: a file changed
+    // after its read but within its timestamp granularity then still counts as too recent.
+    let start_ms = crate::clock::system_millis() as i64;
     let (ids, mut problems) = store.list_ids()?;
     let (old_buf, written_ms, old_recs) = std::fs::read(path(store))
         .ok()
         .and_then(|b| parse(&b).map(|(w, r)| (b, w, r)))
+        // An index from the future (a clock set back, a hand-made file) vouches for nothing.
+        .filter(|(_, w, _)| *w <= start_ms.saturating_add(RACY_MS))
         .unwrap_or_default();
     // Both sides are sorted by id: one merge pairs each listed file with its old record.
     let mut pairs: Vec<Option<usize>> = Vec::with_capacity(ids.len());
@@ -569,7 +571,7 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     let dir_path = store.issues_dir();
     let dir = std::fs::File::open(&dir_path)
         .map_err(|e| Error::io(format!("listing `{}`", dir_path.display()), e))?;
-    let settled_before = written_ms - RACY_MS;
+    let settled_before = written_ms.saturating_sub(RACY_MS);
     let threads = if ids.len() < PARALLEL_FROM {
         1
     } else {
@@ -580,12 +582,12 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     };
     let chunk = ids.len().div_ceil(threads).max(1);
     let seen: Vec<Vec<Seen>> = std::thread::scope(|s| {
-        let handles: Vec<_> = ids
+        let parts: Vec<_> = ids
             .chunks(chunk)
             .zip(pairs.chunks(chunk))
             .map(|(part, olds)| {
                 let (dir, old_recs, old_buf) = (&dir, &old_recs, &old_buf);
-                s.spawn(move || {
+                let work = move || {
                     let mut buf = Vec::with_capacity(16 * 1024);
                     part.iter()
                         .zip(olds)
@@ -594,23 +596,31 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
                             check_one(store, dir, id, old, old_buf, settled_before, &mut buf)
                         })
                         .collect::<Vec<_>>()
-                })
+                };
+                // Where no thread can be started (a process limit), the work runs here.
+                std::thread::Builder::new()
+                    .spawn_scoped(s, work)
+                    .map_err(|_| work())
             })
             .collect();
-        handles
+        parts
             .into_iter()
-            .map(|h| h.join())
+            .map(|p| match p {
+                Ok(h) => h.join(),
+                Err(done) => Ok(done),
+            })
             .collect::<std::result::Result<_, _>>()
     })
     .map_err(|_| Error::Internal("a thread checking issue files stopped".into()))?;
     let seen: Vec<Seen> = seen.into_iter().flatten().collect();
     // Rewriting the index costs a write of all of it: skip it when no record changed and a new
     // writing time would not yet let a recently modified file be trusted either.
-    let now_ms = crate::clock::system_millis() as i64;
     let unchanged = ids.len() == old_recs.len()
         && seen.iter().all(|x| match x {
             Seen::Kept(_) => true,
-            Seen::Read { same, mtime_ms, .. } => *same && *mtime_ms >= now_ms - RACY_MS,
+            Seen::Read { same, mtime_ms, .. } => {
+                *same && *mtime_ms >= start_ms.saturating_sub(RACY_MS)
+            }
             Seen::Gone | Seen::Problem(_) => false,
         });
     if unchanged {
@@ -639,7 +649,7 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
         }
         count += 1;
     }
-    let mut buf = header(now_ms, count, &body);
+    let mut buf = header(start_ms, count, &body);
     buf.extend_from_slice(&body);
     drop(body);
     let (_, recs) = parse(&buf)
@@ -763,6 +773,44 @@ mod tests {
         let mut longer = buf.clone();
         longer.push(0);
         assert!(parse(&longer).is_none());
+    }
+
+    #[test]
+    fn an_index_written_in_the_future_vouches_for_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let git = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(tmp.path())
+            .status()
+            .unwrap();
+        assert!(git.success());
+        Store::init(tmp.path(), None).unwrap();
+        let store = Store::discover(tmp.path()).unwrap();
+        let issue = Issue::new(
+            id("01JABCDEFGHJKMNPQRSTVWXYZ0"),
+            "t".into(),
+            Timestamp::from_millis(5),
+        );
+        let path = store.issue_path(&issue.id);
+        std::fs::write(&path, crate::store::to_pretty(&issue).unwrap()).unwrap();
+        // A lying record with the file's true stamp, in an index dated a day ahead: were its
+        // date believed, the just-written file would count as settled and the lie be used.
+        let dir = std::fs::File::open(store.issues_dir()).unwrap();
+        let name = format!("{}.json", issue.id);
+        let stamp = stamp_of(&dir, &name, || path.clone()).unwrap();
+        let mut lie = issue.clone();
+        lie.state = State::Archived;
+        let mut body = Vec::new();
+        encode(&mut body, stamp, &lie);
+        let future = crate::clock::system_millis() as i64 + 86_400_000;
+        let mut buf = header(future, 1, &body);
+        buf.extend_from_slice(&body);
+        assert!(parse(&buf).is_some());
+        std::fs::create_dir_all(store.dir().join("cache")).unwrap();
+        std::fs::write(super::path(&store), &buf).unwrap();
+        let (all, problems) = load(&store).unwrap();
+        assert!(problems.is_empty());
+        assert_eq!(all.get(issue.id.as_str()).unwrap().state(), issue.state);
     }
 
     #[test]

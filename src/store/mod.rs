@@ -413,10 +413,10 @@ impl Store {
             .clamp(1, 8);
         let chunk = ids.len().div_ceil(threads).max(1);
         let results: Vec<Vec<std::result::Result<Issue, FileProblem>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = ids
+            let parts: Vec<_> = ids
                 .chunks(chunk)
                 .map(|part| {
-                    s.spawn(move || {
+                    let work = move || {
                         let mut buf = Vec::with_capacity(16 * 1024);
                         part.iter()
                             .filter_map(|id| match self.load_listed(id, &mut buf) {
@@ -430,13 +430,22 @@ impl Store {
                                     Some(Err(FileProblem::from_error(&self.issue_path(id), &e)))
                                 }
                             })
-                            .collect()
-                    })
+                            .collect::<Vec<_>>()
+                    };
+                    // Where no thread can be started (a process limit), the work runs here.
+                    std::thread::Builder::new()
+                        .spawn_scoped(s, work)
+                        .map_err(|_| work())
                 })
                 .collect();
-            handles
+            parts
                 .into_iter()
-                .map(|h| h.join().unwrap_or_default())
+                .map(|p| match p {
+                    // A reader that panicked must not make its files silently disappear: the
+                    // panic goes on to the command's handler, which reports an internal error.
+                    Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    Err(done) => done,
+                })
                 .collect()
         });
         let mut issues = Vec::with_capacity(ids.len());

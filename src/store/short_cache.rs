@@ -57,6 +57,16 @@ pub fn lookup_table(jit_dir: &Path, issues_dir: &Path, short: &str) -> Option<Is
             std::cmp::Ordering::Less => lo = mid + 1,
             std::cmp::Ordering::Greater => hi = mid,
             std::cmp::Ordering::Equal => {
+                // Two issues sharing a short id (a merge can bring that): let the directory
+                // listing answer, which reports the ambiguity.
+                let mut other = [0u8; LINE];
+                for k in [mid.checked_sub(1), Some(mid + 1)].into_iter().flatten() {
+                    if file.read_exact_at(&mut other, k * LINE as u64).is_ok()
+                        && other[..8] == line[..8]
+                    {
+                        return None;
+                    }
+                }
                 let full = std::str::from_utf8(&line[9..35]).ok()?;
                 let id = IssueId::parse(full).ok()?;
                 return (id.short() == short && issues_dir.join(format!("{id}.json")).is_file())
@@ -183,5 +193,16 @@ mod tests {
         for id in &many {
             assert_eq!(lookup_table(jit, &issues, &id.short()), Some(id.clone()));
         }
+        // A short id two issues share is not answered from the table.
+        let twin = IssueId::parse(&format!("01ARZ3NDEK{}", &many[5].as_str()[10..])).unwrap();
+        std::fs::write(issues.join(format!("{twin}.json")), "{}").unwrap();
+        let mut with_twin = many.clone();
+        with_twin.push(twin);
+        remember_all(jit, &with_twin);
+        assert_eq!(lookup_table(jit, &issues, &many[5].short()), None);
+        assert_eq!(
+            lookup_table(jit, &issues, &many[6].short()),
+            Some(many[6].clone())
+        );
     }
 }
