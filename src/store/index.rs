@@ -42,8 +42,8 @@ const FIXED: usize = ID + 8 * 6 + 3;
 const NO_LEASE: i64 = i64::MIN;
 const ASSIGNED: u8 = 1;
 const HAS_PARENT: u8 = 2;
-/// Below this many files, checking them on one thread is cheaper than starting more.
-const PARALLEL_FROM: usize = 512;
+/// Files per thread below which starting another thread costs more than it saves.
+const FILES_PER_THREAD: usize = 256;
 
 /// What the index trusts of a file: if any of it changes, the file is read again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -572,47 +572,16 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     let dir = std::fs::File::open(&dir_path)
         .map_err(|e| Error::io(format!("listing `{}`", dir_path.display()), e))?;
     let settled_before = written_ms.saturating_sub(RACY_MS);
-    let threads = if ids.len() < PARALLEL_FROM {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8)
-    };
-    let chunk = ids.len().div_ceil(threads).max(1);
-    let seen: Vec<Vec<Seen>> = std::thread::scope(|s| {
-        let parts: Vec<_> = ids
-            .chunks(chunk)
-            .zip(pairs.chunks(chunk))
-            .map(|(part, olds)| {
-                let (dir, old_recs, old_buf) = (&dir, &old_recs, &old_buf);
-                let work = move || {
-                    let mut buf = Vec::with_capacity(16 * 1024);
-                    part.iter()
-                        .zip(olds)
-                        .map(|(id, o)| {
-                            let old = o.map(|k| (k, &old_recs[k]));
-                            check_one(store, dir, id, old, old_buf, settled_before, &mut buf)
-                        })
-                        .collect::<Vec<_>>()
-                };
-                // Where no thread can be started (a process limit), the work runs here.
-                std::thread::Builder::new()
-                    .spawn_scoped(s, work)
-                    .map_err(|_| work())
+    let listed: Vec<(&IssueId, Option<usize>)> = ids.iter().zip(pairs).collect();
+    let seen: Vec<Seen> = super::in_parallel(&listed, FILES_PER_THREAD, |part| {
+        let mut buf = Vec::with_capacity(16 * 1024);
+        part.iter()
+            .map(|&(id, o)| {
+                let old = o.map(|k| (k, &old_recs[k]));
+                check_one(store, &dir, id, old, &old_buf, settled_before, &mut buf)
             })
-            .collect();
-        parts
-            .into_iter()
-            .map(|p| match p {
-                Ok(h) => h.join(),
-                Err(done) => Ok(done),
-            })
-            .collect::<std::result::Result<_, _>>()
-    })
-    .map_err(|_| Error::Internal("a thread checking issue files stopped".into()))?;
-    let seen: Vec<Seen> = seen.into_iter().flatten().collect();
+            .collect()
+    });
     // Rewriting the index costs a write of all of it: skip it when no record changed and a new
     // writing time would not yet let a recently modified file be trusted either.
     let unchanged = ids.len() == old_recs.len()

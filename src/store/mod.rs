@@ -407,50 +407,23 @@ impl Store {
         ids: &[IssueId],
         progress: &dyn crate::progress::Progress,
     ) -> (Vec<Issue>, Vec<FileProblem>) {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
-        let chunk = ids.len().div_ceil(threads).max(1);
-        let results: Vec<Vec<std::result::Result<Issue, FileProblem>>> = std::thread::scope(|s| {
-            let parts: Vec<_> = ids
-                .chunks(chunk)
-                .map(|part| {
-                    let work = move || {
-                        let mut buf = Vec::with_capacity(16 * 1024);
-                        part.iter()
-                            .filter_map(|id| match self.load_listed(id, &mut buf) {
-                                Ok(i) => {
-                                    progress.advance(1);
-                                    Some(Ok(i))
-                                }
-                                // Deleted between listing and reading: not a problem.
-                                Err(Error::NotFound { .. }) => None,
-                                Err(e) => {
-                                    Some(Err(FileProblem::from_error(&self.issue_path(id), &e)))
-                                }
-                            })
-                            .collect::<Vec<_>>()
-                    };
-                    // Where no thread can be started (a process limit), the work runs here.
-                    std::thread::Builder::new()
-                        .spawn_scoped(s, work)
-                        .map_err(|_| work())
+        let results = in_parallel(ids, 1, |part| {
+            let mut buf = Vec::with_capacity(16 * 1024);
+            part.iter()
+                .filter_map(|id| match self.load_listed(id, &mut buf) {
+                    Ok(i) => {
+                        progress.advance(1);
+                        Some(Ok(i))
+                    }
+                    // Deleted between listing and reading: not a problem.
+                    Err(Error::NotFound { .. }) => None,
+                    Err(e) => Some(Err(FileProblem::from_error(&self.issue_path(id), &e))),
                 })
-                .collect();
-            parts
-                .into_iter()
-                .map(|p| match p {
-                    // A reader that panicked must not make its files silently disappear: the
-                    // panic goes on to the command's handler, which reports an internal error.
-                    Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                    Err(done) => done,
-                })
-                .collect()
+                .collect::<Vec<std::result::Result<Issue, FileProblem>>>()
         });
         let mut issues = Vec::with_capacity(ids.len());
         let mut problems = Vec::new();
-        for r in results.into_iter().flatten() {
+        for r in results {
             match r {
                 Ok(i) => issues.push(i),
                 Err(p) => problems.push(p),
@@ -496,6 +469,42 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     serde_json::from_slice(&bytes).map_err(|e| Error::CorruptFile {
         path: path.to_path_buf(),
         message: e.to_string(),
+    })
+}
+
+/// Runs `work` over `items` split into one chunk per core (at most 8; one chunk below
+/// `min_per_thread * 2` items), and returns the results in the items' order. Where no thread can
+/// be started (a process limit) a chunk runs on the calling thread; a chunk that panics passes
+/// its panic on to the caller (the command's handler reports it), so no item is silently lost.
+pub(crate) fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    min_per_thread: usize,
+    work: impl Fn(&[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+        .min(items.len() / min_per_thread.max(1))
+        .max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let work = &work;
+    std::thread::scope(|s| {
+        let parts: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || work(part))
+                    .map_err(|_| work(part))
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| match p {
+                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(done) => done,
+            })
+            .collect()
     })
 }
 
