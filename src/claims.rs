@@ -11,7 +11,7 @@ use crate::model::{Actor, Issue, IssueId, Lease, State, Timestamp};
 use crate::store::check_version;
 use crate::store::{Store, Tx};
 use crate::view::IssueView;
-use crate::workflow::{self, Transition};
+use crate::workflow::{self, Transition, rules};
 use serde::Serialize;
 use serde_json::json;
 use std::cmp::Reverse;
@@ -19,19 +19,16 @@ use std::time::Duration;
 
 /// Whether an issue's lease has run out at `now`.
 pub fn lease_expired(issue: &Issue, now: Timestamp) -> bool {
-    issue
-        .lease
-        .as_ref()
-        .and_then(|l| l.expires_at)
-        .is_some_and(|e| e <= now)
+    rules::lease_expired(rules::Facts::lease_expires_ms(issue), now.millis())
 }
 
 /// Who holds the issue now (an unexpired claim or an assignment), if anyone.
 pub fn holder(issue: &Issue, now: Timestamp) -> Option<&str> {
-    if lease_expired(issue, now) {
-        return None;
+    if rules::held(issue, now.millis()) {
+        issue.assignee.as_deref()
+    } else {
+        None
     }
-    issue.assignee.as_deref()
 }
 
 fn ttl_or_default(store: &Store, ttl: Option<Duration>) -> Result<Duration> {
@@ -161,16 +158,15 @@ pub fn claim_next(
             // Without a filter only readiness matters: the summary index answers that without
             // reading any issue file. `claim_in` re-reads the chosen issue under the lock.
             let (all, _) = crate::store::index::load(tx.store())?;
-            let expired = |s: &crate::store::index::Summary<'_>| {
-                s.lease_expires_ms().is_some_and(|e| e <= now.millis())
-            };
             all.iter()
-                .filter(|s| match s.state() {
-                    State::Ready => !s.assigned() || expired(s),
-                    State::InProgress => expired(s),
-                    _ => false,
+                .filter(|s| {
+                    rules::claimable(
+                        s,
+                        crate::view::summary_blocked(s, &all, &gates),
+                        now.millis(),
+                    )
+                    .yes()
                 })
-                .filter(|s| !crate::view::summary_blocked(s, &all, &gates))
                 .min_by_key(|s| (Reverse(s.priority()), s.created_ms(), s.id()))
                 .map(|s| IssueId::parse(s.id()))
                 .transpose()?
@@ -178,12 +174,7 @@ pub fn claim_next(
             let (issues, _) = tx.store().load_all()?;
             let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
                 .into_iter()
-                .filter(|v| !v.blocked)
-                .filter(|v| match v.issue.state {
-                    State::Ready => holder(&v.issue, now).is_none(),
-                    State::InProgress => lease_expired(&v.issue, now),
-                    _ => false,
-                })
+                .filter(|v| crate::queries::is_claimable(v, now))
                 .filter(|v| accept(v))
                 .collect();
             crate::queries::work_order(&mut candidates);

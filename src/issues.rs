@@ -300,14 +300,14 @@ pub fn ready(
 ) -> Result<(Vec<IssueView>, usize, Vec<FileProblem>)> {
     use crate::view::{DepInfo, LinkRef, Progress};
     use std::collections::HashMap;
+    let now = crate::clock::now()?;
     let (all, mut problems) = crate::store::index::load(store)?;
     let gates = store.gates()?;
     let mut chosen: Vec<_> = all
         .iter()
         .filter(|s| {
-            s.state() == State::Ready
-                && !s.assigned()
-                && !crate::view::summary_blocked(s, &all, &gates)
+            let blocked = crate::view::summary_blocked(s, &all, &gates);
+            crate::workflow::rules::claimable(s, blocked, now.millis()).yes()
         })
         .collect();
     chosen.sort_unstable_by_key(|s| (std::cmp::Reverse(s.priority()), s.created_ms(), s.id()));
@@ -353,7 +353,7 @@ pub fn ready(
             },
             &gates,
         );
-        if issue.state != State::Ready || issue.assignee.is_some() || !b.is_empty() {
+        if !crate::workflow::rules::claimable(&issue, !b.is_empty(), now.millis()).yes() {
             total -= 1;
             continue;
         }

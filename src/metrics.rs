@@ -75,6 +75,7 @@ fn state_after(e: &Event) -> Option<State> {
 
 /// Computes the metrics of a store.
 pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
+    let now = crate::clock::now()?;
     let mut by_state = BTreeMap::new();
     for s in State::ALL {
         by_state.insert(s.to_string(), 0);
@@ -96,7 +97,7 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         .count();
     let ready_unclaimed = views
         .iter()
-        .filter(|v| crate::queries::is_claimable(v))
+        .filter(|v| crate::queries::is_claimable(v, now))
         .count();
 
     let (evs, bad) = events::read(&store.events_path())?;

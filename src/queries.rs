@@ -1,11 +1,12 @@
 //! Named queries over the whole store: ready work, blocked work, stale leases, and simple
 //! filters by state, priority and assignee.
 //!
-//! Invariant: "ready" means stored state `ready`, unassigned, and not blocked; results are
-//! ordered by priority (highest first), then age (oldest first), then id.
+//! Invariant: "ready" means claimable now by the one rule in [`rules`]; results are ordered by
+//! priority (highest first), then age (oldest first), then id.
 
-use crate::model::{Priority, State};
+use crate::model::{Priority, State, Timestamp};
 use crate::view::IssueView;
+use crate::workflow::rules;
 use std::cmp::Reverse;
 
 /// Orders issues the way work should be picked: priority, then age.
@@ -19,16 +20,17 @@ pub fn work_order(views: &mut [IssueView]) {
     });
 }
 
-/// Ready, unassigned, unblocked issues in work order.
-pub fn ready(mut views: Vec<IssueView>) -> Vec<IssueView> {
-    views.retain(is_claimable);
+/// Claimable issues in work order: open, unblocked and unheld, or held under a lease that ran
+/// out at `now` (see [`rules::claimable`]).
+pub fn ready(mut views: Vec<IssueView>, now: Timestamp) -> Vec<IssueView> {
+    views.retain(|v| is_claimable(v, now));
     work_order(&mut views);
     views
 }
 
-/// Whether an issue can be picked up now.
-pub fn is_claimable(v: &IssueView) -> bool {
-    v.issue.state == State::Ready && v.issue.assignee.is_none() && !v.blocked
+/// Whether an issue can be picked up at `now`: the one rule, [`rules::claimable`].
+pub fn is_claimable(v: &IssueView, now: Timestamp) -> bool {
+    rules::claimable(&v.issue, v.blocked, now.millis()).yes()
 }
 
 /// Open issues that something blocks.

@@ -76,19 +76,7 @@ pub fn blockers(
     out
 }
 
-/// Whether a required gate in `status` blocks an issue in `state`: a failed gate always does;
-/// otherwise a precheck gate blocks work from starting and every gate blocks a gated issue.
-pub fn gate_blocks(state: State, stage: Option<GateStage>, status: GateState) -> bool {
-    if status == GateState::Passed {
-        return false;
-    }
-    let applies = match state {
-        State::Backlog | State::Ready => stage == Some(GateStage::Precheck),
-        State::Gated => true,
-        _ => false,
-    };
-    applies || status == GateState::Failed
-}
+pub use crate::workflow::rules::gate_blocks;
 
 /// Whether a summarised issue is blocked: the rule of [`blockers`], answered from the summary
 /// index (`all` gives the dependencies' states) without reading any issue file.
@@ -97,13 +85,13 @@ pub fn summary_blocked(
     all: &Summaries,
     gates: &BTreeMap<String, GateDef>,
 ) -> bool {
-    if s.state().is_closed() {
-        return false;
-    }
-    s.dependencies()
-        .any(|d| all.get(d).is_none_or(|x| x.state() != State::Done))
-        || s.gates()
-            .any(|(key, status)| gate_blocks(s.state(), gates.get(key).map(|g| g.stage), status))
+    crate::workflow::rules::blocked(
+        s.state(),
+        s.dependencies()
+            .map(|d| all.get(d).is_some_and(|x| x.state() == State::Done)),
+        s.gates()
+            .map(|(key, status)| (gates.get(key).map(|g| g.stage), status)),
+    )
 }
 
 /// Progress of a parent over its sub-tasks.
@@ -189,7 +177,13 @@ pub struct IssueView {
 
 impl IssueView {
     /// Builds a view from an issue and its blockers.
-    pub fn new(issue: Issue, blocked_by: Vec<Blocker>) -> Self {
+    /// An open issue that has not started shows its derived state (`ready` exactly when every
+    /// dependency is done), whatever a stale file says.
+    pub fn new(mut issue: Issue, blocked_by: Vec<Blocker>) -> Self {
+        let deps_done = !blocked_by
+            .iter()
+            .any(|b| matches!(b, Blocker::Dependency { .. }));
+        issue.state = crate::workflow::rules::derived_state(issue.state, deps_done);
         IssueView {
             short_id: issue.short_id(),
             blocked: !blocked_by.is_empty(),

@@ -124,7 +124,7 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         .warn(warnings));
     }
     let (mut selected, common) = match cmd {
-        QueryCommand::Ready(c) => (queries::ready(views), c),
+        QueryCommand::Ready(c) => (queries::ready(views, crate::clock::now()?), c),
         QueryCommand::Blocked(c) => (queries::blocked(views), c),
         QueryCommand::State(a) => (queries::by_state(views, a.state), a.common),
         QueryCommand::Priority(a) => (queries::by_priority(views, a.priority), a.common),

@@ -189,6 +189,20 @@ impl<'a> Summary<'a> {
     }
 }
 
+impl crate::workflow::rules::Facts for Summary<'_> {
+    fn state(&self) -> State {
+        self.rec.state
+    }
+
+    fn assigned(&self) -> bool {
+        Summary::assigned(self)
+    }
+
+    fn lease_expires_ms(&self) -> Option<i64> {
+        Summary::lease_expires_ms(self)
+    }
+}
+
 /// The id bytes of the record starting at `start` (after its length).
 fn id_bytes(buf: &[u8], start: usize) -> &[u8] {
     &buf[start + 4..start + 4 + ID]

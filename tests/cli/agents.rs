@@ -1,7 +1,7 @@
 //! Agent coordination: claims, leases, claim-next, optimistic concurrency, context, the claim
 //! race between many processes, and jit-dispatch end to end.
 
-use crate::common::{Repo, assert_ok, code, parse_one_object};
+use crate::common::{Repo, assert_ok, code, parse_one_object, short_ids};
 use std::collections::HashSet;
 
 fn events_of(repo: &Repo, kind: &str) -> Vec<serde_json::Value> {
@@ -549,4 +549,44 @@ fn dispatch_start_polls_until_its_cycle_limit() {
     );
     // The agent exited 0 without finishing: the claim stays with it.
     assert_eq!(repo.show(&id)["assignee"], "agent:bot");
+}
+
+/// One readiness rule: with an expired lease, `query ready` (from the index and through a
+/// filter), `metrics` and `claim-next` all see the issue as claimable.
+#[test]
+fn an_expired_lease_is_ready_work_in_every_view() {
+    let repo = Repo::new();
+    let id = repo.create("Abandoned", &[]);
+    let other = repo.create("Held", &[]);
+    let t0 = [("JIT_NOW", "2030-01-01T00:00:00Z")];
+    assert_ok(&repo.jit_env(
+        &["issue", "claim", &id, "--actor", "agent:a1", "--ttl", "1m"],
+        &t0,
+    ));
+    assert_ok(&repo.jit_env(
+        &[
+            "issue", "claim", &other, "--actor", "agent:a3", "--ttl", "10h",
+        ],
+        &t0,
+    ));
+    let later = [("JIT_NOW", "2030-01-01T01:00:00Z")];
+    let json = |args: &[&str]| {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = repo.jit_env(&a, &later);
+        assert_ok(&out);
+        parse_one_object(&out)
+    };
+    assert_eq!(short_ids(&json(&["query", "ready"])), [id.clone()]);
+    assert_eq!(
+        short_ids(&json(&["query", "ready", "--filter", "state:in_progress"])),
+        [id.clone()]
+    );
+    assert_eq!(
+        short_ids(&json(&["issue", "list", "--filter", "state:in_progress"])).len(),
+        2
+    );
+    assert_eq!(json(&["metrics"])["ready_unclaimed"], 1);
+    let claimed = json(&["issue", "claim-next", "--actor", "agent:a2"]);
+    assert_eq!(claimed["short_id"], id.as_str());
 }

@@ -6,7 +6,10 @@
 //! - `in_progress` needs every dependency done and every precheck gate passed;
 //! - `done` needs every required gate passed; completing with gates unpassed lands in `gated`.
 //!
-//! Cascades run in the same transaction (the same lock) as the change that causes them.
+//! Cascades run in the same transaction (the same lock) as the change that causes them. The pure
+//! rules (blocked, derived readiness, holders, claimability) are in [`rules`].
+
+pub mod rules;
 
 use crate::error::{Error, Result};
 use crate::model::{GateDef, GateStage, Issue, IssueId, State};

@@ -1,0 +1,248 @@
+//! The rules every view, query, claim, metric and export shares, written once: whether an issue
+//! is blocked, what its derived `backlog`/`ready` state is, who holds it at a given moment, and
+//! whether it can be claimed now.
+//!
+//! Invariants:
+//! - Pure: no I/O, no clock. Callers pass `now` (milliseconds) and what they know of an issue,
+//!   whether that is a whole [`Issue`] or a summary record of the index, through [`Facts`].
+//! - One definition per concept. A lease that has run out holds nothing: the issue is claimable
+//!   (a takeover) wherever this module is asked, so `query ready`, `claim-next`, `metrics` and
+//!   the exports cannot disagree.
+
+use crate::model::{GateStage, GateState, Issue, State};
+
+/// What the rules need to know about one issue. Implemented for whole issues and for the
+/// summary index's records, so both paths answer alike.
+pub trait Facts {
+    /// The stored state (after the claim ledger's overlay, where there is one).
+    fn state(&self) -> State;
+    /// Whether someone is assigned (a claim or a plain assignment).
+    fn assigned(&self) -> bool;
+    /// When the lease runs out, in milliseconds since the epoch; `None` without a lease or
+    /// without an expiry.
+    fn lease_expires_ms(&self) -> Option<i64>;
+}
+
+impl Facts for Issue {
+    fn state(&self) -> State {
+        self.state
+    }
+
+    fn assigned(&self) -> bool {
+        self.assignee.is_some()
+    }
+
+    fn lease_expires_ms(&self) -> Option<i64> {
+        self.lease
+            .as_ref()
+            .and_then(|l| l.expires_at)
+            .map(|t| t.millis())
+    }
+}
+
+/// Whether a lease that runs out at `expires_ms` has run out at `now_ms`.
+pub fn lease_expired(expires_ms: Option<i64>, now_ms: i64) -> bool {
+    expires_ms.is_some_and(|e| e <= now_ms)
+}
+
+/// Whether someone holds the issue at `now_ms`: an assignee whose lease has not run out (a
+/// plain assignment, without a lease, holds until it is removed).
+pub fn held(f: &impl Facts, now_ms: i64) -> bool {
+    f.assigned() && !lease_expired(f.lease_expires_ms(), now_ms)
+}
+
+/// Whether a required gate in `status` blocks an issue in `state`: a failed gate always does;
+/// otherwise a precheck gate blocks work from starting and every gate blocks a gated issue.
+pub fn gate_blocks(state: State, stage: Option<GateStage>, status: GateState) -> bool {
+    if status == GateState::Passed {
+        return false;
+    }
+    let applies = match state {
+        State::Backlog | State::Ready => stage == Some(GateStage::Precheck),
+        State::Gated => true,
+        _ => false,
+    };
+    applies || status == GateState::Failed
+}
+
+/// Whether an issue is blocked: open, and some dependency is not done (a missing one counts as
+/// not done), or some required gate blocks it in its state (see [`gate_blocks`]).
+/// `deps_done` yields, per dependency, whether it is done.
+pub fn blocked(
+    state: State,
+    mut deps_done: impl Iterator<Item = bool>,
+    mut gates: impl Iterator<Item = (Option<GateStage>, GateState)>,
+) -> bool {
+    if state.is_closed() {
+        return false;
+    }
+    deps_done.any(|done| !done) || gates.any(|(stage, status)| gate_blocks(state, stage, status))
+}
+
+/// The derived `backlog`/`ready` state of an open issue that has not started: `ready` exactly
+/// when every dependency is done. Other states are explicit and returned unchanged.
+pub fn derived_state(state: State, all_deps_done: bool) -> State {
+    match state {
+        State::Backlog | State::Ready if all_deps_done => State::Ready,
+        State::Backlog | State::Ready => State::Backlog,
+        other => other,
+    }
+}
+
+/// How an issue can be claimed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimable {
+    /// Not claimable: finished, started by a live holder, held, or blocked.
+    No,
+    /// Open, unblocked and unheld.
+    Free,
+    /// Its holder's lease ran out: claiming it takes it over (and records `lease.expired`).
+    Expired,
+}
+
+impl Claimable {
+    /// Whether it can be claimed at all.
+    pub fn yes(self) -> bool {
+        self != Claimable::No
+    }
+}
+
+/// Whether an issue can be claimed at `now_ms`. `blocked` comes from [`blocked`]. Open work
+/// that has not started (`backlog` whose dependencies are all done counts as `ready`) is
+/// claimable unless someone holds it; started work (`in_progress`) only once its lease ran out.
+pub fn claimable(f: &impl Facts, blocked: bool, now_ms: i64) -> Claimable {
+    if blocked {
+        return Claimable::No;
+    }
+    let expired = f.assigned() && lease_expired(f.lease_expires_ms(), now_ms);
+    match f.state() {
+        State::Backlog | State::Ready if !f.assigned() => Claimable::Free,
+        State::Backlog | State::Ready | State::InProgress if expired => Claimable::Expired,
+        _ => Claimable::No,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct F {
+        state: State,
+        assigned: bool,
+        lease: Option<i64>,
+    }
+
+    impl Facts for F {
+        fn state(&self) -> State {
+            self.state
+        }
+        fn assigned(&self) -> bool {
+            self.assigned
+        }
+        fn lease_expires_ms(&self) -> Option<i64> {
+            self.lease
+        }
+    }
+
+    const NOW: i64 = 1_000_000;
+
+    #[test]
+    fn claimable_table() {
+        use Claimable::*;
+        use State::*;
+        // (state, assigned, lease expiry, blocked) -> expected
+        let rows: &[(State, bool, Option<i64>, bool, Claimable)] = &[
+            (Ready, false, None, false, Free),
+            (Ready, false, None, true, No),
+            (Backlog, false, None, false, Free), // derived: every dependency is done
+            (Backlog, false, None, true, No),
+            (Ready, true, None, false, No), // a plain assignment holds
+            (Ready, true, Some(NOW + 1), false, No),
+            (Ready, true, Some(NOW), false, Expired), // expiry is inclusive
+            (Ready, true, Some(NOW - 1), false, Expired),
+            (InProgress, true, Some(NOW + 60_000), false, No),
+            (InProgress, true, Some(NOW - 1), false, Expired),
+            (InProgress, true, Some(NOW - 1), true, No),
+            (InProgress, true, None, false, No), // started by hand, no lease
+            (InProgress, false, None, false, No),
+            (Gated, true, Some(NOW - 1), false, No), // work finished: nothing to take over
+            (Gated, false, None, false, No),
+            (Done, false, None, false, No),
+            (Done, true, Some(NOW - 1), false, No),
+            (Archived, false, None, false, No),
+        ];
+        for (k, &(state, assigned, lease, blocked, want)) in rows.iter().enumerate() {
+            let f = F {
+                state,
+                assigned,
+                lease,
+            };
+            assert_eq!(claimable(&f, blocked, NOW), want, "row {k}: {state:?}");
+        }
+    }
+
+    #[test]
+    fn held_follows_the_lease() {
+        let f = |assigned, lease| F {
+            state: State::InProgress,
+            assigned,
+            lease,
+        };
+        assert!(held(&f(true, None), NOW));
+        assert!(held(&f(true, Some(NOW + 1)), NOW));
+        assert!(!held(&f(true, Some(NOW)), NOW));
+        assert!(!held(&f(false, None), NOW));
+    }
+
+    #[test]
+    fn gates_block_by_stage_and_state() {
+        use GateStage::*;
+        use GateState::*;
+        use State::*;
+        let rows: &[(State, Option<GateStage>, GateState, bool)] = &[
+            (Ready, Some(Precheck), Pending, true),
+            (Ready, Some(Postcheck), Pending, false),
+            (Ready, None, Pending, false), // an unknown gate does not hold work back
+            (Ready, Some(Postcheck), Failed, true),
+            (InProgress, Some(Precheck), Pending, false), // already started
+            (InProgress, Some(Postcheck), Failed, true),
+            (Gated, Some(Postcheck), Pending, true),
+            (Gated, None, Pending, true),
+            (Gated, Some(Postcheck), Passed, false),
+            (Done, Some(Postcheck), Pending, false),
+        ];
+        for (k, &(state, stage, status, want)) in rows.iter().enumerate() {
+            assert_eq!(gate_blocks(state, stage, status), want, "row {k}");
+        }
+    }
+
+    #[test]
+    fn blocked_needs_an_open_issue() {
+        let none = std::iter::empty::<(Option<GateStage>, GateState)>;
+        assert!(blocked(State::Ready, [true, false].into_iter(), none()));
+        assert!(!blocked(State::Ready, [true, true].into_iter(), none()));
+        assert!(!blocked(State::Done, [false].into_iter(), none()));
+        assert!(!blocked(State::Archived, [false].into_iter(), none()));
+        assert!(blocked(
+            State::InProgress,
+            std::iter::empty(),
+            [(Some(GateStage::Postcheck), GateState::Failed)].into_iter()
+        ));
+    }
+
+    #[test]
+    fn derived_state_only_touches_backlog_and_ready() {
+        assert_eq!(derived_state(State::Backlog, true), State::Ready);
+        assert_eq!(derived_state(State::Ready, false), State::Backlog);
+        assert_eq!(derived_state(State::Ready, true), State::Ready);
+        for s in [
+            State::InProgress,
+            State::Gated,
+            State::Done,
+            State::Archived,
+        ] {
+            assert_eq!(derived_state(s, false), s);
+            assert_eq!(derived_state(s, true), s);
+        }
+    }
+}
