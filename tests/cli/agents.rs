@@ -577,10 +577,10 @@ fn an_expired_lease_is_ready_work_in_every_view() {
         assert_ok(&out);
         parse_one_object(&out)
     };
-    assert_eq!(short_ids(&json(&["query", "ready"])), [id.clone()]);
+    assert_eq!(short_ids(&json(&["query", "ready"])), vec![id.clone()]);
     assert_eq!(
         short_ids(&json(&["query", "ready", "--filter", "state:in_progress"])),
-        [id.clone()]
+        vec![id.clone()]
     );
     assert_eq!(
         short_ids(&json(&["issue", "list", "--filter", "state:in_progress"])).len(),
