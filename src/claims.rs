@@ -14,7 +14,6 @@ use crate::view::IssueView;
 use crate::workflow::{self, Transition, rules};
 use serde::Serialize;
 use serde_json::json;
-use std::cmp::Reverse;
 use std::time::Duration;
 
 /// Whether an issue's lease has run out at `now`.
@@ -49,6 +48,17 @@ fn claim_in(
     let before = tx.get(id)?;
     check_version(&before, if_version)?;
     let now = tx.now;
+    if matches!(before.state, State::Done | State::Archived) {
+        return Err(Error::Refused {
+            code: "invalid_transition",
+            message: format!(
+                "issue `{}` is {}; there is nothing to claim",
+                id.short(),
+                before.state
+            ),
+            details: json!({ "id": id, "state": before.state }),
+        });
+    }
     if let Some(h) = holder(&before, now)
         && h != to.as_str()
     {
@@ -60,17 +70,6 @@ fn claim_in(
                 .as_ref()
                 .and_then(|l| l.expires_at)
                 .map(|e| e.to_string()),
-        });
-    }
-    if matches!(before.state, State::Done | State::Archived) {
-        return Err(Error::Refused {
-            code: "invalid_transition",
-            message: format!(
-                "issue `{}` is {}; there is nothing to claim",
-                id.short(),
-                before.state
-            ),
-            details: json!({ "id": id, "state": before.state }),
         });
     }
     let mut current = before.clone();
@@ -158,16 +157,9 @@ pub fn claim_next(
             // Without a filter only readiness matters: the summary index answers that without
             // reading any issue file. `claim_in` re-reads the chosen issue under the lock.
             let (all, _) = crate::store::index::load(tx.store())?;
-            all.iter()
-                .filter(|s| {
-                    rules::claimable(
-                        s,
-                        crate::view::summary_blocked(s, &all, &gates),
-                        now.millis(),
-                    )
-                    .yes()
-                })
-                .min_by_key(|s| (Reverse(s.priority()), s.created_ms(), s.id()))
+            let ledger = tx.ledger().clone();
+            crate::queries::ready_summaries(&all, &gates, &ledger, now)
+                .first()
                 .map(|s| IssueId::parse(s.id()))
                 .transpose()?
         } else {
@@ -328,7 +320,10 @@ pub fn stale(views: Vec<IssueView>, now: Timestamp, idle_days: Option<u64>) -> V
     let mut out: Vec<Stale> = views
         .into_iter()
         .filter_map(|v| {
-            if lease_expired(&v.issue, now) {
+            if v.issue.state.is_closed() {
+                // Finished work holds no claim, whatever lease an older file still carries.
+                None
+            } else if lease_expired(&v.issue, now) {
                 Some(Stale {
                     view: v,
                     reason: "lease_expired",

@@ -303,14 +303,9 @@ pub fn ready(
     let now = crate::clock::now()?;
     let (all, mut problems) = crate::store::index::load(store)?;
     let gates = store.gates()?;
-    let mut chosen: Vec<_> = all
-        .iter()
-        .filter(|s| {
-            let blocked = crate::view::summary_blocked(s, &all, &gates);
-            crate::workflow::rules::claimable(s, blocked, now.millis()).yes()
-        })
-        .collect();
-    chosen.sort_unstable_by_key(|s| (std::cmp::Reverse(s.priority()), s.created_ms(), s.id()));
+    let (ledger, ledger_problem) = store.ledger();
+    problems.extend(ledger_problem);
+    let mut chosen = crate::queries::ready_summaries(&all, &gates, &ledger, now);
     let mut total = chosen.len();
     if let Some(n) = limit {
         chosen.truncate(n);
@@ -326,7 +321,11 @@ pub fn ready(
         if let Some(p) = s.parent().filter(|p| wanted.contains(p)) {
             let e = progress.entry(p).or_default();
             e.total += 1;
-            e.done += usize::from(s.state() == State::Done);
+            e.done += usize::from(
+                crate::workflow::rules::Facts::state(&crate::store::index::Effective::of(
+                    s, &ledger,
+                )) == State::Done,
+            );
         }
         for (kind, target) in s.links() {
             if wanted.contains(target) {
@@ -347,7 +346,9 @@ pub fn ready(
             &issue,
             |d| {
                 all.get(d.as_str()).map(|s| DepInfo {
-                    state: s.state(),
+                    state: crate::workflow::rules::Facts::state(
+                        &crate::store::index::Effective::of(s, &ledger),
+                    ),
                     title: String::new(),
                 })
             },

@@ -4,10 +4,13 @@
 //! Invariant: "ready" means claimable now by the one rule in [`rules`]; results are ordered by
 //! priority (highest first), then age (oldest first), then id.
 
-use crate::model::{Priority, State, Timestamp};
+use crate::model::{GateDef, Priority, State, Timestamp};
+use crate::store::index::{Effective, Summaries, Summary};
+use crate::store::ledger::Ledger;
 use crate::view::IssueView;
 use crate::workflow::rules;
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 /// Orders issues the way work should be picked: priority, then age.
 pub fn work_order(views: &mut [IssueView]) {
@@ -31,6 +34,25 @@ pub fn ready(mut views: Vec<IssueView>, now: Timestamp) -> Vec<IssueView> {
 /// Whether an issue can be picked up at `now`: the one rule, [`rules::claimable`].
 pub fn is_claimable(v: &IssueView, now: Timestamp) -> bool {
     rules::claimable(&v.issue, v.blocked, now.millis()).yes()
+}
+
+/// The claimable issues of the summary index at `now`, in work order: the rule of [`ready`],
+/// answered without reading any issue file (the claim ledger applied).
+pub fn ready_summaries<'a>(
+    all: &'a Summaries,
+    gates: &BTreeMap<String, GateDef>,
+    ledger: &'a Ledger,
+    now: Timestamp,
+) -> Vec<Summary<'a>> {
+    let mut out: Vec<Summary<'a>> = all
+        .iter()
+        .filter(|s| {
+            let blocked = crate::view::summary_blocked(s, all, gates, ledger);
+            rules::claimable(&Effective::of(*s, ledger), blocked, now.millis()).yes()
+        })
+        .collect();
+    out.sort_unstable_by_key(|s| (Reverse(s.priority()), s.created_ms(), s.id()));
+    out
 }
 
 /// Open issues that something blocks.

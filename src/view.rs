@@ -5,7 +5,8 @@
 //! only where every issue is loaded anyway (`views_for`) or when asked for (`issue show --related`, which also fills a parent's `progress`).
 
 use crate::model::{GateDef, GateStage, GateState, Issue, IssueId, LinkKind, State};
-use crate::store::index::{Summaries, Summary};
+use crate::store::index::{Effective, Summaries, Summary};
+use crate::store::ledger::Ledger;
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -79,16 +80,22 @@ pub fn blockers(
 pub use crate::workflow::rules::gate_blocks;
 
 /// Whether a summarised issue is blocked: the rule of [`blockers`], answered from the summary
-/// index (`all` gives the dependencies' states) without reading any issue file.
+/// index (`all` gives the dependencies' states) without reading any issue file, with the claim
+/// ledger applied to the issue and its dependencies.
 pub fn summary_blocked(
     s: &Summary<'_>,
     all: &Summaries,
     gates: &BTreeMap<String, GateDef>,
+    ledger: &Ledger,
 ) -> bool {
+    use crate::workflow::rules::Facts;
+    let state = Effective::of(*s, ledger).state();
     crate::workflow::rules::blocked(
-        s.state(),
-        s.dependencies()
-            .map(|d| all.get(d).is_some_and(|x| x.state() == State::Done)),
+        state,
+        s.dependencies().map(|d| {
+            all.get(d)
+                .is_some_and(|x| Effective::of(x, ledger).state() == State::Done)
+        }),
         s.gates()
             .map(|(key, status)| (gates.get(key).map(|g| g.stage), status)),
     )

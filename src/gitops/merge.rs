@@ -38,7 +38,8 @@ pub mod reason {
     pub const BOTH_CHANGED: &str = "both_changed";
     /// One side removed an entry that the other side changed; the changed entry was kept.
     pub const EDIT_VS_DELETE: &str = "edit_vs_delete";
-    /// Both sides changed who holds the issue; the earlier claim was kept, with its state.
+    /// Both sides changed who holds the issue; the claim that wins by the claim rule (a
+    /// published claim, then the later epoch, then the earlier claim) was kept, with its state.
     pub const CLAIM: &str = "claim";
 }
 
@@ -358,7 +359,7 @@ impl Merger {
                 "created_at" => self.merge_created_at(b, o, t),
                 // Merged together below: the claim, the state that travels with it, and the
                 // context, which records this merge's conflicts.
-                "assignee" | "lease" | "state" | "context" => continue,
+                "assignee" | "lease" | "claim" | "state" | "context" => continue,
                 "labels" | "dependencies" | "gates_required" | "links" => Some(merge_set(b, o, t)),
                 "gates_status" => self.merge_map(key, b, o, t, Merger::resolve_gate),
                 "comments" => self
@@ -374,7 +375,20 @@ impl Merger {
                 out.insert(key.clone(), v);
             }
         }
-        let claim_winner = self.merge_claim(base, ours, theirs, ours_issue, theirs_issue, &mut out);
+        let (claim_winner, fenced) =
+            self.merge_claim(base, ours, theirs, ours_issue, theirs_issue, &mut out);
+        if fenced && let Some(winner) = claim_winner {
+            // The losing side worked under a superseded claim: its gate results do not count.
+            let (o, t) = (ours.get("gates_status"), theirs.get("gates_status"));
+            let kept = winner.pick(o, t);
+            if !same(o, t) {
+                self.record("gates_status", o, t, winner, reason::CLAIM);
+            }
+            match kept {
+                Some(v) => out.insert("gates_status".into(), v.clone()),
+                None => out.remove("gates_status"),
+            };
+        }
         if let Some(state) = self.merge_state(
             base.get("state"),
             ours.get("state"),
@@ -633,8 +647,11 @@ impl Merger {
         Value::Object(out)
     }
 
-    /// `assignee` and `lease` as one unit, the claim. Returns the winning side when both sides
-    /// changed the claim differently; the state travels with it.
+    /// `assignee`, `lease` and `claim` (the fencing stamp) as one unit, the claim. Returns the
+    /// winning side when both sides changed the claim differently (the state travels with it),
+    /// and whether it won by the fencing rule: a claim published on a remote beats one that was
+    /// not, and among those alike the later epoch wins. Only claims alike in both are decided by
+    /// the older rules (the earlier claim stands).
     fn merge_claim(
         &mut self,
         base: &Map<String, Value>,
@@ -643,24 +660,36 @@ impl Merger {
         ours_issue: &Issue,
         theirs_issue: &Issue,
         out: &mut Map<String, Value>,
-    ) -> Option<Side> {
+    ) -> (Option<Side>, bool) {
         let unit = |m: &Map<String, Value>| {
             json!({
                 "assignee": m.get("assignee").cloned().unwrap_or(Value::Null),
                 "lease": m.get("lease").cloned().unwrap_or(Value::Null),
+                "claim": m.get("claim").cloned().unwrap_or(Value::Null),
             })
         };
+        let fence = |i: &Issue| {
+            (
+                i.claim.as_ref().is_some_and(|c| c.remote.is_some()),
+                i.epoch(),
+            )
+        };
         let (ub, uo, ut) = (unit(base), unit(ours), unit(theirs));
+        let mut fenced = false;
         let (chosen, winner) = match three_way(Some(&ub), Some(&uo), Some(&ut)) {
             ThreeWay::Take(v) => (v.cloned().unwrap_or(Value::Null), None),
             ThreeWay::Both => {
                 let base_holder = str_at(&ub, "assignee");
+                let by_fence = side_of(fence(ours_issue).cmp(&fence(theirs_issue)));
+                fenced = by_fence.is_some();
                 let kept = match (
+                    by_fence,
                     ours_issue.assignee.as_deref(),
                     theirs_issue.assignee.as_deref(),
                 ) {
+                    (Some(side), _, _) => Some(side),
                     // Two different claims: the earlier one stands.
-                    (Some(a), Some(b)) if a != b => {
+                    (None, Some(a), Some(b)) if a != b => {
                         let claimed_at = |i: &Issue| {
                             i.lease
                                 .as_ref()
@@ -672,10 +701,12 @@ impl Merger {
                         Some(kept)
                     }
                     // A new claim against a release: the claim stands.
-                    (Some(a), None) if Some(a) != base_holder => Some(Side::Ours),
-                    (None, Some(b)) if Some(b) != base_holder => Some(Side::Theirs),
+                    (None, Some(a), None) if Some(a) != base_holder => Some(Side::Ours),
+                    (None, None, Some(b)) if Some(b) != base_holder => Some(Side::Theirs),
                     // The holder renewed on one side and released on the other: the later wins.
-                    (Some(_), None) | (None, Some(_)) => Some(self.later(Some(&uo), Some(&ut))),
+                    (None, Some(_), None) | (None, None, Some(_)) => {
+                        Some(self.later(Some(&uo), Some(&ut)))
+                    }
                     // Same holder (or nobody) on both sides, leases differ: not a contest.
                     _ => None,
                 };
@@ -695,10 +726,12 @@ impl Merger {
             "assignee".into(),
             chosen.get("assignee").cloned().unwrap_or(Value::Null),
         );
-        if let Some(lease) = chosen.get("lease").filter(|l| !l.is_null()) {
-            out.insert("lease".into(), lease.clone());
+        for key in ["lease", "claim"] {
+            if let Some(v) = chosen.get(key).filter(|l| !l.is_null()) {
+                out.insert(key.into(), v.clone());
+            }
         }
-        winner
+        (winner, fenced)
     }
 
     /// The state: travels with the winner of a claim contest; otherwise a plain field.

@@ -123,6 +123,12 @@ impl IdPrefix {
     }
 }
 
+impl std::borrow::Borrow<str> for IssueId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for IssueId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -199,6 +199,17 @@ pub struct Lease {
     pub ttl_secs: Option<u64>,
 }
 
+/// The fencing stamp of an issue's latest claim: an epoch that grows with every new holder (and
+/// whenever a claim's lifecycle starts over, as on reopen), and the git remote the claim was
+/// published on. It stays after the lease ends, so a merge and the claim ledger can tell which
+/// of two claims is the later one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ClaimStamp {
+    pub epoch: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+}
+
 /// One acceptance criterion.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ChecklistItem {
@@ -274,6 +285,9 @@ pub struct Issue {
     /// The claim's lease, while someone holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease: Option<Lease>,
+    /// The fencing stamp of the latest claim (absent until the issue is first claimed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<ClaimStamp>,
     /// Issues that must be done before this one is ready (sorted).
     #[serde(default)]
     pub dependencies: Vec<IssueId>,
@@ -356,6 +370,7 @@ impl Issue {
             kind: default_type(),
             assignee: None,
             lease: None,
+            claim: None,
             dependencies: Vec::new(),
             gates_required: Vec::new(),
             gates_status: BTreeMap::new(),
@@ -406,6 +421,11 @@ impl Issue {
     /// The short id.
     pub fn short_id(&self) -> String {
         self.id.short()
+    }
+
+    /// The fencing epoch of the latest claim (0: never claimed).
+    pub fn epoch(&self) -> u64 {
+        self.claim.as_ref().map_or(0, |c| c.epoch)
     }
 
     /// Gate keys required but not passed, in order.

@@ -1,4 +1,4 @@
-//! A derived summary index, `.jit/cache/summary.v3`, so that `query ready` and `claim-next`
+//! A derived summary index, `.jit/cache/summary.v4`, so that `query ready` and `claim-next`
 //! need not parse every issue file: each record holds the fields readiness, work order,
 //! progress and incoming links depend on, and only the issues a command returns are read in
 //! full.
@@ -20,25 +20,26 @@
 //! Layout (little-endian): `MAGIC`, written-at milliseconds (i64), record count (u32),
 //! checksum of everything after the header (u64), then the records. A record is its length
 //! (u32) followed by: id (26 bytes), file size (u64), mtime seconds (i64), mtime nanoseconds
-//! (i64), inode (u64), created-at ms (i64), lease expiry ms (i64, `i64::MIN` for none),
-//! state, priority and flags (one byte each: bit 0 assigned, bit 1 has a parent), then the
-//! dependency count (u32) and ids (26 bytes each), the parent id (26 bytes, when flagged), the
-//! required gate count (u32) and per gate its key (u32 length, bytes) and status (byte), and
-//! the link count (u32) and per link its kind (byte) and target (u32 length, bytes).
+//! (i64), inode (u64), created-at ms (i64), lease expiry ms (i64, `i64::MIN` for none), claim
+//! epoch (u64), state, priority and flags (one byte each: bit 0 assigned, bit 1 has a parent),
+//! then the dependency count (u32) and ids (26 bytes each), the parent id (26 bytes, when
+//! flagged), the required gate count (u32) and per gate its key (u32 length, bytes) and status
+//! (byte), the link count (u32) and per link its kind (byte) and target (u32 length, bytes),
+//! the type (u32 length, bytes), and the assignee (u32 length, bytes; empty when unassigned).
 
 use super::{FileProblem, Store};
 use crate::error::{Error, Result};
 use crate::model::{GateState, Issue, IssueId, LinkKind, Priority, State};
 use std::path::PathBuf;
 
-const FILE: &str = "summary.v3";
-const MAGIC: &[u8; 8] = b"JITSUM3\n";
+const FILE: &str = "summary.v4";
+const MAGIC: &[u8; 8] = b"JITSUM4\n";
 const HEADER: usize = MAGIC.len() + 8 + 4 + 8;
 /// Files modified this close to the index's writing are always re-read.
 const RACY_MS: i64 = 2000;
 const ID: usize = crate::model::id::ULID_LEN;
 /// Bytes of a record's fixed part, after its length.
-const FIXED: usize = ID + 8 * 6 + 3;
+const FIXED: usize = ID + 8 * 7 + 3;
 const NO_LEASE: i64 = i64::MIN;
 const ASSIGNED: u8 = 1;
 const HAS_PARENT: u8 = 2;
@@ -70,6 +71,7 @@ struct Rec {
     stamp: FileStamp,
     created_ms: i64,
     lease_ms: i64,
+    epoch: u64,
     state: State,
     priority: Priority,
     flags: u8,
@@ -77,6 +79,8 @@ struct Rec {
     parent: usize,
     gates: (usize, usize),
     links: (usize, usize),
+    kind: (usize, usize),
+    assignee: (usize, usize),
 }
 
 /// The summaries of every readable issue, sorted by id.
@@ -154,6 +158,23 @@ impl<'a> Summary<'a> {
         (self.rec.lease_ms != NO_LEASE).then_some(self.rec.lease_ms)
     }
 
+    /// The fencing epoch of the issue's latest claim (0: never claimed).
+    pub fn epoch(&self) -> u64 {
+        self.rec.epoch
+    }
+
+    /// The issue type.
+    pub fn kind(&self) -> &'a str {
+        let (at, n) = self.rec.kind;
+        text(&self.buf[at..at + n])
+    }
+
+    /// Who is assigned, if anyone.
+    pub fn assignee(&self) -> Option<&'a str> {
+        let (at, n) = self.rec.assignee;
+        self.assigned().then(|| text(&self.buf[at..at + n]))
+    }
+
     /// The ids this issue depends on.
     pub fn dependencies(&self) -> impl Iterator<Item = &'a str> + 'a {
         let (at, n) = self.rec.deps;
@@ -200,6 +221,47 @@ impl crate::workflow::rules::Facts for Summary<'_> {
 
     fn lease_expires_ms(&self) -> Option<i64> {
         Summary::lease_expires_ms(self)
+    }
+}
+
+/// A summary as the rules see it: with the claim ledger's entry applied when it overrides the
+/// file (see [`super::ledger`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Effective<'a> {
+    pub summary: Summary<'a>,
+    entry: Option<&'a super::ledger::Entry>,
+}
+
+impl<'a> Effective<'a> {
+    /// `s` under `ledger`.
+    pub fn of(s: Summary<'a>, ledger: &'a super::ledger::Ledger) -> Self {
+        let key = crate::workflow::rules::claim_key(s.epoch(), s.state(), s.assigned());
+        Effective {
+            summary: s,
+            entry: ledger.outranking(s.id(), key, s.assignee()),
+        }
+    }
+}
+
+impl crate::workflow::rules::Facts for Effective<'_> {
+    fn state(&self) -> State {
+        self.entry.map_or(self.summary.state(), |e| e.state)
+    }
+
+    fn assigned(&self) -> bool {
+        self.entry
+            .map_or(self.summary.assigned(), |e| e.assignee.is_some())
+    }
+
+    fn lease_expires_ms(&self) -> Option<i64> {
+        match self.entry {
+            Some(e) => e
+                .lease
+                .as_ref()
+                .and_then(|l| l.expires_at)
+                .map(|t| t.millis()),
+            None => self.summary.lease_expires_ms(),
+        }
     }
 }
 
@@ -329,6 +391,7 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
         };
         let created_ms = cur.i64()?;
         let lease_ms = cur.i64()?;
+        let epoch = cur.u64()?;
         let state = decode(State::ALL, cur.u8()?)?;
         let priority = decode(Priority::ALL, cur.u8()?)?;
         let flags = cur.u8()?;
@@ -357,6 +420,12 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
             decode(LinkKind::ALL, cur.u8()?)?;
             std::str::from_utf8(cur.bytes()?).ok()?;
         }
+        let kind = cur.bytes()?;
+        std::str::from_utf8(kind).ok()?;
+        let kind = (cur.at - kind.len(), kind.len());
+        let assignee = cur.bytes()?;
+        std::str::from_utf8(assignee).ok()?;
+        let assignee = (cur.at - assignee.len(), assignee.len());
         if cur.at != end {
             return None;
         }
@@ -366,6 +435,7 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
             stamp,
             created_ms,
             lease_ms,
+            epoch,
             state,
             priority,
             flags,
@@ -373,6 +443,8 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
             parent,
             gates: (gates_at, ngates),
             links: (links_at, nlinks),
+            kind,
+            assignee,
         });
     }
     (cur.at == buf.len()).then_some((written_ms, recs))
@@ -399,6 +471,7 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
     out.extend_from_slice(&i.created_at.millis().to_le_bytes());
     let lease = i.lease.as_ref().and_then(|l| l.expires_at);
     out.extend_from_slice(&lease.map_or(NO_LEASE, |t| t.millis()).to_le_bytes());
+    out.extend_from_slice(&i.epoch().to_le_bytes());
     out.push(code(State::ALL, &i.state));
     out.push(code(Priority::ALL, &i.priority));
     let mut flags = 0;
@@ -431,6 +504,8 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
         out.push(code(LinkKind::ALL, &l.kind));
         put_str(out, &l.target);
     }
+    put_str(out, &i.kind);
+    put_str(out, i.assignee.as_deref().unwrap_or_default());
     let len = out.len() - start - 4;
     out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
 }
@@ -454,7 +529,7 @@ fn write_index(store: &Store, bytes: &[u8]) {
         return;
     }
     // Indexes of older formats are dead weight once this one is written.
-    for old in ["summary.v1", "summary.v2"] {
+    for old in ["summary.v1", "summary.v2", "summary.v3"] {
         let _ = std::fs::remove_file(dir.join(old));
     }
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
@@ -542,7 +617,7 @@ fn check_one(
     {
         return Seen::Kept(k);
     }
-    match store.load_listed(id, buf) {
+    match store.load_listed(id, buf, None) {
         Ok(issue) => {
             let mut rec = Vec::with_capacity(256);
             encode(&mut rec, stamp, &issue);

@@ -11,6 +11,7 @@
 mod atomic;
 pub mod events;
 pub mod index;
+pub mod ledger;
 pub mod short_cache;
 mod tx;
 
@@ -23,6 +24,7 @@ use crate::model::{Config, GateDef, Issue};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 /// The schema version this jit reads and writes.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -36,6 +38,24 @@ pub const DIR: &str = ".jit";
 pub struct Store {
     root: PathBuf,
     dir: PathBuf,
+    ledger: Arc<LedgerCell>,
+}
+
+/// The claim ledger of the store's repository: where it lives, and the copy this process reads
+/// through (refreshed under the lock by every mutation).
+#[derive(Debug, Default)]
+struct LedgerCell {
+    dir: Option<PathBuf>,
+    snapshot: RwLock<Option<Arc<ledger::Ledger>>>,
+}
+
+impl LedgerCell {
+    fn new(root: &Path) -> Arc<Self> {
+        Arc::new(LedgerCell {
+            dir: ledger::locate(root),
+            snapshot: RwLock::new(None),
+        })
+    }
 }
 
 /// A problem found while reading the store: a file that is not a readable issue.
@@ -117,6 +137,7 @@ impl Store {
             }
         }
         let store = Store {
+            ledger: LedgerCell::new(&root),
             root: root.clone(),
             dir,
         };
@@ -144,6 +165,7 @@ impl Store {
                         .map_err(|e| Error::io(format!("creating `{}`", issues.display()), e))?;
                 }
                 return Ok(Store {
+                    ledger: LedgerCell::new(d),
                     root: d.to_path_buf(),
                     dir,
                 });
@@ -214,8 +236,50 @@ impl Store {
         Ok(gates)
     }
 
-    /// Loads one issue by full id.
+    /// Where the repository's claim ledger lives (`None` outside git).
+    pub fn ledger_dir(&self) -> Option<&Path> {
+        self.ledger.dir.as_deref()
+    }
+
+    /// The claim ledger as this process last read it (read now if it has not been). An
+    /// unreadable ledger is reported as a problem and read as empty: the issue files then
+    /// decide, and `jit validate --fix` rebuilds it.
+    pub fn ledger(&self) -> (Arc<ledger::Ledger>, Option<FileProblem>) {
+        if let Some(l) = self.ledger.snapshot.read().ok().and_then(|g| g.clone()) {
+            return (l, None);
+        }
+        let Some(dir) = self.ledger_dir() else {
+            return (Arc::new(ledger::Ledger::default()), None);
+        };
+        match ledger::read(dir) {
+            Ok(l) => {
+                let l = Arc::new(l);
+                self.set_ledger(l.clone());
+                (l, None)
+            }
+            Err(e) => (
+                Arc::new(ledger::Ledger::default()),
+                Some(FileProblem::from_error(&dir.join(ledger::FILE), &e)),
+            ),
+        }
+    }
+
+    /// Replaces the copy of the ledger this process reads through.
+    pub(crate) fn set_ledger(&self, l: Arc<ledger::Ledger>) {
+        if let Ok(mut g) = self.ledger.snapshot.write() {
+            *g = Some(l);
+        }
+    }
+
+    /// Loads one issue by full id, with the claim ledger applied (see [`ledger`]).
     pub fn load(&self, id: &IssueId) -> Result<Issue> {
+        let mut issue = self.load_raw(id)?;
+        self.ledger().0.overlay(&mut issue);
+        Ok(issue)
+    }
+
+    /// Loads one issue by full id exactly as its file holds it.
+    pub fn load_raw(&self, id: &IssueId) -> Result<Issue> {
         let path = self.issue_path(id);
         let meta = match std::fs::symlink_metadata(&path) {
             Ok(m) => m,
@@ -256,7 +320,12 @@ impl Store {
 
     /// Loads an issue that [`Store::list_ids`] found as a regular file, reading into `buf`
     /// (reused across calls): no `stat` before the read, so a bulk load costs what `cat` does.
-    pub(crate) fn load_listed(&self, id: &IssueId, buf: &mut Vec<u8>) -> Result<Issue> {
+    pub(crate) fn load_listed(
+        &self,
+        id: &IssueId,
+        buf: &mut Vec<u8>,
+        ledger: Option<&ledger::Ledger>,
+    ) -> Result<Issue> {
         use std::io::Read;
         let path = self.issue_path(id);
         let file = match std::fs::File::open(&path) {
@@ -276,7 +345,11 @@ impl Store {
                 message: format!("is more than the {MAX_ISSUE_FILE} bytes an issue file may hold"),
             });
         }
-        parse_issue(&path, id.as_str(), buf)
+        let mut issue = parse_issue(&path, id.as_str(), buf)?;
+        if let Some(l) = ledger {
+            l.overlay(&mut issue);
+        }
+        Ok(issue)
     }
 
     /// Lists the ids of all issue files, with problems for stray entries in `issues/`.
@@ -395,6 +468,7 @@ impl Store {
         let (ids, mut problems) = self.list_ids()?;
         progress.start("reading issues", ids.len() as u64);
         let (issues, more) = self.load_many(&ids, progress);
+        problems.extend(self.ledger().1);
         progress.finish();
         problems.extend(more);
         Ok((issues, problems))
@@ -407,10 +481,12 @@ impl Store {
         ids: &[IssueId],
         progress: &dyn crate::progress::Progress,
     ) -> (Vec<Issue>, Vec<FileProblem>) {
+        let (ledger, _) = self.ledger();
+        let ledger = (!ledger.entries.is_empty()).then_some(&*ledger);
         let results = in_parallel(ids, 1, |part| {
             let mut buf = Vec::with_capacity(16 * 1024);
             part.iter()
-                .filter_map(|id| match self.load_listed(id, &mut buf) {
+                .filter_map(|id| match self.load_listed(id, &mut buf, ledger) {
                     Ok(i) => {
                         progress.advance(1);
                         Some(Ok(i))
@@ -434,14 +510,23 @@ impl Store {
 
     /// Runs `f` as one transaction under the exclusive store lock. Nothing is written unless
     /// `f` succeeds; then every changed file is replaced atomically and the events are appended.
+    ///
+    /// In git, the repository's claim ledger is locked first (it is shared by every worktree),
+    /// then the store; the ledger is read fresh and the transaction keeps it up to date.
     pub fn mutate<T>(
         &self,
         actor: &crate::model::Actor,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
+        let ledger_lock = self.ledger_dir().map(ledger::lock).transpose()?;
         let lock = StoreLock::acquire(&self.dir.join("lock"))?;
+        let ledger = match self.ledger_dir() {
+            Some(d) => ledger::read(d)?,
+            None => ledger::Ledger::default(),
+        };
+        self.set_ledger(Arc::new(ledger.clone()));
         let now = crate::clock::now()?;
-        let mut tx = Tx::new(self, lock, actor.clone(), now);
+        let mut tx = Tx::new(self, (ledger_lock, lock), ledger, actor.clone(), now);
         let out = f(&mut tx)?;
         tx.commit()?;
         Ok(out)

@@ -1,20 +1,36 @@
 //! A transaction: the one way to change the store.
 //!
-//! Invariants: a [`Tx`] exists only while the store lock is held. Issues are read from disk at
-//! first access inside the lock (so checks see the latest state), changes are staged in memory,
-//! and [`Tx::commit`] writes each changed file atomically, then appends the staged events in one
-//! write. A staged issue whose content equals what was read is not rewritten and keeps its version.
+//! Invariants: a [`Tx`] exists only while the store lock (and, in git, the repository's claim
+//! ledger lock) is held. Issues are read from disk at first access inside the lock, with the
+//! ledger applied (so checks see the latest state, whichever worktree made it), changes are
+//! staged in memory, and [`Tx::commit`] writes the ledger, then each changed file atomically,
+//! then appends the staged events in one write. A staged issue whose content equals what was
+//! read is not rewritten and keeps its version.
+//!
+//! Claims are stamped here, in one place: a change of holder (or a change that would move a
+//! claim back in its lifecycle) gets the next fencing epoch, the holder that lost the claim is
+//! remembered, and a change by an actor whose claim was superseded is refused
+//! (`claim_superseded`).
 
+use super::ledger::{self, Ledger, Superseded};
 use super::{Store, StoreLock, events, to_pretty, write_atomic};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Change, Event, GateDef, Issue, IssueId, Timestamp};
-use serde_json::Value;
+use crate::model::{Actor, Change, ClaimStamp, Event, GateDef, Issue, IssueId, Timestamp};
+use crate::workflow::rules;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 /// A running transaction. See the module docs.
 pub struct Tx<'a> {
     store: &'a Store,
-    _lock: StoreLock,
+    /// The ledger lock (in git) and the store lock, released in that order's reverse on drop.
+    _locks: (Option<StoreLock>, StoreLock),
+    ledger: Ledger,
+    ledger_dirty: bool,
+    /// Per issue changed here: the holder that lost its claim in this transaction.
+    superseded: HashMap<IssueId, Superseded>,
+    /// The git remote this transaction publishes claim changes on, if any.
+    pub publish_to: Option<String>,
     /// Who is acting.
     pub actor: Actor,
     /// The transaction's time: every timestamp it writes.
@@ -28,10 +44,20 @@ pub struct Tx<'a> {
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(store: &'a Store, lock: StoreLock, actor: Actor, now: Timestamp) -> Self {
+    pub(super) fn new(
+        store: &'a Store,
+        locks: (Option<StoreLock>, StoreLock),
+        ledger: Ledger,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Self {
         Tx {
             store,
-            _lock: lock,
+            _locks: locks,
+            ledger,
+            ledger_dirty: false,
+            superseded: HashMap::new(),
+            publish_to: None,
             actor,
             now,
             originals: HashMap::new(),
@@ -61,8 +87,11 @@ impl<'a> Tx<'a> {
                 .ok_or_else(|| Error::NotFound { id: id.to_string() });
         }
         if !self.originals.contains_key(id) {
-            let loaded = match self.store.load(id) {
-                Ok(i) => Some(i),
+            let loaded = match self.store.load_raw(id) {
+                Ok(mut i) => {
+                    self.ledger.overlay(&mut i);
+                    Some(i)
+                }
                 Err(Error::NotFound { .. }) => None,
                 Err(e) => return Err(e),
             };
@@ -106,10 +135,38 @@ impl<'a> Tx<'a> {
         Ok(issue)
     }
 
+    /// The claim ledger as this transaction sees it.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Changes the ledger outside an issue change (what a remote was seen to hold); written at
+    /// commit, or at once with [`Tx::save_ledger`].
+    pub fn ledger_mut(&mut self) -> &mut Ledger {
+        self.ledger_dirty = true;
+        &mut self.ledger
+    }
+
+    /// Writes the ledger now, even if the transaction then fails: for knowledge that stays
+    /// true whatever this transaction does (what a remote holds).
+    pub fn save_ledger(&mut self) -> Result<()> {
+        if let Some(dir) = self.store.ledger_dir() {
+            ledger::write(dir, &self.ledger)?;
+        }
+        self.store
+            .set_ledger(std::sync::Arc::new(self.ledger.clone()));
+        Ok(())
+    }
+
     /// Stages a changed issue. Bumps `version` (once per transaction) and `updated_at` when its
-    /// content differs from what was read; returns the issue as it will be written.
+    /// content differs from what was read; stamps its claim (see the module docs); returns the
+    /// issue as it will be written.
     pub fn put(&mut self, mut issue: Issue) -> Result<Issue> {
         issue.normalize();
+        if issue.state.is_closed() {
+            // Finishing work ends its lease; the assignee stays as the record of who did it.
+            issue.lease = None;
+        }
         let original = match self.originals.get(&issue.id) {
             Some(o) => o.clone(),
             None => {
@@ -117,6 +174,7 @@ impl<'a> Tx<'a> {
                 self.originals.get(&issue.id).cloned().flatten()
             }
         };
+        self.stamp_claim(&mut issue, original.as_ref())?;
         if let Some(orig) = original {
             let mut same = issue.clone();
             same.version = orig.version;
@@ -130,6 +188,71 @@ impl<'a> Tx<'a> {
         issue.updated_at = self.now;
         self.staged.insert(issue.id.clone(), Some(issue.clone()));
         Ok(issue)
+    }
+
+    /// Sets the claim stamp of an issue being staged, relative to what was read, and refuses a
+    /// change by an actor whose claim on it was superseded.
+    fn stamp_claim(&mut self, issue: &mut Issue, orig: Option<&Issue>) -> Result<()> {
+        let entry = self.ledger.get(issue.id.as_str());
+        let actor = self.actor.as_str();
+        let fresh_claim = issue.assignee.as_deref() == Some(actor)
+            && orig.is_none_or(|o| o.assignee.as_deref() != Some(actor));
+        if let Some(lost) = entry.and_then(|e| e.superseded(actor))
+            && !fresh_claim
+        {
+            let e = entry.expect("checked above");
+            return Err(Error::Conflict {
+                code: "claim_superseded",
+                message: format!(
+                    "your claim on `{}` (epoch {}) was superseded: it is held by `{}` under epoch {}; stop work on it",
+                    issue.short_id(),
+                    lost.epoch,
+                    e.assignee.as_deref().unwrap_or("nobody"),
+                    e.epoch
+                ),
+                details: json!({
+                    "id": issue.id,
+                    "holder": e.assignee,
+                    "epoch": e.epoch,
+                    "your_epoch": lost.epoch,
+                }),
+            });
+        }
+        let claim_fields = |i: &Issue| (i.state, i.assignee.clone(), i.lease.clone());
+        if let Some(o) = orig
+            && claim_fields(o) == claim_fields(issue)
+        {
+            issue.claim = o.claim.clone();
+            return Ok(());
+        }
+        let orig_key = orig.map_or((0, 3), ledger::issue_key);
+        let orig_key = entry.map_or(orig_key, |e| orig_key.max(e.key()));
+        let base = orig_key.0;
+        let holder = issue.assignee.as_deref();
+        let orig_holder = orig.and_then(|o| o.assignee.as_deref());
+        let new_holder = holder.is_some() && holder != orig_holder;
+        let mut epoch = base;
+        if new_holder || rules::claim_key(base, issue.state, holder.is_some()) < orig_key {
+            epoch = base + 1;
+        }
+        if new_holder && let (Some(old), Some(o)) = (orig_holder, orig) {
+            self.superseded.insert(
+                issue.id.clone(),
+                Superseded {
+                    holder: old.to_string(),
+                    epoch: o.epoch().max(base),
+                },
+            );
+        }
+        issue.claim = (epoch > 0).then(|| ClaimStamp {
+            epoch,
+            remote: match &self.publish_to {
+                Some(r) => Some(r.clone()),
+                None if epoch == base => orig.and_then(|o| o.claim.clone()).and_then(|c| c.remote),
+                None => None,
+            },
+        });
+        Ok(())
     }
 
     /// Stages the removal of an issue.
@@ -207,7 +330,17 @@ impl<'a> Tx<'a> {
 
     /// Writes everything staged. Issue files first (each atomically), then the gate registry,
     /// then all events in one append.
-    pub(super) fn commit(self) -> Result<()> {
+    pub(super) fn commit(mut self) -> Result<()> {
+        self.record_claims();
+        if self.ledger_dirty {
+            // The ledger first: once it holds a claim, every worktree sees it, even if this
+            // process dies before its own files are written (they catch up at the next change).
+            if let Some(dir) = self.store.ledger_dir() {
+                ledger::write(dir, &self.ledger)?;
+            }
+            self.store
+                .set_ledger(std::sync::Arc::new(self.ledger.clone()));
+        }
         for (id, staged) in &self.staged {
             let original = self.originals.get(id).cloned().flatten();
             match staged {
@@ -235,6 +368,49 @@ impl<'a> Tx<'a> {
             write_atomic(&self.store.dir().join("gates.json"), &to_pretty(g)?)?;
         }
         events::append(&self.store.events_path(), &self.events)
+    }
+}
+
+impl Tx<'_> {
+    /// Brings the ledger's entries of the changed issues up to date.
+    fn record_claims(&mut self) {
+        let claim = |i: &Issue| {
+            (
+                i.state,
+                i.assignee.clone(),
+                i.lease.clone(),
+                i.claim.clone(),
+            )
+        };
+        for (id, staged) in &self.staged {
+            let original = self.originals.get(id).cloned().flatten();
+            match staged {
+                Some(issue) => {
+                    let changed = original.as_ref().is_none_or(|o| claim(o) != claim(issue));
+                    let tracked = self.ledger.get(id.as_str()).is_some();
+                    let relevant = issue.claim.is_some()
+                        || issue.assignee.is_some()
+                        || issue.state.is_closed()
+                        || tracked;
+                    if changed
+                        && relevant
+                        && self.ledger.record(
+                            issue,
+                            self.now,
+                            self.actor.as_str(),
+                            self.superseded.get(id).cloned(),
+                        )
+                    {
+                        self.ledger_dirty = true;
+                    }
+                }
+                None => {
+                    if self.ledger.entries.remove(id).is_some() {
+                        self.ledger_dirty = true;
+                    }
+                }
+            }
+        }
     }
 }
 

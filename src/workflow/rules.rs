@@ -46,9 +46,10 @@ pub fn lease_expired(expires_ms: Option<i64>, now_ms: i64) -> bool {
 }
 
 /// Whether someone holds the issue at `now_ms`: an assignee whose lease has not run out (a
-/// plain assignment, without a lease, holds until it is removed).
+/// plain assignment, without a lease, holds until it is removed). Finished work is held by
+/// nobody; its assignee only records who did it.
 pub fn held(f: &impl Facts, now_ms: i64) -> bool {
-    f.assigned() && !lease_expired(f.lease_expires_ms(), now_ms)
+    !f.state().is_closed() && f.assigned() && !lease_expired(f.lease_expires_ms(), now_ms)
 }
 
 /// Whether a required gate in `status` blocks an issue in `state`: a failed gate always does;
@@ -122,6 +123,24 @@ pub fn claimable(f: &impl Facts, blocked: bool, now_ms: i64) -> Claimable {
     }
 }
 
+/// Where a claim is in its lifecycle, to order two records of one epoch: held (1) before its
+/// work is handed to the gates (2), before it is given back (3), before it is finished (4).
+pub fn claim_rank(state: State, assigned: bool) -> u8 {
+    match state {
+        State::Done | State::Archived => 4,
+        State::Gated => 2,
+        _ if assigned => 1,
+        _ => 3,
+    }
+}
+
+/// The order of claim records of one issue: by fencing epoch, then lifecycle. A later record
+/// never has a smaller key; when a change would make it smaller (a reopen, a gated issue sent
+/// back to work) the epoch grows instead.
+pub fn claim_key(epoch: u64, state: State, assigned: bool) -> (u64, u8) {
+    (epoch, claim_rank(state, assigned))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +211,12 @@ mod tests {
         assert!(held(&f(true, Some(NOW + 1)), NOW));
         assert!(!held(&f(true, Some(NOW)), NOW));
         assert!(!held(&f(false, None), NOW));
+        let done = F {
+            state: State::Done,
+            assigned: true,
+            lease: None,
+        };
+        assert!(!held(&done, NOW), "finished work is held by nobody");
     }
 
     #[test]
@@ -228,6 +253,22 @@ mod tests {
             std::iter::empty(),
             [(Some(GateStage::Postcheck), GateState::Failed)].into_iter()
         ));
+    }
+
+    #[test]
+    fn claim_keys_order_a_lifecycle() {
+        use State::*;
+        let life = [
+            claim_key(1, InProgress, true),
+            claim_key(1, Gated, true),
+            claim_key(1, Done, false),
+            claim_key(2, Ready, false), // reopened: a new epoch
+            claim_key(3, InProgress, true),
+            claim_key(3, Ready, false), // released
+            claim_key(4, InProgress, true),
+        ];
+        assert!(life.windows(2).all(|w| w[0] < w[1]), "{life:?}");
+        assert_eq!(claim_rank(Archived, false), claim_rank(Done, true));
     }
 
     #[test]

@@ -131,6 +131,14 @@ pub struct ChecklistItem {
     pub checked_at: Option<String>,
 }
 
+/// The fencing stamp of an issue's latest claim.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimStamp {
+    pub epoch: u64,
+    pub remote: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Progress {
@@ -166,6 +174,7 @@ pub struct IssueView {
     pub blocked_by: Vec<Blocker>,
     // Rich fields: present only when set.
     pub lease: Option<Value>,
+    pub claim: Option<ClaimStamp>,
     pub labels: Option<Vec<String>>,
     pub milestone: Option<String>,
     pub parent: Option<String>,
@@ -206,6 +215,12 @@ impl IssueView {
         }
         for k in &view.gates_required {
             assert!(view.gates_status.contains_key(k), "gate {k} has a status");
+        }
+        if let Some(c) = &view.claim {
+            assert!(c.epoch >= 1, "a claim stamp has an epoch");
+        }
+        if view.lease.is_some() {
+            assert!(view.claim.is_some(), "a lease comes with its claim stamp");
         }
         view
     }

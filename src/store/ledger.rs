@@ -1,0 +1,341 @@
+//! The claim ledger: one per git repository, shared by all its worktrees, holding the latest
+//! claim and completion of every issue that changed hands, so that a claim made in one worktree
+//! is seen at once in every other (the issue files are per worktree and meet only when branches
+//! merge). It also remembers what each git remote's claim refs held when last seen.
+//!
+//! Location: `<git common dir>/jit/` (`.git/jit/` of the main checkout, which every linked
+//! worktree shares): `claims.json` and its `lock`. A store outside git has no ledger and its
+//! issue files alone decide, as before.
+//!
+//! Invariants:
+//! - The ledger is written only under its lock, which every mutation of any worktree of the
+//!   repository takes before the store lock (never the other way round), and replaced atomically,
+//!   so readers need no lock.
+//! - An entry mirrors the claim fields of an issue (`state`, `assignee`, `lease`, `claim`). It
+//!   overrides what an issue file says when its key ([`rules::claim_key`]: fencing epoch, then
+//!   lifecycle) is greater than the file's, or equal with the same holder. A file that is ahead,
+//!   or that names another holder at the same key, arrived by a merge from another clone (the
+//!   worktrees of one repository never fork a claim: they share this ledger), and it wins.
+//! - Entries that add nothing are not kept: a finished or released claim in a repository with one
+//!   worktree, unless a remote's state is attached to it.
+
+use super::{StoreLock, to_pretty, write_atomic};
+use crate::error::{Error, Result};
+use crate::model::{ClaimStamp, Issue, IssueId, Lease, State, Timestamp};
+use crate::workflow::rules;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The ledger's file name inside its directory.
+pub const FILE: &str = "claims.json";
+const LOCK: &str = "lock";
+const FORMAT: u32 = 1;
+/// Superseded holders remembered per issue.
+const SUPERSEDED_KEPT: usize = 16;
+
+/// What a git remote's claim ref held when this repository last saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteSeen {
+    /// The remote's name.
+    pub name: String,
+    /// The commit the ref pointed at.
+    pub sha: String,
+    /// The record's epoch and lifecycle rank.
+    pub epoch: u64,
+    pub rank: u8,
+    /// When this repository first saw the ref at this commit (its own clock, ms): expiry of a
+    /// claim made elsewhere is measured from here, not from the other machine's clock.
+    pub seen_ms: i64,
+    /// The holder's lease expiry by the holder's clock, as recorded in the ref.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A holder whose claim was taken over by a later epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Superseded {
+    pub holder: String,
+    pub epoch: u64,
+}
+
+/// The latest claim of one issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub epoch: u64,
+    pub state: State,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<Lease>,
+    /// The remote the claim is published on, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// What the remote's claim ref held when last seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<RemoteSeen>,
+    /// Holders that lost the claim to a later epoch, newest last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<Superseded>,
+    /// When the entry last changed, and by whom.
+    pub at: Timestamp,
+    pub by: String,
+}
+
+impl Entry {
+    /// The entry for an issue as it is now.
+    pub fn of(issue: &Issue, at: Timestamp, by: &str) -> Self {
+        Entry {
+            epoch: issue.epoch(),
+            state: issue.state,
+            assignee: issue.assignee.clone(),
+            lease: issue.lease.clone(),
+            remote: issue.claim.as_ref().and_then(|c| c.remote.clone()),
+            seen: None,
+            superseded: Vec::new(),
+            at,
+            by: by.to_string(),
+        }
+    }
+
+    /// The order of this record among the issue's claim records.
+    pub fn key(&self) -> (u64, u8) {
+        rules::claim_key(self.epoch, self.state, self.assignee.is_some())
+    }
+
+    /// Whether the claim's lifecycle is over (released or finished).
+    pub fn is_terminal(&self) -> bool {
+        self.key().1 >= 3
+    }
+
+    /// Writes this entry's claim fields into `issue`.
+    pub fn apply(&self, issue: &mut Issue) {
+        issue.state = self.state;
+        issue.assignee = self.assignee.clone();
+        issue.lease = self.lease.clone();
+        issue.claim = (self.epoch > 0).then(|| ClaimStamp {
+            epoch: self.epoch,
+            remote: self.remote.clone(),
+        });
+    }
+
+    /// Whether `actor` held this issue under an earlier epoch and lost it to the current holder.
+    pub fn superseded(&self, actor: &str) -> Option<&Superseded> {
+        if self.assignee.as_deref() == Some(actor) {
+            return None;
+        }
+        self.superseded.iter().rev().find(|s| s.holder == actor)
+    }
+}
+
+/// The key of the claim an issue file records.
+pub fn issue_key(issue: &Issue) -> (u64, u8) {
+    rules::claim_key(issue.epoch(), issue.state, issue.assignee.is_some())
+}
+
+/// The ledger file's contents.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    #[serde(default)]
+    pub format: u32,
+    #[serde(default)]
+    pub entries: BTreeMap<IssueId, Entry>,
+    /// The empty tree object, once written (the claim refs' commits carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty_tree: Option<String>,
+    /// Whether the repository has linked worktrees (decided when read; not stored).
+    #[serde(skip)]
+    pub shared: bool,
+}
+
+impl Ledger {
+    /// The entry of one issue.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.get(id)
+    }
+
+    /// The entry of one issue when it overrides a file whose claim has `key` and `assignee`.
+    pub fn outranking(&self, id: &str, key: (u64, u8), assignee: Option<&str>) -> Option<&Entry> {
+        self.entries.get(id).filter(|e| {
+            let k = e.key();
+            k > key || (k == key && e.assignee.as_deref() == assignee)
+        })
+    }
+
+    /// Applies the ledger to an issue read from a file: the entry wins unless the file is ahead.
+    /// Returns whether anything changed.
+    pub fn overlay(&self, issue: &mut Issue) -> bool {
+        match self.outranking(
+            issue.id.as_str(),
+            issue_key(issue),
+            issue.assignee.as_deref(),
+        ) {
+            Some(e) => {
+                let before = (
+                    issue.state,
+                    issue.assignee.clone(),
+                    issue.lease.clone(),
+                    issue.claim.clone(),
+                );
+                e.apply(issue);
+                before
+                    != (
+                        issue.state,
+                        issue.assignee.clone(),
+                        issue.lease.clone(),
+                        issue.claim.clone(),
+                    )
+            }
+            None => false,
+        }
+    }
+
+    /// Records an issue's new claim fields. `superseded` names a holder that lost the claim in
+    /// this change. Keeps the remote state already known for the issue. Returns whether the
+    /// ledger changed.
+    pub fn record(
+        &mut self,
+        issue: &Issue,
+        at: Timestamp,
+        by: &str,
+        superseded: Option<Superseded>,
+    ) -> bool {
+        let mut entry = Entry::of(issue, at, by);
+        if let Some(old) = self.entries.get(&issue.id) {
+            entry.seen = old.seen.clone();
+            entry.superseded = old.superseded.clone();
+        }
+        if let Some(s) = superseded
+            && !entry.superseded.contains(&s)
+        {
+            entry.superseded.push(s);
+        }
+        let n = entry.superseded.len();
+        if n > SUPERSEDED_KEPT {
+            entry.superseded.drain(..n - SUPERSEDED_KEPT);
+        }
+        let keep = self.shared
+            || !entry.is_terminal()
+            || entry.seen.is_some()
+            || !entry.superseded.is_empty();
+        if keep {
+            self.entries.insert(issue.id.clone(), entry);
+            true
+        } else {
+            self.entries.remove(&issue.id).is_some()
+        }
+    }
+}
+
+/// Where the ledger of the checkout at `root` lives, if `root` is in git: `<common dir>/jit`.
+/// Resolved from the files git itself reads (`.git`, `gitdir:`, `commondir`), without running git.
+pub fn locate(root: &Path) -> Option<PathBuf> {
+    let dotgit = root.join(".git");
+    let meta = std::fs::metadata(&dotgit).ok()?;
+    let gitdir = if meta.is_dir() {
+        dotgit
+    } else if meta.is_file() {
+        let text = std::fs::read_to_string(&dotgit).ok()?;
+        let p = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
+        let p = Path::new(p);
+        if p.is_relative() {
+            root.join(p)
+        } else {
+            p.to_path_buf()
+        }
+    } else {
+        return None;
+    };
+    let common = match std::fs::read_to_string(gitdir.join("commondir")) {
+        Ok(c) => {
+            let p = Path::new(c.trim());
+            if p.is_relative() {
+                gitdir.join(p)
+            } else {
+                p.to_path_buf()
+            }
+        }
+        Err(_) => gitdir,
+    };
+    Some(common.join("jit"))
+}
+
+/// The common git directory a ledger directory belongs to.
+fn common_dir(ledger_dir: &Path) -> Option<&Path> {
+    ledger_dir.parent()
+}
+
+/// Whether the repository has linked worktrees (`<common>/worktrees/` holds any).
+pub fn has_worktrees(ledger_dir: &Path) -> bool {
+    common_dir(ledger_dir)
+        .and_then(|c| std::fs::read_dir(c.join("worktrees")).ok())
+        .is_some_and(|mut rd| rd.next().is_some())
+}
+
+/// The top directories of every worktree of the repository: the main one (when the repository
+/// is not bare) and each linked one git lists under `<common>/worktrees/`.
+pub fn worktrees(ledger_dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Some(common) = common_dir(ledger_dir) else {
+        return out;
+    };
+    if common.file_name().is_some_and(|n| n == ".git")
+        && let Some(main) = common.parent()
+    {
+        out.push(main.to_path_buf());
+    }
+    if let Ok(rd) = std::fs::read_dir(common.join("worktrees")) {
+        for e in rd.flatten() {
+            // `gitdir` holds the path of the worktree's `.git` file.
+            if let Ok(text) = std::fs::read_to_string(e.path().join("gitdir"))
+                && let Some(top) = Path::new(text.trim()).parent()
+            {
+                out.push(top.to_path_buf());
+            }
+        }
+    }
+    out
+}
+
+/// Reads the ledger in `dir` (an empty one when there is none yet).
+pub fn read(dir: &Path) -> Result<Ledger> {
+    let path = dir.join(FILE);
+    let mut ledger = match std::fs::read(&path) {
+        Ok(bytes) => {
+            let l: Ledger = serde_json::from_slice(&bytes).map_err(|e| Error::CorruptFile {
+                path: path.clone(),
+                message: format!(
+                    "the claim ledger is not readable ({e}); `jit validate --fix` rebuilds it"
+                ),
+            })?;
+            if l.format > FORMAT {
+                return Err(Error::CorruptFile {
+                    path,
+                    message: format!(
+                        "the claim ledger has format {}, newer than this jit reads ({FORMAT}); upgrade jit",
+                        l.format
+                    ),
+                });
+            }
+            l
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
+        Err(e) => return Err(Error::io(format!("reading `{}`", path.display()), e)),
+    };
+    ledger.shared = has_worktrees(dir);
+    Ok(ledger)
+}
+
+/// Replaces the ledger in `dir` atomically (the caller holds its lock).
+pub fn write(dir: &Path, ledger: &Ledger) -> Result<()> {
+    let mut l = ledger.clone();
+    l.format = FORMAT;
+    write_atomic(&dir.join(FILE), &to_pretty(&l)?)
+}
+
+/// Takes the ledger's lock, creating its directory on first use.
+pub fn lock(dir: &Path) -> Result<StoreLock> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
+    StoreLock::acquire(&dir.join(LOCK))
+}
