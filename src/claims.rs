@@ -16,6 +16,9 @@ use serde::Serialize;
 use serde_json::json;
 use std::time::Duration;
 
+/// How many of the best claimable issues a `claim-next` that lost a race spreads over.
+const SPREAD: usize = 4;
+
 /// Whether an issue's lease has run out at `now`.
 pub fn lease_expired(issue: &Issue, now: Timestamp) -> bool {
     rules::lease_expired(rules::Facts::lease_expires_ms(issue), now.millis())
@@ -131,10 +134,32 @@ pub fn claim(
 ) -> Result<Outcome> {
     let to = to.unwrap_or(actor).clone();
     let ttl = ttl_or_default(store, ttl)?;
+    let mut checked = false;
     store.mutate(actor, |tx| {
         let id = tx.resolve(input)?;
-        claim_in(tx, &id, &to, ttl, if_version)
+        match claim_in(tx, &id, &to, ttl, if_version) {
+            // Refused on what this clone last saw of the remote: make sure it still holds (one
+            // fetch), then decide again on what the remote holds now.
+            Err(e) if tx.publishing() && !checked && refused_on_sight(&e) => {
+                checked = true;
+                tx.refresh_remote()?;
+                Err(Error::Conflict {
+                    code: crate::store::tx::REMOTE_RACE,
+                    message: e.to_string(),
+                    details: json!({ "id": id }),
+                })
+            }
+            other => other,
+        }
     })
+}
+
+/// A refusal a fresher view of the remote could change.
+fn refused_on_sight(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::AlreadyClaimed { .. } | Error::Blocked { .. } | Error::ClaimSuperseded { .. }
+    ) || e.code() == "invalid_transition"
 }
 
 /// `issue claim-next`: picks the best claimable issue and claims it in the same locked
@@ -150,18 +175,24 @@ pub fn claim_next(
 ) -> Result<Outcome> {
     let to = to.unwrap_or(actor).clone();
     let ttl = ttl_or_default(store, ttl)?;
+    let mut attempt = 0usize;
     store.mutate(actor, |tx| {
+        attempt += 1;
+        // With remote claims, decide on what the remote holds now (one fetch), not on what this
+        // clone last saw.
+        tx.refresh_remote()?;
         let now = tx.now;
         let gates = tx.gates()?.clone();
-        let best = if filter_text.is_none() {
+        let ids: Vec<IssueId> = if filter_text.is_none() {
             // Without a filter only readiness matters: the summary index answers that without
             // reading any issue file. `claim_in` re-reads the chosen issue under the lock.
             let (all, _) = crate::store::index::load(tx.store())?;
             let ledger = tx.ledger().clone();
             crate::queries::ready_summaries(&all, &gates, &ledger, now)
-                .first()
+                .iter()
+                .take(SPREAD)
                 .map(|s| IssueId::parse(s.id()))
-                .transpose()?
+                .collect::<Result<_>>()?
         } else {
             let (issues, _) = tx.store().load_all()?;
             let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
@@ -170,7 +201,21 @@ pub fn claim_next(
                 .filter(|v| accept(v))
                 .collect();
             crate::queries::work_order(&mut candidates);
-            candidates.into_iter().next().map(|v| v.issue.id)
+            candidates
+                .into_iter()
+                .take(SPREAD)
+                .map(|v| v.issue.id)
+                .collect()
+        };
+        // The first try takes the best issue. Having lost a race for it on the remote (every
+        // clone's best is the same issue), later tries spread over the best few, so clones
+        // racing each other do not keep colliding.
+        let best = match (attempt, ids.len()) {
+            (_, 0) => None,
+            (1, _) => ids.first().cloned(),
+            (_, n) => ids
+                .get((crate::random::u128() % n as u128) as usize)
+                .cloned(),
         };
         let Some(best) = best else {
             return Err(Error::NoReadyWork {
@@ -181,7 +226,8 @@ pub fn claim_next(
     })
 }
 
-fn require_holder(issue: &Issue, actor: &Actor, what: &str) -> Result<()> {
+fn require_holder(tx: &Tx<'_>, issue: &Issue, actor: &Actor, what: &str) -> Result<()> {
+    tx.fence(&issue.id)?;
     match issue.assignee.as_deref() {
         Some(h) if h == actor.as_str() => Ok(()),
         Some(h) => Err(Error::AlreadyClaimed {
@@ -215,7 +261,7 @@ pub fn heartbeat(
     store.mutate(actor, |tx| {
         let id = tx.resolve(input)?;
         let before = tx.get(&id)?;
-        require_holder(&before, actor, "renew")?;
+        require_holder(tx, &before, actor, "renew")?;
         let ttl = match ttl_given.or_else(|| {
             before
                 .lease
@@ -261,7 +307,7 @@ pub fn release(
     store.mutate(actor, |tx| {
         let before = tx.open(input, if_version)?;
         if !(force && actor.is_human()) {
-            require_holder(&before, actor, "release")?;
+            require_holder(tx, &before, actor, "release")?;
         }
         let mut after = before.clone();
         after.assignee = None;

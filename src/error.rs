@@ -26,6 +26,8 @@ pub mod exit {
     pub const NO_READY_WORK: u8 = 7;
     /// A check failed: `validate` found problems, a gate checker failed, a file is corrupt.
     pub const CHECK_FAILED: u8 = 8;
+    /// The git remote claims are published on could not be reached; nothing was changed.
+    pub const REMOTE_UNAVAILABLE: u8 = 9;
 }
 
 /// Every way a jit operation can fail.
@@ -81,6 +83,19 @@ pub enum Error {
         holder: String,
         expires: Option<String>,
     },
+
+    #[error("your claim on `{}` (epoch {yours}) was superseded: it is held by `{}` under epoch {epoch}; stop work on it", short(.id), .holder.as_deref().unwrap_or("nobody"))]
+    ClaimSuperseded {
+        id: String,
+        holder: Option<String>,
+        epoch: u64,
+        yours: u64,
+    },
+
+    #[error(
+        "cannot reach the git remote `{remote}`: {reason}; nothing was changed here. Check the network or the remote's URL and try again"
+    )]
+    RemoteUnavailable { remote: String, reason: String },
 
     #[error("no ready, unclaimed issue{}", .filter.as_ref().map(|f| format!(" matches `{f}`")).unwrap_or_default())]
     NoReadyWork { filter: Option<String> },
@@ -181,6 +196,8 @@ impl Error {
             Error::Blocked { .. } => "blocked",
             Error::GatesPending { .. } => "gates_pending",
             Error::AlreadyClaimed { .. } => "already_claimed",
+            Error::ClaimSuperseded { .. } => "claim_superseded",
+            Error::RemoteUnavailable { .. } => "remote_unavailable",
             Error::NoReadyWork { .. } => "no_ready_work",
             Error::InvalidQuery { .. } => "invalid_query",
             Error::CorruptFile { .. } => "corrupt_file",
@@ -222,6 +239,15 @@ impl Error {
             } => {
                 json!({ "id": id, "holder": holder, "lease_expires_at": expires })
             }
+            Error::ClaimSuperseded {
+                id,
+                holder,
+                epoch,
+                yours,
+            } => json!({ "id": id, "holder": holder, "epoch": epoch, "your_epoch": yours }),
+            Error::RemoteUnavailable { remote, reason } => {
+                json!({ "remote": remote, "reason": reason })
+            }
             Error::NoReadyWork { filter } => json!({ "filter": filter }),
             Error::InvalidQuery {
                 position, token, ..
@@ -258,7 +284,8 @@ impl Error {
             Error::VersionConflict { .. } | Error::Cycle { .. } | Error::Conflict { .. } => {
                 exit::CONFLICT
             }
-            Error::AlreadyClaimed { .. } => exit::ALREADY_CLAIMED,
+            Error::AlreadyClaimed { .. } | Error::ClaimSuperseded { .. } => exit::ALREADY_CLAIMED,
+            Error::RemoteUnavailable { .. } => exit::REMOTE_UNAVAILABLE,
             Error::Blocked { .. } | Error::GatesPending { .. } => exit::BLOCKED,
             Error::NoReadyWork { .. } => exit::NO_READY_WORK,
             Error::CorruptFile { .. }
@@ -432,6 +459,24 @@ mod tests {
                 },
                 "out_of_date",
                 8,
+            ),
+            (
+                Error::ClaimSuperseded {
+                    id: "x".into(),
+                    holder: Some("agent:b".into()),
+                    epoch: 2,
+                    yours: 1,
+                },
+                "claim_superseded",
+                5,
+            ),
+            (
+                Error::RemoteUnavailable {
+                    remote: "origin".into(),
+                    reason: "r".into(),
+                },
+                "remote_unavailable",
+                9,
             ),
             (Error::Internal("x".into()), "internal", 1),
         ];

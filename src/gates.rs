@@ -370,7 +370,7 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
             output: Some(run.output.clone()),
         };
         store.mutate(actor, |tx| {
-            record_status(tx, id.as_str(), &key, status, actor, None, details)
+            record_status(tx, id.as_str(), &key, status, actor, None, details.clone())
         })?;
         results.push(CheckResult {
             status: status.to_string(),

@@ -88,7 +88,7 @@ impl Source {
 }
 
 /// A validated row: what to write. `None` means the input did not give the field.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Row {
     title: String,
     description: Option<String>,
@@ -311,7 +311,7 @@ fn finish(
         let mut shorts: HashSet<String> = ids.iter().map(IssueId::short).collect();
         let mut report = ImportReport::default();
         progress.start("importing", rows.len() as u64);
-        for row in rows {
+        for row in rows.iter().cloned() {
             progress.advance(1);
             match row.github_number.and_then(|n| existing.get(&n)) {
                 Some(id) => {

@@ -64,6 +64,8 @@ pub struct StatusArgs {
     pub by: Option<String>,
     #[arg(long)]
     pub note: Option<String>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +73,8 @@ pub struct CheckArgs {
     pub id: String,
     /// Only this gate (default: every required gate with a checker).
     pub key: Option<String>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Serialize)]
@@ -140,9 +144,16 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
                 format!("{} now requires gate {}\n", v.short_id, clean_line(&key))
             }))
         }
-        GateCommand::Pass(a) => status(ctx, &store, a, GateState::Passed),
-        GateCommand::Fail(a) => status(ctx, &store, a, GateState::Failed),
+        GateCommand::Pass(a) => {
+            let store = ctx.store_with(&a.remote)?;
+            status(ctx, &store, a, GateState::Passed)
+        }
+        GateCommand::Fail(a) => {
+            let store = ctx.store_with(&a.remote)?;
+            status(ctx, &store, a, GateState::Failed)
+        }
         GateCommand::Check(a) => {
+            let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let report = gates::check(&store, &actor, &a.id, a.key.as_deref())?;
             let code = if report.failed > 0 {

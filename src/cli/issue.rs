@@ -62,6 +62,8 @@ pub struct ClaimArgs {
     pub ttl: Option<String>,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +75,8 @@ pub struct ClaimNextArgs {
     pub to: Option<String>,
     #[arg(long)]
     pub ttl: Option<String>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +85,8 @@ pub struct HeartbeatArgs {
     /// New lease length from now (default: the lease's own length).
     #[arg(long)]
     pub ttl: Option<String>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +97,8 @@ pub struct ReleaseArgs {
     pub force: bool,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +108,8 @@ pub struct AssignArgs {
     pub to: String,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +117,8 @@ pub struct IdVersionArgs {
     pub id: String,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +129,8 @@ pub struct ReopenArgs {
     pub reason: String,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +271,8 @@ pub struct UpdateArgs {
     /// Refuse the write unless the issue is at this version (optimistic concurrency).
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -299,7 +315,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         }
         IssueCommand::Update(a) => update(ctx, a),
         IssueCommand::Claim(a) => {
-            let store = ctx.store()?;
+            let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let to = a.to.as_deref().map(Actor::parse).transpose()?;
             let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
@@ -308,7 +324,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         }
         IssueCommand::ClaimNext(a) => claim_next(ctx, a),
         IssueCommand::Heartbeat(a) => {
-            let store = ctx.store()?;
+            let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
             let v = claims::heartbeat(&store, &actor, &a.id, ttl)?;
@@ -324,7 +340,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             }))
         }
         IssueCommand::Release(a) => {
-            let store = ctx.store()?;
+            let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let v = claims::release(&store, &actor, &a.id, a.force, a.if_version)?;
             Ok(Reply::new(v, |v: &IssueView, _| {
@@ -332,7 +348,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             }))
         }
         IssueCommand::Assign(a) => {
-            let store = ctx.store()?;
+            let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let to = Actor::parse(&a.to)?;
             let v = claims::assign(&store, &actor, &a.id, Some(&to), a.if_version)?;
@@ -345,7 +361,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             }))
         }
         IssueCommand::Unassign(a) => {
-            let store = ctx.store()?;
+            let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let v = claims::assign(&store, &actor, &a.id, None, a.if_version)?;
             Ok(Reply::new(v, |v: &IssueView, _| {
@@ -353,7 +369,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             }))
         }
         IssueCommand::Reopen(a) => {
-            let store = ctx.store()?;
+            let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let out = claims::reopen(&store, &actor, &a.id, &a.reason, a.if_version)?;
             Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
@@ -442,7 +458,7 @@ fn patch(v: Option<String>) -> Patch<String> {
 }
 
 fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
-    let store = ctx.store()?;
+    let store = ctx.store_with(&a.remote)?;
     let actor = ctx.actor(&store)?;
     let estimate = match a.estimate {
         None => Patch::Keep,
@@ -602,7 +618,7 @@ fn claimed_text(o: &Outcome, s: &Style) -> String {
 }
 
 fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
-    let store = ctx.store()?;
+    let store = ctx.store_with(&a.remote)?;
     let actor = ctx.actor(&store)?;
     let to = a.to.as_deref().map(Actor::parse).transpose()?;
     let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;

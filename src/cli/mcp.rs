@@ -152,18 +152,21 @@ mod server {
                 due: a.due, estimate: a.estimate.map(Estimate::into_text),
                 visibility: a.visibility, evidence: a.evidence, done_when: a.done_when,
                 context: pairs(a.context), if_version: a.if_version,
+                remote: Default::default(),
             }));
         "claim" => ClaimIn: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Claim(issue::ClaimArgs {
                 id: a.id, to: a.to, ttl: a.ttl, if_version: a.if_version,
+                remote: Default::default(),
             }));
         "claim_next" => ClaimNextIn: "Claim the best ready, unclaimed issue (priority, then age) atomically. Fails with `no_ready_work` when there is none.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::ClaimNext(issue::ClaimNextArgs {
-                filter: a.filter, to: a.to, ttl: a.ttl,
+                filter: a.filter, to: a.to, ttl: a.ttl, remote: Default::default(),
             }));
         "release" => ReleaseIn: "Give a claimed issue back (in_progress returns to ready).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Release(issue::ReleaseArgs {
                 id: a.id, force: a.force, if_version: a.if_version,
+                remote: Default::default(),
             }));
         "comment" => CommentIn: "Add a comment (markdown) to an issue.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Comment(issue::CommentArgs {
@@ -185,14 +188,16 @@ mod server {
             }));
         "gate_pass" => GateStatusIn: "Record a required gate as passed (manual gates need a `human:` actor). May move a gated issue to done.",
             |ctx, a| gate::run(ctx, gate::GateCommand::Pass(gate::StatusArgs {
-                id: a.id, key: a.key, by: a.by, note: a.note,
+                id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
             }));
         "gate_fail" => GateStatusIn: "Record a required gate as failed.",
             |ctx, a| gate::run(ctx, gate::GateCommand::Fail(gate::StatusArgs {
-                id: a.id, key: a.key, by: a.by, note: a.note,
+                id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
             }));
         "gate_check" => GateCheckIn: "Run the checker commands of an issue's gates and record the results; returns the report (a failing gate is in `failed`, not a tool error).",
-            |ctx, a| gate::run(ctx, gate::GateCommand::Check(gate::CheckArgs { id: a.id, key: a.key }));
+            |ctx, a| gate::run(ctx, gate::GateCommand::Check(gate::CheckArgs {
+                id: a.id, key: a.key, remote: Default::default(),
+            }));
         "dep_add" => DepAddIn: "Make issue `id` depend on issue `on` (refused with `cycle` if it would close one).",
             |ctx, a| dep::run(ctx, dep::DepCommand::Add(dep::DepArgs {
                 id: a.id, on: a.on, if_version: a.if_version,

@@ -119,6 +119,18 @@ pub enum Command {
     MergeDriver(git::MergeDriverArgs),
 }
 
+/// `--remote NAME` / `--no-remote`: where a command publishes the claim changes it makes.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RemoteArgs {
+    /// Publish the claim change on this git remote before anything is written here, so exactly
+    /// one clone wins it (default: `claims.remote` in .jit/config.json; see docs/agents.md).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_remote")]
+    pub remote: Option<String>,
+    /// Keep the claim change in this repository only, even when `claims.remote` is set.
+    #[arg(long)]
+    pub no_remote: bool,
+}
+
 /// Everything a command needs from the invocation.
 pub struct Ctx {
     pub global: Global,
@@ -134,8 +146,32 @@ impl Ctx {
             .unwrap_or_else(|| PathBuf::from("."))
     }
 
-    /// Finds the store (walking up) and checks its schema version.
+    /// Finds the store (walking up) and checks its schema version. Claim changes are
+    /// published on the remote `claims.remote` of the config names, if any.
     pub fn store(&self) -> Result<Store> {
+        self.store_with(&RemoteArgs::default())
+    }
+
+    /// [`Ctx::store`], publishing claim changes where `r` says (or the config, by default).
+    pub fn store_with(&self, r: &RemoteArgs) -> Result<Store> {
+        let store = self.local_store()?;
+        let remote = match (&r.remote, r.no_remote) {
+            (_, true) => None,
+            (Some(name), false) => Some(name.clone()),
+            (None, false) => store.config()?.claims.and_then(|c| c.remote),
+        };
+        let publisher = match remote {
+            Some(name) => Some(
+                std::sync::Arc::new(crate::gitops::remote::GitPublisher::new(&store, &name)?)
+                    as std::sync::Arc<dyn crate::store::ledger::Publisher>,
+            ),
+            None => None,
+        };
+        Ok(store.publishing(publisher))
+    }
+
+    /// The store, with claims kept in this repository whatever the config says.
+    pub fn local_store(&self) -> Result<Store> {
         let store = Store::discover(&self.start_dir())?;
         store.config()?;
         Ok(store)

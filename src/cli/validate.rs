@@ -14,7 +14,7 @@ pub struct ValidateArgs {
 }
 
 pub fn run(ctx: &Ctx, a: ValidateArgs) -> Result<Reply> {
-    let store = ctx.store()?;
+    let store = ctx.local_store()?;
     let actor = ctx.actor(&store)?;
     let report = validate::run(&store, &actor, a.fix, &*ctx.progress())?;
     let code = if report.ok {

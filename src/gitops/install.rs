@@ -223,12 +223,17 @@ pub(super) fn check_git_repo(repo_root: &Path) -> Result<()> {
     }
 }
 
-pub(super) fn git(repo_root: &Path, args: &[&str]) -> Result<Output> {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(repo_root).args(args);
+/// Removes the variables that would point git at another repository than `-C <root>`.
+pub(super) fn clean_env(cmd: &mut Command) {
     for var in REPO_ENV {
         cmd.env_remove(var);
     }
+}
+
+pub(super) fn git(repo_root: &Path, args: &[&str]) -> Result<Output> {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(repo_root).args(args);
+    clean_env(&mut cmd);
     cmd.output().map_err(|e| {
         Error::io(
             format!(

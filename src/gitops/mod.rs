@@ -5,12 +5,14 @@
 //! the temporary files git hands a merge driver. [`install`](mod@install) is the only part that
 //! touches the checkout's configuration: it writes `.gitattributes` and the repository's git
 //! config. [`sync`](mod@sync) drives git itself: commit, pull, validate, push.
+//! [`remote`](mod@remote) publishes claims on a git remote as refs moved by compare-and-swap.
 //!
 //! Invariants: a merge never writes conflict markers into an issue file (it produces a valid
 //! issue or fails without writing); installing is idempotent.
 
 pub mod install;
 pub mod merge;
+pub mod remote;
 pub mod sync;
 
 pub use install::{InstallReport, install};

@@ -14,8 +14,10 @@
 //! - Nothing is pushed while validation errors remain after the repairs.
 
 use super::install::{self, check_git_repo, config_get, git, git_failed};
+use super::remote::GitPublisher;
 use crate::error::{Error, Result};
 use crate::model::{Actor, IssueId, State, id};
+use crate::store::ledger::{self, ClaimRecord, Publisher};
 use crate::store::{Store, StoreLock};
 use crate::validate::{self, Problem, Severity};
 use serde::Serialize;
@@ -88,7 +90,8 @@ pub struct Outgoing {
     pub attempts: u32,
 }
 
-/// An issue this clone's actor had claimed that the pull handed to someone else.
+/// An issue this clone's actor had claimed that the pull handed to someone else, or whose local
+/// changes sync took back because another clone holds a later claim on the remote.
 #[derive(Debug, Clone, Serialize)]
 pub struct LostClaim {
     pub id: String,
@@ -96,6 +99,9 @@ pub struct LostClaim {
     pub title: String,
     /// Who holds it now.
     pub holder: String,
+    /// `earlier_claim` (the merge kept another clone's claim) or `superseded` (the remote holds
+    /// a later epoch: this clone's changes under the old claim were not published).
+    pub reason: &'static str,
 }
 
 /// What `jit sync` did.
@@ -157,8 +163,15 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
     } else {
         false
     };
+    // One sync at a time in this clone (a second one waits), whatever its worktree.
+    let _sync = sync_lock(store)?;
     let lock_path = store.dir().join("lock");
-    let lock = || StoreLock::acquire(&lock_path);
+    // The repository's claim ledger (shared by its worktrees) is always locked before the store.
+    let lock = || -> Result<(Option<StoreLock>, StoreLock)> {
+        let ledger = store.ledger_dir().map(ledger::lock).transpose()?;
+        Ok((ledger, StoreLock::acquire(&lock_path)?))
+    };
+    let claims = GitPublisher::new(store, &remote)?;
 
     let committed = {
         let _l = lock()?;
@@ -170,9 +183,20 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
     let mut incoming_commits = 0;
     let mut strategy = "up_to_date";
     let mut repaired = Vec::new();
+    let mut superseded: Vec<LostClaim> = Vec::new();
     let mut attempts = 0;
     let (problems, outgoing) = loop {
         let remote_head = fetch(root, &remote, &branch)?;
+        {
+            let _l = lock()?;
+            let fenced = settle_claims(store, actor, &claims, remote_head.as_deref())?;
+            if !fenced.is_empty() {
+                commit_store(store, |n| {
+                    format!("jit sync: {n} issue(s) taken back under newer claims on `{remote}`")
+                })?;
+                superseded.extend(fenced);
+            }
+        }
         if let Some(r) = &remote_head {
             let _l = lock()?;
             let before = rev_parse(root, "HEAD")?;
@@ -182,7 +206,9 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
                 if strategy != "merge" {
                     strategy = how;
                 }
-                incoming_paths.extend(changed_issue_files(root, &before, "HEAD")?);
+                let changed = changed_issue_files(root, &before, "HEAD")?;
+                reconcile_ledger(store, actor, &changed)?;
+                incoming_paths.extend(changed);
             }
         }
         let report = validate::run(store, actor, true, &crate::progress::Silent)?;
@@ -244,7 +270,12 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
             }
         }
     };
-    let claims_lost = lost_claims(store, actor, &claimed)?;
+    let mut claims_lost = lost_claims(store, actor, &claimed)?;
+    for s in superseded {
+        if !claims_lost.iter().any(|c| c.id == s.id) {
+            claims_lost.push(s);
+        }
+    }
     Ok(SyncReport {
         remote,
         branch,
@@ -459,6 +490,7 @@ fn lost_claims(store: &Store, actor: &Actor, claimed: &[IssueId]) -> Result<Vec<
                 short_id: id.short(),
                 title: issue.title.clone(),
                 holder: holder.to_string(),
+                reason: "earlier_claim",
             });
         }
     }
@@ -536,7 +568,24 @@ fn remote_branch_head(root: &Path, remote: &str, branch: &str) -> Result<Option<
 fn fetch(root: &Path, remote: &str, branch: &str) -> Result<Option<String>> {
     let tracking = format!("refs/remotes/{remote}/{branch}");
     let refspec = format!("+refs/heads/{branch}:{tracking}");
-    let out = git(root, &["fetch", "-q", "--no-tags", remote, &refspec])?;
+    // The claim refs come along in the same round trip.
+    let claims = format!(
+        "+{}*:{}*",
+        super::remote::REF_PREFIX,
+        super::remote::tracking_prefix(remote)
+    );
+    let out = git(
+        root,
+        &[
+            "fetch",
+            "-q",
+            "--no-tags",
+            "--prune",
+            remote,
+            &refspec,
+            &claims,
+        ],
+    )?;
     if out.status.success() {
         return rev_parse(root, &tracking).map(Some);
     }
@@ -626,4 +675,191 @@ fn push(root: &Path, remote: &str, branch: &str) -> Result<Pushed> {
         context.push_str(&format!(": {}", line.trim_start_matches('!').trim()));
     }
     Ok(Pushed::Rejected(err))
+}
+
+/// Takes the clone's sync lock (waiting for a sync already running in any worktree of it).
+fn sync_lock(store: &Store) -> Result<StoreLock> {
+    match store.ledger_dir() {
+        Some(d) => {
+            std::fs::create_dir_all(d)
+                .map_err(|e| Error::io(format!("creating `{}`", d.display()), e))?;
+            StoreLock::acquire(&d.join("sync.lock"))
+        }
+        None => StoreLock::acquire(&store.dir().join("lock")),
+    }
+}
+
+/// Brings this clone's claims and the remote's claim refs together, before anything is
+/// committed or pushed (the caller holds the ledger and store locks, and has just fetched):
+/// - learns what every claim ref holds;
+/// - publishes what this clone did under claims it published and the remote does not know yet
+///   (a claim finished or released without `--remote`), by compare-and-swap;
+/// - takes back local changes to issues the remote has since given to a later claim of another
+///   holder: the file returns to what the remote branch holds (or stays, if it has none), with
+///   the newer claim on it, so they are never published over the newer holder's.
+///
+/// Returns the issues taken back.
+fn settle_claims(
+    store: &Store,
+    actor: &Actor,
+    claims: &GitPublisher,
+    remote_head: Option<&str>,
+) -> Result<Vec<LostClaim>> {
+    let root = store.root();
+    let Some(dir) = store.ledger_dir() else {
+        return Ok(Vec::new());
+    };
+    let now = crate::clock::now()?;
+    let mut ledger = ledger::read(dir)?;
+    let seen = super::remote::list_tracking(root, claims.remote())?;
+    let present = seen.iter().map(|s| s.id.clone()).collect();
+    let max_skew = claims.max_skew_ms();
+    for s in &seen {
+        ledger.learn(claims.remote(), &s.sha, &s.record, now.millis(), max_skew);
+    }
+    ledger.forget_missing(claims.remote(), &present);
+
+    // Claims this clone published, which it has moved on from locally.
+    let mut pending = Vec::new();
+    for (id, e) in &ledger.entries {
+        let Some(seen) = e.seen.as_ref().filter(|s| s.name == claims.remote()) else {
+            continue;
+        };
+        if e.remote.as_deref() != Some(claims.remote()) || seen.epoch != e.epoch {
+            continue;
+        }
+        if (e.epoch, e.key().1) > (seen.epoch, seen.rank) {
+            let mut issue = match store.load_raw(id) {
+                Ok(i) => i,
+                Err(Error::NotFound { .. }) => continue,
+                Err(err) => return Err(err),
+            };
+            e.apply(&mut issue);
+            pending.push(ClaimRecord::of(&issue, now, &e.by));
+        }
+    }
+    if !pending.is_empty() {
+        match claims.publish(root, &mut ledger, &pending)? {
+            Some(shas) => {
+                for (r, sha) in pending.iter().zip(shas) {
+                    ledger.published(claims.remote(), &sha, r, now.millis());
+                }
+            }
+            // Another clone moved one first: what it holds now is learned, and taken back below.
+            None => claims.fetch(root, &mut ledger, now.millis())?,
+        }
+    }
+
+    // Local changes made under claims the remote has since given to someone else.
+    let mut taken = Vec::new();
+    let mut events = Vec::new();
+    let ids: Vec<IssueId> = ledger.entries.keys().cloned().collect();
+    for id in ids {
+        let e = ledger.entries[&id].clone();
+        if !e.seen.as_ref().is_some_and(|s| s.name == claims.remote()) {
+            continue;
+        }
+        let file = match store.load_raw(&id) {
+            Ok(i) => i,
+            Err(Error::NotFound { .. }) => continue,
+            Err(err) => return Err(err),
+        };
+        // Only work recorded under someone else's older claim is taken back.
+        let Some(old_holder) = file.assignee.clone() else {
+            continue;
+        };
+        if e.key() <= ledger::issue_key(&file) || e.assignee.as_deref() == Some(&old_holder) {
+            continue;
+        }
+        let published = remote_head.and_then(|head| {
+            let path = format!("{head}:.jit/issues/{}.json", id.as_str());
+            let out = git(root, &["show", &path]).ok()?;
+            out.status.success().then_some(out.stdout)
+        });
+        let Some(published) = published else {
+            continue;
+        };
+        let mut issue = crate::store::parse_issue(&store.issue_path(&id), id.as_str(), &published)?;
+        if issue == file {
+            continue; // nothing of this clone's to take back
+        }
+        e.apply(&mut issue);
+        issue.version = issue.version.max(file.version) + 1;
+        issue.updated_at = now;
+        crate::store::write_atomic(&store.issue_path(&id), &issue.to_file_bytes()?)?;
+        let changes = crate::store::diff_values(
+            &serde_json::to_value(&file).unwrap_or_default(),
+            &serde_json::to_value(&issue).unwrap_or_default(),
+        );
+        events.push(crate::model::Event {
+            id: crate::random::ulid().to_string(),
+            ts: now,
+            kind: "claim.superseded".into(),
+            issue: Some(id.to_string()),
+            actor: actor.to_string(),
+            changes,
+            data: json!({
+                "remote": claims.remote(),
+                "holder": e.assignee,
+                "epoch": e.epoch,
+                "superseded": old_holder,
+            }),
+        });
+        taken.push(LostClaim {
+            short_id: id.short(),
+            title: issue.title.clone(),
+            holder: e.assignee.clone().unwrap_or_default(),
+            id: id.to_string(),
+            reason: "superseded",
+        });
+    }
+    ledger::write(dir, &ledger)?;
+    store.set_ledger(std::sync::Arc::new(ledger));
+    crate::store::events::append(&store.events_path(), &events)?;
+    Ok(taken)
+}
+
+/// After a pull, brings the ledger's entries of the issues it changed in line with the merged
+/// files: a file that is ahead of its entry, or names another holder at the same point (another
+/// clone's claim won the merge), is what the ledger records from now on.
+fn reconcile_ledger(store: &Store, actor: &Actor, paths: &[String]) -> Result<()> {
+    let Some(dir) = store.ledger_dir() else {
+        return Ok(());
+    };
+    let mut ledger = ledger::read(dir)?;
+    let now = crate::clock::now()?;
+    let mut changed = false;
+    for p in paths {
+        let Some(id) = p
+            .strip_prefix(".jit/issues/")
+            .and_then(id::issue_file_stem)
+            .and_then(|s| IssueId::parse(s).ok())
+        else {
+            continue;
+        };
+        let Some(e) = ledger.get(id.as_str()).cloned() else {
+            continue;
+        };
+        let file = match store.load_raw(&id) {
+            Ok(i) => i,
+            Err(_) => continue,
+        };
+        let fk = ledger::issue_key(&file);
+        if fk > e.key() || (fk == e.key() && file.assignee != e.assignee) {
+            let lost = e
+                .assignee
+                .clone()
+                .filter(|h| file.assignee.as_deref() != Some(h.as_str()) && e.key().1 < 3)
+                .map(|holder| ledger::Superseded {
+                    holder,
+                    epoch: e.epoch,
+                });
+            changed |= ledger.record(&file, now, actor.as_str(), lost);
+        }
+    }
+    if changed {
+        ledger::write(dir, &ledger)?;
+        store.set_ledger(std::sync::Arc::new(ledger));
+    }
+    Ok(())
 }

@@ -555,6 +555,23 @@ pub fn validate_gate_key(k: &str) -> Result<String> {
     Ok(k.to_string())
 }
 
+/// How claims are coordinated beyond one checkout (`claims` in `config.json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClaimsConfig {
+    /// Publish claims on this git remote unless a command says otherwise (`--remote NAME`,
+    /// `--no-remote`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// How far two machines' clocks may disagree before a claim made on one could be taken
+    /// over early on the other (a span such as `5m`; default `5m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_skew: Option<String>,
+    /// How long one git command talking to the remote may take before it is killed (default
+    /// `60s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+}
+
 /// The store's `config.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Config {
@@ -567,6 +584,8 @@ pub struct Config {
     pub default_priority: Priority,
     #[serde(default = "default_ttl")]
     pub default_lease_ttl: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<ClaimsConfig>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -603,6 +622,7 @@ impl Config {
             types: default_types(),
             default_priority: default_priority(),
             default_lease_ttl: default_ttl(),
+            claims: None,
             extra: BTreeMap::new(),
         }
     }

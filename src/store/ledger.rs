@@ -34,6 +34,51 @@ const FORMAT: u32 = 1;
 /// Superseded holders remembered per issue.
 const SUPERSEDED_KEPT: usize = 16;
 
+/// One claim record as a git remote's claim ref holds it (see `gitops::remote`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimRecord {
+    pub issue: IssueId,
+    pub epoch: u64,
+    /// The issue's state when the record was written (`in_progress`, `gated`, `done`, ...).
+    pub state: State,
+    /// Who holds the claim (for finished work: who did it); `null` once it was released.
+    pub holder: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquired_at: Option<Timestamp>,
+    /// The lease's expiry by the writer's clock (other clones trust it only within the
+    /// tolerated clock skew).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<u64>,
+    /// When and by whom the record was written (the writer's clock).
+    pub at: Timestamp,
+    pub by: String,
+}
+
+impl ClaimRecord {
+    /// The record of an issue as it is about to be written.
+    pub fn of(issue: &Issue, at: Timestamp, by: &str) -> Self {
+        let lease = issue.lease.as_ref();
+        ClaimRecord {
+            issue: issue.id.clone(),
+            epoch: issue.epoch(),
+            state: issue.state,
+            holder: issue.assignee.clone(),
+            acquired_at: lease.map(|l| l.acquired_at),
+            expires_at: lease.and_then(|l| l.expires_at),
+            ttl_secs: lease.and_then(|l| l.ttl_secs),
+            at,
+            by: by.to_string(),
+        }
+    }
+
+    /// The order of this record among the issue's claim records.
+    pub fn key(&self) -> (u64, u8) {
+        rules::claim_key(self.epoch, self.state, self.holder.is_some())
+    }
+}
+
 /// What a git remote's claim ref held when this repository last saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteSeen {
@@ -225,6 +270,166 @@ impl Ledger {
             self.entries.remove(&issue.id).is_some()
         }
     }
+}
+
+impl Ledger {
+    /// Learns what `remote`'s claim ref for `id` holds (commit `sha`), seen at `now_ms` by this
+    /// repository's clock. The record replaces the entry's claim when it is later (by key), or
+    /// as late and either the same holder's or against a claim never published; a holder it
+    /// displaces is remembered as superseded. A claim made elsewhere expires here, at the
+    /// earliest, when it has been seen unchanged for its TTL, or `max_skew_ms` after its
+    /// writer's own expiry: never by trusting another machine's clock further than that.
+    /// Returns whether the ledger changed.
+    pub fn learn(
+        &mut self,
+        remote: &str,
+        sha: &str,
+        rec: &ClaimRecord,
+        now_ms: i64,
+        max_skew_ms: i64,
+    ) -> bool {
+        let old = self.entries.get(&rec.issue);
+        if old
+            .and_then(|e| e.seen.as_ref())
+            .is_some_and(|s| s.name == remote && s.sha == sha)
+        {
+            return false;
+        }
+        let key = rec.key();
+        let take = old.is_none_or(|e| {
+            key > e.key() || (key == e.key() && (e.remote.is_none() || e.assignee == rec.holder))
+        });
+        let mut entry = match old {
+            Some(e) => e.clone(),
+            None => Entry {
+                epoch: 0,
+                state: rec.state,
+                assignee: None,
+                lease: None,
+                remote: None,
+                seen: None,
+                superseded: Vec::new(),
+                at: Timestamp::from_millis(now_ms),
+                by: rec.by.clone(),
+            },
+        };
+        if take {
+            if let Some(prev) = entry.assignee.clone()
+                && entry.key().1 < 3
+                && rec.holder.as_deref() != Some(prev.as_str())
+            {
+                let lost = Superseded {
+                    holder: prev,
+                    epoch: entry.epoch,
+                };
+                if !entry.superseded.contains(&lost) {
+                    entry.superseded.push(lost);
+                }
+            }
+            entry.epoch = rec.epoch;
+            entry.state = rec.state;
+            entry.assignee = rec.holder.clone();
+            entry.lease = match (&rec.holder, rec.acquired_at) {
+                (Some(h), Some(acquired_at)) if !rec.state.is_closed() => {
+                    let by_sight = rec.ttl_secs.map(|t| {
+                        now_ms.saturating_add(
+                            i64::try_from(t)
+                                .unwrap_or(i64::MAX / 2)
+                                .saturating_mul(1000),
+                        )
+                    });
+                    let by_clock = rec
+                        .expires_at
+                        .map(|e| e.millis().saturating_add(max_skew_ms));
+                    let expires = match (by_sight, by_clock) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    Some(Lease {
+                        holder: h.clone(),
+                        acquired_at,
+                        expires_at: expires.map(Timestamp::from_millis),
+                        ttl_secs: rec.ttl_secs,
+                    })
+                }
+                _ => None,
+            };
+            entry.remote = Some(remote.to_string());
+            entry.at = Timestamp::from_millis(now_ms);
+            entry.by = rec.by.clone();
+        }
+        entry.seen = Some(RemoteSeen {
+            name: remote.to_string(),
+            sha: sha.to_string(),
+            epoch: rec.epoch,
+            rank: key.1,
+            seen_ms: now_ms,
+            expires_at: rec.expires_at,
+        });
+        let n = entry.superseded.len();
+        if n > SUPERSEDED_KEPT {
+            entry.superseded.drain(..n - SUPERSEDED_KEPT);
+        }
+        self.entries.insert(rec.issue.clone(), entry);
+        true
+    }
+
+    /// Forgets what `remote` held for issues whose claim refs are gone from it.
+    pub fn forget_missing(
+        &mut self,
+        remote: &str,
+        present: &std::collections::HashSet<IssueId>,
+    ) -> bool {
+        let mut changed = false;
+        for (id, e) in self.entries.iter_mut() {
+            if e.seen.as_ref().is_some_and(|s| s.name == remote) && !present.contains(id) {
+                e.seen = None;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The commit `remote`'s claim ref for `id` was last seen at.
+    pub fn seen_sha(&self, id: &str, remote: &str) -> Option<&str> {
+        self.entries
+            .get(id)
+            .and_then(|e| e.seen.as_ref())
+            .filter(|s| s.name == remote)
+            .map(|s| s.sha.as_str())
+    }
+
+    /// Notes that this repository itself moved `remote`'s claim ref for `rec.issue` to `sha`.
+    pub fn published(&mut self, remote: &str, sha: &str, rec: &ClaimRecord, now_ms: i64) {
+        if let Some(e) = self.entries.get_mut(&rec.issue) {
+            e.seen = Some(RemoteSeen {
+                name: remote.to_string(),
+                sha: sha.to_string(),
+                epoch: rec.epoch,
+                rank: rec.key().1,
+                seen_ms: now_ms,
+                expires_at: rec.expires_at,
+            });
+        }
+    }
+}
+
+/// Publishes claim changes somewhere beyond this repository (a git remote) before a
+/// transaction commits, and learns what is there.
+pub trait Publisher: std::fmt::Debug + Send + Sync {
+    /// The remote's name.
+    fn remote(&self) -> &str;
+    /// Publishes the claim records in one all-or-nothing step, each replacing the commit the
+    /// ledger last saw for it. On success returns each record's new commit, in order; `None`
+    /// when another clone moved one of them first (nothing was published).
+    fn publish(
+        &self,
+        root: &Path,
+        ledger: &mut Ledger,
+        records: &[ClaimRecord],
+    ) -> Result<Option<Vec<String>>>;
+    /// Reads every claim the remote holds into `ledger`, at `now_ms` by this clock.
+    fn fetch(&self, root: &Path, ledger: &mut Ledger, now_ms: i64) -> Result<()>;
 }
 
 /// Where the ledger of the checkout at `root` lives, if `root` is in git: `<common dir>/jit`.

@@ -13,7 +13,7 @@ pub mod events;
 pub mod index;
 pub mod ledger;
 pub mod short_cache;
-mod tx;
+pub mod tx;
 
 pub use atomic::{StoreLock, sync_dir, write_atomic};
 pub use tx::{Tx, check_version, diff_values};
@@ -39,7 +39,12 @@ pub struct Store {
     root: PathBuf,
     dir: PathBuf,
     ledger: Arc<LedgerCell>,
+    /// Where mutations publish their claim changes first (a git remote), if anywhere.
+    publisher: Option<Arc<dyn ledger::Publisher>>,
 }
+
+/// How often a mutation that lost a race on the remote is run again on what the remote holds.
+const REMOTE_RACE_RETRIES: usize = 8;
 
 /// The claim ledger of the store's repository: where it lives, and the copy this process reads
 /// through (refreshed under the lock by every mutation).
@@ -137,6 +142,7 @@ impl Store {
             }
         }
         let store = Store {
+            publisher: None,
             ledger: LedgerCell::new(&root),
             root: root.clone(),
             dir,
@@ -165,6 +171,7 @@ impl Store {
                         .map_err(|e| Error::io(format!("creating `{}`", issues.display()), e))?;
                 }
                 return Ok(Store {
+                    publisher: None,
                     ledger: LedgerCell::new(d),
                     root: d.to_path_buf(),
                     dir,
@@ -234,6 +241,18 @@ impl Store {
             }
         }
         Ok(gates)
+    }
+
+    /// This store, with every mutation publishing its claim changes through `publisher` (a
+    /// git remote) before it commits; `None` for local claims only.
+    pub fn publishing(mut self, publisher: Option<Arc<dyn ledger::Publisher>>) -> Self {
+        self.publisher = publisher;
+        self
+    }
+
+    /// Where claim changes are published, if anywhere.
+    pub fn publisher(&self) -> Option<&Arc<dyn ledger::Publisher>> {
+        self.publisher.as_ref()
     }
 
     /// Where the repository's claim ledger lives (`None` outside git).
@@ -512,11 +531,30 @@ impl Store {
     /// `f` succeeds; then every changed file is replaced atomically and the events are appended.
     ///
     /// In git, the repository's claim ledger is locked first (it is shared by every worktree),
-    /// then the store; the ledger is read fresh and the transaction keeps it up to date.
+    /// then the store; the ledger is read fresh and the transaction keeps it up to date. With a
+    /// publisher, claim changes are published before anything is written here; when another
+    /// clone changed one of those claims first, the transaction is run again (`f` again) on
+    /// what the remote now holds.
     pub fn mutate<T>(
         &self,
         actor: &crate::model::Actor,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            match self.mutate_once(actor, &mut f) {
+                Err(e) if e.code() == tx::REMOTE_RACE && attempt < REMOTE_RACE_RETRIES => {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn mutate_once<T>(
+        &self,
+        actor: &crate::model::Actor,
+        f: &mut impl FnMut(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
         let ledger_lock = self.ledger_dir().map(ledger::lock).transpose()?;
         let lock = StoreLock::acquire(&self.dir.join("lock"))?;
@@ -527,6 +565,7 @@ impl Store {
         self.set_ledger(Arc::new(ledger.clone()));
         let now = crate::clock::now()?;
         let mut tx = Tx::new(self, (ledger_lock, lock), ledger, actor.clone(), now);
+        tx.publish_to = self.publisher.as_ref().map(|p| p.remote().to_string());
         let out = f(&mut tx)?;
         tx.commit()?;
         Ok(out)

@@ -12,13 +12,17 @@
 //! remembered, and a change by an actor whose claim was superseded is refused
 //! (`claim_superseded`).
 
-use super::ledger::{self, Ledger, Superseded};
+use super::ledger::{self, ClaimRecord, Ledger, Superseded};
 use super::{Store, StoreLock, events, to_pretty, write_atomic};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Change, ClaimStamp, Event, GateDef, Issue, IssueId, Timestamp};
 use crate::workflow::rules;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
+
+/// The error code of a transaction that lost a race on the remote: [`Store::mutate`] runs it
+/// again on what the remote now holds. Never shown to a user unless the race repeats.
+pub const REMOTE_RACE: &str = "remote_race";
 
 /// A running transaction. See the module docs.
 pub struct Tx<'a> {
@@ -190,34 +194,38 @@ impl<'a> Tx<'a> {
         Ok(issue)
     }
 
+    /// Refuses a change to `id` by an actor whose claim on it was taken over by a later epoch
+    /// (`claim_superseded`, naming the holder now).
+    pub fn fence(&self, id: &IssueId) -> Result<()> {
+        let Some(e) = self.ledger.get(id.as_str()) else {
+            return Ok(());
+        };
+        match e.superseded(self.actor.as_str()) {
+            Some(lost) => Err(Error::ClaimSuperseded {
+                id: id.to_string(),
+                holder: e.assignee.clone(),
+                epoch: e.epoch,
+                yours: lost.epoch,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether claim changes are published on a remote before they are written here.
+    pub fn publishing(&self) -> bool {
+        self.publish_to.is_some()
+    }
+
     /// Sets the claim stamp of an issue being staged, relative to what was read, and refuses a
     /// change by an actor whose claim on it was superseded.
     fn stamp_claim(&mut self, issue: &mut Issue, orig: Option<&Issue>) -> Result<()> {
-        let entry = self.ledger.get(issue.id.as_str());
         let actor = self.actor.as_str();
         let fresh_claim = issue.assignee.as_deref() == Some(actor)
             && orig.is_none_or(|o| o.assignee.as_deref() != Some(actor));
-        if let Some(lost) = entry.and_then(|e| e.superseded(actor))
-            && !fresh_claim
-        {
-            let e = entry.expect("checked above");
-            return Err(Error::Conflict {
-                code: "claim_superseded",
-                message: format!(
-                    "your claim on `{}` (epoch {}) was superseded: it is held by `{}` under epoch {}; stop work on it",
-                    issue.short_id(),
-                    lost.epoch,
-                    e.assignee.as_deref().unwrap_or("nobody"),
-                    e.epoch
-                ),
-                details: json!({
-                    "id": issue.id,
-                    "holder": e.assignee,
-                    "epoch": e.epoch,
-                    "your_epoch": lost.epoch,
-                }),
-            });
+        if !fresh_claim {
+            self.fence(&issue.id)?;
         }
+        let entry = self.ledger.get(issue.id.as_str());
         let claim_fields = |i: &Issue| (i.state, i.assignee.clone(), i.lease.clone());
         if let Some(o) = orig
             && claim_fields(o) == claim_fields(issue)
@@ -331,7 +339,48 @@ impl<'a> Tx<'a> {
     /// Writes everything staged. Issue files first (each atomically), then the gate registry,
     /// then all events in one append.
     pub(super) fn commit(mut self) -> Result<()> {
-        self.record_claims();
+        let changes = self.claim_changes();
+        let mut published = Vec::new();
+        if let Some(p) = self.store.publisher().cloned()
+            && !changes.is_empty()
+        {
+            let records: Vec<ClaimRecord> = changes
+                .iter()
+                .filter_map(|id| self.staged.get(id).cloned().flatten())
+                .map(|i| ClaimRecord::of(&i, self.now, self.actor.as_str()))
+                .collect();
+            match p.publish(self.store.root(), &mut self.ledger, &records)? {
+                Some(shas) => {
+                    published = records.into_iter().zip(shas).collect();
+                }
+                None => {
+                    // Another clone moved one of these claims first: learn what the remote
+                    // holds now (that stays true whatever happens here), write nothing else.
+                    p.fetch(self.store.root(), &mut self.ledger, self.now.millis())?;
+                    self.save_ledger()?;
+                    return Err(Error::Conflict {
+                        code: REMOTE_RACE,
+                        message: format!(
+                            "another clone changed the claim on {} first on `{}`; run the command again",
+                            changes
+                                .iter()
+                                .map(|i| format!("`{}`", i.short()))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            p.remote()
+                        ),
+                        details: json!({ "ids": changes, "remote": p.remote() }),
+                    });
+                }
+            }
+        }
+        self.record_claims(&changes);
+        if let Some(p) = self.store.publisher() {
+            for (r, sha) in &published {
+                self.ledger.published(p.remote(), sha, r, self.now.millis());
+                self.ledger_dirty = true;
+            }
+        }
         if self.ledger_dirty {
             // The ledger first: once it holds a claim, every worktree sees it, even if this
             // process dies before its own files are written (they catch up at the next change).
@@ -372,8 +421,9 @@ impl<'a> Tx<'a> {
 }
 
 impl Tx<'_> {
-    /// Brings the ledger's entries of the changed issues up to date.
-    fn record_claims(&mut self) {
+    /// The issues whose claim fields (state, holder, lease, stamp) this transaction changes and
+    /// that the ledger tracks: anything claimed or finished, or already in the ledger.
+    fn claim_changes(&self) -> Vec<IssueId> {
         let claim = |i: &Issue| {
             (
                 i.state,
@@ -382,35 +432,51 @@ impl Tx<'_> {
                 i.claim.clone(),
             )
         };
-        for (id, staged) in &self.staged {
-            let original = self.originals.get(id).cloned().flatten();
-            match staged {
-                Some(issue) => {
-                    let changed = original.as_ref().is_none_or(|o| claim(o) != claim(issue));
-                    let tracked = self.ledger.get(id.as_str()).is_some();
-                    let relevant = issue.claim.is_some()
-                        || issue.assignee.is_some()
-                        || issue.state.is_closed()
-                        || tracked;
-                    if changed
-                        && relevant
-                        && self.ledger.record(
-                            issue,
-                            self.now,
-                            self.actor.as_str(),
-                            self.superseded.get(id).cloned(),
-                        )
-                    {
-                        self.ledger_dirty = true;
-                    }
-                }
-                None => {
-                    if self.ledger.entries.remove(id).is_some() {
-                        self.ledger_dirty = true;
-                    }
-                }
+        self.staged
+            .iter()
+            .filter_map(|(id, staged)| {
+                let issue = staged.as_ref()?;
+                let original = self.originals.get(id).cloned().flatten();
+                let changed = original.as_ref().is_none_or(|o| claim(o) != claim(issue));
+                let relevant = issue.claim.is_some()
+                    || issue.assignee.is_some()
+                    || issue.state.is_closed()
+                    || self.ledger.get(id.as_str()).is_some();
+                (changed && relevant).then(|| id.clone())
+            })
+            .collect()
+    }
+
+    /// Brings the ledger's entries of the changed issues (and of deleted ones) up to date.
+    fn record_claims(&mut self, changes: &[IssueId]) {
+        for id in changes {
+            if let Some(Some(issue)) = self.staged.get(id)
+                && self.ledger.record(
+                    issue,
+                    self.now,
+                    self.actor.as_str(),
+                    self.superseded.get(id).cloned(),
+                )
+            {
+                self.ledger_dirty = true;
             }
         }
+        for (id, staged) in &self.staged {
+            if staged.is_none() && self.ledger.entries.remove(id).is_some() {
+                self.ledger_dirty = true;
+            }
+        }
+    }
+
+    /// Reads what the remote this transaction publishes on holds into the ledger (and writes
+    /// the ledger at once: it stays true whatever this transaction does). A no-op without a
+    /// remote.
+    pub fn refresh_remote(&mut self) -> Result<()> {
+        let Some(p) = self.store.publisher().cloned() else {
+            return Ok(());
+        };
+        p.fetch(self.store.root(), &mut self.ledger, self.now.millis())?;
+        self.save_ledger()
     }
 }
 
