@@ -756,7 +756,7 @@ fn settle_claims(
     let ids: Vec<IssueId> = ledger.entries.keys().cloned().collect();
     for id in ids {
         let e = ledger.entries[&id].clone();
-        if !e.seen.as_ref().is_some_and(|s| s.name == claims.remote()) {
+        if e.seen.as_ref().is_none_or(|s| s.name != claims.remote()) {
             continue;
         }
         let file = match store.load_raw(&id) {
