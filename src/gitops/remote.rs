@@ -15,6 +15,8 @@
 //! - A failure to reach the remote is [`Error`] code `remote_unavailable` and a refusal by the
 //!   remote (a hook, a protected namespace) `remote_refused`; both leave the local store as it
 //!   was. Every git call has a deadline, after which git is killed.
+//! - The local copies of the claim refs are written by one git at a time per repository (the
+//!   [`remote_lock`], taken after the ledger and store locks, never before them).
 
 use super::install::{self, git};
 use crate::error::{Error, Result};
@@ -176,6 +178,19 @@ fn stderr_of(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).trim().to_string()
 }
 
+/// The lock serializing the git commands of one repository that write its local copies of a
+/// remote's refs (fetches, and the pushes that update them), so two never collide on a ref.
+pub fn remote_lock(root: &Path) -> Result<Option<crate::store::StoreLock>> {
+    match crate::store::ledger::locate(root) {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
+            crate::store::StoreLock::acquire(&dir.join("remote.lock")).map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
 /// Checks that `remote` is a configured remote of the checkout.
 pub fn check_remote(root: &Path, remote: &str) -> Result<()> {
     let out = git(root, &["remote"])?;
@@ -201,6 +216,7 @@ pub fn check_remote(root: &Path, remote: &str) -> Result<()> {
 /// Fetches every claim ref of `remote` and returns what they hold. Refs whose record cannot be
 /// read are skipped by their id only if the ref name is not an issue id; otherwise an error.
 pub fn fetch(root: &Path, remote: &str, net: Net) -> Result<Vec<Seen>> {
+    let _lock = remote_lock(root)?;
     let tracking = tracking_prefix(remote);
     let refspec = format!("+{REF_PREFIX}*:{tracking}*");
     let out = git_net(
@@ -342,6 +358,7 @@ pub fn publish(
     args.push(remote.to_string());
     args.extend(specs);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _lock = remote_lock(root)?;
     let out = git_net(root, &refs, net, remote)?;
     if out.status.success() {
         // Keep the local copies current, so a later read needs no fetch to know them.
@@ -356,32 +373,30 @@ pub fn publish(
     if rejected.is_empty() {
         return Err(unavailable(remote, &stderr_of(&out)));
     }
-    if let Some(line) = rejected.iter().find(|l| l.contains("[remote rejected]")) {
-        let why = line.rsplit('\t').next().unwrap_or(line).trim();
-        if !why.contains("atomic") {
-            return Err(refused(remote, why));
-        }
-    }
-    let lost_race = rejected.iter().any(|l| {
+    // The remote compares each ref's old value under its own lock: another clone's push that
+    // got there first shows as a stale lease, a failed ref update, or (for the other refs of an
+    // atomic push) a failed transaction. Anything else it rejects is a refusal.
+    let reason = |l: &str| l.rsplit('\t').next().unwrap_or(l).trim().to_string();
+    let raced = |l: &str| {
         [
             "stale info",
             "fetch first",
             "non-fast-forward",
             "already exists",
+            "atomic",
+            "cannot lock",
+            "failed to lock",
+            "failed to update",
+            "incorrect old value",
+            "but expected",
         ]
         .iter()
         .any(|w| l.contains(w))
-    });
-    if lost_race {
-        return Ok(Pushed::Raced);
+    };
+    match rejected.iter().find(|l| !raced(l)) {
+        Some(line) => Err(refused(remote, &reason(line))),
+        None => Ok(Pushed::Raced),
     }
-    let why = rejected
-        .first()
-        .and_then(|l| l.rsplit('\t').next())
-        .unwrap_or("rejected")
-        .trim()
-        .to_string();
-    Err(refused(remote, &why))
 }
 
 /// Publishes claims on a git remote: the [`Publisher`] a store gets with `--remote NAME` or

@@ -267,6 +267,11 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
                         details: json!({ "remote": remote, "branch": branch, "attempts": attempts }),
                     });
                 }
+                // Clones that keep colliding back off, each by a random share of a growing
+                // wait, so their next tries spread out.
+                let cap = 25u64 << attempts.min(4);
+                let wait = (crate::random::u128() % u128::from(cap + 1)) as u64;
+                std::thread::sleep(std::time::Duration::from_millis(wait));
             }
         }
     };
@@ -574,18 +579,21 @@ fn fetch(root: &Path, remote: &str, branch: &str) -> Result<Option<String>> {
         super::remote::REF_PREFIX,
         super::remote::tracking_prefix(remote)
     );
-    let out = git(
-        root,
-        &[
-            "fetch",
-            "-q",
-            "--no-tags",
-            "--prune",
-            remote,
-            &refspec,
-            &claims,
-        ],
-    )?;
+    let out = {
+        let _lock = super::remote::remote_lock(root)?;
+        git(
+            root,
+            &[
+                "fetch",
+                "-q",
+                "--no-tags",
+                "--prune",
+                remote,
+                &refspec,
+                &claims,
+            ],
+        )?
+    };
     if out.status.success() {
         return rev_parse(root, &tracking).map(Some);
     }
