@@ -68,6 +68,7 @@ fn problem(
 /// Checks the store; with `fix`, repairs what is safe under the lock.
 pub fn run(store: &Store, actor: &Actor, fix: bool, progress: &dyn Progress) -> Result<Report> {
     if fix {
+        let set_aside = set_aside_unreadable_ledger(store)?;
         store
             .mutate(actor, |tx| {
                 let mut report = check(store, progress)?;
@@ -75,6 +76,7 @@ pub fn run(store: &Store, actor: &Actor, fix: bool, progress: &dyn Progress) -> 
                 Ok(report)
             })
             .map(|mut r| {
+                r.problems.extend(set_aside);
                 // Report what remains after the repairs, plus what was fixed.
                 if let Ok(after) = check(store, progress) {
                     let fixed: Vec<Problem> = r.problems.drain(..).filter(|p| p.fixed).collect();
@@ -130,6 +132,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
         }
     }
     let (issues, file_problems) = store.load_all_reporting(progress)?;
+    problems.extend(ledger_problems(store, &issues)?);
     for fp in file_problems {
         let is_dir = fp.path.is_dir();
         problems.push(Problem {
@@ -347,6 +350,108 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
     })
 }
 
+/// What the repository's claim ledger and this worktree's files disagree on. Issues are read
+/// with the ledger applied, so an entry that overrides a file is found by reading that file raw.
+fn ledger_problems(store: &Store, issues: &[crate::model::Issue]) -> Result<Vec<Problem>> {
+    let mut out = Vec::new();
+    if store.ledger_dir().is_none() {
+        return Ok(out);
+    }
+    let (ledger, unreadable) = store.ledger();
+    if let Some(fp) = unreadable {
+        out.push(Problem {
+            code: "ledger_corrupt",
+            severity: Severity::Error,
+            id: None,
+            path: Some(fp.path),
+            message: format!(
+                "{}; `jit validate --fix` sets it aside and rebuilds it from the issue files",
+                fp.message
+            ),
+            fixable: true,
+            fixed: false,
+        });
+        return Ok(out);
+    }
+    let now = crate::clock::now()?;
+    for i in issues {
+        match ledger.get(i.id.as_str()) {
+            Some(_) => {
+                let raw = match store.load_raw(&i.id) {
+                    Ok(r) => r,
+                    Err(_) => continue,
+                };
+                if raw != *i {
+                    out.push(problem(
+                        "ledger_ahead",
+                        Severity::Warning,
+                        Some(&i.id),
+                        format!(
+                            "the claim ledger holds a later claim of `{}` than its file ({}, {}; the file says {}, {}): made in another worktree or clone, or the file was not written after it; every command already follows the ledger, and `jit validate --fix` writes it into the file",
+                            i.short_id(),
+                            i.state,
+                            i.assignee.as_deref().unwrap_or("unassigned"),
+                            raw.state,
+                            raw.assignee.as_deref().unwrap_or("unassigned"),
+                        ),
+                        true,
+                    ));
+                }
+            }
+            None => {
+                if crate::workflow::rules::held(i, now.millis()) && i.lease.is_some() {
+                    out.push(problem(
+                        "ledger_missing",
+                        Severity::Warning,
+                        Some(&i.id),
+                        format!(
+                            "`{}` is claimed by `{}` in its file but the claim ledger does not know it, so other worktrees of this repository do not see the claim; `jit validate --fix` records it",
+                            i.short_id(),
+                            i.assignee.as_deref().unwrap_or("?")
+                        ),
+                        true,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Moves an unreadable claim ledger aside (`claims.json.unreadable-<time>`), so the repair that
+/// follows starts from an empty one and rebuilds it from the files.
+fn set_aside_unreadable_ledger(store: &Store) -> Result<Vec<Problem>> {
+    let Some(dir) = store.ledger_dir() else {
+        return Ok(Vec::new());
+    };
+    let _lock = crate::store::ledger::lock(dir)?;
+    let path = dir.join(crate::store::ledger::FILE);
+    let Err(e) = crate::store::ledger::read(dir) else {
+        return Ok(Vec::new());
+    };
+    let aside = dir.join(format!(
+        "{}.unreadable-{}",
+        crate::store::ledger::FILE,
+        crate::clock::system_millis()
+    ));
+    std::fs::rename(&path, &aside).map_err(|err| {
+        crate::error::Error::io(format!("moving `{}` aside", path.display()), err)
+    })?;
+    store.set_ledger(std::sync::Arc::new(crate::store::ledger::read(dir)?));
+    Ok(vec![Problem {
+        code: "ledger_corrupt",
+        severity: Severity::Error,
+        id: None,
+        path: Some(path),
+        message: format!(
+            "{e}; moved to `{}` and rebuilt from the issue files",
+            aside.display()
+        ),
+        fixable: true,
+        fixed: true,
+    }])
+}
+
 fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
     for p in report.problems.iter_mut().filter(|p| p.fixable) {
         match p.code {
@@ -357,6 +462,26 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             }
             "torn_event" | "bad_event" => {
                 events::repair(&tx.store().events_path())?;
+                p.fixed = true;
+            }
+            _ => {}
+        }
+    }
+    // The claim ledger and the files: files catch up with the ledger; live claims only a file
+    // holds go into the ledger.
+    for p in report.problems.iter_mut() {
+        let Some(id) = p.id.as_deref().and_then(|i| IssueId::parse(i).ok()) else {
+            continue;
+        };
+        match p.code {
+            "ledger_ahead" => {
+                tx.rewrite_from_ledger(&id)?;
+                p.fixed = true;
+            }
+            "ledger_missing" => {
+                let issue = tx.get(&id)?;
+                let (now, by) = (tx.now, tx.actor.to_string());
+                tx.ledger_mut().record(&issue, now, &by, None);
                 p.fixed = true;
             }
             _ => {}

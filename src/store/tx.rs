@@ -33,6 +33,9 @@ pub struct Tx<'a> {
     ledger_dirty: bool,
     /// Per issue changed here: the holder that lost its claim in this transaction.
     superseded: HashMap<IssueId, Superseded>,
+    /// Issues whose file is rewritten even though what was read (with the ledger applied) is
+    /// unchanged: the file itself lags behind the ledger.
+    rewrite: std::collections::HashSet<IssueId>,
     /// The git remote this transaction publishes claim changes on, if any.
     pub publish_to: Option<String>,
     /// Who is acting.
@@ -61,6 +64,7 @@ impl<'a> Tx<'a> {
             ledger,
             ledger_dirty: false,
             superseded: HashMap::new(),
+            rewrite: std::collections::HashSet::new(),
             publish_to: None,
             actor,
             now,
@@ -263,6 +267,21 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    /// Writes an issue's file as this transaction reads it (the claim ledger applied), when the
+    /// file lags behind the ledger. Returns whether the file will change.
+    pub fn rewrite_from_ledger(&mut self, id: &IssueId) -> Result<bool> {
+        let raw = self.store.load_raw(id)?;
+        let mut current = self.get(id)?;
+        if current == raw {
+            return Ok(false);
+        }
+        current.version = raw.version.max(current.version) + 1;
+        current.updated_at = self.now;
+        self.staged.insert(id.clone(), Some(current));
+        self.rewrite.insert(id.clone());
+        Ok(true)
+    }
+
     /// Stages the removal of an issue.
     pub fn delete(&mut self, id: &IssueId) -> Result<Issue> {
         let issue = self.get(id)?;
@@ -393,7 +412,7 @@ impl<'a> Tx<'a> {
         for (id, staged) in &self.staged {
             let original = self.originals.get(id).cloned().flatten();
             match staged {
-                Some(issue) if Some(issue) != original.as_ref() => {
+                Some(issue) if Some(issue) != original.as_ref() || self.rewrite.contains(id) => {
                     write_atomic(&self.store.issue_path(id), &issue.to_file_bytes()?)?;
                     if original.is_none() {
                         super::short_cache::remember(self.store.dir(), id);

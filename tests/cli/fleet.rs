@@ -798,3 +798,179 @@ fn eight_agents_on_four_clones_drain_a_dag_without_double_work() {
         eprintln!("{f}");
     }
 }
+
+/// Starts jit in a process group of its own (as an agent's sandbox runs it) and, after `ms`,
+/// kills the whole group with SIGKILL: jit and the git it was running die together.
+fn kill_group_after(mut cmd: std::process::Command, ms: u64) {
+    use std::os::unix::process::CommandExt;
+    let mut child = cmd
+        .process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("jit starts");
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    if let Some(pg) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pg, rustix::process::Signal::KILL);
+    }
+    let _ = child.wait();
+}
+
+/// kill -9 of the whole process group at any point of a remote claim or heartbeat leaves either
+/// no claim or a whole one: the remote's record and every view agree, the holder can carry on,
+/// and validate passes.
+#[test]
+fn kill_9_during_remote_claims_and_heartbeats_leaves_no_claim_or_a_whole_one() {
+    let mut ids = Vec::new();
+    let net = Clones::new(2, |d| {
+        for k in 0..16 {
+            ids.push(create(d, &format!("Task {k}"), &[]));
+        }
+    });
+    let (a, b) = (&net.clones[0], &net.clones[1]);
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next_delay = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % 70
+    };
+    let (mut whole, mut none) = (0, 0);
+    for (k, id) in ids.iter().enumerate().take(12) {
+        let actor = format!("agent:k{k}");
+        let mut cmd = jit_cmd(a);
+        cmd.args(["issue", "claim", id, "--remote", "origin", "--json"])
+            .env("JIT_ACTOR", &actor);
+        kill_group_after(cmd, next_delay());
+        let full = ok(a, &["issue", "show", id], "agent:check")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        match net.record(&full) {
+            Some(rec) => {
+                whole += 1;
+                assert_eq!(rec["holder"], actor.as_str());
+                // Another clone is refused; the holder carries on under the same epoch.
+                let out = run(
+                    b,
+                    &["issue", "claim", id, "--remote", "origin"],
+                    "agent:other",
+                );
+                assert_eq!(err_code(&out), (5, "already_claimed".into()));
+                let again = ok(a, &["issue", "claim", id, "--remote", "origin"], &actor);
+                assert_eq!(again["claim"]["epoch"], rec["epoch"]);
+                assert_eq!(again["assignee"], actor.as_str());
+            }
+            None => {
+                none += 1;
+                let shown = ok(a, &["issue", "show", id], "agent:check");
+                assert_eq!(
+                    shown["assignee"],
+                    Value::Null,
+                    "a claim that is not on the remote: {shown:#}"
+                );
+                let got = ok(
+                    b,
+                    &["issue", "claim", id, "--remote", "origin"],
+                    "agent:other",
+                );
+                assert_eq!(got["assignee"], "agent:other");
+            }
+        }
+        ok(a, &["validate"], "agent:check");
+        ok(b, &["validate"], "agent:check");
+    }
+    eprintln!("killed claims: {whole} whole, {none} never made");
+
+    // Heartbeats killed at random: the lease is the old one or the renewed one, never broken.
+    let id = &ids[15];
+    ok(
+        a,
+        &["issue", "claim", id, "--remote", "origin", "--ttl", "1h"],
+        "agent:h",
+    );
+    for _ in 0..8 {
+        let mut cmd = jit_cmd(a);
+        cmd.args(["issue", "heartbeat", id, "--remote", "origin", "--json"])
+            .env("JIT_ACTOR", "agent:h");
+        kill_group_after(cmd, next_delay());
+        let out = run(
+            b,
+            &["issue", "claim", id, "--remote", "origin"],
+            "agent:other",
+        );
+        assert_eq!(err_code(&out), (5, "already_claimed".into()));
+        ok(a, &["validate"], "agent:check");
+    }
+    let beat = ok(
+        a,
+        &["issue", "heartbeat", id, "--remote", "origin"],
+        "agent:h",
+    );
+    assert_eq!(beat["claim"]["epoch"], 1);
+    let full = beat["id"].as_str().unwrap().to_string();
+    assert_eq!(net.record(&full).unwrap()["holder"], "agent:h");
+}
+
+/// `validate` reports where the shared claim ledger and a worktree's files disagree, and
+/// `--fix` brings them together; an unreadable ledger is set aside and rebuilt from the files.
+#[test]
+fn validate_reports_and_fixes_a_ledger_that_disagrees_with_the_files() {
+    let mut id = String::new();
+    let wt = Worktrees::new(1, |r| {
+        id = r.create("Shared", &[]);
+    });
+    let (main, other) = (&wt.trees[0], &wt.trees[1]);
+    ok(other, &["issue", "claim", &id], "agent:one");
+    let v = ok(main, &["validate"], "agent:check");
+    let codes: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["ledger_ahead"], "{v:#}");
+    let fixed = ok(main, &["validate", "--fix"], "agent:check");
+    assert_eq!(fixed["fixed"], 1, "{fixed:#}");
+    let file: Value = {
+        let full = ok(main, &["issue", "show", &id], "agent:check")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        serde_json::from_slice(
+            &std::fs::read(main.join(format!(".jit/issues/{full}.json"))).unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        file["assignee"], "agent:one",
+        "the file caught up: {file:#}"
+    );
+    let v = ok(main, &["validate"], "agent:check");
+    assert_eq!(v["problems"].as_array().unwrap().len(), 0, "{v:#}");
+
+    // An unreadable ledger: reads go on from the files (and say so), writes refuse, and
+    // validate --fix rebuilds it from the claims the files hold.
+    let ledger = main.join(".git/jit/claims.json");
+    std::fs::write(&ledger, b"{ not json").unwrap();
+    let listed = ok(other, &["issue", "list"], "agent:check");
+    assert_eq!(listed["problems"][0]["code"], "corrupt_file", "{listed:#}");
+    let out = run(other, &["issue", "release", &id], "agent:one");
+    assert_eq!(err_code(&out), (8, "corrupt_file".into()));
+    let out = run(other, &["validate"], "agent:check");
+    assert_eq!(code(&out), 8);
+    assert!(stdout_has(&out, "ledger_corrupt"));
+    let fixed = ok(other, &["validate", "--fix"], "agent:check");
+    assert_eq!(fixed["ok"], true, "{fixed:#}");
+    // The claim the worktree's file holds is in the ledger again: the main checkout's sees it
+    // even after its own file is put back to what was committed.
+    git(main, &["checkout", "-q", "--", ".jit/issues"]);
+    let shown = ok(main, &["issue", "show", &id], "agent:check");
+    assert_eq!(shown["assignee"], "agent:one", "{shown:#}");
+    let out = run(main, &["issue", "claim", &id], "agent:two");
+    assert_eq!(err_code(&out), (5, "already_claimed".into()));
+}
+
+fn stdout_has(out: &Output, what: &str) -> bool {
+    String::from_utf8_lossy(&out.stdout).contains(what)
+}
