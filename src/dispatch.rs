@@ -2,7 +2,8 @@
 //! with free capacity through the `jit` binary, and runs each agent's command for its issue.
 //!
 //! Invariants: claims go through `jit issue claim-next --to <agent actor>`, so the dispatcher is
-//! as race-free as jit itself (several dispatchers may share one repo). An agent never runs more
+//! as race-free as jit itself (several dispatchers may share one repo, its worktrees, or, with
+//! `remote` or the repository's `claims.remote`, clones of one git remote). An agent never runs more
 //! than `max_concurrent` issues: capacity counts both children this dispatcher started and
 //! in-progress issues already assigned to the agent's actor. An agent that exits non-zero has its
 //! claim released so the work returns to the pool.
@@ -36,6 +37,11 @@ pub struct Settings {
     /// Query narrowing the work this dispatcher takes (see docs/query.md).
     #[serde(default)]
     pub filter: Option<String>,
+    /// Claim on this git remote (`jit issue claim-next --remote`), so dispatchers on several
+    /// clones of one remote never hand one issue to two agents. Default: the repository's
+    /// `claims.remote`.
+    #[serde(default)]
+    pub remote: Option<String>,
 }
 
 impl Default for Settings {
@@ -44,6 +50,7 @@ impl Default for Settings {
             poll_interval_secs: default_poll(),
             lease_ttl: None,
             filter: None,
+            remote: None,
         }
     }
 }
@@ -218,6 +225,14 @@ impl Dispatcher {
         }
     }
 
+    /// `--remote NAME` when the config names a remote.
+    fn remote_args(&self) -> Vec<String> {
+        match &self.config.dispatch.remote {
+            Some(r) => vec!["--remote".into(), r.clone()],
+            None => Vec::new(),
+        }
+    }
+
     fn jit_json(&self, args: &[&str]) -> Result<(i32, serde_json::Value)> {
         let out = Command::new(&self.jit)
             .args(args)
@@ -257,6 +272,7 @@ impl Dispatcher {
     pub fn reap(&mut self) -> Vec<Action> {
         let mut actions = Vec::new();
         let mut still = Vec::new();
+        let remote_args = self.remote_args();
         for mut r in self.running.drain(..) {
             match r.child.try_wait() {
                 Ok(Some(status)) => {
@@ -264,6 +280,7 @@ impl Dispatcher {
                     if !status.success() {
                         released = Command::new(&self.jit)
                             .args(["issue", "release", &r.issue, "--actor", &r.actor, "--json"])
+                            .args(&remote_args)
                             .current_dir(&self.repo)
                             .stdout(Stdio::null())
                             .stderr(Stdio::null())
@@ -308,8 +325,13 @@ impl Dispatcher {
                     "--actor",
                     actor.as_str(),
                 ];
-                if let Some(f) = &filter {
-                    args.extend(["--filter", f.as_str()]);
+                // `--filter=` keeps a query that starts with `-` (a negation) a value.
+                let filter_arg = filter.as_ref().map(|f| format!("--filter={f}"));
+                if let Some(f) = &filter_arg {
+                    args.push(f.as_str());
+                }
+                if let Some(r) = &self.config.dispatch.remote {
+                    args.extend(["--remote", r.as_str()]);
                 }
                 if let Some(t) = &self.config.dispatch.lease_ttl {
                     args.extend(["--ttl", t.as_str()]);
@@ -351,6 +373,7 @@ impl Dispatcher {
                     Err(e) => {
                         let _ = Command::new(&self.jit)
                             .args(["issue", "release", &issue, "--actor", &actor, "--json"])
+                            .args(self.remote_args())
                             .current_dir(&self.repo)
                             .stdout(Stdio::null())
                             .status();

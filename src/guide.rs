@@ -18,7 +18,9 @@ pub const END: &str = "<!-- jit:guide:end -->";
 /// The guide text for this repository.
 pub fn render(store: &Store) -> Result<String> {
     let gates = store.gates()?;
-    let project = store.config()?.project;
+    let config = store.config()?;
+    let project = config.project;
+    let remote = config.claims.and_then(|c| c.remote);
     let mut md = format!(
         "## Working on {} with jit\n\n",
         if project.is_empty() {
@@ -32,8 +34,19 @@ pub fn render(store: &Store) -> Result<String> {
          parse; every error is `{\"error\": {\"code\", \"message\", \"details\"}}` with a stable code.\n\n",
     );
     md.push_str("1. Set your identity once: `export JIT_ACTOR=agent:<your-name>`.\n");
+    if let Some(r) = &remote {
+        md.push_str(&format!(
+            "   Claims here are published on the git remote `{r}`: one claim wins across every clone and \
+             machine. First bring in others' work: `jit sync`.\n"
+        ));
+    }
     md.push_str("2. Find and claim work atomically: `jit issue claim-next --ttl 30m --json`. Exit code 7 \
                  (`no_ready_work`) means nothing is ready; exit 5 (`already_claimed`) means someone else holds it.\n");
+    if remote.is_some() {
+        md.push_str("   Exit 9 (`remote_unavailable`) means the remote could not be reached and nothing changed: \
+                     retry later. Exit 5 with `claim_superseded` means your lease ran out and another agent took \
+                     the issue over: stop work on it.\n");
+    }
     md.push_str("3. Read the issue: `jit issue context <id>` (description, acceptance criteria, dependencies, gates, activity).\n");
     md.push_str("4. While working: `jit issue heartbeat <id>` before the lease runs out; record progress with \
                  `jit issue comment <id> --body \"...\"`, tick criteria with `jit checklist check <id> --item \"...\"`, \
@@ -73,8 +86,12 @@ pub fn render(store: &Store) -> Result<String> {
         }
     }
     md.push_str(
-        "7. If you stop without finishing: `jit issue release <id>` so others can take it.\n\n",
+        "7. If you stop without finishing: `jit issue release <id>` so others can take it.\n",
     );
+    if remote.is_some() {
+        md.push_str("8. After finishing, publish your work: `jit sync`.\n");
+    }
+    md.push('\n');
     md.push_str(
         "Never edit `.jit/` files by hand; if something looks wrong, `jit validate` explains it.\n",
     );

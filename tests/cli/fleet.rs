@@ -974,3 +974,85 @@ fn validate_reports_and_fixes_a_ledger_that_disagrees_with_the_files() {
 fn stdout_has(out: &Output, what: &str) -> bool {
     String::from_utf8_lossy(&out.stdout).contains(what)
 }
+
+/// Dispatchers on two clones of one remote, claiming with `remote = "origin"`, never hand one
+/// issue to two agents; a query starting with `-` passes through as a filter.
+#[test]
+fn dispatchers_on_two_clones_never_dispatch_one_issue_twice() {
+    let net = Clones::new(2, |d| {
+        for k in 0..12 {
+            create(d, &format!("Task {k}"), &[]);
+        }
+        create(d, "Manual step", &["--label", "manual"]);
+    });
+    let log = net.root.path().join("dispatched.log");
+    let agent = net.root.path().join("agent.sh");
+    std::fs::write(
+        &agent,
+        format!(
+            "#!/bin/sh\necho \"$JIT_ACTOR $JIT_ISSUE_ID\" >> '{}'\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&agent, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for (k, d) in net.clones.iter().enumerate() {
+        std::fs::write(
+            d.join("dispatch.toml"),
+            format!(
+                "[dispatch]\npoll_interval_secs = 1\nremote = \"origin\"\nfilter = \"-label:manual\"\n\n[[agents]]\nid = \"bot{k}\"\ncommand = \"{}\"\nmax_concurrent = 20\n",
+                agent.display()
+            ),
+        )
+        .unwrap();
+    }
+    let dispatch = assert_cmd::cargo::cargo_bin!("jit-dispatch");
+    let handles: Vec<_> = net
+        .clones
+        .iter()
+        .map(|d| {
+            let d = d.clone();
+            std::thread::spawn(move || {
+                std::process::Command::new(dispatch)
+                    .current_dir(&d)
+                    .args(["once", "--config", "dispatch.toml", "--json", "--jit-path"])
+                    .arg(crate::common::jit_bin())
+                    .output()
+                    .expect("jit-dispatch runs")
+            })
+        })
+        .collect();
+    for h in handles {
+        let out = h.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The agents run detached from `once`: wait for their lines.
+    let mut lines = Vec::new();
+    for _ in 0..200 {
+        lines = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        if lines.len() >= 12 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let ids: std::collections::HashSet<&str> =
+        lines.iter().filter_map(|l| l.split(' ').nth(1)).collect();
+    assert_eq!(lines.len(), 12, "{lines:?}");
+    assert_eq!(ids.len(), 12, "an issue was dispatched twice: {lines:?}");
+    assert_eq!(
+        net.claim_refs().len(),
+        12,
+        "the manual issue was left alone"
+    );
+}
