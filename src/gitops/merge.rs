@@ -743,6 +743,18 @@ impl Merger {
         claim_winner: Option<Side>,
     ) -> Option<Value> {
         let Some(winner) = claim_winner else {
+            // `backlog` and `ready` are derived from the dependencies: a state someone set
+            // (started, finished, archived) beats them, and the derived one is worked out
+            // again from the merged dependencies (`jit validate --fix`, which sync runs).
+            let derived =
+                |v: Option<&Value>| matches!(v.and_then(Value::as_str), Some("backlog" | "ready"));
+            if let ThreeWay::Both = three_way(b, o, t)
+                && derived(o) != derived(t)
+            {
+                let kept = if derived(o) { Side::Theirs } else { Side::Ours };
+                self.record("state", o, t, kept, reason::BOTH_CHANGED);
+                return kept.pick(o, t).cloned();
+            }
             return self.merge_scalar("state", b, o, t);
         };
         if !same(o, t) && !same(b, winner.pick(t, o)) {
@@ -1409,6 +1421,77 @@ mod tests {
                 ("state", "theirs", "claim")
             ]
         );
+    }
+
+    #[test]
+    fn a_published_claim_beats_an_unpublished_one_and_a_later_epoch_an_earlier() {
+        let b = base();
+        let claim = |who: &str, at: &str, epoch: u64, remote: Option<&str>| {
+            let mut stamp = json!({ "epoch": epoch });
+            if let Some(r) = remote {
+                stamp["remote"] = json!(r);
+            }
+            json!({ "assignee": who, "state": "in_progress", "claim": stamp,
+                    "lease": { "holder": who, "acquired_at": at, "expires_at": T3 } })
+        };
+        // Claimed earlier but never published, against published: the published one stands.
+        let o = edit(&b, T1, claim("agent:early", T1, 1, None));
+        let t = edit(&b, T2, claim("agent:pub", T2, 1, Some("origin")));
+        let (m, _) = merge(&b, &o, &t);
+        assert_eq!(m.assignee.as_deref(), Some("agent:pub"));
+        assert_eq!(
+            m.claim.as_ref().and_then(|c| c.remote.as_deref()),
+            Some("origin")
+        );
+
+        // Both published: the later epoch stands, even against a finish under the older one,
+        // and the older holder's gate results are not kept.
+        let gated = with(
+            &b,
+            json!({ "gates_required": ["review"],
+            "gates_status": { "review": { "status": "pending" } } }),
+        );
+        let old = edit(&gated, T1, claim("agent:old", T1, 1, Some("origin")));
+        let finished = edit(
+            &old,
+            T3,
+            json!({ "state": "done", "lease": null,
+            "gates_status": { "review": { "status": "passed", "by": "agent:old", "at": T3 } } }),
+        );
+        let taken = edit(&old, T2, claim("agent:new", T2, 2, Some("origin")));
+        let (m, conflicts) = merge(&old, &finished, &taken);
+        assert_eq!(m.assignee.as_deref(), Some("agent:new"));
+        assert_eq!(m.epoch(), 2);
+        assert_eq!(
+            m.state,
+            State::InProgress,
+            "the superseded finish is not kept"
+        );
+        assert_eq!(
+            m.gates_status["review"].status,
+            crate::model::GateState::Pending
+        );
+        let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
+        assert!(
+            fields.contains(&"assignee") && fields.contains(&"gates_status"),
+            "{fields:?}"
+        );
+    }
+
+    #[test]
+    fn an_explicit_state_beats_a_derived_one() {
+        let b = with(&base(), json!({ "state": "backlog" }));
+        // One side finished the issue; the other added a dependency (derived: backlog stays,
+        // or a cascade made it ready later).
+        let done = edit(&b, T1, json!({ "state": "done" }));
+        let derived = edit(&b, T2, json!({ "state": "ready", "dependencies": [DEP1] }));
+        let (m, _) = merge(&b, &done, &derived);
+        assert_eq!(
+            m.state,
+            State::Done,
+            "the later derived state does not undo done"
+        );
+        assert_eq!(m.dependencies.len(), 1);
     }
 
     #[test]
