@@ -180,14 +180,37 @@ fn stderr_of(out: &Output) -> String {
 
 /// The lock serializing the git commands of one repository that write its local copies of a
 /// remote's refs (fetches, and the pushes that update them), so two never collide on a ref.
+/// Holding it, no git of jit's is writing those refs: a ref lock file left under
+/// `refs/jit/remotes/` is what a git killed mid-write left behind, and is removed.
 pub fn remote_lock(root: &Path) -> Result<Option<crate::store::StoreLock>> {
     match crate::store::ledger::locate(root) {
         Some(dir) => {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
-            crate::store::StoreLock::acquire(&dir.join("remote.lock")).map(Some)
+            let lock = crate::store::StoreLock::acquire(&dir.join("remote.lock"))?;
+            if let Some(common) = dir.parent() {
+                remove_stale_ref_locks(&common.join("refs/jit/remotes"));
+            }
+            Ok(Some(lock))
         }
         None => Ok(None),
+    }
+}
+
+/// Removes `*.lock` files below `dir` (best effort; a tree of a few directories per remote).
+fn remove_stale_ref_locks(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let path = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => remove_stale_ref_locks(&path),
+            Ok(t) if t.is_file() && path.extension().is_some_and(|x| x == "lock") => {
+                let _ = std::fs::remove_file(&path);
+            }
+            _ => {}
+        }
     }
 }
 

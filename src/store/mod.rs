@@ -546,6 +546,21 @@ impl Store {
                 Err(e) if e.code() == tx::REMOTE_RACE && attempt < REMOTE_RACE_RETRIES => {
                     attempt += 1;
                 }
+                // Still refused after every retry on fresh knowledge: not a race any more but a
+                // remote that will not take the update now (a ref it keeps locked, a flood of
+                // other clones). Nothing was changed here; the caller may try again later.
+                Err(e) if e.code() == tx::REMOTE_RACE => {
+                    return Err(Error::RemoteUnavailable {
+                        remote: self
+                            .publisher
+                            .as_ref()
+                            .map_or_else(String::new, |p| p.remote().to_string()),
+                        reason: format!(
+                            "the remote refused the claim update {} times in a row ({e})",
+                            REMOTE_RACE_RETRIES + 1
+                        ),
+                    });
+                }
                 other => return other,
             }
         }

@@ -816,6 +816,24 @@ fn kill_group_after(mut cmd: std::process::Command, ms: u64) {
     let _ = child.wait();
 }
 
+/// What a git server does after a crash: a remote on this machine is served by a
+/// `git-receive-pack` that the group kill took down too, possibly holding a ref lock. A real
+/// server recovers its own locks; here the test does it for the bare repository.
+fn recover_remote(remote: &Path) {
+    fn walk(d: &Path) {
+        for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p);
+            } else if p.extension().is_some_and(|x| x == "lock") {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
+    }
+    walk(&remote.join("refs"));
+    let _ = std::fs::remove_file(remote.join("packed-refs.lock"));
+}
+
 /// kill -9 of the whole process group at any point of a remote claim or heartbeat leaves either
 /// no claim or a whole one: the remote's record and every view agree, the holder can carry on,
 /// and validate passes.
@@ -894,6 +912,7 @@ fn kill_9_during_remote_claims_and_heartbeats_leaves_no_claim_or_a_whole_one() {
         cmd.args(["issue", "heartbeat", id, "--remote", "origin", "--json"])
             .env("JIT_ACTOR", "agent:h");
         kill_group_after(cmd, next_delay());
+        recover_remote(&net.remote());
         let out = run(
             b,
             &["issue", "claim", id, "--remote", "origin"],
