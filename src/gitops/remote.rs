@@ -361,7 +361,14 @@ pub fn publish(
     net: Net,
 ) -> Result<Pushed> {
     let mut shas = Vec::with_capacity(updates.len());
+    // With a fetch refspec for the claim refs given for this one command, git itself moves the
+    // local copies of the refs it pushed (no second git to run).
     let mut args: Vec<String> = vec![
+        "-c".into(),
+        format!(
+            "remote.{remote}.fetch=+{REF_PREFIX}*:{}*",
+            tracking_prefix(remote)
+        ),
         "push".into(),
         "--porcelain".into(),
         "--atomic".into(),
@@ -384,11 +391,6 @@ pub fn publish(
     let _lock = remote_lock(root)?;
     let out = git_net(root, &refs, net, remote)?;
     if out.status.success() {
-        // Keep the local copies current, so a later read needs no fetch to know them.
-        for (u, sha) in updates.iter().zip(&shas) {
-            let local = format!("{}{}", tracking_prefix(remote), u.record.issue);
-            let _ = git(root, &["update-ref", &local, sha]);
-        }
         return Ok(Pushed::Yes(shas));
     }
     let report = String::from_utf8_lossy(&out.stdout).to_string();
@@ -505,7 +507,16 @@ impl Publisher for GitPublisher {
         ledger: &mut Ledger,
         records: &[Record],
     ) -> Result<Option<Vec<String>>> {
-        let tree = empty_tree(root)?;
+        // Written once per repository; the ledger remembers it (it is referenced by every
+        // claim commit from then on, so no garbage collection removes it).
+        let tree = match ledger.empty_tree.clone() {
+            Some(t) => t,
+            None => {
+                let t = empty_tree(root)?;
+                ledger.empty_tree = Some(t.clone());
+                t
+            }
+        };
         let updates: Vec<Update> = records
             .iter()
             .map(|r| Update {
