@@ -240,6 +240,15 @@ pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()
             json!({ "cause": id }),
         )?;
         if derived == State::Ready {
+            // The wake-up call for whoever waits on this work (hooks, `events tail --follow
+            // --event issue.unblocked`, `jit-dispatch start --on-events`): distinct from the
+            // state change, which every other move records too.
+            tx.event(
+                "issue.unblocked",
+                Some(&d),
+                Vec::new(),
+                json!({ "cause": id, "title": after.title }),
+            );
             out.promoted.push(d.to_string());
         } else {
             out.demoted.push(d.to_string());
