@@ -42,7 +42,7 @@ pub struct AddArgs {
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
     /// The environment variable holding the signing secret (only its name is stored).
-    #[arg(long = "secret-env", value_name = "VAR", requires = "url")]
+    #[arg(long = "secret-env", value_name = "VAR")]
     pub secret_env: Option<String>,
     /// Seconds one attempt may take (default 10).
     #[arg(long, value_name = "SECS")]

@@ -10,6 +10,8 @@ mod events;
 mod export;
 mod fuzz;
 mod gates;
+mod github;
+mod hooks;
 mod import;
 mod index;
 #[cfg(feature = "mcp")]
