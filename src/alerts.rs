@@ -473,10 +473,9 @@ fn tx_last_event(tx: &crate::store::Tx<'_>) -> Option<String> {
 
 fn in_alert(name: &str, e: Error) -> Error {
     match e {
-        Error::InvalidValue { field, message } => Error::invalid(
-            field,
-            format!("alert `{name}` in config.json: {message}"),
-        ),
+        Error::InvalidValue { field, message } => {
+            Error::invalid(field, format!("alert `{name}` in config.json: {message}"))
+        }
         Error::InvalidQuery {
             position,
             token,

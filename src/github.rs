@@ -191,7 +191,10 @@ impl<'a> Payload<'a> {
         match self.at(path) {
             None => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(invalid(self.event, format!("`{path}` is not true or false"))),
+            Some(_) => Err(invalid(
+                self.event,
+                format!("`{path}` is not true or false"),
+            )),
         }
     }
 
@@ -210,20 +213,13 @@ impl<'a> Payload<'a> {
 pub fn read_payload(path: &Path, event: &str) -> Result<Value> {
     let bytes = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::invalid(
-                "payload",
-                format!("`{}` does not exist", path.display()),
-            )
+            Error::invalid("payload", format!("`{}` does not exist", path.display()))
         } else {
             Error::io(format!("reading `{}`", path.display()), e)
         }
     })?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        invalid(
-            event,
-            format!("`{}` is not JSON ({e})", path.display()),
-        )
-    })?;
+    let v: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| invalid(event, format!("`{}` is not JSON ({e})", path.display())))?;
     if !v.is_object() {
         return Err(invalid(
             event,
@@ -262,7 +258,11 @@ impl<'a> Ids<'a> {
         }
         match token.len() {
             26 => self.full.get(&token.to_ascii_uppercase()).copied(),
-            8 => match self.short.get(&token.to_ascii_lowercase()).map(Vec::as_slice) {
+            8 => match self
+                .short
+                .get(&token.to_ascii_lowercase())
+                .map(Vec::as_slice)
+            {
                 Some([one]) => Some(*one),
                 _ => None,
             },
@@ -383,11 +383,8 @@ pub fn apply(store: &Store, actor: &Actor, name: &str, payload: &Value) -> Resul
 
 fn load(store: &Store) -> Result<(Vec<Issue>, GithubConfig)> {
     let config = store.config()?;
-    let gh: GithubConfig = crate::hooks::config::section(
-        &config,
-        SECTION,
-        &store.dir().join("config.json"),
-    )?;
+    let gh: GithubConfig =
+        crate::hooks::config::section(&config, SECTION, &store.dir().join("config.json"))?;
     let (issues, _) = store.load_all()?;
     Ok((issues, gh))
 }
@@ -437,7 +434,11 @@ fn pull_request(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventRe
     for i in named_by_text(&title, &ids)
         .into_iter()
         .chain(named_by_text(body, &ids))
-        .chain(issues.iter().filter(|i| i.prs.iter().any(|pr| pr.url == url)))
+        .chain(
+            issues
+                .iter()
+                .filter(|i| i.prs.iter().any(|pr| pr.url == url)),
+        )
     {
         if !targets.iter().any(|t| t.id == i.id) {
             targets.push(i);
@@ -507,7 +508,10 @@ fn pull_request(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventRe
                 Ok(_) => steps.push(step(
                     "pr_linked",
                     true,
-                    format!("#{number} {url} ({status}, {branch} at {})", short_sha(head)),
+                    format!(
+                        "#{number} {url} ({status}, {branch} at {})",
+                        short_sha(head)
+                    ),
                 )),
                 Err(e) => steps.push(refused("pr_linked", format!("#{number}"), &e)),
             }
@@ -538,7 +542,10 @@ fn pull_request(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventRe
                             Ok(_) => steps.push(step(
                                 "merge_commit",
                                 true,
-                                format!("merge commit {}", short_sha(commit.as_deref().unwrap_or(""))),
+                                format!(
+                                    "merge commit {}",
+                                    short_sha(commit.as_deref().unwrap_or(""))
+                                ),
                             )),
                             Err(e) => steps.push(refused("merge_commit", String::new(), &e)),
                         }
@@ -568,9 +575,7 @@ fn pull_request(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventRe
             }
             PrStatus::Closed => {
                 if before.as_ref().and_then(|b| b.status) != Some(PrStatus::Closed) {
-                    let text = format!(
-                        "Pull request #{number} was closed without merging: {url}"
-                    );
+                    let text = format!("Pull request #{number} was closed without merging: {url}");
                     match details::comment(store, actor, &id, &text, None) {
                         Ok(_) => steps.push(step("commented", true, text)),
                         Err(e) => steps.push(refused("commented", text, &e)),
@@ -589,12 +594,18 @@ fn pull_request(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventRe
 }
 
 fn finish(report: &mut EventReport, what: &str) {
-    report.changed = report.issues.iter().any(|i| i.steps.iter().any(|s| s.changed));
+    report.changed = report
+        .issues
+        .iter()
+        .any(|i| i.steps.iter().any(|s| s.changed));
     let shorts: Vec<&str> = report.issues.iter().map(|i| i.short_id.as_str()).collect();
     report.message = if report.changed {
         format!("{what}: applied to {}", shorts.join(", "))
     } else {
-        format!("{what}: {} already up to date; nothing changed", shorts.join(", "))
+        format!(
+            "{what}: {} already up to date; nothing changed",
+            shorts.join(", ")
+        )
     };
 }
 
@@ -664,7 +675,9 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
         return Ok(EventReport::noop(
             object,
             Some(action),
-            format!("jit acts on `{object}` only when it is completed (this one is `{action}`); nothing to do"),
+            format!(
+                "jit acts on `{object}` only when it is completed (this one is `{action}`); nothing to do"
+            ),
         ));
     }
     let (check_name, url, branch_path) = match object {
@@ -722,7 +735,9 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
         return Ok(EventReport::noop(
             object,
             Some(action),
-            format!("check `{check_name}` concluded `{conclusion}`, which is not a result; nothing to do"),
+            format!(
+                "check `{check_name}` concluded `{conclusion}`, which is not a result; nothing to do"
+            ),
         ));
     };
     let (issues, _) = load(store)?;
@@ -752,7 +767,11 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
             format!(
                 "check `{check_name}` ({conclusion}) on {} names no linked pull request of a jit issue{}; nothing to do",
                 short_sha(&head),
-                if branch.is_empty() { String::new() } else { format!(" (branch `{branch}`)") }
+                if branch.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (branch `{branch}`)")
+                }
             ),
         ));
     }
@@ -848,7 +867,9 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
                     true,
                     format!(
                         "CI {} -> {ci} (check `{check_name}`: {conclusion})",
-                        pr.ci.map(|c| c.to_string()).unwrap_or_else(|| "unknown".into())
+                        pr.ci
+                            .map(|c| c.to_string())
+                            .unwrap_or_else(|| "unknown".into())
                     ),
                 )),
                 Err(e) => steps.push(refused("ci_status", String::new(), &e)),
@@ -886,8 +907,14 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
                     "gate_failed"
                 };
                 let status = current.gates_status.get(key);
-                if status.is_some_and(|s| s.status == target && s.by.as_deref() == Some(actor.as_str())) {
-                    steps.push(step(action, false, format!("gate `{key}` already {target}")));
+                if status
+                    .is_some_and(|s| s.status == target && s.by.as_deref() == Some(actor.as_str()))
+                {
+                    steps.push(step(
+                        action,
+                        false,
+                        format!("gate `{key}` already {target}"),
+                    ));
                     continue;
                 }
                 if current.state.is_closed() {
@@ -938,17 +965,20 @@ mod tests {
         let ids = Ids::new(&issues);
         let s1 = issues[0].short_id();
         let s2 = issues[1].short_id();
-        let pats: Vec<String> = DEFAULT_BRANCH_PATTERNS.iter().map(|s| s.to_string()).collect();
+        let pats: Vec<String> = DEFAULT_BRANCH_PATTERNS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let got = |b: &str| {
             named_by_branch(b, &pats, &ids)
                 .iter()
                 .map(|i| i.short_id())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(got(&format!("feat/{s1}-login-page")), [s1.clone()]);
-        assert_eq!(got(&format!("jit-{s2}")), [s2.clone()]);
-        assert_eq!(got(&format!("{}", issues[0].id)), [s1.clone()]);
-        assert_eq!(got(&format!("feat/{}", s1.to_uppercase())), [s1.clone()]);
+        assert_eq!(got(&format!("feat/{s1}-login-page")), [s1.as_str()]);
+        assert_eq!(got(&format!("jit-{s2}")), [s2.as_str()]);
+        assert_eq!(got(&format!("{}", issues[0].id)), [s1.as_str()]);
+        assert_eq!(got(&format!("feat/{}", s1.to_uppercase())), [s1.as_str()]);
         assert!(got("feat/database-migration").is_empty());
         assert!(got(&format!("feat/x{s1}-y")).is_empty());
         let custom = vec!["users/*/{id}".to_string()];
@@ -964,10 +994,10 @@ mod tests {
                 .map(|i| i.short_id())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(text(&format!("Login page (jit:{s1})")), [s1.clone()]);
+        assert_eq!(text(&format!("Login page (jit:{s1})")), [s1.as_str()]);
         assert_eq!(
             text(&format!("Fixes {s2}, closes #{s1}.")),
-            [s2.clone(), s1.clone()]
+            [s2.as_str(), s1.as_str()]
         );
         assert!(text(&format!("mentions {s1} without a keyword")).is_empty());
     }

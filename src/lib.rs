@@ -17,8 +17,8 @@ pub mod github; // jit github event: pull requests and CI checks move the issues
 pub mod gitops; // git integration: the field-level merge driver, its install, and sync
 pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
 pub mod guide; // jit guide: the agent workflow for AGENTS.md, with this repo's gates
-pub mod hooks; // hooks: event-driven commands and signed webhooks through a local outbox
 pub mod history; // the event log as history: filtered queries, tail and follow
+pub mod hooks; // hooks: event-driven commands and signed webhooks through a local outbox
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod import; // importing issues from GitHub (gh JSON) and CSV, all rows or none
 pub mod issues; // issue create/show/list/update/delete

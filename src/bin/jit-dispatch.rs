@@ -130,9 +130,7 @@ fn run(cli: Cli) -> Result<(), jit::error::Error> {
                 Duration::from_millis(200),
                 &mut |a| report(a, json),
                 &mut || {
-                    eprintln!(
-                        "jit-dispatch: watching the event log (fallback cycle every {poll}s)"
-                    )
+                    eprintln!("jit-dispatch: watching the event log (fallback cycle every {poll}s)")
                 },
             )?;
         }

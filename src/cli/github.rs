@@ -39,9 +39,12 @@ fn actor(ctx: &Ctx) -> Result<Actor> {
 pub fn run(ctx: &Ctx, cmd: GithubCommand) -> Result<Reply> {
     match cmd {
         GithubCommand::Event(a) => {
-            let name = a.name.filter(|n| !n.trim().is_empty()).ok_or_else(|| Error::Usage {
-                message: "no event name: pass `--name` or set GITHUB_EVENT_NAME".into(),
-            })?;
+            let name = a
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .ok_or_else(|| Error::Usage {
+                    message: "no event name: pass `--name` or set GITHUB_EVENT_NAME".into(),
+                })?;
             let path = a.payload.ok_or_else(|| Error::Usage {
                 message: "no payload: pass `--payload FILE` or set GITHUB_EVENT_PATH".into(),
             })?;

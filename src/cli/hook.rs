@@ -158,7 +158,12 @@ pub fn run(ctx: &Ctx, cmd: HookCommand) -> Result<Reply> {
             .exit(code))
         }
         HookCommand::Log(a) => {
-            let page = hooks::log(&store, a.hook.as_deref(), a.delivery.as_deref(), Some(a.limit))?;
+            let page = hooks::log(
+                &store,
+                a.hook.as_deref(),
+                a.delivery.as_deref(),
+                Some(a.limit),
+            )?;
             Ok(Reply::new(page, log_text))
         }
         HookCommand::Replay(a) => {
@@ -237,7 +242,10 @@ fn result_cell(l: &LogEntry) -> String {
 fn attempt_text(l: &LogEntry, s: &Style) -> String {
     let mut t = format!(
         "{} {} {} ({}) attempt {}: {} in {} ms\n",
-        s.paint(&format!("{:?}", l.outcome).to_lowercase(), outcome_color(l.outcome)),
+        s.paint(
+            &format!("{:?}", l.outcome).to_lowercase(),
+            outcome_color(l.outcome)
+        ),
         clean_line(&l.hook),
         clean_line(&l.event),
         l.delivery,
@@ -269,13 +277,19 @@ fn log_text(p: &hooks::LogPage, s: &Style) -> String {
             l.at.to_string(),
             clean_line(&l.hook),
             clean_line(&l.event),
-            s.paint(&format!("{:?}", l.outcome).to_lowercase(), outcome_color(l.outcome)),
+            s.paint(
+                &format!("{:?}", l.outcome).to_lowercase(),
+                outcome_color(l.outcome),
+            ),
             result_cell(l),
             l.duration_ms.to_string(),
             l.attempt.to_string(),
             l.delivery.clone(),
             clean_line(&human::ellipsize(
-                l.error.as_deref().filter(|_| l.answer.is_empty()).unwrap_or(&l.answer),
+                l.error
+                    .as_deref()
+                    .filter(|_| l.answer.is_empty())
+                    .unwrap_or(&l.answer),
                 40,
             )),
         ]);

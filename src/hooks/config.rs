@@ -423,7 +423,9 @@ pub fn unknown(name: &str, hooks: &BTreeMap<String, HookDef>) -> Error {
     Error::Refused {
         code: "unknown_hook",
         message: if known.is_empty() {
-            format!("no hook is named `{name}`; no hooks are configured (add one with `jit hook add`)")
+            format!(
+                "no hook is named `{name}`; no hooks are configured (add one with `jit hook add`)"
+            )
         } else {
             format!(
                 "no hook is named `{name}`; the hooks are: {}",

@@ -145,7 +145,10 @@ fn queue_for(store: &Store, hooks: &BTreeMap<String, HookDef>, events: &[Event])
         }
     }
     for (d, why) in &broken {
-        warn(format!("{why}; event `{}` was not delivered to it", d.event.id));
+        warn(format!(
+            "{why}; event `{}` was not delivered to it",
+            d.event.id
+        ));
         outbox::log_skipped(store, std::slice::from_ref(d), now, why)?;
     }
     if queued.is_empty() {
@@ -321,9 +324,7 @@ pub fn replay(store: &Store, input: &str) -> Result<LogEntry> {
         let Some(line) = log.iter().rev().find(|l| l.delivery == id) else {
             return Err(Error::Refused {
                 code: "unknown_delivery",
-                message: format!(
-                    "no delivery `{id}` in the hook log; `jit hook log` lists them"
-                ),
+                message: format!("no delivery `{id}` in the hook log; `jit hook log` lists them"),
                 details: json!({ "delivery": id }),
             });
         };

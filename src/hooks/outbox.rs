@@ -264,7 +264,8 @@ impl Outbox {
             .append(true)
             .open(&path)
             .map_err(|e| io("opening", &path, e))?;
-        f.write_all(&buf).map_err(|e| io("appending to", &path, e))?;
+        f.write_all(&buf)
+            .map_err(|e| io("appending to", &path, e))?;
         Ok(())
     }
 
@@ -342,7 +343,12 @@ pub fn enqueue(store: &Store, deliveries: &[Delivery]) -> Result<()> {
 }
 
 /// Logs deliveries that were not queued (`Skipped`).
-pub fn log_skipped(store: &Store, deliveries: &[Delivery], now: Timestamp, why: &str) -> Result<()> {
+pub fn log_skipped(
+    store: &Store,
+    deliveries: &[Delivery],
+    now: Timestamp,
+    why: &str,
+) -> Result<()> {
     let ob = Outbox::of(store);
     let _lock = ob.lock()?;
     let entries: Vec<LogEntry> = deliveries
@@ -420,8 +426,7 @@ pub fn backoff(hook: &HookDef, attempts: u32) -> Duration {
     let full = hook
         .backoff_secs
         .saturating_mul(1u64 << exp)
-        .min(MAX_BACKOFF_SECS)
-        .max(1);
+        .clamp(1, MAX_BACKOFF_SECS);
     let ms = full * 1000;
     let jitter = (crate::random::u128() % u128::from(ms / 2 + 1)) as u64;
     Duration::from_millis(ms / 2 + jitter)
@@ -596,7 +601,12 @@ pub fn send_now(store: &Store, mut d: Delivery, hook: &HookDef, clock: &Clock) -
 }
 
 /// A one-off attempt that is logged but never queued or retried (`hook test`).
-pub fn send_once(store: &Store, mut d: Delivery, hook: &HookDef, clock: &Clock) -> Result<LogEntry> {
+pub fn send_once(
+    store: &Store,
+    mut d: Delivery,
+    hook: &HookDef,
+    clock: &Clock,
+) -> Result<LogEntry> {
     let ob = Outbox::of(store);
     d.attempts = 1;
     let a = super::send::attempt(store, &d, hook);
@@ -683,7 +693,12 @@ mod tests {
     #[test]
     fn ids_are_canonical_ulids() {
         assert!(valid_id("01JAAAAAAAAAAAAAAAAAAAAAAA"));
-        for bad in ["", "../../etc/passwd", "01jaaaaaaaaaaaaaaaaaaaaaaa", "01JAAAA"] {
+        for bad in [
+            "",
+            "../../etc/passwd",
+            "01jaaaaaaaaaaaaaaaaaaaaaaa",
+            "01JAAAA",
+        ] {
             assert!(!valid_id(bad), "{bad}");
         }
     }

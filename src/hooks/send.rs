@@ -119,7 +119,9 @@ fn post(d: &Delivery, hook: &HookDef, url: &str) -> Attempt {
     let signature = match &hook.secret_env {
         None => None,
         Some(var) => match std::env::var(var) {
-            Ok(secret) if !secret.is_empty() => Some(super::sign::header_value(secret.as_bytes(), &body)),
+            Ok(secret) if !secret.is_empty() => {
+                Some(super::sign::header_value(secret.as_bytes(), &body))
+            }
             _ => {
                 return Attempt {
                     error: Some(format!(

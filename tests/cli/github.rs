@@ -70,7 +70,11 @@ fn snapshot(repo: &Repo) -> Vec<(String, Vec<u8>)> {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
-            let rel = p.strip_prefix(repo.jit_dir()).unwrap().display().to_string();
+            let rel = p
+                .strip_prefix(repo.jit_dir())
+                .unwrap()
+                .display()
+                .to_string();
             if rel.starts_with("cache") || rel.starts_with("outbox") || rel == "lock" {
                 continue;
             }
@@ -106,7 +110,11 @@ fn a_pull_request_links_starts_and_its_merge_completes_the_issue() {
     let id = repo.create("Login page", &[]);
     let branch = format!("feat/{id}-login-page");
 
-    let r = ok_event(&repo, "pull_request", &pr("pull_request.opened.json", &branch));
+    let r = ok_event(
+        &repo,
+        "pull_request",
+        &pr("pull_request.opened.json", &branch),
+    );
     assert_eq!(r["applied"], true);
     assert_eq!(
         steps(&r),
@@ -134,9 +142,18 @@ fn a_pull_request_links_starts_and_its_merge_completes_the_issue() {
 
     // The same delivery again changes nothing at all.
     let before = snapshot(&repo);
-    let again = ok_event(&repo, "pull_request", &pr("pull_request.opened.json", &branch));
+    let again = ok_event(
+        &repo,
+        "pull_request",
+        &pr("pull_request.opened.json", &branch),
+    );
     assert_eq!(again["changed"], false, "{again:#}");
-    assert!(again["message"].as_str().unwrap().contains("nothing changed"));
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing changed")
+    );
     assert_eq!(snapshot(&repo), before);
 
     // Merged: completed (no gates: done), merge commit recorded.
@@ -166,7 +183,11 @@ fn a_merge_with_gates_pending_lands_in_gated_and_a_check_run_passes_the_mapped_g
     assert_eq!(gates["gates"][1]["github_check"], "test", "{gates:#}");
     let id = repo.create("Login page", &["--gate", "tests", "--gate", "review"]);
     let branch = format!("jit-{id}");
-    ok_event(&repo, "pull_request", &pr("pull_request.opened.json", &branch));
+    ok_event(
+        &repo,
+        "pull_request",
+        &pr("pull_request.opened.json", &branch),
+    );
 
     // check_run success on the PR's head commit: CI success, the mapped gate passes.
     let r = ok_event(&repo, "check_run", &check("check_run", "success"));
@@ -197,7 +218,10 @@ fn a_merge_with_gates_pending_lands_in_gated_and_a_check_run_passes_the_mapped_g
         &pr("pull_request.closed.merged.json", &branch),
     );
     let detail = r["issues"][0]["steps"][1]["detail"].as_str().unwrap();
-    assert!(detail.contains("gated") && detail.contains("review"), "{detail}");
+    assert!(
+        detail.contains("gated") && detail.contains("review"),
+        "{detail}"
+    );
     assert_eq!(repo.state(&id), "gated");
     repo.ok(&["gate", "pass", &id, "review"]);
     assert_eq!(repo.state(&id), "done");
@@ -209,7 +233,11 @@ fn a_failing_check_comments_once_fails_the_gate_and_a_rerun_recovers() {
     repo.define_gate("tests", &["--auto", "--github-check", "test"]);
     let id = repo.create("Login page", &["--gate", "tests"]);
     let branch = format!("feat/{id}-login");
-    ok_event(&repo, "pull_request", &pr("pull_request.opened.json", &branch));
+    ok_event(
+        &repo,
+        "pull_request",
+        &pr("pull_request.opened.json", &branch),
+    );
 
     let failed = check("check_run", "failure");
     let r = ok_event(&repo, "check_run", &failed);
@@ -230,13 +258,19 @@ fn a_failing_check_comments_once_fails_the_gate_and_a_rerun_recovers() {
     let body = comments[0]["body"].as_str().unwrap();
     assert!(
         body.contains("`test` failure")
-            && body.contains("https://github.com/octo-org/octo-repo/actions/runs/7361210011/job/18992712345"),
+            && body.contains(
+                "https://github.com/octo-org/octo-repo/actions/runs/7361210011/job/18992712345"
+            ),
         "{body}"
     );
     assert_eq!(comments[0]["author"], "ci:github");
     let before = snapshot(&repo);
     assert_eq!(ok_event(&repo, "check_run", &failed)["changed"], false);
-    assert_eq!(snapshot(&repo), before, "a redelivered failure adds no comment");
+    assert_eq!(
+        snapshot(&repo),
+        before,
+        "a redelivered failure adds no comment"
+    );
 
     // Another check fails while `test` is re-run and passes: CI stays red until both pass.
     let mut lint = check("check_run", "failure");
@@ -358,14 +392,35 @@ fn events_naming_no_issue_are_no_ops_and_malformed_payloads_are_errors() {
     let repo = Repo::new();
     let id = repo.create("Something", &[]);
     let before = snapshot(&repo);
-    let r = ok_event(&repo, "pull_request", &pr("pull_request.opened.json", "main-cleanup"));
+    let r = ok_event(
+        &repo,
+        "pull_request",
+        &pr("pull_request.opened.json", "main-cleanup"),
+    );
     assert_eq!(r["applied"], false);
-    assert!(r["message"].as_str().unwrap().contains("names no jit issue"), "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("names no jit issue"),
+        "{r}"
+    );
     let r = ok_event(&repo, "check_run", &check("check_run", "success"));
     assert_eq!(r["applied"], false);
-    assert!(r["message"].as_str().unwrap().contains("no linked pull request"), "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("no linked pull request"),
+        "{r}"
+    );
     let r = ok_event(&repo, "push", &json!({"ref": "refs/heads/main"}));
-    assert!(r["message"].as_str().unwrap().contains("does not act on `push`"));
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not act on `push`")
+    );
     let mut labeled = pr("pull_request.opened.json", &format!("feat/{id}-x"));
     labeled["action"] = json!("labeled");
     assert_eq!(ok_event(&repo, "pull_request", &labeled)["applied"], false);
@@ -382,18 +437,32 @@ fn events_naming_no_issue_are_no_ops_and_malformed_payloads_are_errors() {
         .output()
         .unwrap();
     let e = parse_one_object(&out);
-    assert_eq!((e["error"]["code"].as_str(), code(&out)), (Some("invalid_payload"), 2));
+    assert_eq!(
+        (e["error"]["code"].as_str(), code(&out)),
+        (Some("invalid_payload"), 2)
+    );
     assert!(e["error"]["message"].as_str().unwrap().contains("not JSON"));
     let (e, c) = event(&repo, "pull_request", &json!([1, 2]));
-    assert_eq!((e["error"]["code"].as_str(), c), (Some("invalid_payload"), 2));
+    assert_eq!(
+        (e["error"]["code"].as_str(), c),
+        (Some("invalid_payload"), 2)
+    );
     let mut missing = pr("pull_request.opened.json", &format!("feat/{id}-x"));
     missing["pull_request"]
         .as_object_mut()
         .unwrap()
         .remove("number");
     let (e, c) = event(&repo, "pull_request", &missing);
-    assert_eq!((e["error"]["code"].as_str(), c), (Some("invalid_payload"), 2));
-    assert!(e["error"]["message"].as_str().unwrap().contains("pull_request.number"));
+    assert_eq!(
+        (e["error"]["code"].as_str(), c),
+        (Some("invalid_payload"), 2)
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pull_request.number")
+    );
     let mut wrong = check("check_run", "success");
     wrong["check_run"]["pull_requests"] = json!("42");
     let (e, _) = event(&repo, "check_run", &wrong);
@@ -421,7 +490,10 @@ fn github_actions_variables_are_the_defaults_and_branch_patterns_are_configurabl
     let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
     cfg["github"] = json!({ "branch_patterns": ["users/*/{id}"] });
     std::fs::write(&cfg_path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
-    let path = write_payload(&repo, &pr("pull_request.opened.json", &format!("feat/{id}-x")));
+    let path = write_payload(
+        &repo,
+        &pr("pull_request.opened.json", &format!("feat/{id}-x")),
+    );
     let run = |path: &Path| {
         repo.cmd()
             .env_remove("JIT_ACTOR")
@@ -434,7 +506,10 @@ fn github_actions_variables_are_the_defaults_and_branch_patterns_are_configurabl
     let out = run(&path);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(parse_one_object(&out)["applied"], false);
-    let path = write_payload(&repo, &pr("pull_request.opened.json", &format!("users/bob/{id}")));
+    let path = write_payload(
+        &repo,
+        &pr("pull_request.opened.json", &format!("users/bob/{id}")),
+    );
     let out = run(&path);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let r = parse_one_object(&out);
@@ -449,7 +524,10 @@ fn github_actions_variables_are_the_defaults_and_branch_patterns_are_configurabl
         .output()
         .unwrap();
     let text = crate::common::stdout(&out);
-    assert!(text.contains("already up to date") && text.contains(&id), "{text}");
+    assert!(
+        text.contains("already up to date") && text.contains(&id),
+        "{text}"
+    );
 }
 
 #[test]
@@ -476,7 +554,12 @@ fn a_refused_step_is_reported_with_its_exit_code_and_the_rest_still_applies() {
     repo.define_gate("signoff", &["--github-check", "test"]);
     let other = repo.create("Other", &["--gate", "signoff"]);
     repo.ok(&[
-        "pr", "link", &other, "--url", "https://github.com/octo-org/octo-repo/pull/7", "--commit",
+        "pr",
+        "link",
+        &other,
+        "--url",
+        "https://github.com/octo-org/octo-repo/pull/7",
+        "--commit",
         HEAD,
     ]);
     let (r, c) = event(&repo, "check_run", &check("check_run", "success"));
@@ -494,5 +577,8 @@ fn a_refused_step_is_reported_with_its_exit_code_and_the_rest_still_applies() {
         .find(|s| s["action"] == "gate_passed")
         .unwrap();
     assert_eq!(gate["error"]["code"], "manual_gate");
-    assert_eq!(repo.show(&other)["gates_status"]["signoff"]["status"], "pending");
+    assert_eq!(
+        repo.show(&other)["gates_status"]["signoff"]["status"],
+        "pending"
+    );
 }

@@ -43,7 +43,7 @@ struct Receiver {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<(String, String)>, Vec<u8>)> {
+fn read_request(stream: &mut TcpStream) -> Option<Request> {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
@@ -69,7 +69,12 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<(String, String)>
         .unwrap_or(0);
     let mut body = vec![0; len];
     reader.read_exact(&mut body).ok()?;
-    Some((path, headers, body))
+    Some(Request {
+        path,
+        headers,
+        body,
+        signature_ok: false,
+    })
 }
 
 impl Receiver {
@@ -85,15 +90,12 @@ impl Receiver {
                     break;
                 }
                 let Ok(mut stream) = stream else { continue };
-                let Some((path, headers, body)) = read_request(&mut stream) else {
+                let Some(mut request) = read_request(&mut stream) else {
                     continue;
                 };
-                let sig = headers
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case("x-jit-signature-256"))
-                    .map(|(_, v)| v.clone());
+                let sig = request.header("X-Jit-Signature-256").map(str::to_string);
                 let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-                mac.update(&body);
+                mac.update(&request.body);
                 let want: String = mac
                     .finalize()
                     .into_bytes()
@@ -101,14 +103,10 @@ impl Receiver {
                     .map(|b| format!("{b:02x}"))
                     .collect();
                 let signature_ok = sig.as_deref() == Some(&format!("sha256={want}"));
+                request.signature_ok = signature_ok;
                 let n = {
                     let mut r = reqs.lock().unwrap();
-                    r.push(Request {
-                        path,
-                        headers,
-                        body,
-                        signature_ok,
-                    });
+                    r.push(request);
                     r.len()
                 };
                 let status = if !signature_ok {
@@ -218,8 +216,10 @@ fn a_url_hook_is_signed_retried_with_backoff_and_logged() {
         serde_json::from_slice(&std::fs::read(repo.jit_dir().join("config.json")).unwrap())
             .unwrap();
     assert_eq!(stored["hooks"]["web"]["secret_env"], "JIT_TEST_SECRET");
-    assert!(!String::from_utf8_lossy(&std::fs::read(repo.jit_dir().join("config.json")).unwrap())
-        .contains(SECRET));
+    assert!(
+        !String::from_utf8_lossy(&std::fs::read(repo.jit_dir().join("config.json")).unwrap())
+            .contains(SECRET)
+    );
 
     // The command succeeds although the receiver fails; the failure is recorded.
     let out = run_at(
@@ -230,7 +230,10 @@ fn a_url_hook_is_signed_retried_with_backoff_and_logged() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let issue = parse_one_object(&out);
     let warn = stderr(&out);
-    assert!(warn.contains("hook `web`") && warn.contains("HTTP 500"), "{warn}");
+    assert!(
+        warn.contains("hook `web`") && warn.contains("HTTP 500"),
+        "{warn}"
+    );
     let first = log(&repo);
     assert_eq!(first.len(), 1);
     assert_eq!(first[0]["outcome"], "retrying");
@@ -239,20 +242,33 @@ fn a_url_hook_is_signed_retried_with_backoff_and_logged() {
     assert_eq!(first[0]["answer"], "request 1: answered 500");
     assert_eq!(first[0]["issue"], issue["id"]);
     let wait = millis(&first[0]["next_attempt_at"]) - millis(&first[0]["at"]);
-    assert!((5_000..=10_000).contains(&wait), "first retry after {wait} ms");
+    assert!(
+        (5_000..=10_000).contains(&wait),
+        "first retry after {wait} ms"
+    );
 
     // Not due yet: nothing is sent.
     let (r, c) = json_at(&repo, &["hook", "deliver"], Some(T0));
-    assert_eq!((c, r["attempts"].as_array().unwrap().len()), (0, 0), "{r:#}");
+    assert_eq!(
+        (c, r["attempts"].as_array().unwrap().len()),
+        (0, 0),
+        "{r:#}"
+    );
     assert_eq!(r["queue"]["pending"], 1);
     assert_eq!(rx.requests().len(), 1);
 
     // Due: the second attempt fails too and waits about twice as long.
     let (r, _) = json_at(&repo, &["hook", "deliver"], Some("2026-03-01T12:00:11Z"));
     let second = &r["attempts"][0];
-    assert_eq!((second["attempt"].as_u64(), second["status"].as_u64()), (Some(2), Some(500)));
+    assert_eq!(
+        (second["attempt"].as_u64(), second["status"].as_u64()),
+        (Some(2), Some(500))
+    );
     let wait = millis(&second["next_attempt_at"]) - millis(&second["at"]);
-    assert!((10_000..=20_000).contains(&wait), "second retry after {wait} ms");
+    assert!(
+        (10_000..=20_000).contains(&wait),
+        "second retry after {wait} ms"
+    );
 
     // The third is delivered.
     let (r, c) = json_at(&repo, &["hook", "deliver"], Some("2026-03-01T12:01:00Z"));
@@ -262,13 +278,22 @@ fn a_url_hook_is_signed_retried_with_backoff_and_logged() {
     let entries = log(&repo);
     let outcomes: Vec<(&str, u64)> = entries
         .iter()
-        .map(|e| (e["outcome"].as_str().unwrap(), e["status"].as_u64().unwrap()))
+        .map(|e| {
+            (
+                e["outcome"].as_str().unwrap(),
+                e["status"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         outcomes,
         [("retrying", 500), ("retrying", 500), ("delivered", 200)]
     );
-    assert!(entries.iter().all(|e| e["delivery"] == entries[0]["delivery"]));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["delivery"] == entries[0]["delivery"])
+    );
 
     // What the receiver saw: three signed POSTs of the same bytes, the event as stored.
     let reqs = rx.requests();
@@ -293,10 +318,17 @@ fn a_url_hook_is_signed_retried_with_backoff_and_logged() {
     assert_eq!(repo.ok(&["hook", "list"])["hooks"][0]["pending"], 0);
 
     // Without the secret in the environment nothing is sent unsigned.
-    let out = repo.cmd().args(["hook", "test", "web", "--json"]).output().unwrap();
+    let out = repo
+        .cmd()
+        .args(["hook", "test", "web", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 8);
     let t = parse_one_object(&out);
-    assert!(t["error"].as_str().unwrap().contains("JIT_TEST_SECRET"), "{t}");
+    assert!(
+        t["error"].as_str().unwrap().contains("JIT_TEST_SECRET"),
+        "{t}"
+    );
     assert_eq!(rx.requests().len(), 3);
     let (t, c) = json_at(&repo, &["hook", "test", "web"], None);
     assert_eq!((c, t["outcome"].as_str()), (0, Some("delivered")), "{t}");
@@ -309,8 +341,19 @@ fn deliver_wait_retries_until_failed_and_replay_sends_it_again() {
     let repo = Repo::new();
     let rx = Receiver::start(vec![503, 503, 503, 200]);
     repo.ok(&[
-        "hook", "add", "web", "--on", "issue.*", "--url", &rx.url(), "--secret-env",
-        "JIT_TEST_SECRET", "--max-attempts", "3", "--backoff", "1s",
+        "hook",
+        "add",
+        "web",
+        "--on",
+        "issue.*",
+        "--url",
+        &rx.url(),
+        "--secret-env",
+        "JIT_TEST_SECRET",
+        "--max-attempts",
+        "3",
+        "--backoff",
+        "1s",
     ]);
     let out = run_at(&repo, &["issue", "create", "--title", "T"], None);
     assert_eq!(code(&out), 0);
@@ -336,8 +379,14 @@ fn deliver_wait_retries_until_failed_and_replay_sends_it_again() {
     assert_ne!(r["delivery"], delivery.as_str());
     let reqs = rx.requests();
     assert_eq!(reqs.len(), 4);
-    assert_eq!(reqs[3].header("X-Jit-Event-Id"), reqs[0].header("X-Jit-Event-Id"));
-    assert_ne!(reqs[3].header("X-Jit-Delivery"), reqs[0].header("X-Jit-Delivery"));
+    assert_eq!(
+        reqs[3].header("X-Jit-Event-Id"),
+        reqs[0].header("X-Jit-Event-Id")
+    );
+    assert_ne!(
+        reqs[3].header("X-Jit-Delivery"),
+        reqs[0].header("X-Jit-Delivery")
+    );
     assert_eq!(repo.ok(&["hook", "list"])["hooks"][0]["failed"], 0);
     let page = repo.ok(&["hook", "log", "--delivery", &delivery]);
     assert_eq!(page["total"], 4, "the delivery and its replay: {page:#}");
@@ -399,7 +448,10 @@ fn a_command_hook_gets_the_event_on_stdin_its_env_and_the_repo_root() {
         ]
     );
     let e = &log(&repo)[0];
-    assert_eq!((e["outcome"].as_str(), e["exit_code"].as_i64()), (Some("delivered"), Some(0)));
+    assert_eq!(
+        (e["outcome"].as_str(), e["exit_code"].as_i64()),
+        (Some("delivered"), Some(0))
+    );
 }
 
 fn dead(pid: u32) -> bool {
@@ -415,8 +467,15 @@ fn dead(pid: u32) -> bool {
 fn a_hanging_command_hook_is_killed_with_its_group_and_the_mutation_stays() {
     let repo = Repo::new();
     repo.ok(&[
-        "hook", "add", "slow", "--on", "issue.created", "--command",
-        "sleep 30 & echo $! > bg.pid; wait", "--timeout", "1",
+        "hook",
+        "add",
+        "slow",
+        "--on",
+        "issue.created",
+        "--command",
+        "sleep 30 & echo $! > bg.pid; wait",
+        "--timeout",
+        "1",
     ]);
     let kill_log = repo.path().join("kill.log");
     let out = repo.jit_env(
@@ -424,7 +483,10 @@ fn a_hanging_command_hook_is_killed_with_its_group_and_the_mutation_stays() {
         &[(crate::common::KILL_LOG_ENV, kill_log.to_str().unwrap())],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let id = parse_one_object(&out)["short_id"].as_str().unwrap().to_string();
+    let id = parse_one_object(&out)["short_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(repo.state(&id), "ready", "the issue was created");
     let e = &log(&repo)[0];
     assert_eq!(e["timed_out"], true);
@@ -442,7 +504,10 @@ fn a_hanging_command_hook_is_killed_with_its_group_and_the_mutation_stays() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(dead(pid), "the hook's background process {pid} outlived the timeout");
+    assert!(
+        dead(pid),
+        "the hook's background process {pid} outlived the timeout"
+    );
     let calls = std::fs::read_to_string(&kill_log).expect("jit called `kill`");
     assert!(
         calls.lines().any(|c| c.starts_with("-s KILL -- -")),
@@ -455,16 +520,32 @@ fn a_failing_command_hook_never_fails_the_mutation() {
     let repo = Repo::new();
     let id = repo.create("Finish me", &[]);
     repo.ok(&[
-        "hook", "add", "broken", "--on", "issue.*", "--command", "echo nope >&2; exit 3",
+        "hook",
+        "add",
+        "broken",
+        "--on",
+        "issue.*",
+        "--command",
+        "echo nope >&2; exit 3",
     ]);
-    let out = repo.cmd().args(["issue", "update", &id, "--state", "done", "--json"]).output().unwrap();
+    let out = repo
+        .cmd()
+        .args(["issue", "update", &id, "--state", "done", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 0);
     assert_eq!(parse_one_object(&out)["state"], "done");
     let warn = stderr(&out);
-    assert!(warn.contains("hook `broken`") && warn.contains("exited with 3"), "{warn}");
+    assert!(
+        warn.contains("hook `broken`") && warn.contains("exited with 3"),
+        "{warn}"
+    );
     assert_eq!(repo.state(&id), "done");
     let e = log(&repo).pop().unwrap();
-    assert_eq!((e["exit_code"].as_i64(), e["answer"].as_str()), (Some(3), Some("nope")));
+    assert_eq!(
+        (e["exit_code"].as_i64(), e["answer"].as_str()),
+        (Some(3), Some("nope"))
+    );
     assert_eq!(e["outcome"], "retrying");
 }
 
@@ -472,12 +553,22 @@ fn a_failing_command_hook_never_fails_the_mutation() {
 fn a_hook_with_a_filter_gets_only_the_issues_that_match() {
     let repo = Repo::new();
     repo.ok(&[
-        "hook", "add", "ui", "--on", "issue.created", "--filter", "label:ui priority:>=high",
-        "--command", "cat >> ui.log; echo >> ui.log",
+        "hook",
+        "add",
+        "ui",
+        "--on",
+        "issue.created",
+        "--filter",
+        "label:ui priority:>=high",
+        "--command",
+        "cat >> ui.log; echo >> ui.log",
     ]);
     let hit = repo.create("Button", &["--label", "ui", "--priority", "high"]);
     repo.create("Font", &["--label", "ui", "--priority", "low"]);
-    repo.create("Database", &["--label", "backend", "--priority", "critical"]);
+    repo.create(
+        "Database",
+        &["--label", "backend", "--priority", "critical"],
+    );
     let text = std::fs::read_to_string(repo.path().join("ui.log")).unwrap();
     let got: Vec<Value> = text
         .lines()
@@ -488,7 +579,17 @@ fn a_hook_with_a_filter_gets_only_the_issues_that_match() {
     assert_eq!(got[0]["issue"].as_str(), Some(repo.full_id(&hit).as_str()));
     assert_eq!(log(&repo).len(), 1);
     repo.err(
-        &["hook", "add", "bad", "--on", "*", "--filter", "priority:>=urgent", "--command", "true"],
+        &[
+            "hook",
+            "add",
+            "bad",
+            "--on",
+            "*",
+            "--filter",
+            "priority:>=urgent",
+            "--command",
+            "true",
+        ],
         "invalid_query",
         2,
     );
@@ -499,7 +600,10 @@ fn without_hooks_nothing_is_queued_and_the_outbox_stays_out_of_git() {
     let repo = Repo::new();
     let id = repo.create("Plain", &[]);
     repo.ok(&["issue", "update", &id, "--priority", "high"]);
-    assert!(!repo.jit_dir().join("outbox").exists(), "no hooks: no outbox");
+    assert!(
+        !repo.jit_dir().join("outbox").exists(),
+        "no hooks: no outbox"
+    );
 
     // A store whose .gitignore predates hooks still keeps the outbox out of git.
     std::fs::write(repo.jit_dir().join(".gitignore"), "lock\ncache/\n*.tmp\n").unwrap();
@@ -517,7 +621,10 @@ fn without_hooks_nothing_is_queued_and_the_outbox_stays_out_of_git() {
 
     // JIT_HOOKS=off: nothing queued, and the commands that send refuse.
     let before = log(&repo).len();
-    let out = repo.jit_env(&["issue", "update", &id, "--priority", "high"], &[("JIT_HOOKS", "off")]);
+    let out = repo.jit_env(
+        &["issue", "update", &id, "--priority", "high"],
+        &[("JIT_HOOKS", "off")],
+    );
     assert_eq!(code(&out), 0);
     assert_eq!(log(&repo).len(), before);
     let out = repo.jit_env(&["hook", "deliver", "--json"], &[("JIT_HOOKS", "off")]);
@@ -528,15 +635,47 @@ fn without_hooks_nothing_is_queued_and_the_outbox_stays_out_of_git() {
 fn hooks_are_validated_replaced_and_removed_with_their_queue() {
     let repo = Repo::new();
     repo.err(
-        &["hook", "add", "x", "--on", "*", "--command", "true", "--url", "http://127.0.0.1:1/"],
+        &[
+            "hook",
+            "add",
+            "x",
+            "--on",
+            "*",
+            "--command",
+            "true",
+            "--url",
+            "http://127.0.0.1:1/",
+        ],
         "usage",
         2,
     );
-    repo.err(&["hook", "add", "x", "--on", "Gate.*", "--command", "true"], "invalid_value", 2);
-    repo.err(&["hook", "add", "X Y", "--on", "*", "--command", "true"], "invalid_value", 2);
-    repo.err(&["hook", "add", "x", "--on", "*", "--url", "ftp://h/"], "invalid_value", 2);
     repo.err(
-        &["hook", "add", "x", "--on", "*", "--command", "true", "--secret-env", "S"],
+        &["hook", "add", "x", "--on", "Gate.*", "--command", "true"],
+        "invalid_value",
+        2,
+    );
+    repo.err(
+        &["hook", "add", "X Y", "--on", "*", "--command", "true"],
+        "invalid_value",
+        2,
+    );
+    repo.err(
+        &["hook", "add", "x", "--on", "*", "--url", "ftp://h/"],
+        "invalid_value",
+        2,
+    );
+    repo.err(
+        &[
+            "hook",
+            "add",
+            "x",
+            "--on",
+            "*",
+            "--command",
+            "true",
+            "--secret-env",
+            "S",
+        ],
         "invalid_value",
         2,
     );
@@ -563,7 +702,10 @@ fn hooks_are_validated_replaced_and_removed_with_their_queue() {
         serde_json::from_slice(&std::fs::read(repo.jit_dir().join("config.json")).unwrap())
             .unwrap();
     assert!(cfg.get("hooks").is_none(), "{cfg:#}");
-    assert_eq!(cfg["default_lease_ttl"], "2h", "the rest of the config is kept");
+    assert_eq!(
+        cfg["default_lease_ttl"], "2h",
+        "the rest of the config is kept"
+    );
 }
 
 #[test]
@@ -592,26 +734,45 @@ fn hooks_that_trigger_each_other_stop_at_the_depth_limit() {
         .collect();
     assert_eq!(
         comments,
-        ["hello", "echo at depth 1", "echo at depth 2", "echo at depth 3"]
+        [
+            "hello",
+            "echo at depth 1",
+            "echo at depth 2",
+            "echo at depth 3"
+        ]
     );
     let skipped: Vec<Value> = log(&repo)
         .into_iter()
         .filter(|e| e["outcome"] == "skipped")
         .collect();
     assert_eq!(skipped.len(), 1);
-    assert!(skipped[0]["error"].as_str().unwrap().contains("JIT_HOOK_DEPTH=3"));
+    assert!(
+        skipped[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("JIT_HOOK_DEPTH=3")
+    );
 }
 
 #[test]
 fn alerts_fire_once_per_condition_change_through_the_hooks() {
     let repo = Repo::new();
     repo.ok(&[
-        "hook", "add", "pager", "--on", "alert.fired,alert.resolved", "--command",
+        "hook",
+        "add",
+        "pager",
+        "--on",
+        "alert.fired,alert.resolved",
+        "--command",
         "cat >> alerts.log; echo >> alerts.log",
     ]);
     repo.ok(&["alert", "add", "pileup", "--when", "count(blocked) > 1"]);
     repo.ok(&["alert", "add", "stalled", "--when", "in_progress > 1d"]);
-    repo.err(&["alert", "add", "bad", "--when", "count(blocked)"], "invalid_value", 2);
+    repo.err(
+        &["alert", "add", "bad", "--when", "count(blocked)"],
+        "invalid_value",
+        2,
+    );
     let a = repo.create("Foundation", &[]);
     repo.create("Walls", &["--dep", &a]);
     repo.create("Roof", &["--dep", &a]);
@@ -626,11 +787,22 @@ fn alerts_fire_once_per_condition_change_through_the_hooks() {
 
     let r = repo.ok(&["alert", "check"]);
     assert_eq!(r["fired"].as_array().unwrap().len(), 1, "{r:#}");
-    assert!(r["fired"][0]["message"].as_str().unwrap().contains("count(blocked) is 2"));
+    assert!(
+        r["fired"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("count(blocked) is 2")
+    );
     assert_eq!(alerts_log().len(), 1);
     let events = repo.event_count();
     let r = repo.ok(&["alert", "check"]);
-    assert_eq!((r["fired"].as_array().unwrap().len(), r["firing"].as_array().unwrap().len()), (0, 1));
+    assert_eq!(
+        (
+            r["fired"].as_array().unwrap().len(),
+            r["firing"].as_array().unwrap().len()
+        ),
+        (0, 1)
+    );
     assert_eq!(repo.event_count(), events, "no change: nothing written");
     assert_eq!(alerts_log().len(), 1, "fired once");
     let (_, c) = repo.json(&["alert", "check", "--exit-code"]);
@@ -662,14 +834,27 @@ fn alerts_fire_once_per_condition_change_through_the_hooks() {
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         parse_one_object(&out)
     };
-    assert!(check_at("2026-03-02T11:00:00Z")["fired"].as_array().unwrap().is_empty());
+    assert!(
+        check_at("2026-03-02T11:00:00Z")["fired"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let r = check_at("2026-03-02T13:00:00Z");
     assert_eq!(r["fired"][0]["alert"], "stalled");
     assert_eq!(r["fired"][0]["short_id"], walls.as_str());
-    assert!(check_at("2026-03-03T13:00:00Z")["fired"].as_array().unwrap().is_empty());
+    assert!(
+        check_at("2026-03-03T13:00:00Z")["fired"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let got = alerts_log();
     assert_eq!(got.len(), 3);
-    assert_eq!(got[2]["issue"].as_str(), Some(repo.full_id(&walls).as_str()));
+    assert_eq!(
+        got[2]["issue"].as_str(),
+        Some(repo.full_id(&walls).as_str())
+    );
     assert_eq!(repo.ok(&["alert", "list"])["alerts"][1]["firing"], 1);
     // Removing the alert resolves what it had fired.
     repo.ok(&["alert", "rm", "stalled"]);
@@ -683,7 +868,14 @@ fn events_tail_follows_only_the_unblocked_events() {
     let b = repo.create("Second", &["--dep", &a]);
     let mut child = repo
         .cmd()
-        .args(["events", "tail", "--follow", "--event", "issue.unblocked", "--json"])
+        .args([
+            "events",
+            "tail",
+            "--follow",
+            "--event",
+            "issue.unblocked",
+            "--json",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -705,7 +897,9 @@ fn events_tail_follows_only_the_unblocked_events() {
     assert_eq!(e["issue"].as_str(), Some(repo.full_id(&b).as_str()));
     assert_eq!(e["data"]["cause"].as_str(), Some(repo.full_id(&a).as_str()));
     // Without --follow, the filter applies before --limit.
-    let out = repo.jit(&["events", "tail", "--event", "issue.*", "--limit", "1", "--json"]);
+    let out = repo.jit(&[
+        "events", "tail", "--event", "issue.*", "--limit", "1", "--json",
+    ]);
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("issue.unblocked"), "{text}");
@@ -721,7 +915,11 @@ fn the_event_driven_dispatcher_starts_an_agent_when_a_dependency_finishes() {
     let a = repo.create("Schema", &[]);
     repo.ok(&["issue", "claim", &a, "--to", "human:tester"]);
     let b = repo.create("API", &["--dep", &a]);
-    write_script(&repo, "agent.sh", "#!/bin/sh\necho \"$JIT_ACTOR $JIT_ISSUE_ID\" >> agent.log\n");
+    write_script(
+        &repo,
+        "agent.sh",
+        "#!/bin/sh\necho \"$JIT_ACTOR $JIT_ISSUE_ID\" >> agent.log\n",
+    );
     // A poll interval of an hour: only an event can explain a start within the test.
     std::fs::write(
         repo.path().join("dispatch.toml"),
@@ -731,7 +929,13 @@ fn the_event_driven_dispatcher_starts_an_agent_when_a_dependency_finishes() {
     let mut child = Command::new(dispatch_bin())
         .current_dir(repo.path())
         .args([
-            "start", "--on-events", "--max-cycles", "2", "--config", "dispatch.toml", "--json",
+            "start",
+            "--on-events",
+            "--max-cycles",
+            "2",
+            "--config",
+            "dispatch.toml",
+            "--json",
             "--jit-path",
         ])
         .arg(jit_bin())
@@ -743,7 +947,10 @@ fn the_event_driven_dispatcher_starts_an_agent_when_a_dependency_finishes() {
     let mut first = String::new();
     err.read_line(&mut first).unwrap();
     assert!(first.contains("watching the event log"), "{first}");
-    assert!(!repo.path().join("agent.log").exists(), "no work before the dependency finishes");
+    assert!(
+        !repo.path().join("agent.log").exists(),
+        "no work before the dependency finishes"
+    );
 
     repo.ok(&["issue", "update", &a, "--state", "done"]);
     let (tx, rx) = std::sync::mpsc::channel();
