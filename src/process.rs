@@ -92,7 +92,12 @@ pub fn run(shell: &Shell<'_>, tail: usize) -> Result<Finished> {
                 kill_group(&mut child);
                 break child.wait().ok();
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            // Quick commands are noticed within a millisecond; slow ones cost a wake-up per 10 ms.
+            Ok(None) => std::thread::sleep(if start.elapsed() < Duration::from_millis(50) {
+                Duration::from_millis(1)
+            } else {
+                Duration::from_millis(10)
+            }),
             Err(e) => return Err(Error::io(format!("waiting for {what}"), e)),
         }
     };

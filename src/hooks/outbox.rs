@@ -214,10 +214,26 @@ impl Outbox {
         }
     }
 
-    fn write_record(dir: &Path, d: &Delivery) -> Result<()> {
+    /// Writes a record by rename (whole or not at all). `durable` also syncs it to disk: for a
+    /// new delivery and a failed one, which a crash must not lose. Claims and reschedules are
+    /// not synced: losing one to a crash only means the delivery is attempted again.
+    fn write_record(dir: &Path, d: &Delivery, durable: bool) -> Result<()> {
         let mut bytes = serde_json::to_vec_pretty(d).map_err(|e| Error::Internal(e.to_string()))?;
         bytes.push(b'\n');
-        write_atomic(&dir.join(format!("{}.json", d.id)), &bytes)
+        let path = dir.join(format!("{}.json", d.id));
+        if durable {
+            return write_atomic(&path, &bytes);
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", d.id))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| io("creating a temp file in", dir, e))?;
+        tmp.write_all(&bytes)
+            .map_err(|e| io("writing", &path, e))?;
+        tmp.persist(&path)
+            .map_err(|e| io("replacing", &path, e.error))?;
+        Ok(())
     }
 
     fn remove(path: &Path) -> Result<()> {
@@ -337,7 +353,7 @@ pub fn enqueue(store: &Store, deliveries: &[Delivery]) -> Result<()> {
     let ob = Outbox::of(store);
     ob.ensure()?;
     for d in deliveries {
-        Outbox::write_record(&ob.pending(), d)?;
+        Outbox::write_record(&ob.pending(), d, true)?;
     }
     Ok(())
 }
@@ -445,7 +461,7 @@ fn claim(ob: &Outbox, id: &str, now: Timestamp, hold: Duration) -> Result<Option
     }
     d.attempts += 1;
     d.inflight_until = Some(now.plus(hold));
-    Outbox::write_record(&ob.pending(), &d)?;
+    Outbox::write_record(&ob.pending(), &d, false)?;
     Ok(Some(d))
 }
 
@@ -467,7 +483,7 @@ fn finish(
     } else if d.attempts >= hook.max_attempts {
         d.inflight_until = None;
         d.last_error = a.error.clone();
-        Outbox::write_record(&ob.failed(), &d)?;
+        Outbox::write_record(&ob.failed(), &d, true)?;
         Outbox::remove(&path)?;
         line = entry(&d, now, Outcome::Failed, a);
     } else {
@@ -475,7 +491,7 @@ fn finish(
         d.inflight_until = None;
         d.next_at = next;
         d.last_error = a.error.clone();
-        Outbox::write_record(&ob.pending(), &d)?;
+        Outbox::write_record(&ob.pending(), &d, false)?;
         line = entry(&d, now, Outcome::Retrying, a);
         line.next_attempt_at = Some(next);
     }
@@ -587,7 +603,7 @@ pub fn send_now(store: &Store, mut d: Delivery, hook: &HookDef, clock: &Clock) -
     d.inflight_until = None;
     {
         let _lock = ob.lock()?;
-        Outbox::write_record(&ob.pending(), &d)?;
+        Outbox::write_record(&ob.pending(), &d, true)?;
     }
     let hold = Duration::from_secs(hook.timeout_secs + 60);
     let Some(d) = claim(&ob, &d.id, now, hold)? else {
