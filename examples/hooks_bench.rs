@@ -138,14 +138,34 @@ fn main() {
     };
     println!("| `jit issue update` with | median ms |\n|---|---:|");
     time_updates("no hooks");
-    jit(&bin, dir, &["hook", "add", "other", "--on", "gate.*", "--command", "true"]);
+    jit(
+        &bin,
+        dir,
+        &[
+            "hook",
+            "add",
+            "other",
+            "--on",
+            "gate.*",
+            "--command",
+            "true",
+        ],
+    );
     time_updates("a hook on other events (`gate.*`)");
     jit(&bin, dir, &["hook", "rm", "other"]);
-    jit(&bin, dir, &["hook", "add", "cmd", "--on", "issue.*", "--command", "true"]);
+    jit(
+        &bin,
+        dir,
+        &["hook", "add", "cmd", "--on", "issue.*", "--command", "true"],
+    );
     time_updates("a command hook (`true`)");
     jit(&bin, dir, &["hook", "rm", "cmd"]);
     let url = format!("http://127.0.0.1:{port}/hook");
-    jit(&bin, dir, &["hook", "add", "web", "--on", "issue.*", "--url", &url]);
+    jit(
+        &bin,
+        dir,
+        &["hook", "add", "web", "--on", "issue.*", "--url", &url],
+    );
     time_updates("a URL hook (local receiver)");
     println!("\n({runs} runs each, after one warm-up run)");
 }

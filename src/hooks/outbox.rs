@@ -229,8 +229,7 @@ impl Outbox {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| io("creating a temp file in", dir, e))?;
-        tmp.write_all(&bytes)
-            .map_err(|e| io("writing", &path, e))?;
+        tmp.write_all(&bytes).map_err(|e| io("writing", &path, e))?;
         tmp.persist(&path)
             .map_err(|e| io("replacing", &path, e.error))?;
         Ok(())
@@ -665,11 +664,6 @@ pub fn take_failed(store: &Store, id: &str) -> Result<Option<Delivery>> {
         Outbox::remove(&path)?;
     }
     Ok(d)
-}
-
-/// Whether the outbox exists at all (nothing was ever queued otherwise).
-pub fn exists(store: &Store) -> bool {
-    store.dir().join(DIR).is_dir()
 }
 
 #[cfg(test)]

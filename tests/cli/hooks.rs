@@ -399,6 +399,88 @@ fn deliver_wait_retries_until_failed_and_replay_sends_it_again() {
     repo.err(&["hook", "replay", "../../etc/passwd"], "invalid_value", 2);
 }
 
+#[test]
+fn concurrent_deliverers_send_each_delivery_once() {
+    let repo = Repo::new();
+    // Queue deliveries against a port nothing listens on: each create fails its first attempt.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://127.0.0.1:{}/", closed.local_addr().unwrap().port());
+    drop(closed);
+    repo.ok(&[
+        "hook",
+        "add",
+        "web",
+        "--on",
+        "issue.created",
+        "--url",
+        &dead_url,
+    ]);
+    for i in 0..12 {
+        let out = run_at(
+            &repo,
+            &["issue", "create", "--title", &format!("T{i}")],
+            Some(T0),
+        );
+        assert_eq!(code(&out), 0);
+    }
+    assert_eq!(repo.ok(&["hook", "list"])["hooks"][0]["pending"], 12);
+    // The receiver comes up; six processes deliver at once, an hour later (everything due).
+    let rx = Receiver::start(vec![200]);
+    // (At T0, so that this command's own delivery pass finds nothing due yet.)
+    let out = run_at(
+        &repo,
+        &[
+            "hook",
+            "add",
+            "web",
+            "--on",
+            "issue.created",
+            "--url",
+            &rx.url(),
+            "--secret-env",
+            "JIT_TEST_SECRET",
+        ],
+        Some(T0),
+    );
+    assert_eq!(code(&out), 0);
+    assert!(rx.requests().is_empty());
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            repo.cmd()
+                .env("JIT_NOW", "2026-03-01T13:00:00Z")
+                .env("JIT_TEST_SECRET", SECRET)
+                .env_remove("http_proxy")
+                .env_remove("HTTP_PROXY")
+                .args(["hook", "deliver", "--json"])
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        assert!(c.wait_with_output().unwrap().status.success());
+    }
+    let mut ids: Vec<String> = rx
+        .requests()
+        .iter()
+        .map(|r| r.header("X-Jit-Delivery").unwrap().to_string())
+        .collect();
+    ids.sort();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(
+        (n, ids.len()),
+        (12, 12),
+        "each delivery sent exactly once: {:#?}",
+        log(&repo)
+            .iter()
+            .filter(|e| e["outcome"] != "delivered")
+            .map(|e| e["error"].clone())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(repo.ok(&["hook", "list"])["hooks"][0]["pending"], 0);
+}
+
 fn write_script(repo: &Repo, name: &str, text: &str) {
     let p = repo.path().join(name);
     std::fs::write(&p, text).unwrap();
