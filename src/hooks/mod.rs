@@ -313,12 +313,9 @@ pub fn replay(store: &Store, input: &str) -> Result<LogEntry> {
     let id = parse_delivery_id(input)?;
     let hooks = config::read(store)?;
     let clock = Clock::start()?;
-    let (hook_name, event) = if let Some(old) = outbox::peek_failed(store, &id)? {
-        if !hooks.contains_key(&old.hook) {
-            return Err(config::unknown(&old.hook, &hooks));
-        }
-        outbox::take_failed(store, &id)?;
-        (old.hook, old.event)
+    let failed = outbox::peek_failed(store, &id)?;
+    let (hook_name, event) = if let Some(old) = &failed {
+        (old.hook.clone(), old.event.clone())
     } else {
         let log = outbox::Outbox::of(store).read_log()?;
         let Some(line) = log.iter().rev().find(|l| l.delivery == id) else {
@@ -355,8 +352,14 @@ pub fn replay(store: &Store, input: &str) -> Result<LogEntry> {
         .get(&hook_name)
         .ok_or_else(|| config::unknown(&hook_name, &hooks))?;
     let mut d = outbox::new_delivery(&hook_name, &event, clock.now());
-    d.replay_of = Some(id);
-    outbox::send_now(store, d, hook, &clock)
+    d.replay_of = Some(id.clone());
+    // The new delivery is queued before the failed one is dropped: a crash in between leaves
+    // both, never neither.
+    let line = outbox::send_now(store, d, hook, &clock)?;
+    if failed.is_some() {
+        outbox::take_failed(store, &id)?;
+    }
+    Ok(line)
 }
 
 /// What `hook log` prints.

@@ -944,6 +944,85 @@ fn alerts_fire_once_per_condition_change_through_the_hooks() {
 }
 
 #[test]
+fn alerts_on_expired_leases_and_failed_gates() {
+    let repo = Repo::new();
+    repo.define_gate("tests", &["--auto"]);
+    repo.ok(&["alert", "add", "expired", "--when", "lease_expired"]);
+    repo.ok(&[
+        "alert",
+        "add",
+        "red",
+        "--when",
+        "gate_failed(tests)",
+        "--filter",
+        "label:api",
+    ]);
+    let claimed = repo.create("Claimed", &[]);
+    let api = repo.create("API", &["--gate", "tests", "--label", "api"]);
+    let ui = repo.create("UI", &["--gate", "tests", "--label", "ui"]);
+    let out = repo.jit_env(
+        &[
+            "issue",
+            "claim",
+            &claimed,
+            "--to",
+            "agent:bot",
+            "--ttl",
+            "1m",
+        ],
+        &[("JIT_NOW", T0)],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    repo.ok(&["gate", "fail", &api, "tests"]);
+    repo.ok(&["gate", "fail", &ui, "tests"]);
+    let check_at = |t: &str| {
+        let out = repo.jit_env(&["alert", "check", "--json"], &[("JIT_NOW", t)]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        parse_one_object(&out)
+    };
+    let subjects = |r: &Value, key: &str| -> Vec<(String, String)> {
+        r[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["alert"].as_str().unwrap().to_string(),
+                    c["short_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // Before the lease runs out only the failed gate of the api issue holds (the filter).
+    let r = check_at("2026-03-01T12:00:30Z");
+    assert_eq!(subjects(&r, "fired"), [("red".to_string(), api.clone())]);
+    let r = check_at("2026-03-01T12:02:00Z");
+    assert_eq!(
+        subjects(&r, "fired"),
+        [("expired".to_string(), claimed.clone())]
+    );
+    assert!(
+        r["fired"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("agent:bot")
+    );
+    repo.ok(&["gate", "pass", &api, "tests"]);
+    let r = check_at("2026-03-01T12:03:00Z");
+    assert_eq!(subjects(&r, "resolved"), [("red".to_string(), api.clone())]);
+    assert_eq!(
+        subjects(&r, "firing"),
+        [("expired".to_string(), claimed.clone())]
+    );
+    let fired = repo
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "alert.fired")
+        .count();
+    assert_eq!(fired, 2);
+}
+
+#[test]
 fn events_tail_follows_only_the_unblocked_events() {
     let repo = Repo::new();
     let a = repo.create("First", &[]);
