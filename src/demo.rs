@@ -77,6 +77,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
             stage: GateStage::Postcheck,
             checker: Some("true".into()),
             timeout_secs: Some(60),
+            github_check: None,
         },
     )?;
     gates::define(
@@ -90,6 +91,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
             stage: GateStage::Postcheck,
             checker: None,
             timeout_secs: None,
+            github_check: None,
         },
     )?;
     gates::define(
@@ -103,6 +105,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
             stage: GateStage::Precheck,
             checker: None,
             timeout_secs: None,
+            github_check: None,
         },
     )?;
 

@@ -411,6 +411,51 @@ impl Dispatcher {
     }
 }
 
+/// Event types that never make work claimable (what a dispatcher's own claims record): they do
+/// not wake [`Dispatcher::run_on_events`].
+pub const QUIET_EVENTS: &[&str] = &["issue.claimed", "lease.renewed"];
+
+impl Dispatcher {
+    /// `start --on-events`: one cycle at once, then one whenever the event log gains an event
+    /// that may make work claimable (`issue.unblocked` when a dependency finishes,
+    /// `issue.created`, `issue.released`, ...; anything but [`QUIET_EVENTS`]), whenever an agent
+    /// finishes, and at least every `poll_interval_secs` (a lease that runs out records no
+    /// event). Between cycles it reads only the bytes appended to `events.jsonl`, every `watch`,
+    /// and starts no process. `watching` is called once the log is being followed.
+    pub fn run_on_events(
+        &mut self,
+        max_cycles: Option<u64>,
+        watch: Duration,
+        report: &mut dyn FnMut(&[Action]),
+        watching: &mut dyn FnMut(),
+    ) -> Result<()> {
+        let store = crate::store::Store::discover(&self.repo)?;
+        let mut follower = crate::history::tail(&store, None, Some(1))?.follower;
+        let fallback = Duration::from_secs(self.config.dispatch.poll_interval_secs);
+        report(&self.cycle()?);
+        let mut cycles = 1u64;
+        let mut last = Instant::now();
+        watching();
+        while max_cycles.is_none_or(|m| cycles < m) {
+            std::thread::sleep(watch);
+            let woke = follower
+                .poll()?
+                .events
+                .iter()
+                .any(|e| !QUIET_EVENTS.contains(&e.kind.as_str()));
+            let finished = self.reap();
+            report(&finished);
+            if woke || !finished.is_empty() || last.elapsed() >= fallback {
+                report(&self.cycle()?);
+                cycles += 1;
+                last = Instant::now();
+            }
+        }
+        report(&self.wait_all(watch));
+        Ok(())
+    }
+}
+
 fn combine(a: Option<&str>, b: Option<&str>) -> Option<String> {
     match (a, b) {
         (Some(a), Some(b)) => Some(format!("{a} {b}")),

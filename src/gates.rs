@@ -16,13 +16,22 @@ use crate::workflow::{self, Transition};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Bytes of checker output kept in the issue file.
 pub const OUTPUT_TAIL: usize = 4096;
+
+/// The key in a gate definition naming the GitHub check that decides it.
+pub const GITHUB_CHECK: &str = "github_check";
+
+/// The GitHub check a gate is mapped to, if any.
+pub fn github_check(def: &GateDef) -> Option<&str> {
+    def.extra
+        .get(GITHUB_CHECK)
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+}
 
 /// What `gate define` takes.
 #[derive(Debug, Clone)]
@@ -34,6 +43,10 @@ pub struct DefineRequest {
     pub stage: GateStage,
     pub checker: Option<String>,
     pub timeout_secs: Option<u64>,
+    /// The GitHub check (check run, workflow or check suite app) whose conclusion passes or
+    /// fails this gate in `jit github event` (`github_check` in gates.json); `Some("")` clears
+    /// it, None keeps what the gate had.
+    pub github_check: Option<String>,
 }
 
 /// Defines or redefines a gate.
@@ -60,9 +73,27 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
         }),
         None => None,
     };
+    let github_check = req
+        .github_check
+        .as_deref()
+        .map(|c| match c.trim() {
+            "" => Ok(String::new()),
+            c => crate::model::validate_name("github check", c),
+        })
+        .transpose()?;
     store.mutate(actor, |tx| {
         let mut gates = tx.gates()?.clone();
         let before = gates.get(&key).cloned();
+        let mut extra = before.as_ref().map(|b| b.extra.clone()).unwrap_or_default();
+        match github_check.as_deref() {
+            Some("") => {
+                extra.remove(GITHUB_CHECK);
+            }
+            Some(c) => {
+                extra.insert(GITHUB_CHECK.into(), json!(c));
+            }
+            None => {}
+        }
         let def = GateDef {
             key: key.clone(),
             title: title.clone(),
@@ -70,7 +101,7 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
             auto: req.auto,
             stage: req.stage,
             checker: checker.clone(),
-            extra: before.as_ref().map(|b| b.extra.clone()).unwrap_or_default(),
+            extra,
         };
         if before.as_ref() == Some(&def) {
             return Ok(def);
@@ -401,8 +432,8 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
     })
 }
 
-/// Runs one checker through `sh -c` in the repo root with a timeout; output is the tail of
-/// stdout and stderr combined.
+/// Runs one checker through `sh -c` in the repo root with a timeout (see [`crate::process`]);
+/// output is the tail of stdout and stderr combined.
 fn run_checker(
     root: &Path,
     checker: &Checker,
@@ -410,57 +441,24 @@ fn run_checker(
     key: &str,
     actor: &Actor,
 ) -> Result<CheckResult> {
-    let mut out =
-        tempfile::tempfile().map_err(|e| Error::io("creating a file for checker output", e))?;
-    let err = out
-        .try_clone()
-        .map_err(|e| Error::io("creating a file for checker output", e))?;
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(&checker.command)
-        .current_dir(root)
-        .env("JIT_ISSUE_ID", id.as_str())
-        .env("JIT_GATE_KEY", key)
-        .env("JIT_ACTOR", actor.as_str())
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out.try_clone().map_err(|e| {
-            Error::io("creating a file for checker output", e)
-        })?))
-        .stderr(Stdio::from(err));
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    let start = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Error::io(format!("starting checker for gate `{key}`"), e))?;
     let limit = Duration::from_secs(checker.timeout_secs.max(1));
-    let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if start.elapsed() >= limit => {
-                timed_out = true;
-                kill_group(&mut child);
-                break child.wait().ok();
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(Error::io(format!("waiting for checker of gate `{key}`"), e)),
-        }
-    };
-    let duration_ms = start.elapsed().as_millis() as u64;
-    let len = out.seek(SeekFrom::End(0)).unwrap_or(0);
-    let from = len.saturating_sub(OUTPUT_TAIL as u64);
-    let mut buf = Vec::new();
-    if out.seek(SeekFrom::Start(from)).is_ok() {
-        let _ = out.read_to_end(&mut buf);
-    }
-    let mut output = String::from_utf8_lossy(&buf).into_owned();
-    // Keep what the issue file stores to text: no NUL or other control characters but newline/tab.
-    output.retain(|c| !c.is_control() || c == '\n' || c == '\t');
-    if timed_out {
+    let run = crate::process::run(
+        &crate::process::Shell {
+            command: &checker.command,
+            cwd: root,
+            env: vec![
+                ("JIT_ISSUE_ID", id.to_string()),
+                ("JIT_GATE_KEY", key.to_string()),
+                ("JIT_ACTOR", actor.to_string()),
+            ],
+            stdin: None,
+            timeout: limit,
+            what: format!("the checker of gate `{key}`"),
+        },
+        OUTPUT_TAIL,
+    )?;
+    let mut output = run.output;
+    if run.timed_out {
         output.push_str(&format!(
             "\n[jit: checker timed out after {}s and was killed]",
             limit.as_secs()
@@ -469,31 +467,10 @@ fn run_checker(
     Ok(CheckResult {
         gate: key.to_string(),
         status: String::new(),
-        exit_code: if timed_out {
-            None
-        } else {
-            status.and_then(|s| s.code())
-        },
-        duration_ms,
-        timed_out,
+        exit_code: run.exit_code,
+        duration_ms: run.duration_ms,
+        timed_out: run.timed_out,
         output,
         reason: None,
     })
-}
-
-fn kill_group(child: &mut std::process::Child) {
-    #[cfg(unix)]
-    {
-        // The checker leads its own process group (`process_group(0)`), so its group id is its
-        // pid. `--` is essential: without it `kill` may read `-<pgid>` as an option or a signal.
-        let pgid = child.id();
-        if pgid > 1 {
-            let _ = Command::new("kill")
-                .args(["-s", "KILL", "--", &format!("-{pgid}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
-    let _ = child.kill();
 }

@@ -215,6 +215,35 @@ pub fn tail(store: &Store, after: Option<&str>, limit: Option<usize>) -> Result<
     })
 }
 
+/// [`tail`] keeping only events whose type matches `kind` (a type, or a pattern with `*`),
+/// before `limit` is applied.
+pub fn tail_matching(
+    store: &Store,
+    after: Option<&str>,
+    limit: Option<usize>,
+    kind: Option<&str>,
+) -> Result<Tail> {
+    let Some(kind) = kind else {
+        return tail(store, after, limit);
+    };
+    let kind = check_pattern("event", kind)?;
+    let limit = check_limit(limit)?;
+    // Everything after `after` (or the whole log), then the first (or last) N that match.
+    let mut t = tail(store, after, Some(usize::MAX))?;
+    t.events.retain(|e| wildcard(&kind, &e.kind));
+    match (after, limit) {
+        (Some(_), Some(n)) => t.events.truncate(n),
+        (Some(_), None) => {}
+        (None, n) => {
+            let n = n.unwrap_or(DEFAULT_TAIL);
+            if t.events.len() > n {
+                t.events.drain(..t.events.len() - n);
+            }
+        }
+    }
+    Ok(t)
+}
+
 /// What one poll of a [`Follower`] found.
 #[derive(Debug, Default)]
 pub struct Batch {

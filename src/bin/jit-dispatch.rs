@@ -40,13 +40,18 @@ enum Cmd {
         #[arg(long)]
         no_wait: bool,
     },
-    /// Poll for work until interrupted.
+    /// Poll for work until interrupted (with --on-events: wake on new events instead).
     Start {
         #[command(flatten)]
         common: Common,
         /// Stop after this many cycles (default: run until interrupted).
         #[arg(long)]
         max_cycles: Option<u64>,
+        /// Run a cycle when the event log gains an event (an issue unblocked, created,
+        /// released...) or an agent finishes, instead of every poll interval; the interval
+        /// remains a fallback.
+        #[arg(long = "on-events")]
+        on_events: bool,
     },
 }
 
@@ -112,7 +117,26 @@ fn run(cli: Cli) -> Result<(), jit::error::Error> {
                 println!("no ready work");
             }
         }
-        Cmd::Start { common, max_cycles } => {
+        Cmd::Start {
+            common,
+            max_cycles,
+            on_events: true,
+        } => {
+            let mut d = setup(&common)?;
+            let json = common.json;
+            let poll = d.config.dispatch.poll_interval_secs;
+            d.run_on_events(
+                max_cycles,
+                Duration::from_millis(200),
+                &mut |a| report(a, json),
+                &mut || {
+                    eprintln!("jit-dispatch: watching the event log (fallback cycle every {poll}s)")
+                },
+            )?;
+        }
+        Cmd::Start {
+            common, max_cycles, ..
+        } => {
             let mut d = setup(&common)?;
             let poll = Duration::from_secs(d.config.dispatch.poll_interval_secs);
             let mut n = 0u64;

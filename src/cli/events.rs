@@ -57,6 +57,10 @@ pub struct TailArgs {
     /// How many events to print first: the last N (default 20), or with --after the first N.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Only this event type, or a pattern with `*` such as `issue.unblocked` or `gate.*`
+    /// (applied before --limit).
+    #[arg(long = "event", value_name = "TYPE")]
+    pub event: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, cmd: EventsCommand) -> Result<Reply> {
@@ -114,9 +118,9 @@ fn lines_text(events: &[Event], _s: &Style) -> String {
 
 fn tail(ctx: &Ctx, a: TailArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let t = history::tail(&store, a.after.as_deref(), a.limit)?;
+    let t = history::tail_matching(&store, a.after.as_deref(), a.limit, a.event.as_deref())?;
     if a.follow {
-        return follow(ctx, t);
+        return follow(ctx, t, a.event);
     }
     let mut warnings = bad_line_warnings(&t.bad);
     if t.incomplete_last_line {
@@ -163,7 +167,7 @@ fn emit(ctx: &Ctx, batch: &Batch) -> Result<bool> {
 
 /// `events tail --follow`: prints the first events, then polls for new ones until stdout closes
 /// or the process is stopped.
-fn follow(ctx: &Ctx, t: history::Tail) -> Result<Reply> {
+fn follow(ctx: &Ctx, t: history::Tail, event: Option<String>) -> Result<Reply> {
     let mut follower = t.follower;
     let first = Batch {
         events: t.events,
@@ -172,7 +176,13 @@ fn follow(ctx: &Ctx, t: history::Tail) -> Result<Reply> {
     if emit(ctx, &first)? {
         loop {
             std::thread::sleep(POLL);
-            if !emit(ctx, &follower.poll()?)? {
+            let mut batch = follower.poll()?;
+            if let Some(p) = &event {
+                batch
+                    .events
+                    .retain(|e| crate::queries::wildcard(p.trim(), &e.kind));
+            }
+            if !emit(ctx, &batch)? {
                 break;
             }
         }

@@ -45,6 +45,10 @@ pub struct DefineArgs {
     /// Seconds before the checker is killed (default 300).
     #[arg(long)]
     pub timeout: Option<u64>,
+    /// The GitHub check (check run or workflow name) whose conclusion passes or fails this
+    /// gate in `jit github event`; an empty value removes the mapping.
+    #[arg(long = "github-check", value_name = "NAME")]
+    pub github_check: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +102,7 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
                     stage: a.stage,
                     checker: a.checker,
                     timeout_secs: a.timeout,
+                    github_check: a.github_check,
                 },
             )?;
             Ok(Reply::new(def, |d: &GateDef, _| {

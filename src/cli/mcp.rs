@@ -553,7 +553,11 @@ mod server {
             style: Style { color: false },
         };
         let arguments = Value::Object(arguments.unwrap_or_default());
-        let reply = match (def.call)(&ctx, arguments) {
+        let reply = (def.call)(&ctx, arguments);
+        // Deliveries the tool's changes queued: stdout is the protocol stream, so problems go
+        // to stderr like every other diagnostic.
+        crate::cli::print_warnings(&crate::hooks::flush());
+        let reply = match reply {
             Ok(r) => r,
             Err(e) => return Outcome::error(&e),
         };

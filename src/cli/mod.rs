@@ -4,6 +4,7 @@
 //! Invariant: this is the only module that prints. Under `--json` stdout holds exactly one JSON
 //! object, for success and for every error, usage errors included.
 
+mod alert;
 mod demo;
 mod dep;
 mod details;
@@ -12,7 +13,9 @@ mod export;
 mod filter;
 mod gate;
 mod git;
+mod github;
 mod graph;
+mod hook;
 mod import;
 mod init;
 mod issue;
@@ -117,6 +120,15 @@ pub enum Command {
     Import(import::ImportCommand),
     /// The field-level merge driver git calls for issue files (`jit merge-driver %O %A %B`).
     MergeDriver(git::MergeDriverArgs),
+    /// Hooks: run a command or POST a signed webhook when events happen (see docs/hooks.md).
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
+    /// Alerts: conditions over the store, delivered through the hooks when they change.
+    #[command(subcommand)]
+    Alert(alert::AlertCommand),
+    /// GitHub: apply webhook or Actions events (pull requests, checks) to issues.
+    #[command(subcommand)]
+    Github(github::GithubCommand),
 }
 
 /// `--remote NAME` / `--no-remote`: where a command publishes the claim changes it makes.
@@ -259,7 +271,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
             )))
         }
     };
-    match result {
+    let code = match result {
         Ok(reply) => match reply.print(ctx.global.json, &ctx.style) {
             Ok(()) => reply.exit,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => reply.exit,
@@ -269,6 +281,27 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
             print_error(&e, ctx.global.json);
             e.exit_code()
         }
+    };
+    // Hook deliveries queued by this command's changes, once its reply is out.
+    print_warnings(&crate::hooks::flush());
+    code
+}
+
+/// Prints warnings on stderr (both modes).
+pub fn print_warnings(warnings: &[String]) {
+    if warnings.is_empty() {
+        return;
+    }
+    let style = Style {
+        color: std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && std::env::var_os("NO_COLOR").is_none(),
+    };
+    for w in warnings {
+        eprintln!(
+            "{}: {}",
+            style.paint("warning", render::Color::Yellow),
+            render::clean_line(w)
+        );
     }
 }
 
@@ -317,5 +350,8 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Mcp => mcp::run(ctx),
         Command::Sync(a) => git::sync(ctx, a),
         Command::Import(c) => import::run(ctx, c),
+        Command::Hook(c) => hook::run(ctx, c),
+        Command::Alert(c) => alert::run(ctx, c),
+        Command::Github(c) => github::run(ctx, c),
     }
 }

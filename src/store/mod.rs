@@ -96,7 +96,7 @@ pub struct InitReport {
     pub wrote: Vec<String>,
 }
 
-const GITIGNORE: &str = "# local-only files: never commit\nlock\ncache/\n*.tmp\n";
+const GITIGNORE: &str = "# local-only files: never commit\nlock\ncache/\noutbox/\n*.tmp\n";
 
 /// Finds the top of the git checkout that contains `start`.
 pub fn git_toplevel(start: &Path) -> Option<PathBuf> {
@@ -582,7 +582,10 @@ impl Store {
         let mut tx = Tx::new(self, (ledger_lock, lock), ledger, actor.clone(), now);
         tx.publish_to = self.publisher.as_ref().map(|p| p.remote().to_string());
         let out = f(&mut tx)?;
-        tx.commit()?;
+        let events = tx.commit()?;
+        // After the commit (the lock is released): hooks see only what is written, and nothing
+        // they do can fail or undo the mutation.
+        crate::hooks::committed(self, &events);
         Ok(out)
     }
 }

@@ -46,6 +46,7 @@ pub struct Tx<'a> {
     staged: BTreeMap<IssueId, Option<Issue>>,
     gates: Option<BTreeMap<String, GateDef>>,
     gates_dirty: bool,
+    files: BTreeMap<&'static str, Vec<u8>>,
     events: Vec<Event>,
     last_event: Option<ulid::Ulid>,
 }
@@ -72,6 +73,7 @@ impl<'a> Tx<'a> {
             staged: BTreeMap::new(),
             gates: None,
             gates_dirty: false,
+            files: BTreeMap::new(),
             events: Vec::new(),
             last_event: None,
         }
@@ -304,6 +306,12 @@ impl<'a> Tx<'a> {
         self.gates_dirty = true;
     }
 
+    /// Stages the new content of a store-level file in `.jit/` (such as `config.json`), written
+    /// atomically at commit, after the issues and the gate registry and before the events.
+    pub fn put_file(&mut self, name: &'static str, bytes: Vec<u8>) {
+        self.files.insert(name, bytes);
+    }
+
     /// Stages one event.
     pub fn event(
         &mut self,
@@ -326,6 +334,11 @@ impl<'a> Tx<'a> {
             changes,
             data,
         });
+    }
+
+    /// The events staged so far, in order.
+    pub fn staged_events(&self) -> &[Event] {
+        &self.events
     }
 
     /// Stages an event whose changes are the field differences between two versions of an issue.
@@ -355,9 +368,10 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// Writes everything staged. Issue files first (each atomically), then the gate registry,
-    /// then all events in one append.
-    pub(super) fn commit(mut self) -> Result<()> {
+    /// Writes everything staged: the claim changes on the remote first (when publishing), then
+    /// the ledger, issue files (each atomically), the gate registry and other store files, then
+    /// all events in one append. Returns the events it appended.
+    pub(super) fn commit(mut self) -> Result<Vec<Event>> {
         let changes = self.claim_changes();
         let mut published = Vec::new();
         if let Some(p) = self.store.publisher().cloned()
@@ -435,7 +449,11 @@ impl<'a> Tx<'a> {
         {
             write_atomic(&self.store.dir().join("gates.json"), &to_pretty(g)?)?;
         }
-        events::append(&self.store.events_path(), &self.events)
+        for (name, bytes) in &self.files {
+            write_atomic(&self.store.dir().join(name), bytes)?;
+        }
+        events::append(&self.store.events_path(), &self.events)?;
+        Ok(self.events)
     }
 }
 

@@ -236,12 +236,15 @@ pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()
         let mut after = dep;
         after.state = derived;
         let after = tx.put(after)?;
-        tx.record(
-            "issue.state_changed",
-            Some(&before),
-            &after,
-            json!({ "cause": id }),
-        )?;
+        // A promotion is `issue.unblocked`: the wake-up call for whoever waits on this work
+        // (hooks, `events tail --follow --event issue.unblocked`, `jit-dispatch start
+        // --on-events`), distinct from the state changes every other move records.
+        let kind = if derived == State::Ready {
+            "issue.unblocked"
+        } else {
+            "issue.state_changed"
+        };
+        tx.record(kind, Some(&before), &after, json!({ "cause": id }))?;
         if derived == State::Ready {
             out.promoted.push(d.to_string());
         } else {

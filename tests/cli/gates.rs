@@ -191,7 +191,7 @@ fn completing_with_pending_gates_lands_in_gated_and_the_last_pass_finishes() {
         .collect();
     assert_eq!(
         kinds,
-        ["gate.passed", "issue.state_changed", "issue.state_changed"]
+        ["gate.passed", "issue.state_changed", "issue.unblocked"]
     );
     // The gates of a done issue are closed.
     repo.err(&["gate", "fail", &a, "tests"], "invalid_transition", 2);

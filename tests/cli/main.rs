@@ -11,6 +11,8 @@ mod export;
 mod fleet;
 mod fuzz;
 mod gates;
+mod github;
+mod hooks;
 mod import;
 mod index;
 #[cfg(feature = "mcp")]
