@@ -7,7 +7,7 @@
 
 use super::{Store, StoreLock, events, to_pretty, write_atomic};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Change, Event, GateDef, Issue, IssueId, Timestamp};
+use crate::model::{Actor, Change, Config, Event, GateDef, Issue, IssueId, Timestamp};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,6 +23,7 @@ pub struct Tx<'a> {
     staged: BTreeMap<IssueId, Option<Issue>>,
     gates: Option<BTreeMap<String, GateDef>>,
     gates_dirty: bool,
+    config: Option<Config>,
     events: Vec<Event>,
     last_event: Option<ulid::Ulid>,
 }
@@ -38,6 +39,7 @@ impl<'a> Tx<'a> {
             staged: BTreeMap::new(),
             gates: None,
             gates_dirty: false,
+            config: None,
             events: Vec::new(),
             last_event: None,
         }
@@ -154,6 +156,11 @@ impl<'a> Tx<'a> {
         self.gates_dirty = true;
     }
 
+    /// Stages a new `config.json` (written after the gate registry, before the events).
+    pub fn put_config(&mut self, config: Config) {
+        self.config = Some(config);
+    }
+
     /// Stages one event.
     pub fn event(
         &mut self,
@@ -205,8 +212,8 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// Writes everything staged. Issue files first (each atomically), then the gate registry,
-    /// then all events in one append.
+    /// Writes everything staged. Issue files first (each atomically), then the gate registry and
+    /// the config, then all events in one append.
     pub(super) fn commit(self) -> Result<()> {
         for (id, staged) in &self.staged {
             let original = self.originals.get(id).cloned().flatten();
@@ -233,6 +240,9 @@ impl<'a> Tx<'a> {
             && let Some(g) = &self.gates
         {
             write_atomic(&self.store.dir().join("gates.json"), &to_pretty(g)?)?;
+        }
+        if let Some(c) = &self.config {
+            write_atomic(&self.store.dir().join("config.json"), &to_pretty(c)?)?;
         }
         events::append(&self.store.events_path(), &self.events)
     }
