@@ -20,14 +20,16 @@ pub enum ImportCommand {
     #[command(name = "just-in-time")]
     JustInTime {
         /// The project directory (holding `.jit/`) or the `.jit/` directory.
-        dir: PathBuf,
+        #[arg(value_name = "DIR")]
+        directory: PathBuf,
         #[command(flatten)]
         common: Common,
     },
     /// Import a Backlog.md project: its `backlog/` directory of markdown tasks.
     Backlog {
         /// The project directory (holding `backlog/`) or the `backlog/` directory.
-        dir: PathBuf,
+        #[arg(value_name = "DIR")]
+        directory: PathBuf,
         #[command(flatten)]
         common: Common,
     },
@@ -110,10 +112,12 @@ pub fn run(ctx: &Ctx, cmd: ImportCommand) -> Result<Reply> {
         ImportCommand::Beads { path, common } => {
             (Source::Beads, beads_file(path), common, vec![], None)
         }
-        ImportCommand::JustInTime { dir, common } => {
-            (Source::JustInTime, dir, common, vec![], None)
+        ImportCommand::JustInTime { directory, common } => {
+            (Source::JustInTime, directory, common, vec![], None)
         }
-        ImportCommand::Backlog { dir, common } => (Source::Backlog, dir, common, vec![], None),
+        ImportCommand::Backlog { directory, common } => {
+            (Source::Backlog, directory, common, vec![], None)
+        }
         ImportCommand::Jira { file, common } => (Source::Jira, file, common, vec![], None),
         ImportCommand::Linear { file, common } => (Source::Linear, file, common, vec![], None),
         ImportCommand::Github { file, repo, common } => {
