@@ -203,8 +203,13 @@ pub fn run(
         Source::JustInTime => just_in_time::parse(path, &states)?,
         Source::Backlog => backlog::parse(path, &states)?,
     };
+    let mut parsed = parsed;
+    if let Some(label) = file_label(req.source, path) {
+        for r in &mut parsed.records {
+            r.path.get_or_insert_with(|| label.clone());
+        }
+    }
     if !parsed.notes.errors.is_empty() {
-        let mut parsed = parsed;
         let more = plan::record_errors(&parsed);
         parsed.notes.errors.extend(more);
         parsed
@@ -239,6 +244,26 @@ pub fn run(
             .map_err(|e| plan_error(path, e))?;
         plan::apply(tx, plan, progress)
     })
+}
+
+/// Where a file source's issues live, for `context.source_path`: `.beads/issues.jsonl` for a
+/// beads store, the export's file name for Jira, Linear and CSV. GitHub issues have their URL.
+fn file_label(source: Source, path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?.to_string();
+    match source {
+        Source::Beads => {
+            let parent = path
+                .parent()
+                .and_then(Path::file_name)
+                .and_then(|n| n.to_str());
+            Some(match parent {
+                Some(".beads") => format!(".beads/{name}"),
+                _ => name,
+            })
+        }
+        Source::Jira | Source::Linear | Source::Csv => Some(name),
+        _ => None,
+    }
 }
 
 /// An `invalid_import` error about `path`.

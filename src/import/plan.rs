@@ -294,15 +294,16 @@ pub fn plan(
             _ => {}
         }
     }
-    let repos: HashSet<Option<String>> = if source == Source::Github {
-        parsed
-            .records
-            .iter()
-            .map(|r| super::github::split_id(&r.source_id).0)
-            .collect()
-    } else {
-        HashSet::new()
-    };
+    // How many rows of this import carry each GitHub number (a legacy issue known only by its
+    // number is adopted by the one row with that number).
+    let mut rows_with: HashMap<u64, usize> = HashMap::new();
+    if source == Source::Github {
+        for r in &parsed.records {
+            if let (_, Some(n)) = super::github::split_id(&r.source_id) {
+                *rows_with.entry(n).or_default() += 1;
+            }
+        }
+    }
 
     // Duplicate ids the parser let through are an error (exports have none).
     let mut seen: HashMap<&str, &Place> = HashMap::new();
@@ -374,7 +375,7 @@ pub fn plan(
                 }
                 if m.is_none() {
                     m = legacy.get(&(repo.clone(), n)).copied().or_else(|| {
-                        (repo.is_none() || repos.len() == 1)
+                        (repo.is_none() || rows_with.get(&n) == Some(&1))
                             .then(|| legacy.get(&(None, n)).copied())
                             .flatten()
                     });

@@ -11,6 +11,7 @@ mod export;
 mod fuzz;
 mod gates;
 mod import;
+mod import_sources;
 mod index;
 #[cfg(feature = "mcp")]
 mod mcp;
