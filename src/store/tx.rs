@@ -215,15 +215,33 @@ impl<'a> Tx<'a> {
     /// Writes everything staged. Issue files first (each atomically), then the gate registry and
     /// the config, then all events in one append.
     pub(super) fn commit(self) -> Result<()> {
+        // Many files (an import) are written as one batch with one flush; a few, one by one.
+        let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        let mut created: Vec<&IssueId> = Vec::new();
         for (id, staged) in &self.staged {
-            let original = self.originals.get(id).cloned().flatten();
-            match staged {
-                Some(issue) if Some(issue) != original.as_ref() => {
-                    write_atomic(&self.store.issue_path(id), &issue.to_file_bytes()?)?;
+            if let Some(issue) = staged {
+                let original = self.originals.get(id).and_then(Option::as_ref);
+                if Some(issue) != original {
+                    writes.push((self.store.issue_path(id), issue.to_file_bytes()?));
                     if original.is_none() {
-                        super::short_cache::remember(self.store.dir(), id);
+                        created.push(id);
                     }
                 }
+            }
+        }
+        if writes.len() >= super::atomic::BATCH {
+            // The short-id cache is a hint: a batch leaves it to the next listing to fill.
+            super::atomic::write_batch(&writes)?;
+        } else {
+            for (path, bytes) in &writes {
+                write_atomic(path, bytes)?;
+            }
+            for id in created {
+                super::short_cache::remember(self.store.dir(), id);
+            }
+        }
+        for (id, staged) in &self.staged {
+            match staged {
                 Some(_) => {}
                 None => {
                     let p = self.store.issue_path(id);
