@@ -666,27 +666,24 @@ fn task(
         rec.milestone = Some(milestones.get(&norm_id(&m)).cloned().unwrap_or(m));
         notes.mapped_as("milestone", "milestone", "a milestone id becomes its title");
     }
-    match get("priority").map(|p| p.to_lowercase()) {
-        Some(p) => {
-            let to = match p.as_str() {
-                "high" => Some(Priority::High),
-                "medium" => Some(Priority::Normal),
-                "low" => Some(Priority::Low),
-                _ => None,
-            };
-            match to {
-                Some(to) => {
-                    rec.priority = Some(to);
-                    notes.priority(&p, to.as_str());
-                    notes.mapped("priority", "priority");
-                }
-                None => {
-                    rec.context.insert("backlog_priority".into(), p.clone());
-                    notes.priority(&p, "the default (kept in context.backlog_priority)");
-                }
+    if let Some(p) = get("priority").map(|p| p.to_lowercase()) {
+        let to = match p.as_str() {
+            "high" => Some(Priority::High),
+            "medium" => Some(Priority::Normal),
+            "low" => Some(Priority::Low),
+            _ => None,
+        };
+        match to {
+            Some(to) => {
+                rec.priority = Some(to);
+                notes.priority(&p, to.as_str());
+                notes.mapped("priority", "priority");
+            }
+            None => {
+                rec.context.insert("backlog_priority".into(), p.clone());
+                notes.priority(&p, "the default (kept in context.backlog_priority)");
             }
         }
-        None => {}
     }
     if let Some(ty) = get("type") {
         rec.kind = Some(ty);

@@ -409,7 +409,7 @@ pub fn source(
         );
         notes.unknown_columns = unknown.clone();
     }
-    if !targets.iter().any(|t| *t == Some(Target::Field("title"))) {
+    if !targets.contains(&Some(Target::Field("title"))) {
         notes.error(
             &Place::line(path, 1),
             None,

@@ -224,16 +224,15 @@ fn record(
     );
     rec.want = Some(want);
     rec.hold = hold;
-    match o.get("priority").and_then(Value::as_str) {
-        Some(p) => match p.parse::<Priority>() {
+    if let Some(p) = o.get("priority").and_then(Value::as_str) {
+        match p.parse::<Priority>() {
             Ok(pr) => {
                 rec.priority = Some(pr);
                 notes.mapped("priority", "priority");
                 notes.priority(p, pr.as_str());
             }
             Err(e) => notes.error(&place, Some(&id), "priority", convert::message(e)),
-        },
-        None => {}
+        }
     }
     if let Some(a) = o.get("assignee").and_then(Value::as_str) {
         rec.assignee = convert::actor(a);

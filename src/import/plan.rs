@@ -224,7 +224,7 @@ impl Types<'_> {
             ));
         }
         let mut added = false;
-        if !self.config.types.iter().any(|t| *t == to) {
+        if !self.config.types.contains(&to) {
             self.config.types.push(to.clone());
             self.added.push(to.clone());
             added = true;
@@ -615,7 +615,7 @@ pub fn plan(
                 Err(e) => errors.push(row_error(r, "comments", super::convert::message(e))),
             }
         }
-        comments.sort_by(|a, b| a.at.cmp(&b.at));
+        comments.sort_by_key(|c| c.at);
         issue.comments = comments;
         // References.
         let mut deps: Vec<IssueId> = issue
