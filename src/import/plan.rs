@@ -814,14 +814,19 @@ pub fn plan(
         .into_iter()
         .filter(|c| c.iter().any(|id| imported.contains_key(id)))
         .map(|c| {
-            c.iter()
+            let mut names: Vec<String> = c
+                .iter()
                 .map(|id| match imported.get(id) {
                     Some(k) => parsed.records[*k].source_id.clone(),
                     None => id.short(),
                 })
-                .collect()
+                .collect();
+            names.sort();
+            names
         })
         .collect();
+    let mut cycles = cycles;
+    cycles.sort();
     if !cycles.is_empty() {
         return Err(PlanError::Cycles(cycles));
     }
