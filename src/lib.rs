@@ -20,7 +20,7 @@ pub mod guide; // jit guide: the agent workflow for AGENTS.md, with this repo's 
 pub mod history; // the event log as history: filtered queries, tail and follow
 pub mod hooks; // hooks: event-driven commands and signed webhooks through a local outbox
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
-pub mod import; // importing issues from GitHub (gh JSON) and CSV, all rows or none
+pub mod import; // moving in: beads, just-in-time, Backlog.md, Jira, Linear, GitHub, CSV; all issues or none
 pub mod issues; // issue create/show/list/update/delete
 pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps

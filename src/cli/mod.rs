@@ -115,7 +115,7 @@ pub enum Command {
     Mcp,
     /// Exchange .jit/ with the git remote: commit, pull, validate, push (retried on a race).
     Sync(git::SyncArgs),
-    /// Import issues from GitHub (`gh issue list --json ...`) or CSV.
+    /// Move in from beads, just-in-time, Backlog.md, Jira, Linear, GitHub or CSV.
     #[command(subcommand)]
     Import(import::ImportCommand),
     /// The field-level merge driver git calls for issue files (`jit merge-driver %O %A %B`).

@@ -15,7 +15,7 @@
 use super::ledger::{self, ClaimRecord, Ledger, Superseded};
 use super::{Store, StoreLock, events, to_pretty, write_atomic};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Change, ClaimStamp, Event, GateDef, Issue, IssueId, Timestamp};
+use crate::model::{Actor, Change, ClaimStamp, Config, Event, GateDef, Issue, IssueId, Timestamp};
 use crate::workflow::rules;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -312,6 +312,12 @@ impl<'a> Tx<'a> {
         self.files.insert(name, bytes);
     }
 
+    /// Stages a new `config.json` (written after the gate registry, before the events).
+    pub fn put_config(&mut self, config: Config) -> Result<()> {
+        self.put_file("config.json", to_pretty(&config)?);
+        Ok(())
+    }
+
     /// Stages one event.
     pub fn event(
         &mut self,
@@ -423,15 +429,33 @@ impl<'a> Tx<'a> {
             self.store
                 .set_ledger(std::sync::Arc::new(self.ledger.clone()));
         }
+        // Many files (an import) are written as one batch with one flush; a few, one by one.
+        let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        let mut created: Vec<&IssueId> = Vec::new();
         for (id, staged) in &self.staged {
-            let original = self.originals.get(id).cloned().flatten();
-            match staged {
-                Some(issue) if Some(issue) != original.as_ref() || self.rewrite.contains(id) => {
-                    write_atomic(&self.store.issue_path(id), &issue.to_file_bytes()?)?;
+            if let Some(issue) = staged {
+                let original = self.originals.get(id).and_then(Option::as_ref);
+                if Some(issue) != original || self.rewrite.contains(id) {
+                    writes.push((self.store.issue_path(id), issue.to_file_bytes()?));
                     if original.is_none() {
-                        super::short_cache::remember(self.store.dir(), id);
+                        created.push(id);
                     }
                 }
+            }
+        }
+        if writes.len() >= super::atomic::BATCH {
+            // The short-id cache is a hint: a batch leaves it to the next listing to fill.
+            super::atomic::write_batch(&writes)?;
+        } else {
+            for (path, bytes) in &writes {
+                write_atomic(path, bytes)?;
+            }
+            for id in created {
+                super::short_cache::remember(self.store.dir(), id);
+            }
+        }
+        for (id, staged) in &self.staged {
+            match staged {
                 Some(_) => {}
                 None => {
                     let p = self.store.issue_path(id);

@@ -14,6 +14,7 @@ mod gates;
 mod github;
 mod hooks;
 mod import;
+mod import_sources;
 mod index;
 #[cfg(feature = "mcp")]
 mod mcp;
