@@ -216,7 +216,7 @@ pub fn evaluate(
     events: &[Event],
     now: Timestamp,
 ) -> Result<Vec<Subject>> {
-    let in_scope = |v: &&IssueView| filter.is_none_or(|q| q.matches(v));
+    let in_scope = |v: &&IssueView| filter.is_none_or(|q| q.matches(*v));
     let per_issue = |v: &IssueView, message: String, value: Value| Subject {
         issue: Some(v.issue.id.to_string()),
         message,
@@ -234,7 +234,7 @@ pub fn evaluate(
                 .filter(|v| match what {
                     Counted::Ready => crate::queries::is_claimable(v, now),
                     Counted::Blocked => v.blocked && !v.issue.state.is_closed(),
-                    Counted::Filter(_) => q.as_ref().is_some_and(|q| q.matches(v)),
+                    Counted::Filter(_) => q.as_ref().is_some_and(|q| q.matches(*v)),
                 })
                 .count();
             let label = match what {

@@ -163,14 +163,15 @@ fn refused_on_sight(e: &Error) -> bool {
 }
 
 /// `issue claim-next`: picks the best claimable issue and claims it in the same locked
-/// operation. `accept` is the filter `filter_text` was parsed into; without a filter the summary
-/// index alone picks the issue. Issues whose lease expired count as claimable.
+/// operation. `filter` is the query `filter_text` was parsed into; the summary index picks the
+/// issue unless the filter needs whole issues (`text:`). Issues whose lease expired count as
+/// claimable.
 pub fn claim_next(
     store: &Store,
     actor: &Actor,
     to: Option<&Actor>,
     ttl: Option<Duration>,
-    accept: &dyn Fn(&IssueView) -> bool,
+    filter: Option<&crate::query::Query>,
     filter_text: Option<&str>,
 ) -> Result<Outcome> {
     let to = to.unwrap_or(actor).clone();
@@ -183,22 +184,22 @@ pub fn claim_next(
         tx.refresh_remote()?;
         let now = tx.now;
         let gates = tx.gates()?.clone();
-        let ids: Vec<IssueId> = if filter_text.is_none() {
-            // Without a filter only readiness matters: the summary index answers that without
-            // reading any issue file. `claim_in` re-reads the chosen issue under the lock.
+        let ids: Vec<IssueId> = if !filter.is_some_and(crate::query::Query::needs_whole_issues) {
+            // Readiness and the filter are answered from the summary index without reading any
+            // issue file. `claim_in` re-reads the chosen issue under the lock.
             let (all, _) = crate::store::index::load(tx.store())?;
             let ledger = tx.ledger().clone();
-            crate::queries::ready_summaries(&all, &gates, &ledger, now)
+            crate::pages::claimable(&all, &gates, &ledger, filter, now)
                 .iter()
                 .take(SPREAD)
-                .map(|s| IssueId::parse(s.id()))
+                .map(|s| IssueId::parse(crate::query::Subject::id(s)))
                 .collect::<Result<_>>()?
         } else {
             let (issues, _) = tx.store().load_all()?;
             let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
                 .into_iter()
                 .filter(|v| crate::queries::is_claimable(v, now))
-                .filter(|v| accept(v))
+                .filter(|v| filter.is_none_or(|q| q.matches(v)))
                 .collect();
             crate::queries::work_order(&mut candidates);
             candidates

@@ -16,19 +16,6 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// A page of issues: what `issue list` and the `query` commands print under `--json`.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct IssuePage {
-    /// The issues on this page.
-    pub issues: Vec<IssueView>,
-    /// How many issues matched (before `--cursor` and `--limit`).
-    pub total: usize,
-    /// Pass this as `--cursor` to get the next page; null on the last page.
-    pub next_cursor: Option<String>,
-    /// Files that could not be read as issues (skipped).
-    pub problems: Vec<FileProblem>,
-}
-
 /// What `issue create` takes.
 #[derive(Debug, Clone, Default)]
 pub struct CreateRequest {
@@ -288,89 +275,6 @@ pub fn list_all_reporting(
     let mut views = views_for(issues, &gates);
     views.sort_by(|a, b| a.issue.id.cmp(&b.issue.id));
     Ok((views, problems))
-}
-
-/// `query ready`: claimable issues in work order (at most `limit`), with how many there are.
-/// Readiness, order, progress and incoming links come from the summary index; only the
-/// issues returned are read in full. One that changed since its summary was checked and is
-/// no longer claimable is left out.
-pub fn ready(
-    store: &Store,
-    limit: Option<usize>,
-) -> Result<(Vec<IssueView>, usize, Vec<FileProblem>)> {
-    use crate::view::{DepInfo, LinkRef, Progress};
-    use std::collections::HashMap;
-    let now = crate::clock::now()?;
-    let (all, mut problems) = crate::store::index::load(store)?;
-    let gates = store.gates()?;
-    let (ledger, ledger_problem) = store.ledger();
-    problems.extend(ledger_problem);
-    let mut chosen = crate::queries::ready_summaries(&all, &gates, &ledger, now);
-    let mut total = chosen.len();
-    if let Some(n) = limit {
-        chosen.truncate(n);
-    }
-    let ids = chosen
-        .iter()
-        .map(|s| IssueId::parse(s.id()))
-        .collect::<Result<Vec<_>>>()?;
-    let wanted: std::collections::HashSet<&str> = chosen.iter().map(|s| s.id()).collect();
-    let mut progress: HashMap<&str, Progress> = HashMap::new();
-    let mut incoming: HashMap<&str, Vec<LinkRef>> = HashMap::new();
-    for s in all.iter() {
-        if let Some(p) = s.parent().filter(|p| wanted.contains(p)) {
-            let e = progress.entry(p).or_default();
-            e.total += 1;
-            e.done += usize::from(
-                crate::workflow::rules::Facts::state(&crate::store::index::Effective::of(
-                    s, &ledger,
-                )) == State::Done,
-            );
-        }
-        for (kind, target) in s.links() {
-            if wanted.contains(target) {
-                incoming
-                    .entry(target)
-                    .or_default()
-                    .push(LinkRef::from_stored(kind, s.id()));
-            }
-        }
-    }
-    let (full, more) = store.load_many(&ids, &crate::progress::Silent);
-    problems.extend(more);
-    // Deleted or unreadable since their summaries were checked: no longer counted.
-    total -= ids.len() - full.len();
-    let mut out = Vec::with_capacity(full.len());
-    for issue in full {
-        let b = crate::view::blockers(
-            &issue,
-            |d| {
-                all.get(d.as_str()).map(|s| DepInfo {
-                    state: crate::workflow::rules::Facts::state(
-                        &crate::store::index::Effective::of(s, &ledger),
-                    ),
-                    title: String::new(),
-                })
-            },
-            &gates,
-        );
-        if !crate::workflow::rules::claimable(&issue, !b.is_empty(), now.millis()).yes() {
-            total -= 1;
-            continue;
-        }
-        let key = issue.id.as_str();
-        let prog = progress.get(key).copied();
-        let mut links = incoming.remove(key);
-        if let Some(l) = links.as_mut() {
-            l.sort();
-            l.dedup();
-        }
-        let mut v = IssueView::new(issue, b);
-        v.progress = prog;
-        v.linked_from = links;
-        out.push(v);
-    }
-    Ok((out, total, problems))
 }
 
 /// Updates fields and, with `state`, moves the issue through the state machine.

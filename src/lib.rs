@@ -24,6 +24,7 @@ pub mod import; // moving in: beads, just-in-time, Backlog.md, Jira, Linear, Git
 pub mod issues; // issue create/show/list/update/delete
 pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
+pub mod pages; // pages of issues from the summary index: list, queries, claim-next; lean, fields, full
 pub mod process; // running shell commands (checkers, hooks) with a timeout that kills the group
 pub mod progress; // progress of long work: a trait the core reports to, drawn by the CLI
 pub mod queries; // named queries: ready, blocked, by state/priority/assignee

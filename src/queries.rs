@@ -5,6 +5,7 @@
 //! priority (highest first), then age (oldest first), then id.
 
 use crate::model::{GateDef, Priority, State, Timestamp};
+use crate::query::Subject;
 use crate::store::index::{Effective, Summaries, Summary};
 use crate::store::ledger::Ledger;
 use crate::view::IssueView;
@@ -36,6 +37,13 @@ pub fn is_claimable(v: &IssueView, now: Timestamp) -> bool {
     rules::claimable(&v.issue, v.blocked, now.millis()).yes()
 }
 
+/// Whether a summarised issue can be picked up at `now`: the rule of [`is_claimable`],
+/// answered from the summary index (the claim ledger applied). `blocked` comes from
+/// [`crate::view::summary_blocked`].
+pub fn summary_claimable(s: &Summary<'_>, ledger: &Ledger, blocked: bool, now: Timestamp) -> bool {
+    rules::claimable(&Effective::of(*s, ledger), blocked, now.millis()).yes()
+}
+
 /// The claimable issues of the summary index at `now`, in work order: the rule of [`ready`],
 /// answered without reading any issue file (the claim ledger applied).
 pub fn ready_summaries<'a>(
@@ -48,41 +56,60 @@ pub fn ready_summaries<'a>(
         .iter()
         .filter(|s| {
             let blocked = crate::view::summary_blocked(s, all, gates, ledger);
-            rules::claimable(&Effective::of(*s, ledger), blocked, now.millis()).yes()
+            summary_claimable(s, ledger, blocked, now)
         })
         .collect();
     out.sort_unstable_by_key(|s| (Reverse(s.priority()), s.created_ms(), s.id()));
     out
 }
 
+/// Which issues a named query (or `issue list`) draws from, before any filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Select {
+    /// Every issue (`issue list`), in id order.
+    All,
+    /// Claimable now (`query ready`, `claim-next`).
+    Ready,
+    /// Open and blocked (`query blocked`).
+    Blocked,
+    /// In one state, as shown (`query state`).
+    State(State),
+    /// Of one priority (`query priority`).
+    Priority(Priority),
+    /// Assigned to actors matching a `*` pattern, or `none` (`query assignee`).
+    Assignee(String),
+}
+
+impl Select {
+    /// Whether `s` is selected; [`Select::Ready`] needs the claim rule as well, which the
+    /// caller answers (`claimable`).
+    pub fn selects(&self, s: &impl Subject, claimable: impl FnOnce() -> bool) -> bool {
+        match self {
+            Select::All => true,
+            Select::Ready => claimable(),
+            Select::Blocked => s.blocked() && !s.state().is_closed(),
+            Select::State(st) => s.state() == *st,
+            Select::Priority(p) => s.priority() == *p,
+            Select::Assignee(pattern) => match s.assignee() {
+                None => pattern == "none",
+                Some(a) => wildcard(pattern, a),
+            },
+        }
+    }
+}
+
+/// The order work is picked in: priority (highest first), then age (oldest first), then id.
+pub fn work_cmp(a: &impl Subject, b: &impl Subject) -> std::cmp::Ordering {
+    (Reverse(a.priority()), a.created_ms(), a.id()).cmp(&(
+        Reverse(b.priority()),
+        b.created_ms(),
+        b.id(),
+    ))
+}
+
 /// Open issues that something blocks.
 pub fn blocked(mut views: Vec<IssueView>) -> Vec<IssueView> {
     views.retain(|v| v.blocked && !v.issue.state.is_closed());
-    work_order(&mut views);
-    views
-}
-
-/// Issues in one state.
-pub fn by_state(mut views: Vec<IssueView>, s: State) -> Vec<IssueView> {
-    views.retain(|v| v.issue.state == s);
-    work_order(&mut views);
-    views
-}
-
-/// Issues of one priority.
-pub fn by_priority(mut views: Vec<IssueView>, p: Priority) -> Vec<IssueView> {
-    views.retain(|v| v.issue.priority == p);
-    work_order(&mut views);
-    views
-}
-
-/// Issues assigned to an actor; `*` in the pattern matches any run of characters, `none`
-/// matches unassigned issues.
-pub fn by_assignee(mut views: Vec<IssueView>, pattern: &str) -> Vec<IssueView> {
-    views.retain(|v| match v.issue.assignee.as_deref() {
-        None => pattern == "none",
-        Some(a) => wildcard(pattern, a),
-    });
     work_order(&mut views);
     views
 }

@@ -7,8 +7,8 @@
 
 use crate::error::ErrorReply;
 use crate::error::{Error, Result};
-use crate::issues::IssuePage;
 use crate::model::{Config, Event, GateDef, Issue};
+use crate::pages::{FullPage, LeanPage};
 use crate::view::IssueView;
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use std::collections::BTreeMap;
@@ -25,7 +25,11 @@ pub const NAMES: &[(&str, &str)] = &[
     ),
     (
         "issue-list",
-        "a page of issues as `issue list --json` and `query ... --json` print it",
+        "a page of whole issues as `issue list --json --full` and `query ... --json --full` print it",
+    ),
+    (
+        "issue-list-lean",
+        "a page of issues in the lean shape: what `issue list --json` and `query ... --json` print",
     ),
     (
         "error",
@@ -70,7 +74,8 @@ pub fn generate(name: &str) -> Result<serde_json::Value> {
         "config" => schema_of::<Config>(&title, description),
         "event" => schema_of::<Event>(&title, description),
         "issue-view" => schema_of::<IssueView>(&title, description),
-        "issue-list" => schema_of::<IssuePage>(&title, description),
+        "issue-list" => schema_of::<FullPage>(&title, description),
+        "issue-list-lean" => schema_of::<LeanPage>(&title, description),
         _ => schema_of::<ErrorReply>(&title, description),
     };
     Ok(schema.to_value())

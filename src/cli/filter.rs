@@ -17,6 +17,11 @@ impl Filter {
         }
     }
 
+    /// The parsed query, if a filter was given.
+    pub fn query(&self) -> Option<&crate::query::Query> {
+        self.0.as_ref()
+    }
+
     /// Whether a view passes the filter.
     pub fn matches(&self, v: &IssueView) -> bool {
         self.0.as_ref().is_none_or(|q| q.matches(v))

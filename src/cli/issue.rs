@@ -7,11 +7,11 @@ use crate::activity::{self, IssueLog};
 use crate::claims;
 use crate::details::CommentOutcome;
 use crate::error::{Error, Result};
-pub use crate::issues::IssuePage;
 use crate::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
 use crate::model::Actor;
 use crate::model::time::parse_duration;
 use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
+use crate::pages::{self, Page, Shape};
 use crate::store::FileProblem;
 use crate::view::IssueView;
 use clap::{Args, Subcommand};
@@ -77,6 +77,28 @@ pub struct ClaimNextArgs {
     pub ttl: Option<String>,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+}
+
+/// `--fields` / `--full`: what each issue of a `--json` reply holds (see docs/schema/).
+#[derive(Debug, Args, Default, Clone)]
+pub struct ShapeArgs {
+    /// Under --json, print only these fields of each issue (comma-separated, e.g.
+    /// `id,title,state`); default: the lean shape (id, short_id, title, state, priority, type,
+    /// assignee, labels, blocked).
+    #[arg(long, value_name = "A,B,C", conflicts_with = "full")]
+    pub fields: Option<String>,
+    /// Under --json, print whole issues (every stored field and the derived ones).
+    #[arg(long)]
+    pub full: bool,
+}
+
+impl ShapeArgs {
+    /// The shape asked for.
+    pub fn shape(&self) -> Result<Shape> {
+        Shape::parse(self.fields.as_deref(), self.full)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +218,8 @@ pub struct ListArgs {
     /// Only issues updated at or after TIME (RFC 3339, YYYY-MM-DD, or a span back like `2h`).
     #[arg(long)]
     pub since: Option<String>,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -523,53 +547,25 @@ pub fn outcome_text(o: &Outcome, s: &Style) -> String {
     out
 }
 
-/// Applies `--since`, `--cursor` and `--limit` to views sorted by id.
-pub fn page(
-    mut views: Vec<IssueView>,
-    since: Option<&str>,
-    cursor: Option<&str>,
-    limit: Option<usize>,
-    problems: Vec<FileProblem>,
-) -> Result<IssuePage> {
-    if let Some(s) = since {
-        let t = Timestamp::parse_relative(s, crate::clock::now()?)?;
-        views.retain(|v| v.issue.updated_at >= t);
-    }
-    let total = views.len();
-    if let Some(c) = cursor {
-        let after = IssueId::parse(c).map_err(|_| {
-            Error::invalid(
-                "cursor",
-                format!("`{}` is not a cursor from `next_cursor`", c.escape_debug()),
-            )
-        })?;
-        views.retain(|v| v.issue.id > after);
-    }
-    let mut next_cursor = None;
-    if let Some(n) = limit {
-        if n == 0 {
-            return Err(Error::invalid("limit", "must be at least 1"));
-        }
-        if views.len() > n {
-            views.truncate(n);
-            next_cursor = views.last().map(|v| v.issue.id.to_string());
-        }
-    }
-    Ok(IssuePage {
-        issues: views,
-        total,
-        next_cursor,
-        problems,
-    })
+/// A page as its reply: one issue per line under `--json` in the lean and `--fields` shapes,
+/// pretty whole issues with `--full`; a table for people.
+pub fn page_reply(page: Page) -> Reply {
+    let warnings = problem_warnings(&page.problems);
+    let reply = if *page.shape() == Shape::Full {
+        Reply::new(page, page_text)
+    } else {
+        Reply::item_lines(page, page_text)
+    };
+    reply.warn(warnings)
 }
 
 /// Human text for a page of issues, with a hint when more remain.
-pub fn page_text(p: &IssuePage, s: &Style) -> String {
-    let mut out = human::issue_table(&p.issues, s);
+pub fn page_text(p: &Page, s: &Style) -> String {
+    let mut out = human::line_table(&p.lines(), s);
     if let Some(c) = &p.next_cursor {
         out.push_str(&format!(
             "(showing {} of {}; continue with --cursor {c})\n",
-            p.issues.len(),
+            p.len(),
             p.total
         ));
     }
@@ -586,17 +582,24 @@ pub fn problem_warnings(p: &[FileProblem]) -> Vec<String> {
 fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let filter = super::filter::Filter::parse(a.filter.as_deref())?;
-    let (mut views, problems) = issues::list_all(&store)?;
-    filter.apply(&mut views);
-    let warnings = problem_warnings(&problems);
-    let p = page(
-        views,
-        a.since.as_deref(),
-        a.cursor.as_deref(),
-        a.limit,
-        problems,
+    let shape = a.shape.shape()?;
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| Timestamp::parse_relative(s, crate::clock::now()?))
+        .transpose()?;
+    let page = pages::page(
+        &store,
+        &pages::Request {
+            select: crate::queries::Select::All,
+            filter: filter.query(),
+            since,
+            cursor: a.cursor.as_deref(),
+            limit: a.limit,
+            shape,
+        },
     )?;
-    Ok(Reply::new(p, page_text).warn(warnings))
+    Ok(page_reply(page))
 }
 
 fn claimed_text(o: &Outcome, s: &Style) -> String {
@@ -623,15 +626,74 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
     let to = a.to.as_deref().map(Actor::parse).transpose()?;
     let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
     let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let shape = a.shape.shape()?;
     let out = claims::claim_next(
         &store,
         &actor,
         to.as_ref(),
         ttl,
-        &|v| filter.matches(v),
+        filter.query(),
         a.filter.as_deref(),
     )?;
-    Ok(Reply::new(out, claimed_text))
+    let shaped = Shaped::new(out, shape)?;
+    Ok(Reply::new(shaped, |s: &Shaped, st| {
+        claimed_text(&s.outcome, st)
+    }))
+}
+
+/// A `claim-next` reply in the shape asked for: the issue (whole, lean or some fields) with
+/// what the claim moved, and the `shape`.
+struct Shaped {
+    outcome: Outcome,
+    fields: Option<Vec<(&'static str, serde_json::Value)>>,
+    shape: &'static str,
+}
+
+impl Shaped {
+    fn new(outcome: Outcome, shape: Shape) -> Result<Self> {
+        let fields = match &shape {
+            Shape::Full => None,
+            Shape::Lean => Some(pages::project(
+                &outcome.view,
+                &(0..pages::LEAN).collect::<Vec<_>>(),
+            )?),
+            Shape::Fields(f) => Some(pages::project(&outcome.view, f)?),
+        };
+        Ok(Shaped {
+            outcome,
+            fields,
+            shape: shape.name(),
+        })
+    }
+}
+
+impl serde::Serialize for Shaped {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(serde::Serialize)]
+        struct Full<'a> {
+            shape: &'a str,
+            #[serde(flatten)]
+            outcome: &'a Outcome,
+        }
+        let Some(fields) = &self.fields else {
+            return Full {
+                shape: self.shape,
+                outcome: &self.outcome,
+            }
+            .serialize(ser);
+        };
+        let t = &self.outcome.transition;
+        let mut m = ser.serialize_map(None)?;
+        m.serialize_entry("shape", self.shape)?;
+        for (k, v) in fields {
+            m.serialize_entry(k, v)?;
+        }
+        m.serialize_entry("pending_gates", &t.pending_gates)?;
+        m.serialize_entry("promoted", &t.promoted)?;
+        m.serialize_entry("demoted", &t.demoted)?;
+        m.end()
+    }
 }
 
 fn log_text(l: &IssueLog, _s: &Style) -> String {

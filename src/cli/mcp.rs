@@ -123,13 +123,15 @@ mod server {
     }
 
     tools! {
-        "list" => ListIn: "List issues, oldest first, with paging: the same JSON as `jit issue list --json` ({issues, total, next_cursor, problems}).",
+        "list" => ListIn: "List issues, oldest first, a page at a time: at most `limit` issues (default 50), with `next_cursor` to pass back as `cursor` for the next page. Each issue is in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked); `fields` picks other fields, `full: true` gives whole issues. The same JSON as `jit issue list --json` ({shape, issues, total, next_cursor, problems}).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::List(issue::ListArgs {
-                filter: a.filter, limit: a.limit, cursor: a.cursor, since: a.since,
+                filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
+                since: a.since, shape: shape(a.fields, a.full),
             }));
-        "ready" => ReadyIn: "Ready, unassigned, unblocked issues, best first (priority, then age): `jit query ready --json`.",
+        "ready" => ReadyIn: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Lean issues (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
             |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
-                filter: a.filter, limit: a.limit,
+                filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
+                shape: shape(a.fields, a.full),
             }));
         "show" => ShowIn: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Show(issue::ShowIssueArgs {
@@ -159,9 +161,10 @@ mod server {
                 id: a.id, to: a.to, ttl: a.ttl, if_version: a.if_version,
                 remote: Default::default(),
             }));
-        "claim_next" => ClaimNextIn: "Claim the best ready, unclaimed issue (priority, then age) atomically. Fails with `no_ready_work` when there is none.",
+        "claim_next" => ClaimNextIn: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::ClaimNext(issue::ClaimNextArgs {
                 filter: a.filter, to: a.to, ttl: a.ttl, remote: Default::default(),
+                shape: shape(a.fields, a.full),
             }));
         "release" => ReleaseIn: "Give a claimed issue back (in_progress returns to ready).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Release(issue::ReleaseArgs {
@@ -215,6 +218,17 @@ mod server {
         }
     }
 
+    /// How many issues a list tool returns when the call names no `limit`.
+    const DEFAULT_LIMIT: usize = 50;
+
+    /// The shape flags a list tool's `fields` and `full` stand for.
+    fn shape(fields: Option<Vec<String>>, full: Option<bool>) -> issue::ShapeArgs {
+        issue::ShapeArgs {
+            fields: fields.map(|f| f.join(",")),
+            full: full.unwrap_or(false),
+        }
+    }
+
     fn pairs(m: BTreeMap<String, String>) -> Vec<String> {
         m.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
     }
@@ -241,12 +255,16 @@ mod server {
     struct ListIn {
         /// Only issues matching this query, e.g. `state:ready label:bug` (docs/query.md).
         filter: Option<String>,
-        /// At most this many issues; the reply carries `next_cursor` when more remain.
+        /// At most this many issues (default 50); the reply carries `next_cursor` when more remain.
         limit: Option<usize>,
         /// Continue after this cursor (a previous reply's `next_cursor`).
         cursor: Option<String>,
         /// Only issues updated at or after this time (RFC 3339, YYYY-MM-DD, or a span back like `2h`).
         since: Option<String>,
+        /// Print only these fields of each issue, e.g. `["id", "title", "description"]`.
+        fields: Option<Vec<String>>,
+        /// Whole issues instead of the lean shape.
+        full: Option<bool>,
         /// Act as this actor (`type:identifier`); default: the server's actor.
         actor: Option<String>,
     }
@@ -256,8 +274,14 @@ mod server {
     struct ReadyIn {
         /// Narrow the result with a query (docs/query.md).
         filter: Option<String>,
-        /// At most this many issues.
+        /// At most this many issues (default 50); the reply carries `next_cursor` when more remain.
         limit: Option<usize>,
+        /// Continue after this cursor (a previous reply's `next_cursor`).
+        cursor: Option<String>,
+        /// Print only these fields of each issue, e.g. `["id", "title", "description"]`.
+        fields: Option<Vec<String>>,
+        /// Whole issues instead of the lean shape.
+        full: Option<bool>,
         /// Act as this actor (`type:identifier`); default: the server's actor.
         actor: Option<String>,
     }
@@ -394,6 +418,10 @@ mod server {
         to: Option<String>,
         /// Lease length, e.g. `30m`, `2h`.
         ttl: Option<String>,
+        /// Return only these fields of the claimed issue, e.g. `["id", "title", "description"]`.
+        fields: Option<Vec<String>>,
+        /// The whole issue instead of the lean shape.
+        full: Option<bool>,
         /// Act as this actor (`type:identifier`); default: the server's actor.
         actor: Option<String>,
     }

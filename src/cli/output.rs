@@ -33,11 +33,18 @@ impl Body for Silent {
 struct Typed<T, F> {
     payload: T,
     human: F,
+    /// Print each element of the top-level lists on one line (see [`ItemLines`]).
+    item_lines: bool,
 }
 
 impl<T: Serialize, F: Fn(&T, &Style) -> String> Body for Typed<T, F> {
     fn json(&self, w: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *w, &self.payload).map_err(io::Error::other)?;
+        if self.item_lines {
+            let mut ser = serde_json::Serializer::with_formatter(&mut *w, ItemLines::default());
+            self.payload.serialize(&mut ser).map_err(io::Error::other)?;
+        } else {
+            serde_json::to_writer_pretty(&mut *w, &self.payload).map_err(io::Error::other)?;
+        }
         w.write_all(b"\n")
     }
     fn human(&self, style: &Style) -> String {
@@ -87,7 +94,29 @@ impl Reply {
         F: Fn(&T, &Style) -> String + 'static,
     {
         Reply {
-            body: Box::new(Typed { payload, human }),
+            body: Box::new(Typed {
+                payload,
+                human,
+                item_lines: false,
+            }),
+            exit: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// A payload whose top-level lists print one element per line under `--json` (the lean
+    /// and `--fields` pages: a compact object per issue), the rest as pretty JSON.
+    pub fn item_lines<T, F>(payload: T, human: F) -> Self
+    where
+        T: Serialize + 'static,
+        F: Fn(&T, &Style) -> String + 'static,
+    {
+        Reply {
+            body: Box::new(Typed {
+                payload,
+                human,
+                item_lines: true,
+            }),
             exit: 0,
             warnings: Vec::new(),
         }
@@ -164,5 +193,127 @@ impl Reply {
             }
         }
         out.flush()
+    }
+}
+
+/// JSON laid out like `to_writer_pretty` at the top two levels (the reply object and its
+/// fields, 2-space indent), with every value nested deeper written compactly on one line: a
+/// list of issues prints one issue per line, which keeps a page small and lets line tools
+/// (`grep`, `head`, `wc -l`) work on it. The output is ordinary JSON.
+#[derive(Default)]
+pub struct ItemLines {
+    depth: usize,
+    has_value: bool,
+}
+
+impl ItemLines {
+    /// Containers opened deeper than this are written compactly.
+    const PRETTY_DEPTH: usize = 2;
+
+    fn pretty(&self) -> bool {
+        self.depth <= Self::PRETTY_DEPTH
+    }
+
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, c: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(c)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, c: &[u8]) -> io::Result<()> {
+        let pretty = self.pretty();
+        self.depth -= 1;
+        if pretty && self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(c)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if self.pretty() {
+            w.write_all(if first { b"\n" } else { b",\n" })?;
+            self.indent(w)
+        } else if first {
+            Ok(())
+        } else {
+            w.write_all(b",")
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for ItemLines {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(if self.pretty() { b": " } else { b":" })
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ItemLines;
+
+    fn lines(v: &serde_json::Value) -> String {
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, ItemLines::default());
+        serde::Serialize::serialize(v, &mut ser).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn items_of_top_level_lists_take_one_line_each() {
+        let v = serde_json::json!({
+            "issues": [{"id": "a", "labels": ["x", "y"], "n": {"k": 1}}, {"id": "b"}],
+            "none": [],
+            "empty": {},
+            "total": 2
+        });
+        let text = lines(&v);
+        assert_eq!(
+            text,
+            "{\n  \"empty\": {},\n  \"issues\": [\n    {\"id\":\"a\",\"labels\":[\"x\",\"y\"],\"n\":{\"k\":1}},\n    {\"id\":\"b\"}\n  ],\n  \"none\": [],\n  \"total\": 2\n}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
     }
 }

@@ -1,13 +1,14 @@
 //! `jit query ready|blocked|state|priority|assignee`.
 
 use super::filter::Filter;
-use super::issue::{IssuePage, page_text, problem_warnings};
+use super::issue::{ShapeArgs, page_reply, problem_warnings};
 use super::{Ctx, Reply};
 use crate::claims::{self, Stale};
 use crate::error::Result;
 use crate::issues;
 use crate::model::{Priority, State};
-use crate::queries;
+use crate::pages;
+use crate::queries::Select;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -32,8 +33,12 @@ pub struct StaleArgs {
     /// Also list in-progress issues not updated for this many days.
     #[arg(long)]
     pub days: Option<u64>,
-    #[command(flatten)]
-    pub common: Common,
+    /// Narrow the result with a query (see docs/query.md).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// At most this many issues.
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -47,9 +52,14 @@ pub struct Common {
     /// Narrow the result with a query (see docs/query.md).
     #[arg(long)]
     pub filter: Option<String>,
-    /// At most this many issues.
+    /// At most this many issues; the reply carries `next_cursor` when more remain.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Continue after this cursor (from a previous `next_cursor`).
+    #[arg(long)]
+    pub cursor: Option<String>,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -75,75 +85,59 @@ pub struct AssigneeArgs {
 
 pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
     let store = ctx.store()?;
-    if let QueryCommand::Ready(c) = &cmd
-        && c.filter.is_none()
-    {
-        if c.limit == Some(0) {
-            return Err(crate::error::Error::invalid("limit", "must be at least 1"));
-        }
-        let (selected, total, problems) = issues::ready(&store, c.limit)?;
-        let warnings = problem_warnings(&problems);
-        let page = IssuePage {
-            issues: selected,
-            total,
-            next_cursor: None,
-            problems,
-        };
-        return Ok(Reply::new(page, page_text).warn(warnings));
-    }
+    let (select, common) = match cmd {
+        QueryCommand::Stale(a) => return stale(ctx, a),
+        QueryCommand::Ready(c) => (Select::Ready, c),
+        QueryCommand::Blocked(c) => (Select::Blocked, c),
+        QueryCommand::State(a) => (Select::State(a.state), a.common),
+        QueryCommand::Priority(a) => (Select::Priority(a.priority), a.common),
+        QueryCommand::Assignee(a) => (Select::Assignee(a.assignee), a.common),
+    };
+    let filter = Filter::parse(common.filter.as_deref())?;
+    let page = pages::page(
+        &store,
+        &pages::Request {
+            select,
+            filter: filter.query(),
+            since: None,
+            cursor: common.cursor.as_deref(),
+            limit: common.limit,
+            shape: common.shape.shape()?,
+        },
+    )?;
+    Ok(page_reply(page))
+}
+
+fn stale(ctx: &Ctx, a: StaleArgs) -> Result<Reply> {
+    let store = ctx.store()?;
     let (views, problems) = issues::list_all(&store)?;
     let warnings = problem_warnings(&problems);
-    if let QueryCommand::Stale(a) = cmd {
-        let filter = Filter::parse(a.common.filter.as_deref())?;
-        let mut views = views;
-        filter.apply(&mut views);
-        let mut issues = claims::stale(views, crate::clock::now()?, a.days);
-        let total = issues.len();
-        if let Some(n) = a.common.limit {
-            issues.truncate(n.max(1));
-        }
-        return Ok(Reply::new(StalePage { issues, total }, |p: &StalePage, s| {
-            if p.issues.is_empty() {
-                return "no stale claims\n".into();
-            }
-            let views: Vec<_> = p.issues.iter().map(|x| x.view.clone()).collect();
-            let mut out = super::render::human::issue_table(&views, s);
-            for x in &p.issues {
-                let exp = x
-                    .view
-                    .issue
-                    .lease
-                    .as_ref()
-                    .and_then(|l| l.expires_at)
-                    .map(|e| format!(" (lease expired {e})"))
-                    .unwrap_or_default();
-                out.push_str(&format!("{}: {}{exp}\n", x.view.short_id, x.reason));
-            }
-            out
-        })
-        .warn(warnings));
+    let filter = Filter::parse(a.filter.as_deref())?;
+    let mut views = views;
+    filter.apply(&mut views);
+    let mut issues = claims::stale(views, crate::clock::now()?, a.days);
+    let total = issues.len();
+    if let Some(n) = a.limit {
+        issues.truncate(n.max(1));
     }
-    let (mut selected, common) = match cmd {
-        QueryCommand::Ready(c) => (queries::ready(views, crate::clock::now()?), c),
-        QueryCommand::Blocked(c) => (queries::blocked(views), c),
-        QueryCommand::State(a) => (queries::by_state(views, a.state), a.common),
-        QueryCommand::Priority(a) => (queries::by_priority(views, a.priority), a.common),
-        QueryCommand::Assignee(a) => (queries::by_assignee(views, &a.assignee), a.common),
-        QueryCommand::Stale(_) => unreachable!("handled above"),
-    };
-    Filter::parse(common.filter.as_deref())?.apply(&mut selected);
-    let total = selected.len();
-    if let Some(n) = common.limit {
-        if n == 0 {
-            return Err(crate::error::Error::invalid("limit", "must be at least 1"));
+    Ok(Reply::new(StalePage { issues, total }, |p: &StalePage, s| {
+        if p.issues.is_empty() {
+            return "no stale claims\n".into();
         }
-        selected.truncate(n);
-    }
-    let page = IssuePage {
-        issues: selected,
-        total,
-        next_cursor: None,
-        problems,
-    };
-    Ok(Reply::new(page, page_text).warn(warnings))
+        let views: Vec<_> = p.issues.iter().map(|x| x.view.clone()).collect();
+        let mut out = super::render::human::issue_table(&views, s);
+        for x in &p.issues {
+            let exp = x
+                .view
+                .issue
+                .lease
+                .as_ref()
+                .and_then(|l| l.expires_at)
+                .map(|e| format!(" (lease expired {e})"))
+                .unwrap_or_default();
+            out.push_str(&format!("{}: {}{exp}\n", x.view.short_id, x.reason));
+        }
+        out
+    })
+    .warn(warnings))
 }

@@ -1,24 +1,132 @@
-//! The query evaluator: decides whether an issue view matches a parsed query, and orders views
-//! by the query's sort keys.
+//! The query evaluator: decides whether an issue matches a parsed query, and orders issues by
+//! the query's sort keys.
 //!
 //! Invariants: evaluation is total (it never fails and never panics, whatever the stored data:
 //! a malformed `due` or a non-finite `estimate` simply matches no comparison); a term matches
 //! when any of its alternatives does, then negation inverts it; a query matches when every term
 //! does; an issue without a field never satisfies a comparison on that field; sorting is stable
 //! and breaks ties by full id ascending, whatever the direction of the keys; issues missing a
-//! sorted field (`due`, `estimate`) sort last in both directions.
+//! sorted field (`due`, `estimate`) sort last in both directions. One evaluator serves whole
+//! issue views and the summary index's records alike, through [`Subject`].
 
 use super::lexer::Op;
 use super::parser::{
     Cond, HasField, IsWhat, Pattern, SortField, SortKey, Term, day_number, parse_date,
 };
-use crate::model::{Issue, Timestamp};
+use crate::model::{Priority, State, Timestamp};
 use crate::view::IssueView;
 use chrono::NaiveDate;
 use std::cmp::Ordering;
 
+/// What the evaluator reads of one issue. Implemented for whole views and for the summary
+/// index's records, so a query answers alike from either.
+pub trait Subject {
+    /// The canonical id.
+    fn id(&self) -> &str;
+    fn title(&self) -> &str;
+    /// The state as shown: the derived `backlog`/`ready` for open work not started.
+    fn state(&self) -> State;
+    fn priority(&self) -> Priority;
+    fn kind(&self) -> &str;
+    fn labels(&self) -> impl Iterator<Item = &str>;
+    fn milestone(&self) -> Option<&str>;
+    fn assignee(&self) -> Option<&str>;
+    fn reporter(&self) -> Option<&str>;
+    /// The parent's canonical id.
+    fn parent(&self) -> Option<&str>;
+    fn created_ms(&self) -> i64;
+    fn updated_ms(&self) -> i64;
+    /// The due date as stored.
+    fn due(&self) -> Option<&str>;
+    fn estimate(&self) -> Option<f64>;
+    fn blocked(&self) -> bool;
+    /// The required gate keys.
+    fn gates(&self) -> impl Iterator<Item = &str>;
+    fn has_dependencies(&self) -> bool;
+    fn has_lease(&self) -> bool;
+    fn has_prs(&self) -> bool;
+    fn has_comments(&self) -> bool;
+    fn has_checklist(&self) -> bool;
+    /// Whether the title, the description or a comment body matches. Only whole issues know
+    /// descriptions and comments: a query with a `text:` term is answered from whole issues
+    /// (see `Query::needs_whole_issues`).
+    fn text_matches(&self, p: &Pattern) -> bool;
+}
+
+impl Subject for IssueView {
+    fn id(&self) -> &str {
+        self.issue.id.as_str()
+    }
+    fn title(&self) -> &str {
+        &self.issue.title
+    }
+    fn state(&self) -> State {
+        self.issue.state
+    }
+    fn priority(&self) -> Priority {
+        self.issue.priority
+    }
+    fn kind(&self) -> &str {
+        &self.issue.kind
+    }
+    fn labels(&self) -> impl Iterator<Item = &str> {
+        self.issue.labels.iter().map(String::as_str)
+    }
+    fn milestone(&self) -> Option<&str> {
+        self.issue.milestone.as_deref()
+    }
+    fn assignee(&self) -> Option<&str> {
+        self.issue.assignee.as_deref()
+    }
+    fn reporter(&self) -> Option<&str> {
+        self.issue.reporter.as_deref()
+    }
+    fn parent(&self) -> Option<&str> {
+        self.issue.parent.as_ref().map(|p| p.as_str())
+    }
+    fn created_ms(&self) -> i64 {
+        self.issue.created_at.millis()
+    }
+    fn updated_ms(&self) -> i64 {
+        self.issue.updated_at.millis()
+    }
+    fn due(&self) -> Option<&str> {
+        self.issue.due.as_deref()
+    }
+    fn estimate(&self) -> Option<f64> {
+        self.issue.estimate
+    }
+    fn blocked(&self) -> bool {
+        self.blocked
+    }
+    fn gates(&self) -> impl Iterator<Item = &str> {
+        self.issue.gates_required.iter().map(String::as_str)
+    }
+    fn has_dependencies(&self) -> bool {
+        !self.issue.dependencies.is_empty()
+    }
+    fn has_lease(&self) -> bool {
+        self.issue.lease.is_some()
+    }
+    fn has_prs(&self) -> bool {
+        !self.issue.prs.is_empty()
+    }
+    fn has_comments(&self) -> bool {
+        !self.issue.comments.is_empty()
+    }
+    fn has_checklist(&self) -> bool {
+        !self.issue.checklist.is_empty()
+    }
+    fn text_matches(&self, p: &Pattern) -> bool {
+        let i = &self.issue;
+        p.matches(&i.title)
+            || p.matches(&i.description)
+            || i.comments.iter().any(|c| p.matches(&c.body))
+    }
+}
+
 /// Whether every term matches `v`.
-pub fn matches_all(terms: &[Term], v: &IssueView) -> bool {
+pub fn matches_all(terms: &[Term], v: &impl Subject) -> bool {
     terms
         .iter()
         .all(|t| t.any.iter().any(|c| cond_matches(c, v)) != t.negated)
@@ -36,12 +144,12 @@ fn compare<T: PartialOrd>(op: Op, a: T, b: T) -> bool {
 }
 
 /// A stored optional text that is present and not blank.
-fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().filter(|s| !s.trim().is_empty())
+fn present(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.trim().is_empty())
 }
 
 /// `None` in the condition asks for an absent value; a pattern asks for a present, matching one.
-fn optional_matches(want: &Option<Pattern>, have: &Option<String>) -> bool {
+fn optional_matches(want: &Option<Pattern>, have: Option<&str>) -> bool {
     match (want, present(have)) {
         (None, have) => have.is_none(),
         (Some(p), Some(h)) => p.matches(h),
@@ -50,61 +158,81 @@ fn optional_matches(want: &Option<Pattern>, have: &Option<String>) -> bool {
 }
 
 /// The due date of an issue, if it has a readable one.
-fn due_date(i: &Issue) -> Option<NaiveDate> {
-    let s = present(&i.due)?;
+fn due_date(i: &impl Subject) -> Option<NaiveDate> {
+    let s = present(i.due())?;
     parse_date(s).or_else(|| Timestamp::parse(s).ok().map(|t| t.datetime().date_naive()))
 }
 
 /// The estimate of an issue, if it has a usable one.
-fn estimate(i: &Issue) -> Option<f64> {
-    i.estimate.filter(|e| e.is_finite())
+fn estimate(i: &impl Subject) -> Option<f64> {
+    i.estimate().filter(|e| e.is_finite())
 }
 
-fn cond_matches(c: &Cond, v: &IssueView) -> bool {
-    let i = &v.issue;
+fn cond_matches(c: &Cond, i: &impl Subject) -> bool {
     match c {
-        Cond::State(s) => i.state == *s,
-        Cond::Priority(op, p) => compare(*op, i.priority, *p),
-        Cond::Type(p) => p.matches(&i.kind),
-        Cond::Label(p) => i.labels.iter().any(|l| p.matches(l)),
-        Cond::Milestone(p) => optional_matches(p, &i.milestone),
-        Cond::Assignee(p) => optional_matches(p, &i.assignee),
-        Cond::Reporter(p) => optional_matches(p, &i.reporter),
-        Cond::Parent(None) => i.parent.is_none(),
-        Cond::Parent(Some(pre)) => i.parent.as_ref().is_some_and(|id| pre.matches(id.as_str())),
-        Cond::Id(pre) => pre.matches(i.id.as_str()),
-        Cond::Created(r) => r.contains(i.created_at.millis()),
-        Cond::Updated(r) => r.contains(i.updated_at.millis()),
+        Cond::State(s) => i.state() == *s,
+        Cond::Priority(op, p) => compare(*op, i.priority(), *p),
+        Cond::Type(p) => p.matches(i.kind()),
+        Cond::Label(p) => i.labels().any(|l| p.matches(l)),
+        Cond::Milestone(p) => optional_matches(p, i.milestone()),
+        Cond::Assignee(p) => optional_matches(p, i.assignee()),
+        Cond::Reporter(p) => optional_matches(p, i.reporter()),
+        Cond::Parent(None) => i.parent().is_none(),
+        Cond::Parent(Some(pre)) => i.parent().is_some_and(|id| pre.matches(id)),
+        Cond::Id(pre) => pre.matches(i.id()),
+        Cond::Created(r) => r.contains(i.created_ms()),
+        Cond::Updated(r) => r.contains(i.updated_ms()),
         Cond::Due(r) => due_date(i).is_some_and(|d| r.contains(day_number(d))),
         Cond::Estimate(op, n) => estimate(i).is_some_and(|e| compare(*op, e, *n)),
-        Cond::Text(p) => {
-            p.matches(&i.title)
-                || p.matches(&i.description)
-                || i.comments.iter().any(|c| p.matches(&c.body))
-        }
-        Cond::Title(p) => p.matches(&i.title),
-        Cond::Blocked(b) => v.blocked == *b,
+        Cond::Text(p) => i.text_matches(p),
+        Cond::Title(p) => p.matches(i.title()),
+        Cond::Blocked(b) => i.blocked() == *b,
         Cond::Has(h) => has(*h, i),
-        Cond::Gate(p) => i.gates_required.iter().any(|g| p.matches(g)),
-        Cond::Is(IsWhat::Open) => !i.state.is_closed(),
-        Cond::Is(IsWhat::Closed) => i.state.is_closed(),
+        Cond::Gate(p) => i.gates().any(|g| p.matches(g)),
+        Cond::Is(IsWhat::Open) => !i.state().is_closed(),
+        Cond::Is(IsWhat::Closed) => i.state().is_closed(),
     }
 }
 
-fn has(h: HasField, i: &Issue) -> bool {
+/// Whether answering `c` needs more of an issue than its summary holds.
+pub fn needs_whole_issue(c: &Cond) -> bool {
+    match c {
+        Cond::Text(_) => true,
+        Cond::State(_)
+        | Cond::Priority(..)
+        | Cond::Type(_)
+        | Cond::Label(_)
+        | Cond::Milestone(_)
+        | Cond::Assignee(_)
+        | Cond::Reporter(_)
+        | Cond::Parent(_)
+        | Cond::Id(_)
+        | Cond::Created(_)
+        | Cond::Updated(_)
+        | Cond::Due(_)
+        | Cond::Estimate(..)
+        | Cond::Title(_)
+        | Cond::Blocked(_)
+        | Cond::Has(_)
+        | Cond::Gate(_)
+        | Cond::Is(_) => false,
+    }
+}
+
+fn has(h: HasField, i: &impl Subject) -> bool {
     match h {
-        HasField::Pr => !i.prs.is_empty(),
-        HasField::Assignee => present(&i.assignee).is_some(),
-        HasField::Labels => !i.labels.is_empty(),
-        HasField::Deps => !i.dependencies.is_empty(),
-        HasField::Gates => !i.gates_required.is_empty(),
-        HasField::Milestone => present(&i.milestone).is_some(),
-        HasField::Due => present(&i.due).is_some(),
-        HasField::Parent => i.parent.is_some(),
-        HasField::Comments => !i.comments.is_empty(),
-        HasField::Checklist => !i.checklist.is_empty(),
-        HasField::Lease => i.lease.is_some(),
-        HasField::Estimate => i.estimate.is_some(),
+        HasField::Pr => i.has_prs(),
+        HasField::Assignee => present(i.assignee()).is_some(),
+        HasField::Labels => i.labels().next().is_some(),
+        HasField::Deps => i.has_dependencies(),
+        HasField::Gates => i.gates().next().is_some(),
+        HasField::Milestone => present(i.milestone()).is_some(),
+        HasField::Due => present(i.due()).is_some(),
+        HasField::Parent => i.parent().is_some(),
+        HasField::Comments => i.has_comments(),
+        HasField::Checklist => i.has_checklist(),
+        HasField::Lease => i.has_lease(),
+        HasField::Estimate => i.estimate().is_some(),
     }
 }
 
@@ -158,28 +286,31 @@ fn missing_last<T>(
     }
 }
 
-fn key_order(k: &SortKey, a: &Issue, b: &Issue) -> Ordering {
+fn key_order<S: Subject>(k: &SortKey, a: &S, b: &S) -> Ordering {
     let dir = |o: Ordering| if k.descending { o.reverse() } else { o };
     match k.field {
-        SortField::Priority => dir(a.priority.cmp(&b.priority)),
-        SortField::Created => dir(a.created_at.cmp(&b.created_at)),
-        SortField::Updated => dir(a.updated_at.cmp(&b.updated_at)),
-        SortField::Title => dir(fold(&a.title).cmp(&fold(&b.title))),
-        SortField::Id => dir(a.id.cmp(&b.id)),
-        SortField::State => dir(a.state.cmp(&b.state)),
+        SortField::Priority => dir(a.priority().cmp(&b.priority())),
+        SortField::Created => dir(a.created_ms().cmp(&b.created_ms())),
+        SortField::Updated => dir(a.updated_ms().cmp(&b.updated_ms())),
+        SortField::Title => dir(fold(a.title()).cmp(&fold(b.title()))),
+        SortField::Id => dir(a.id().cmp(b.id())),
+        SortField::State => dir(a.state().cmp(&b.state())),
         SortField::Due => missing_last(due_date(a), due_date(b), NaiveDate::cmp, k.descending),
         SortField::Estimate => missing_last(estimate(a), estimate(b), f64::total_cmp, k.descending),
     }
 }
 
-/// Sorts `views` by `keys` in order, then by id ascending.
-pub fn sort(keys: &[SortKey], views: &mut [IssueView]) {
-    views.sort_by(|a, b| {
-        keys.iter()
-            .map(|k| key_order(k, &a.issue, &b.issue))
-            .find(|o| o.is_ne())
-            .unwrap_or_else(|| a.issue.id.cmp(&b.issue.id))
-    });
+/// How `a` and `b` compare under `keys`, then by id ascending.
+pub fn order<S: Subject>(keys: &[SortKey], a: &S, b: &S) -> Ordering {
+    keys.iter()
+        .map(|k| key_order(k, a, b))
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| a.id().cmp(b.id()))
+}
+
+/// Sorts `items` by `keys` in order, then by id ascending.
+pub fn sort<S: Subject>(keys: &[SortKey], items: &mut [S]) {
+    items.sort_by(|a, b| order(keys, a, b));
 }
 
 #[cfg(test)]

@@ -14,10 +14,11 @@ mod eval;
 mod lexer;
 mod parser;
 
-pub use parser::parse;
+pub use eval::Subject;
+pub use parser::{Pattern, parse};
 
-use crate::view::IssueView;
 use parser::{Cond, SortKey, Term};
+use std::cmp::Ordering;
 
 /// A parsed query: conditions that must all hold, and the order to list results in.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,8 +36,16 @@ impl Query {
     }
 
     /// Whether the issue satisfies every term.
-    pub fn matches(&self, v: &IssueView) -> bool {
+    pub fn matches(&self, v: &impl Subject) -> bool {
         eval::matches_all(&self.terms, v)
+    }
+
+    /// Whether some term needs more of an issue than the summary index holds (`text:` reads
+    /// descriptions and comments), so the query must be answered from whole issues.
+    pub fn needs_whole_issues(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| t.any.iter().any(eval::needs_whole_issue))
     }
 
     /// True when the query has at least one `sort:` term.
@@ -45,8 +54,13 @@ impl Query {
     }
 
     /// Sorts by the query's sort keys in order; stable, ties broken by id ascending.
-    pub fn sort(&self, views: &mut [IssueView]) {
-        eval::sort(&self.sort, views);
+    pub fn sort<S: Subject>(&self, items: &mut [S]) {
+        eval::sort(&self.sort, items);
+    }
+
+    /// How two issues compare under the query's sort keys, ties broken by id ascending.
+    pub fn order<S: Subject>(&self, a: &S, b: &S) -> Ordering {
+        eval::order(&self.sort, a, b)
     }
 
     /// True when a `blocked:` term is present (negated or not).
@@ -62,6 +76,7 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::model::{Issue, IssueId, Priority, State, Timestamp};
+    use crate::view::IssueView;
 
     fn now() -> Timestamp {
         Timestamp::parse("2026-06-01T00:00:00Z").unwrap()
@@ -81,6 +96,29 @@ mod tests {
         assert!(!q.is_empty() && q.has_sort());
         let q = parse("state:ready", now()).unwrap();
         assert!(!q.is_empty() && !q.has_sort());
+    }
+
+    #[test]
+    fn only_text_needs_whole_issues() {
+        for s in [
+            "login",
+            "text:x",
+            "state:ready text:\"a b\"",
+            "-text:x|state:done",
+        ] {
+            assert!(parse(s, now()).unwrap().needs_whole_issues(), "{s}");
+        }
+        for s in [
+            "",
+            "title:login",
+            "state:ready priority:>=high -label:wontfix assignee:agent:*",
+            "milestone:none reporter:human:* parent:01J id:01J created:>7d updated:<1h",
+            "due:<2026-12-01 estimate:>2 blocked:true gate:unit is:open sort:-priority",
+            "has:pr has:assignee has:labels has:deps has:gates has:milestone has:due",
+            "has:parent has:comments has:checklist has:lease has:estimate type:bug",
+        ] {
+            assert!(!parse(s, now()).unwrap().needs_whole_issues(), "{s}");
+        }
     }
 
     #[test]

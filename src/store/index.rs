@@ -1,7 +1,7 @@
-//! A derived summary index, `.jit/cache/summary.v4`, so that `query ready` and `claim-next`
-//! need not parse every issue file: each record holds the fields readiness, work order,
-//! progress and incoming links depend on, and only the issues a command returns are read in
-//! full.
+//! A derived summary index, `.jit/cache/summary.v5`, so that lists, queries and `claim-next`
+//! need not parse every issue file: each record holds the fields readiness, work order, the
+//! query language (every key but `text:`), the lean list shape, progress and incoming links
+//! depend on, and only the issues a command prints in full are read.
 //!
 //! Invariants (the files stay the source of truth):
 //! - A record is used only while its file's size, modification time and inode are unchanged,
@@ -11,7 +11,8 @@
 //!   is seen by the next command.
 //! - Records are sorted by id, so matching them to the sorted directory listing is one merge,
 //!   and looking one up is a binary search. Nothing is decoded into owned values: a
-//!   [`Summary`] reads its fields straight from the index bytes.
+//!   [`Summary`] reads its fields straight from the index bytes, and the table kept per record
+//!   is a dozen offsets.
 //! - The file is checked as a whole (magic, checksum, every record's layout and id order)
 //!   before any record is trusted; an index that fails any check is ignored and rebuilt.
 //! - Writes are best effort and atomic (temp file and rename); deleting the index changes no
@@ -20,29 +21,59 @@
 //! Layout (little-endian): `MAGIC`, written-at milliseconds (i64), record count (u32),
 //! checksum of everything after the header (u64), then the records. A record is its length
 //! (u32) followed by: id (26 bytes), file size (u64), mtime seconds (i64), mtime nanoseconds
-//! (i64), inode (u64), created-at ms (i64), lease expiry ms (i64, `i64::MIN` for none), claim
-//! epoch (u64), state, priority and flags (one byte each: bit 0 assigned, bit 1 has a parent),
-//! then the dependency count (u32) and ids (26 bytes each), the parent id (26 bytes, when
-//! flagged), the required gate count (u32) and per gate its key (u32 length, bytes) and status
-//! (byte), the link count (u32) and per link its kind (byte) and target (u32 length, bytes),
-//! the type (u32 length, bytes), and the assignee (u32 length, bytes; empty when unassigned).
+//! (i64), inode (u64), created-at ms (i64), updated-at ms (i64), lease expiry ms (i64,
+//! `i64::MIN` for none), claim epoch (u64), version (u64), estimate (f64 bits), state,
+//! priority and two flag bytes (see `F_*` and `G_*`), then the dependency count (u32) and ids
+//! (26 bytes each), the parent id (26 bytes, when flagged), the required gate count (u32) and
+//! per gate its key (a string: u32 length, bytes) and status (byte; 3 when none is recorded),
+//! the link count (u32) and per link its kind (byte) and target (string), the type, the
+//! assignee (empty when unassigned) and the title (strings), the label count (u32) and labels
+//! (strings), then the milestone, reporter and due date (strings, each only when flagged).
 
 use super::{FileProblem, Store};
 use crate::error::{Error, Result};
 use crate::model::{GateState, Issue, IssueId, LinkKind, Priority, State};
 use std::path::PathBuf;
 
-const FILE: &str = "summary.v4";
-const MAGIC: &[u8; 8] = b"JITSUM4\n";
+const FILE: &str = "summary.v5";
+const MAGIC: &[u8; 8] = b"JITSUM5\n";
 const HEADER: usize = MAGIC.len() + 8 + 4 + 8;
 /// Files modified this close to the index's writing are always re-read.
 const RACY_MS: i64 = 2000;
 const ID: usize = crate::model::id::ULID_LEN;
+/// Offsets of the fixed fields, from the start of a record (its length included).
+const O_ID: usize = 4;
+const O_LEN: usize = O_ID + ID;
+const O_MTIME_S: usize = O_LEN + 8;
+const O_MTIME_NS: usize = O_MTIME_S + 8;
+const O_INO: usize = O_MTIME_NS + 8;
+const O_CREATED: usize = O_INO + 8;
+const O_UPDATED: usize = O_CREATED + 8;
+const O_LEASE: usize = O_UPDATED + 8;
+const O_EPOCH: usize = O_LEASE + 8;
+const O_VERSION: usize = O_EPOCH + 8;
+const O_ESTIMATE: usize = O_VERSION + 8;
+const O_STATE: usize = O_ESTIMATE + 8;
+const O_PRIORITY: usize = O_STATE + 1;
+const O_FLAGS: usize = O_PRIORITY + 1;
+const O_FLAGS2: usize = O_FLAGS + 1;
+/// Where the variable part starts (the dependency count).
+const O_VAR: usize = O_FLAGS2 + 1;
 /// Bytes of a record's fixed part, after its length.
-const FIXED: usize = ID + 8 * 7 + 3;
+const FIXED: usize = O_VAR - 4;
 const NO_LEASE: i64 = i64::MIN;
-const ASSIGNED: u8 = 1;
-const HAS_PARENT: u8 = 2;
+const F_ASSIGNED: u8 = 1;
+const F_PARENT: u8 = 2;
+const F_LEASE: u8 = 4;
+const F_ESTIMATE: u8 = 8;
+const F_PRS: u8 = 16;
+const F_COMMENTS: u8 = 32;
+const F_CHECKLIST: u8 = 64;
+const G_MILESTONE: u8 = 1;
+const G_REPORTER: u8 = 2;
+const G_DUE: u8 = 4;
+/// A required gate without a recorded status.
+const NO_STATUS: u8 = 3;
 /// Files per thread below which starting another thread costs more than it saves.
 const FILES_PER_THREAD: usize = 256;
 
@@ -63,24 +94,17 @@ impl FileStamp {
     }
 }
 
-/// One record's place in the index bytes, with its fixed fields decoded.
+/// One record's place in the index bytes: where it starts and ends, and where each of its
+/// variable fields starts (each offset is absolute in the buffer).
 #[derive(Debug, Clone, Copy)]
 struct Rec {
-    start: usize,
-    end: usize,
-    stamp: FileStamp,
-    created_ms: i64,
-    lease_ms: i64,
-    epoch: u64,
-    state: State,
-    priority: Priority,
-    flags: u8,
-    deps: (usize, usize),
-    parent: usize,
-    gates: (usize, usize),
-    links: (usize, usize),
-    kind: (usize, usize),
-    assignee: (usize, usize),
+    start: u32,
+    end: u32,
+    gates: u32,
+    links: u32,
+    kind: u32,
+    labels: u32,
+    extra: u32,
 }
 
 /// The summaries of every readable issue, sorted by id.
@@ -116,103 +140,254 @@ impl Summaries {
         })
     }
 
-    /// The summary of one issue by its canonical id.
-    pub fn get(&self, id: &str) -> Option<Summary<'_>> {
+    /// The summary at position `k` in id order.
+    pub fn at(&self, k: usize) -> Summary<'_> {
+        Summary {
+            buf: &self.buf,
+            rec: &self.recs[k],
+        }
+    }
+
+    /// The position of one issue by its canonical id.
+    pub fn position(&self, id: &str) -> Option<usize> {
         let key = id.as_bytes();
         self.recs
-            .binary_search_by(|r| id_bytes(&self.buf, r.start).cmp(key))
+            .binary_search_by(|r| id_bytes(&self.buf, r.start as usize).cmp(key))
             .ok()
-            .map(|k| Summary {
-                buf: &self.buf,
-                rec: &self.recs[k],
-            })
+    }
+
+    /// The summary of one issue by its canonical id.
+    pub fn get(&self, id: &str) -> Option<Summary<'_>> {
+        self.position(id).map(|k| self.at(k))
     }
 }
 
+fn u64_at(buf: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&buf[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+fn i64_at(buf: &[u8], at: usize) -> i64 {
+    u64_at(buf, at) as i64
+}
+
+fn u32_at(buf: &[u8], at: usize) -> usize {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&buf[at..at + 4]);
+    u32::from_le_bytes(a) as usize
+}
+
+/// The string at `at` (u32 length, bytes) and where the next field starts.
+fn str_at(buf: &[u8], at: usize) -> (&str, usize) {
+    let n = u32_at(buf, at);
+    (text(&buf[at + 4..at + 4 + n]), at + 4 + n)
+}
+
 impl<'a> Summary<'a> {
-    /// The canonical id.
-    pub fn id(&self) -> &'a str {
-        text(id_bytes(self.buf, self.rec.start))
+    fn fixed(&self, off: usize) -> usize {
+        self.rec.start as usize + off
     }
 
+    fn flags(&self) -> u8 {
+        self.buf[self.fixed(O_FLAGS)]
+    }
+
+    fn flags2(&self) -> u8 {
+        self.buf[self.fixed(O_FLAGS2)]
+    }
+
+    /// The canonical id.
+    pub fn id(&self) -> &'a str {
+        text(id_bytes(self.buf, self.rec.start as usize))
+    }
+
+    /// The stored state (before the claim ledger; see [`Effective`]).
     pub fn state(&self) -> State {
-        self.rec.state
+        decode(State::ALL, self.buf[self.fixed(O_STATE)]).unwrap_or(State::Backlog)
     }
 
     pub fn priority(&self) -> Priority {
-        self.rec.priority
+        decode(Priority::ALL, self.buf[self.fixed(O_PRIORITY)]).unwrap_or(Priority::Normal)
     }
 
     /// `created_at` in milliseconds (stored times have millisecond precision).
     pub fn created_ms(&self) -> i64 {
-        self.rec.created_ms
+        i64_at(self.buf, self.fixed(O_CREATED))
+    }
+
+    /// `updated_at` in milliseconds.
+    pub fn updated_ms(&self) -> i64 {
+        i64_at(self.buf, self.fixed(O_UPDATED))
+    }
+
+    /// The version counter.
+    pub fn version(&self) -> u64 {
+        u64_at(self.buf, self.fixed(O_VERSION))
+    }
+
+    /// The estimate, if one is set.
+    pub fn estimate(&self) -> Option<f64> {
+        (self.flags() & F_ESTIMATE != 0)
+            .then(|| f64::from_bits(u64_at(self.buf, self.fixed(O_ESTIMATE))))
     }
 
     /// Whether someone is assigned (a claim or an assignment).
     pub fn assigned(&self) -> bool {
-        self.rec.flags & ASSIGNED != 0
+        self.flags() & F_ASSIGNED != 0
+    }
+
+    /// Whether the file holds a lease (with or without an expiry).
+    pub fn has_lease(&self) -> bool {
+        self.flags() & F_LEASE != 0
+    }
+
+    /// Whether pull requests are linked.
+    pub fn has_prs(&self) -> bool {
+        self.flags() & F_PRS != 0
+    }
+
+    /// Whether there are comments.
+    pub fn has_comments(&self) -> bool {
+        self.flags() & F_COMMENTS != 0
+    }
+
+    /// Whether there are checklist items.
+    pub fn has_checklist(&self) -> bool {
+        self.flags() & F_CHECKLIST != 0
     }
 
     /// When the lease runs out, in milliseconds, if there is a lease with an expiry.
     pub fn lease_expires_ms(&self) -> Option<i64> {
-        (self.rec.lease_ms != NO_LEASE).then_some(self.rec.lease_ms)
+        let ms = i64_at(self.buf, self.fixed(O_LEASE));
+        (ms != NO_LEASE).then_some(ms)
     }
 
     /// The fencing epoch of the issue's latest claim (0: never claimed).
     pub fn epoch(&self) -> u64 {
-        self.rec.epoch
-    }
-
-    /// The issue type.
-    pub fn kind(&self) -> &'a str {
-        let (at, n) = self.rec.kind;
-        text(&self.buf[at..at + n])
-    }
-
-    /// Who is assigned, if anyone.
-    pub fn assignee(&self) -> Option<&'a str> {
-        let (at, n) = self.rec.assignee;
-        self.assigned().then(|| text(&self.buf[at..at + n]))
+        u64_at(self.buf, self.fixed(O_EPOCH))
     }
 
     /// The ids this issue depends on.
     pub fn dependencies(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let (at, n) = self.rec.deps;
+        let at = self.fixed(O_VAR);
+        let n = u32_at(self.buf, at);
         let buf = self.buf;
-        (0..n).map(move |k| text(&buf[at + k * ID..at + (k + 1) * ID]))
+        (0..n).map(move |k| text(&buf[at + 4 + k * ID..at + 4 + (k + 1) * ID]))
     }
 
     /// The parent's id.
     pub fn parent(&self) -> Option<&'a str> {
-        let at = self.rec.parent;
-        (self.rec.flags & HAS_PARENT != 0).then(|| text(&self.buf[at..at + ID]))
+        let deps = self.fixed(O_VAR);
+        let at = deps + 4 + u32_at(self.buf, deps) * ID;
+        (self.flags() & F_PARENT != 0).then(|| text(&self.buf[at..at + ID]))
     }
 
     /// The required gates, in order, each with its status (pending when none is recorded).
     pub fn gates(&self) -> impl Iterator<Item = (&'a str, GateState)> + 'a {
-        let (at, n) = self.rec.gates;
-        let mut cur = Cursor::new(self.buf, at);
+        self.gates_recorded()
+            .map(|(k, s)| (k, s.unwrap_or(GateState::Pending)))
+    }
+
+    /// The required gates, in order, each with its recorded status (`None`: no entry in
+    /// `gates_status`).
+    pub fn gates_recorded(&self) -> impl Iterator<Item = (&'a str, Option<GateState>)> + 'a {
+        let at = self.rec.gates as usize;
+        let n = u32_at(self.buf, at);
+        let mut cur = Cursor::new(self.buf, at + 4);
         (0..n).map_while(move |_| {
             let key = cur.bytes()?;
-            let status = decode(GateState::ALL, cur.u8()?)?;
+            let c = cur.u8()?;
+            let status = if c == NO_STATUS {
+                None
+            } else {
+                Some(decode(GateState::ALL, c)?)
+            };
             Some((text(key), status))
         })
     }
 
     /// The links this issue holds: kind and stored target.
     pub fn links(&self) -> impl Iterator<Item = (LinkKind, &'a str)> + 'a {
-        let (at, n) = self.rec.links;
-        let mut cur = Cursor::new(self.buf, at);
+        let at = self.rec.links as usize;
+        let n = u32_at(self.buf, at);
+        let mut cur = Cursor::new(self.buf, at + 4);
         (0..n).map_while(move |_| {
             let kind = decode(LinkKind::ALL, cur.u8()?)?;
             Some((kind, text(cur.bytes()?)))
         })
     }
+
+    /// The issue type.
+    pub fn kind(&self) -> &'a str {
+        str_at(self.buf, self.rec.kind as usize).0
+    }
+
+    /// Who is assigned, if anyone.
+    pub fn assignee(&self) -> Option<&'a str> {
+        let (_, at) = str_at(self.buf, self.rec.kind as usize);
+        self.assigned().then(|| str_at(self.buf, at).0)
+    }
+
+    /// The title.
+    pub fn title(&self) -> &'a str {
+        let (_, at) = str_at(self.buf, self.rec.kind as usize);
+        let (_, at) = str_at(self.buf, at);
+        str_at(self.buf, at).0
+    }
+
+    /// The labels (sorted, as stored).
+    pub fn labels(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let at = self.rec.labels as usize;
+        let n = u32_at(self.buf, at);
+        let buf = self.buf;
+        let mut next = at + 4;
+        (0..n).map(move |_| {
+            let (s, after) = str_at(buf, next);
+            next = after;
+            s
+        })
+    }
+
+    /// The optional texts after the labels, in order: milestone, reporter, due.
+    fn optional(&self, which: u8) -> Option<&'a str> {
+        let f = self.flags2();
+        if f & which == 0 {
+            return None;
+        }
+        let mut at = self.rec.extra as usize;
+        for bit in [G_MILESTONE, G_REPORTER, G_DUE] {
+            if f & bit == 0 {
+                continue;
+            }
+            let (s, after) = str_at(self.buf, at);
+            if bit == which {
+                return Some(s);
+            }
+            at = after;
+        }
+        None
+    }
+
+    /// The milestone.
+    pub fn milestone(&self) -> Option<&'a str> {
+        self.optional(G_MILESTONE)
+    }
+
+    /// Who created the issue.
+    pub fn reporter(&self) -> Option<&'a str> {
+        self.optional(G_REPORTER)
+    }
+
+    /// The due date as stored.
+    pub fn due(&self) -> Option<&'a str> {
+        self.optional(G_DUE)
+    }
 }
 
 impl crate::workflow::rules::Facts for Summary<'_> {
     fn state(&self) -> State {
-        self.rec.state
+        Summary::state(self)
     }
 
     fn assigned(&self) -> bool {
@@ -235,10 +410,32 @@ pub struct Effective<'a> {
 impl<'a> Effective<'a> {
     /// `s` under `ledger`.
     pub fn of(s: Summary<'a>, ledger: &'a super::ledger::Ledger) -> Self {
+        if ledger.entries.is_empty() {
+            return Effective {
+                summary: s,
+                entry: None,
+            };
+        }
         let key = crate::workflow::rules::claim_key(s.epoch(), s.state(), s.assigned());
         Effective {
             summary: s,
             entry: ledger.outranking(s.id(), key, s.assignee()),
+        }
+    }
+
+    /// Who is assigned, if anyone, under the ledger.
+    pub fn assignee(&self) -> Option<&'a str> {
+        match self.entry {
+            Some(e) => e.assignee.as_deref(),
+            None => self.summary.assignee(),
+        }
+    }
+
+    /// Whether there is a lease, under the ledger.
+    pub fn has_lease(&self) -> bool {
+        match self.entry {
+            Some(e) => e.lease.is_some(),
+            None => self.summary.has_lease(),
         }
     }
 }
@@ -265,9 +462,9 @@ impl crate::workflow::rules::Facts for Effective<'_> {
     }
 }
 
-/// The id bytes of the record starting at `start` (after its length).
+/// The id bytes of the record starting at `start` (its length first).
 fn id_bytes(buf: &[u8], start: usize) -> &[u8] {
-    &buf[start + 4..start + 4 + ID]
+    &buf[start + O_ID..start + O_ID + ID]
 }
 
 /// Text the parser has already checked to be UTF-8.
@@ -321,10 +518,15 @@ impl<'a> Cursor<'a> {
         Some(i64::from_le_bytes(self.array()?))
     }
 
-    /// A length-prefixed UTF-8 string.
+    /// A length-prefixed string's bytes.
     fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()?;
         self.take(n)
+    }
+
+    /// A length-prefixed UTF-8 string, checked.
+    fn text(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
     }
 }
 
@@ -359,10 +561,83 @@ fn seed(written_ms: i64, count: usize) -> u64 {
     (written_ms as u64) ^ (count as u64).rotate_left(40)
 }
 
+/// Checks one record starting at `start` (its length first) and returns its table entry.
+fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
+    let mut cur = Cursor::new(buf, start);
+    let len = cur.u32()?;
+    let end = cur.at.checked_add(len)?;
+    if len < FIXED || end > buf.len() || end > u32::MAX as usize {
+        return None;
+    }
+    if !is_id(cur.take(ID)?) {
+        return None;
+    }
+    cur.take(8 * 4)?; // the file stamp
+    cur.take(8 * 6)?; // times, lease, epoch, version, estimate
+    decode(State::ALL, cur.u8()?)?;
+    decode(Priority::ALL, cur.u8()?)?;
+    let flags = cur.u8()?;
+    let flags2 = cur.u8()?;
+    if flags & 0x80 != 0 || flags2 & !(G_MILESTONE | G_REPORTER | G_DUE) != 0 {
+        return None;
+    }
+    let ndeps = cur.u32()?;
+    if !cur
+        .take(ndeps.checked_mul(ID)?)?
+        .chunks_exact(ID)
+        .all(is_id)
+    {
+        return None;
+    }
+    if flags & F_PARENT != 0 && !is_id(cur.take(ID)?) {
+        return None;
+    }
+    let gates = cur.at;
+    for _ in 0..cur.u32()? {
+        cur.text()?;
+        let c = cur.u8()?;
+        if c != NO_STATUS {
+            decode(GateState::ALL, c)?;
+        }
+    }
+    let links = cur.at;
+    for _ in 0..cur.u32()? {
+        decode(LinkKind::ALL, cur.u8()?)?;
+        cur.text()?;
+    }
+    let kind = cur.at;
+    cur.text()?; // type
+    cur.text()?; // assignee
+    cur.text()?; // title
+    let labels = cur.at;
+    for _ in 0..cur.u32()? {
+        cur.text()?;
+    }
+    let extra = cur.at;
+    for bit in [G_MILESTONE, G_REPORTER, G_DUE] {
+        if flags2 & bit != 0 {
+            cur.text()?;
+        }
+    }
+    if cur.at != end {
+        return None;
+    }
+    let at = |x: usize| x as u32;
+    Some(Rec {
+        start: at(start),
+        end: at(end),
+        gates: at(gates),
+        links: at(links),
+        kind: at(kind),
+        labels: at(labels),
+        extra: at(extra),
+    })
+}
+
 /// Checks a whole index and decodes its record table; `None` for anything malformed.
 fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
     let mut cur = Cursor::new(buf, 0);
-    if cur.take(MAGIC.len())? != MAGIC {
+    if cur.take(MAGIC.len())? != MAGIC || buf.len() > u32::MAX as usize {
         return None;
     }
     let written_ms = cur.i64()?;
@@ -372,82 +647,30 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
         return None;
     }
     let mut recs: Vec<Rec> = Vec::with_capacity(count.min(buf.len() / (FIXED + 4)));
+    let mut at = HEADER;
     for _ in 0..count {
-        let start = cur.at;
-        let len = cur.u32()?;
-        let end = cur.at.checked_add(len)?;
-        if len < FIXED || end > buf.len() {
+        let rec = parse_record(buf, at)?;
+        if recs
+            .last()
+            .is_some_and(|p| id_bytes(buf, p.start as usize) >= id_bytes(buf, at))
+        {
             return None;
         }
-        let id = cur.take(ID)?;
-        if !is_id(id) || recs.last().is_some_and(|p| id_bytes(buf, p.start) >= id) {
-            return None;
-        }
-        let stamp = FileStamp {
-            len: cur.u64()?,
-            mtime_s: cur.i64()?,
-            mtime_ns: cur.i64()?,
-            ino: cur.u64()?,
-        };
-        let created_ms = cur.i64()?;
-        let lease_ms = cur.i64()?;
-        let epoch = cur.u64()?;
-        let state = decode(State::ALL, cur.u8()?)?;
-        let priority = decode(Priority::ALL, cur.u8()?)?;
-        let flags = cur.u8()?;
-        let ndeps = cur.u32()?;
-        let deps_at = cur.at;
-        let deps = cur.take(ndeps.checked_mul(ID)?)?;
-        if !deps.chunks_exact(ID).all(is_id) {
-            return None;
-        }
-        let mut parent = 0;
-        if flags & HAS_PARENT != 0 {
-            parent = cur.at;
-            if !is_id(cur.take(ID)?) {
-                return None;
-            }
-        }
-        let ngates = cur.u32()?;
-        let gates_at = cur.at;
-        for _ in 0..ngates {
-            std::str::from_utf8(cur.bytes()?).ok()?;
-            decode(GateState::ALL, cur.u8()?)?;
-        }
-        let nlinks = cur.u32()?;
-        let links_at = cur.at;
-        for _ in 0..nlinks {
-            decode(LinkKind::ALL, cur.u8()?)?;
-            std::str::from_utf8(cur.bytes()?).ok()?;
-        }
-        let kind = cur.bytes()?;
-        std::str::from_utf8(kind).ok()?;
-        let kind = (cur.at - kind.len(), kind.len());
-        let assignee = cur.bytes()?;
-        std::str::from_utf8(assignee).ok()?;
-        let assignee = (cur.at - assignee.len(), assignee.len());
-        if cur.at != end {
-            return None;
-        }
-        recs.push(Rec {
-            start,
-            end,
-            stamp,
-            created_ms,
-            lease_ms,
-            epoch,
-            state,
-            priority,
-            flags,
-            deps: (deps_at, ndeps),
-            parent,
-            gates: (gates_at, ngates),
-            links: (links_at, nlinks),
-            kind,
-            assignee,
-        });
+        at = rec.end as usize;
+        recs.push(rec);
     }
-    (cur.at == buf.len()).then_some((written_ms, recs))
+    (at == buf.len()).then_some((written_ms, recs))
+}
+
+/// The file stamp a record was made with.
+fn rec_stamp(buf: &[u8], r: &Rec) -> FileStamp {
+    let s = r.start as usize;
+    FileStamp {
+        len: u64_at(buf, s + O_LEN),
+        mtime_s: i64_at(buf, s + O_MTIME_S),
+        mtime_ns: i64_at(buf, s + O_MTIME_NS),
+        ino: u64_at(buf, s + O_INO),
+    }
 }
 
 fn put_u32(out: &mut Vec<u8>, n: usize) {
@@ -469,19 +692,40 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
     out.extend_from_slice(&stamp.mtime_ns.to_le_bytes());
     out.extend_from_slice(&stamp.ino.to_le_bytes());
     out.extend_from_slice(&i.created_at.millis().to_le_bytes());
+    out.extend_from_slice(&i.updated_at.millis().to_le_bytes());
     let lease = i.lease.as_ref().and_then(|l| l.expires_at);
     out.extend_from_slice(&lease.map_or(NO_LEASE, |t| t.millis()).to_le_bytes());
     out.extend_from_slice(&i.epoch().to_le_bytes());
+    out.extend_from_slice(&i.version.to_le_bytes());
+    out.extend_from_slice(&i.estimate.unwrap_or(0.0).to_bits().to_le_bytes());
     out.push(code(State::ALL, &i.state));
     out.push(code(Priority::ALL, &i.priority));
     let mut flags = 0;
-    if i.assignee.is_some() {
-        flags |= ASSIGNED;
-    }
-    if i.parent.is_some() {
-        flags |= HAS_PARENT;
+    for (set, bit) in [
+        (i.assignee.is_some(), F_ASSIGNED),
+        (i.parent.is_some(), F_PARENT),
+        (i.lease.is_some(), F_LEASE),
+        (i.estimate.is_some(), F_ESTIMATE),
+        (!i.prs.is_empty(), F_PRS),
+        (!i.comments.is_empty(), F_COMMENTS),
+        (!i.checklist.is_empty(), F_CHECKLIST),
+    ] {
+        if set {
+            flags |= bit;
+        }
     }
     out.push(flags);
+    let mut flags2 = 0;
+    for (set, bit) in [
+        (i.milestone.is_some(), G_MILESTONE),
+        (i.reporter.is_some(), G_REPORTER),
+        (i.due.is_some(), G_DUE),
+    ] {
+        if set {
+            flags2 |= bit;
+        }
+    }
+    out.push(flags2);
     put_u32(out, i.dependencies.len());
     for d in &i.dependencies {
         out.extend_from_slice(d.as_str().as_bytes());
@@ -492,12 +736,11 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
     put_u32(out, i.gates_required.len());
     for key in &i.gates_required {
         put_str(out, key);
-        let status = i
-            .gates_status
-            .get(key)
-            .map(|g| g.status)
-            .unwrap_or(GateState::Pending);
-        out.push(code(GateState::ALL, &status));
+        out.push(
+            i.gates_status
+                .get(key)
+                .map_or(NO_STATUS, |g| code(GateState::ALL, &g.status)),
+        );
     }
     put_u32(out, i.links.len());
     for l in &i.links {
@@ -506,6 +749,14 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
     }
     put_str(out, &i.kind);
     put_str(out, i.assignee.as_deref().unwrap_or_default());
+    put_str(out, &i.title);
+    put_u32(out, i.labels.len());
+    for l in &i.labels {
+        put_str(out, l);
+    }
+    for s in [&i.milestone, &i.reporter, &i.due].into_iter().flatten() {
+        put_str(out, s);
+    }
     let len = out.len() - start - 4;
     out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
 }
@@ -529,7 +780,7 @@ fn write_index(store: &Store, bytes: &[u8]) {
         return;
     }
     // Indexes of older formats are dead weight once this one is written.
-    for old in ["summary.v1", "summary.v2", "summary.v3"] {
+    for old in ["summary.v1", "summary.v2", "summary.v3", "summary.v4"] {
         let _ = std::fs::remove_file(dir.join(old));
     }
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
@@ -612,7 +863,7 @@ fn check_one(
         }
     };
     if let Some((k, r)) = old
-        && r.stamp == stamp
+        && rec_stamp(old_buf, r) == stamp
         && stamp.mtime_ms() < settled_before
     {
         return Seen::Kept(k);
@@ -622,7 +873,8 @@ fn check_one(
             let mut rec = Vec::with_capacity(256);
             encode(&mut rec, stamp, &issue);
             Seen::Read {
-                same: old.is_some_and(|(_, r)| old_buf[r.start..r.end] == rec[..]),
+                same: old
+                    .is_some_and(|(_, r)| old_buf[r.start as usize..r.end as usize] == rec[..]),
                 rec,
                 mtime_ms: stamp.mtime_ms(),
             }
@@ -650,11 +902,12 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     let mut j = 0;
     for id in &ids {
         let key = id.as_str().as_bytes();
-        while j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start) < key {
+        while j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start as usize) < key {
             j += 1;
         }
         pairs.push(
-            (j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start) == key).then_some(j),
+            (j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start as usize) == key)
+                .then_some(j),
         );
     }
     let dir_path = store.issues_dir();
@@ -696,7 +949,7 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
         match x {
             Seen::Kept(k) => {
                 let r = &old_recs[k];
-                body.extend_from_slice(&old_buf[r.start..r.end]);
+                body.extend_from_slice(&old_buf[r.start as usize..r.end as usize]);
             }
             Seen::Read { rec, .. } => body.extend_from_slice(&rec),
             Seen::Gone => continue,
@@ -783,7 +1036,7 @@ mod tests {
         let buf = build(&[i.clone(), bare]);
         let (written, recs) = parse(&buf).unwrap();
         assert_eq!((written, recs.len()), (42, 2));
-        assert_eq!(recs[0].stamp, stamp());
+        assert_eq!(rec_stamp(&buf, &recs[0]), stamp());
         let all = Summaries { buf, recs };
         let s = all.get(i.id.as_str()).unwrap();
         assert_eq!(s.id(), i.id.as_str());

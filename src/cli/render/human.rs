@@ -58,23 +58,33 @@ pub fn state_cell(v: &IssueView) -> String {
 }
 
 /// A table of issues.
-pub fn issue_table(views: &[IssueView], _style: &Style) -> String {
-    if views.is_empty() {
+pub fn issue_table(views: &[IssueView], style: &Style) -> String {
+    let lines: Vec<crate::pages::Line> = views.iter().map(crate::pages::Line::of_view).collect();
+    line_table(&lines, style)
+}
+
+/// A table of issues from their table lines.
+pub fn line_table(lines: &[crate::pages::Line], _style: &Style) -> String {
+    if lines.is_empty() {
         return "no issues\n".to_string();
     }
     let mut t = table(&["ID", "STATE", "PRIORITY", "TYPE", "ASSIGNEE", "TITLE"]);
-    for v in views {
-        let i = &v.issue;
-        let mut title = ellipsize(&clean_line(&i.title), 72);
-        if let Some(p) = v.progress {
+    for l in lines {
+        let mut title = ellipsize(&clean_line(&l.title), 72);
+        if let Some(p) = l.progress {
             title.push_str(&format!(" [{}/{} done]", p.done, p.total));
         }
+        let state = if l.blocked && !l.state.is_closed() {
+            format!("{} (blocked)", l.state)
+        } else {
+            l.state.to_string()
+        };
         t.add_row(vec![
-            v.short_id.clone(),
-            state_cell(v),
-            i.priority.to_string(),
-            clean_line(&i.kind),
-            i.assignee
+            l.short_id.clone(),
+            state,
+            l.priority.to_string(),
+            clean_line(&l.kind),
+            l.assignee
                 .as_deref()
                 .map(clean_line)
                 .unwrap_or_else(|| "-".into()),
