@@ -2,10 +2,12 @@
 //! gates and text, then times the commands agents call in a loop against the cost of merely
 //! reading every issue file (`find .jit/issues -name '*.json' -print0 | xargs -0 cat`).
 //!
-//!   cargo run --release --example bench -- --sizes 1000,10000,100000 --runs 7
+//!   cargo run --release --example bench -- --sizes 100,10000,100000 --runs 7
 //!
-//! Prints median wall times, the raw-read baseline, the ratios the targets are stated in, and
-//! peak memory (via /usr/bin/time when present). Timings are for this machine only; the ratios
+//! Prints median wall times, the raw-read baseline, the ratios the targets are stated in, peak
+//! memory of the read commands (via /usr/bin/time when present), the bytes per issue of the
+//! list replies and the disk `.jit/cache` takes, and, for the largest size, each target of
+//! docs/performance.md with whether it is met. Timings are for this machine only; the ratios
 //! are what docs/performance.md compares.
 
 use jit::model::{Actor, GateState, GateStatus, Issue, IssueId, Lease, Priority, State, Timestamp};
@@ -220,6 +222,117 @@ struct Row {
     time: Duration,
 }
 
+/// The bytes of a command's stdout and the number of issues in it.
+fn reply_size(jit: &Path, dir: &Path, args: &[&str]) -> (usize, usize) {
+    let out = Command::new(jit)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run jit");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("reply is JSON");
+    let n = v["issues"].as_array().map_or(0, Vec::len);
+    (out.stdout.len(), n)
+}
+
+/// Bytes a directory tree takes on disk (allocated blocks) and its files' apparent size.
+fn du(dir: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let (mut disk, mut apparent) = (0u64, 0u64);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let Ok(m) = e.metadata() else { continue };
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                disk += m.blocks() * 512;
+                apparent += m.len();
+            }
+        }
+    }
+    (disk, apparent)
+}
+
+/// The targets of docs/performance.md, computed from this run at its largest size.
+#[allow(clippy::too_many_arguments)]
+fn targets(
+    rows: &[Row],
+    base: &[(String, Duration)],
+    raw: Duration,
+    mems: &[(String, Option<u64>)],
+    sizes: &[(String, usize, usize)],
+    cache: (u64, u64),
+    issue_files: (u64, u64),
+    n: usize,
+) {
+    let t = |name: &str| rows.iter().find(|r| r.name == name).map(|r| r.time);
+    let vs_raw = |name: &str| t(name).map_or(f64::NAN, |x| x.as_secs_f64() / raw.as_secs_f64());
+    let vs_base = |name: &str| {
+        let b = base.iter().find(|(k, _)| k == name).map(|(_, d)| *d);
+        match (t(name), b) {
+            (Some(x), Some(b)) => x.as_secs_f64() / b.as_secs_f64(),
+            _ => f64::NAN,
+        }
+    };
+    let mark = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!("## Targets at {n} issues\n\n| target | measured | |\n|---|---|---|");
+    for (name, limit) in [
+        ("query ready --limit 20 --json", 0.1),
+        ("issue list --limit 20 --json", 0.1),
+        ("issue claim-next --json", 0.1),
+        ("query ready --json", 0.25),
+    ] {
+        let r = vs_raw(name);
+        println!(
+            "| `{name}` <= {limit}x raw read | {r:.3}x ({} vs {} ms) | {} |",
+            t(name).map_or("?".into(), ms),
+            ms(raw),
+            mark(r <= limit)
+        );
+    }
+    for name in [
+        "issue create",
+        "issue show",
+        "issue update",
+        "issue claim",
+        "dep add",
+    ] {
+        let r = vs_base(name);
+        println!(
+            "| `{name}` <= 1.2x its cost at the smallest size | {r:.2}x | {} |",
+            mark(r <= 1.2)
+        );
+    }
+    for (name, bytes, issues) in sizes.iter().filter(|(n, ..)| !n.contains("--full")) {
+        let per = *bytes as f64 / (*issues).max(1) as f64;
+        println!(
+            "| bytes per issue of `{name}` <= 250 | {per:.0} | {} |",
+            mark(per <= 250.0)
+        );
+    }
+    let worst = mems
+        .iter()
+        .filter_map(|(name, k)| k.map(|k| (name, k)))
+        .max_by_key(|(_, k)| *k);
+    if let Some((name, k)) = worst {
+        let mib = k as f64 / 1024.0;
+        println!(
+            "| peak memory of every read command < 64 MiB | {mib:.1} MiB (the most: `{name}`) | {} |",
+            mark(mib < 64.0)
+        );
+    }
+    let ratio = cache.0 as f64 / issue_files.1.max(1) as f64;
+    println!(
+        "| `.jit/cache` on disk <= 2x the issue files' size | {ratio:.2}x ({} vs {} bytes) | {} |\n",
+        cache.0,
+        issue_files.1,
+        mark(ratio <= 2.0)
+    );
+}
+
 fn main() {
     let mut sizes = vec![1000usize, 10_000];
     let mut runs = 5usize;
@@ -317,24 +430,64 @@ fn main() {
                 time: t,
             });
         };
+        time("query ready --limit 20 --json", &mut |_| {
+            run(&jit, &dir, &["query", "ready", "--limit", "20", "--json"])
+        });
+        time("issue list --limit 20 --json", &mut |_| {
+            run(&jit, &dir, &["issue", "list", "--limit", "20", "--json"])
+        });
+        time("issue list --limit 20 --filter state:ready --json", &mut |_| {
+            run(
+                &jit,
+                &dir,
+                &[
+                    "issue",
+                    "list",
+                    "--limit",
+                    "20",
+                    "--filter",
+                    "state:ready",
+                    "--json",
+                ],
+            )
+        });
+        time("issue claim-next --json", &mut |r| {
+            run(
+                &jit,
+                &dir,
+                &[
+                    "issue",
+                    "claim-next",
+                    "--to",
+                    &format!("agent:n{r}"),
+                    "--json",
+                ],
+            )
+        });
         time("query ready --json", &mut |_| {
             run(&jit, &dir, &["query", "ready", "--json"])
         });
+        time("query ready --json --full", &mut |_| {
+            run(&jit, &dir, &["query", "ready", "--json", "--full"])
+        });
         time("issue list --json", &mut |_| {
             run(&jit, &dir, &["issue", "list", "--json"])
+        });
+        time("issue list --json --full", &mut |_| {
+            run(&jit, &dir, &["issue", "list", "--json", "--full"])
         });
         time("validate --json", &mut |_| {
             run(&jit, &dir, &["validate", "--json"])
         });
         // An agent loop: something changed since the last query (the summary index re-reads
         // that file and is rewritten). Only the query is timed.
-        time("query ready --json after an update", &mut |r| {
+        time("query ready --limit 20 --json after an update", &mut |r| {
             run(
                 &jit,
                 &dir,
                 &["issue", "update", &show_id, "--title", &format!("loop {r}")],
             );
-            run(&jit, &dir, &["query", "ready", "--json"])
+            run(&jit, &dir, &["query", "ready", "--limit", "20", "--json"])
         });
         time("issue show", &mut |_| {
             run(&jit, &dir, &["issue", "show", &show_id, "--json"])
@@ -361,7 +514,13 @@ fn main() {
             )
         });
         time("issue claim", &mut |r| {
-            let id = ready.get(r).cloned().unwrap_or_else(|| show_id.clone());
+            // From the end of the ready list: `claim-next` took the best ones.
+            let id = ready
+                .len()
+                .checked_sub(r + 1)
+                .and_then(|k| ready.get(k))
+                .cloned()
+                .unwrap_or_else(|| show_id.clone());
             run(
                 &jit,
                 &dir,
@@ -399,7 +558,35 @@ fn main() {
             let on = ids[(r * 7919) % n].to_string();
             run(&jit, &dir, &["dep", "add", &from, "--on", &on, "--json"])
         });
-        let mem = peak_kib(&jit, &dir, &["query", "ready", "--json"]);
+        // Peak memory of the read commands, and the bytes of their replies.
+        let reads: &[&[&str]] = &[
+            &["query", "ready", "--json"],
+            &["query", "ready", "--json", "--full"],
+            &["query", "ready", "--limit", "20", "--json"],
+            &["issue", "list", "--json"],
+            &["issue", "list", "--json", "--full"],
+            &["issue", "list", "--limit", "20", "--json"],
+            &["issue", "show", &show_id, "--json"],
+            &["validate", "--json"],
+        ];
+        let mems: Vec<(String, Option<u64>)> = reads
+            .iter()
+            .map(|a| (a.join(" "), peak_kib(&jit, &dir, a)))
+            .collect();
+        let sizes_of: Vec<(String, usize, usize)> = [
+            &["query", "ready", "--json"][..],
+            &["query", "ready", "--json", "--full"],
+            &["issue", "list", "--json"],
+            &["issue", "list", "--json", "--full"],
+        ]
+        .iter()
+        .map(|a| {
+            let (bytes, issues) = reply_size(&jit, &dir, a);
+            (a.join(" "), bytes, issues)
+        })
+        .collect();
+        let cache = du(&dir.join(".jit/cache"));
+        let issue_files = du(&dir.join(".jit/issues"));
         println!(
             "| command | median ms | vs raw read | vs {} issues |",
             sizes[0]
@@ -425,12 +612,30 @@ fn main() {
                 per_issue_base.push((r.name.clone(), r.time));
             }
         }
-        match mem {
-            Some(k) => println!(
-                "\npeak memory of `query ready --json`: {:.1} MiB\n",
-                k as f64 / 1024.0
-            ),
-            None => println!("\npeak memory: /usr/bin/time not found\n"),
+        println!("\n| read command | peak memory |\n|---|---:|");
+        for (name, k) in &mems {
+            match k {
+                Some(k) => println!("| {name} | {:.1} MiB |", *k as f64 / 1024.0),
+                None => println!("| {name} | /usr/bin/time not found |"),
+            }
+        }
+        println!("\n| reply | bytes | issues | bytes per issue |\n|---|---:|---:|---:|");
+        for (name, bytes, issues) in &sizes_of {
+            println!(
+                "| {name} | {bytes} | {issues} | {:.0} |",
+                *bytes as f64 / (*issues).max(1) as f64
+            );
+        }
+        println!(
+            "\n`.jit/cache`: {} bytes on disk ({} apparent); the issue files: {} bytes on disk ({} apparent); cache on disk / issue files' apparent size: {:.2}x\n",
+            cache.0,
+            cache.1,
+            issue_files.0,
+            issue_files.1,
+            cache.0 as f64 / issue_files.1.max(1) as f64
+        );
+        if si + 1 == sizes.len() && si > 0 {
+            targets(&rows, &per_issue_base, raw, &mems, &sizes_of, cache, issue_files, n);
         }
     }
 }

@@ -1009,7 +1009,8 @@ pub struct LeanIssue {
     /// The issue type.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The actor working on it, if any (the claim ledger applied).
+    /// The actor working on it, if any (the claim ledger applied); null when none.
+    #[schemars(required)]
     pub assignee: Option<String>,
     /// Labels (sorted); absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

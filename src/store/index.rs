@@ -1012,6 +1012,19 @@ mod tests {
             kind: LinkKind::Relates,
             target: "not an id ✓".into(),
         }];
+        i.labels = vec!["a".into(), "é b".into()];
+        i.milestone = Some("Phase 1".into());
+        i.reporter = Some("human:r".into());
+        i.due = Some("2026-02-01".into());
+        i.estimate = Some(2.5);
+        i.version = 7;
+        i.updated_at = Timestamp::from_millis(now.millis() + 5);
+        i.comments = vec![crate::model::Comment {
+            id: "c".into(),
+            author: "human:r".into(),
+            at: now,
+            body: "b".into(),
+        }];
         i
     }
 
@@ -1057,8 +1070,21 @@ mod tests {
         );
         let links: Vec<_> = s.links().collect();
         assert_eq!(links, [(LinkKind::Relates, "not an id ✓")]);
+        let recorded: Vec<_> = s.gates_recorded().collect();
+        assert_eq!(recorded, [("review", None), ("tests", Some(GateState::Passed))]);
+        assert_eq!((s.title(), s.kind(), s.assignee()), ("title", "task", Some("agent:a")));
+        assert_eq!(s.labels().collect::<Vec<_>>(), ["a", "é b"]);
+        assert_eq!(
+            (s.milestone(), s.reporter(), s.due()),
+            (Some("Phase 1"), Some("human:r"), Some("2026-02-01"))
+        );
+        assert_eq!((s.estimate(), s.version()), (Some(2.5), 7));
+        assert_eq!(s.updated_ms(), i.updated_at.millis());
+        assert!(s.has_lease() && s.has_comments() && !s.has_prs() && !s.has_checklist());
         let b = all.get("01JABCDEFGHJKMNPQRSTVWXYZ9").unwrap();
         assert!(!b.assigned() && b.parent().is_none() && b.lease_expires_ms().is_none());
+        assert!(b.assignee().is_none() && b.labels().next().is_none() && !b.has_lease());
+        assert_eq!((b.milestone(), b.reporter(), b.due(), b.estimate()), (None, None, None, None));
         assert_eq!(
             b.dependencies().count() + b.gates().count() + b.links().count(),
             0

@@ -441,15 +441,10 @@ impl Store {
         }
         let short_form = prefix.upper.len() == crate::model::id::SHORT_LEN;
         let short = prefix.upper.to_ascii_lowercase();
-        if short_form {
-            let issues = self.issues_dir();
-            if let Some(id) = short_cache::lookup(&self.dir, &issues, &short) {
-                return Ok(id);
-            }
-            if let Some(id) = short_cache::lookup_table(&self.dir, &issues, &short) {
-                short_cache::remember(&self.dir, &id); // next time: one small file, not the table
-                return Ok(id);
-            }
+        if short_form
+            && let Some(id) = short_cache::lookup(&self.dir, &self.issues_dir(), &short)
+        {
+            return Ok(id);
         }
         let (ids, _) = self.list_ids()?;
         if short_form {

@@ -1,122 +1,254 @@
-//! A derived cache from short ids to full ids, under `.jit/cache/short/<short id>`, so that
+//! A derived cache from short ids to full ids, the one file `.jit/cache/short.v2`, so that
 //! commands given a short id do not list the issues directory (the dominant cost of `show`,
 //! `update` or `claim` in a large store).
 //!
 //! Invariants: an entry is only a hint. A short id is a function of the full id, so an entry is
 //! trusted exactly when it names a full id whose short form is the one asked for and whose file
-//! exists; anything else (missing, stale, unreadable, torn) falls back to listing the directory.
-//! Writes are best effort and never fsynced: deleting the cache changes no output.
+//! exists, and no other entry names a different issue for the same short id; anything else
+//! (missing, stale, unreadable, torn, ambiguous) falls back to listing the directory. Writes
+//! are best effort and never fsynced: deleting the cache changes no output.
 //!
-//! Besides one entry per issue created or looked up here, `short.table` holds every short id a
-//! directory listing found (fixed-width sorted lines `<short> <ULID>\n`), rewritten whenever a
-//! short-id lookup had to list the directory, so later lookups of any listed issue are a binary
-//! search. Its entries are verified exactly like the per-issue ones.
+//! Layout: fixed-width lines of [`LINE`] bytes. The first is a header, `jitshort <count>\n`
+//! (the count zero-padded to 26 digits); then `count` entries `<short> <ULID>\n` sorted by
+//! short id, searched by binary search with positioned reads of single lines; then at most
+//! [`TAIL`] lines appended since, in any order, read in one go: entries for issues created
+//! since (`<short> <ULID>\n`) and deletions (`<short>-<ULID>\n`). A directory listing rewrites
+//! the whole file (temp file and rename) from the names it found, and so does an append that
+//! would make the tail longer than [`TAIL`] (then the tail is merged into the sorted part). A
+//! write torn by a crash leaves a length that is not a whole number of lines: such a file is
+//! not used, and the next write rewrites it.
 
 use crate::model::IssueId;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-fn dir(jit_dir: &Path) -> PathBuf {
-    jit_dir.join("cache").join("short")
+const FILE: &str = "short.v2";
+/// `<8-char short> <26-char ULID>\n`.
+const LINE: usize = 8 + 1 + 26 + 1;
+const MAGIC: &[u8] = b"jitshort ";
+/// Lines appended after the sorted part before the file is rewritten sorted.
+const TAIL: u64 = 512;
+
+fn path(jit_dir: &Path) -> PathBuf {
+    jit_dir.join("cache").join(FILE)
 }
 
-/// The full id an entry names, if the entry is present and still true.
+/// What one line says.
+enum Line<'a> {
+    Entry(&'a [u8], &'a str),
+    Deleted(&'a [u8], &'a str),
+}
+
+fn line(b: &[u8]) -> Option<Line<'_>> {
+    if b.len() != LINE || b[LINE - 1] != b'\n' {
+        return None;
+    }
+    let short = &b[..8];
+    let full = std::str::from_utf8(&b[9..35]).ok()?;
+    match b[8] {
+        b' ' => Some(Line::Entry(short, full)),
+        b'-' => Some(Line::Deleted(short, full)),
+        _ => None,
+    }
+}
+
+/// The number of sorted entries a header announces.
+fn header(b: &[u8]) -> Option<u64> {
+    if b.len() != LINE || !b.starts_with(MAGIC) || b[LINE - 1] != b'\n' {
+        return None;
+    }
+    std::str::from_utf8(&b[MAGIC.len()..LINE - 1])
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// The opened file's shape: how many sorted entries, how many lines in all.
+fn layout(file: &std::fs::File) -> Option<(u64, u64)> {
+    let len = file.metadata().ok()?.len();
+    if len < LINE as u64 || len % LINE as u64 != 0 {
+        return None;
+    }
+    let mut head = [0u8; LINE];
+    file.read_exact_at(&mut head, 0).ok()?;
+    let sorted = header(&head)?;
+    let lines = len / LINE as u64;
+    (1 + sorted <= lines).then_some((sorted, lines))
+}
+
+/// The full id the cache names for `short`, if the cache is readable, names exactly one
+/// issue for it, and that issue's file exists.
 pub fn lookup(jit_dir: &Path, issues_dir: &Path, short: &str) -> Option<IssueId> {
     if short.len() != crate::model::id::SHORT_LEN
         || !short.chars().all(|c| c.is_ascii_alphanumeric())
     {
         return None;
     }
-    let text = std::fs::read_to_string(dir(jit_dir).join(short)).ok()?;
-    let id = IssueId::parse(text.trim()).ok()?;
-    (id.short() == short && issues_dir.join(format!("{id}.json")).is_file()).then_some(id)
-}
-
-const TABLE: &str = "short.table";
-/// `<8-char short> <26-char ULID>\n`.
-const LINE: usize = 8 + 1 + 26 + 1;
-
-/// Looks `short` up in the table written by the last directory listing: a binary search by
-/// positioned reads of single lines, so a lookup reads O(log n) lines, not the table.
-pub fn lookup_table(jit_dir: &Path, issues_dir: &Path, short: &str) -> Option<IssueId> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::File::open(jit_dir.join("cache").join(TABLE)).ok()?;
-    let len = file.metadata().ok()?.len();
-    if len % LINE as u64 != 0 {
-        return None;
-    }
+    let file = std::fs::File::open(path(jit_dir)).ok()?;
+    let (sorted, lines) = layout(&file)?;
     let key = short.as_bytes();
-    let mut line = [0u8; LINE];
-    let (mut lo, mut hi) = (0u64, len / LINE as u64);
+    let mut found: Vec<String> = Vec::new();
+    let mut buf = [0u8; LINE];
+    let read = |k: u64, buf: &mut [u8; LINE]| file.read_exact_at(buf, k * LINE as u64).ok();
+    // The sorted part: lines 1..=sorted.
+    let (mut lo, mut hi) = (1u64, 1 + sorted);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        file.read_exact_at(&mut line, mid * LINE as u64).ok()?;
-        if line[8] != b' ' || line[LINE - 1] != b'\n' {
-            return None; // not a table this version wrote
-        }
-        match line[..8].cmp(key) {
+        read(mid, &mut buf)?;
+        let Some(Line::Entry(s, _)) = line(&buf) else {
+            return None; // not a file this version wrote
+        };
+        match s.cmp(key) {
             std::cmp::Ordering::Less => lo = mid + 1,
-            std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => {
-                // Two issues sharing a short id (a merge can bring that): let the directory
-                // listing answer, which reports the ambiguity.
-                let mut other = [0u8; LINE];
-                for k in [mid.checked_sub(1), Some(mid + 1)].into_iter().flatten() {
-                    if file.read_exact_at(&mut other, k * LINE as u64).is_ok()
-                        && other[..8] == line[..8]
-                    {
-                        return None;
-                    }
-                }
-                let full = std::str::from_utf8(&line[9..35]).ok()?;
-                let id = IssueId::parse(full).ok()?;
-                return (id.short() == short && issues_dir.join(format!("{id}.json")).is_file())
-                    .then_some(id);
+            _ => hi = mid,
+        }
+    }
+    // `lo` is the first entry not below the key: collect every entry equal to it.
+    let mut k = lo;
+    while k < 1 + sorted {
+        read(k, &mut buf)?;
+        match line(&buf)? {
+            Line::Entry(s, full) if s == key => found.push(full.to_string()),
+            _ => break,
+        }
+        k += 1;
+    }
+    // The tail, in one read.
+    let tail_lines = lines - 1 - sorted;
+    let mut deleted: Vec<String> = Vec::new();
+    if tail_lines > 0 {
+        let mut tail = vec![0u8; (tail_lines as usize) * LINE];
+        file.read_exact_at(&mut tail, (1 + sorted) * LINE as u64)
+            .ok()?;
+        for b in tail.chunks_exact(LINE) {
+            match line(b)? {
+                Line::Entry(s, full) if s == key => found.push(full.to_string()),
+                Line::Deleted(s, full) if s == key => deleted.push(full.to_string()),
+                _ => {}
             }
         }
     }
-    None
+    found.retain(|f| !deleted.contains(f));
+    found.sort();
+    found.dedup();
+    // Two issues sharing a short id (a merge can bring that): the directory listing answers,
+    // and reports the ambiguity.
+    let [full] = found.as_slice() else {
+        return None;
+    };
+    let id = IssueId::parse(full).ok()?;
+    (id.short() == short && issues_dir.join(format!("{id}.json")).is_file()).then_some(id)
 }
 
-/// Rewrites the table from a directory listing (best effort).
-pub fn remember_all(jit_dir: &Path, ids: &[IssueId]) {
+fn entry_line(id: &IssueId, sep: u8) -> Vec<u8> {
+    let mut l = Vec::with_capacity(LINE);
+    l.extend_from_slice(id.short().as_bytes());
+    l.push(sep);
+    l.extend_from_slice(id.as_str().as_bytes());
+    l.push(b'\n');
+    l
+}
+
+/// Writes the whole file atomically: a header and `entries` (sorted here).
+fn rewrite(jit_dir: &Path, mut entries: Vec<Vec<u8>>) {
     let d = jit_dir.join("cache");
     if std::fs::create_dir_all(&d).is_err() {
         return;
     }
-    let mut lines: Vec<String> = ids
-        .iter()
-        .map(|id| format!("{} {}\n", id.short(), id))
-        .collect();
-    lines.sort();
-    let tmp = d.join(format!(".{TABLE}.{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, lines.concat()).is_ok() && std::fs::rename(&tmp, d.join(TABLE)).is_err()
-    {
+    entries.sort();
+    entries.dedup();
+    let mut bytes = Vec::with_capacity((entries.len() + 1) * LINE);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(format!("{:026}\n", entries.len()).as_bytes());
+    for e in &entries {
+        bytes.extend_from_slice(e);
+    }
+    let tmp = d.join(format!(".{FILE}.{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, path(jit_dir)).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
 }
 
-/// Records an entry (best effort: a failure only costs a directory listing later).
-pub fn remember(jit_dir: &Path, id: &IssueId) {
-    let d = dir(jit_dir);
-    if std::fs::create_dir_all(&d).is_err() {
+/// Rewrites the file from a directory listing (best effort). Also drops the cache layouts of
+/// older versions (one file per issue under `short/`, and `short.table`).
+pub fn remember_all(jit_dir: &Path, ids: &[IssueId]) {
+    rewrite(jit_dir, ids.iter().map(|id| entry_line(id, b' ')).collect());
+    let d = jit_dir.join("cache");
+    let _ = std::fs::remove_file(d.join("short.table"));
+    if d.join("short").is_dir() {
+        let _ = std::fs::remove_dir_all(d.join("short"));
+    }
+}
+
+/// Appends one line, or rewrites the file with the tail merged when it is long, torn or
+/// missing (best effort: a failure only costs a directory listing later).
+fn append(jit_dir: &Path, new: Vec<u8>) {
+    let p = path(jit_dir);
+    if let Ok(mut f) = std::fs::OpenOptions::new().append(true).read(true).open(&p)
+        && let Some((sorted, lines)) = layout(&f)
+        && lines - 1 - sorted < TAIL
+    {
+        // One write of one whole line: appends never interleave inside a line.
+        let _ = f.write_all(&new);
         return;
     }
-    let tmp = d.join(format!(".{}.{}.tmp", id.short(), std::process::id()));
-    if std::fs::write(&tmp, id.as_str()).is_ok()
-        && std::fs::rename(&tmp, d.join(id.short())).is_err()
+    let mut entries: Vec<Vec<u8>> = Vec::new();
+    let mut deleted: Vec<Vec<u8>> = Vec::new();
+    if let Ok(bytes) = std::fs::read(&p)
+        && bytes.len() % LINE == 0
+        && bytes.len() >= LINE
+        && header(&bytes[..LINE]).is_some()
     {
-        let _ = std::fs::remove_file(&tmp);
+        for b in bytes[LINE..].chunks_exact(LINE) {
+            match line(b) {
+                Some(Line::Entry(..)) => entries.push(b.to_vec()),
+                Some(Line::Deleted(..)) => deleted.push(b.to_vec()),
+                None => {}
+            }
+        }
     }
+    match line(&new) {
+        Some(Line::Entry(..)) => entries.push(new),
+        Some(Line::Deleted(..)) => deleted.push(new),
+        None => {}
+    }
+    // A deletion cancels the entry with the same short id and full id.
+    let gone = |e: &Vec<u8>| deleted.iter().any(|d| d[..8] == e[..8] && d[9..] == e[9..]);
+    entries.retain(|e| !gone(e));
+    rewrite(jit_dir, entries);
 }
 
-/// Drops an entry (best effort).
+/// Records an entry for an issue just created or found (best effort).
+pub fn remember(jit_dir: &Path, id: &IssueId) {
+    append(jit_dir, entry_line(id, b' '));
+}
+
+/// Records that an issue was deleted, so its entry is no longer used (best effort).
 pub fn forget(jit_dir: &Path, id: &IssueId) {
-    let _ = std::fs::remove_file(dir(jit_dir).join(id.short()));
+    if path(jit_dir).is_file() {
+        append(jit_dir, entry_line(id, b'-'));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ids(n: u128) -> Vec<IssueId> {
+        (0..n)
+            .map(|k| {
+                IssueId::from_ulid(ulid::Ulid::from_parts(
+                    1,
+                    k.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                ))
+            })
+            .collect()
+    }
+
+    fn touch(issues: &Path, id: &IssueId) {
+        std::fs::write(issues.join(format!("{id}.json")), "{}").unwrap();
+    }
 
     #[test]
     fn entries_are_trusted_only_when_true() {
@@ -131,78 +263,63 @@ mod tests {
             None,
             "no file: not trusted"
         );
-        std::fs::write(issues.join(format!("{id}.json")), "{}").unwrap();
+        touch(&issues, &id);
         assert_eq!(lookup(jit, &issues, &id.short()), Some(id.clone()));
-        // A lying entry (another id under this short name) is ignored.
-        std::fs::write(dir(jit).join(id.short()), "01JABCDEFGHJKMNPQRSTVWXYZ1").unwrap();
-        assert_eq!(lookup(jit, &issues, &id.short()), None);
-        std::fs::write(dir(jit).join(id.short()), "garbage").unwrap();
-        assert_eq!(lookup(jit, &issues, &id.short()), None);
         assert_eq!(lookup(jit, &issues, "../../x"), None);
+        assert_eq!(lookup(jit, &issues, "zzzzzzzz"), None);
+        // A deletion hides the entry, even while a file of that name is still there.
         forget(jit, &id);
-        assert!(!dir(jit).join(id.short()).exists());
+        assert_eq!(lookup(jit, &issues, &id.short()), None);
+        // Torn or foreign files are not used, and the next write starts them over.
+        std::fs::write(path(jit), "torn").unwrap();
+        assert_eq!(lookup(jit, &issues, &id.short()), None);
+        remember(jit, &id);
+        assert_eq!(lookup(jit, &issues, &id.short()), Some(id.clone()));
+        let mut bytes = std::fs::read(path(jit)).unwrap();
+        bytes.push(b'x');
+        std::fs::write(path(jit), &bytes).unwrap();
+        assert_eq!(lookup(jit, &issues, &id.short()), None);
     }
 
     #[test]
-    fn table_lookups_are_verified() {
+    fn a_listing_and_many_appends_stay_searchable() {
         let tmp = tempfile::tempdir().unwrap();
         let jit = tmp.path();
         let issues = jit.join("issues");
         std::fs::create_dir_all(&issues).unwrap();
-        let ids: Vec<IssueId> = [
-            "01JABCDEFGHJKMNPQRSTVWXYZ0",
-            "01JABCDEFGHJKMNPQRSTVWXY10",
-            "01JABCDEFGHJKMNPQRSTV00000",
-        ]
-        .iter()
-        .map(|s| IssueId::parse(s).unwrap())
-        .collect();
-        for id in &ids[..2] {
-            std::fs::write(issues.join(format!("{id}.json")), "{}").unwrap();
+        let all = ids(2000);
+        for id in &all {
+            touch(&issues, id);
         }
-        remember_all(jit, &ids);
-        assert_eq!(
-            lookup_table(jit, &issues, &ids[0].short()),
-            Some(ids[0].clone())
-        );
-        assert_eq!(
-            lookup_table(jit, &issues, &ids[1].short()),
-            Some(ids[1].clone())
-        );
-        assert_eq!(
-            lookup_table(jit, &issues, &ids[2].short()),
-            None,
-            "no file: not trusted"
-        );
-        assert_eq!(lookup_table(jit, &issues, "zzzzzzzz"), None);
-        std::fs::write(jit.join("cache").join(TABLE), "torn").unwrap();
-        assert_eq!(lookup_table(jit, &issues, &ids[0].short()), None);
-        // Every one of many listed issues is found by the binary search.
-        let many: Vec<IssueId> = (0..777u128)
-            .map(|k| {
-                IssueId::from_ulid(ulid::Ulid::from_parts(
-                    1,
-                    k.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-                ))
-            })
-            .collect();
-        for id in &many {
-            std::fs::write(issues.join(format!("{id}.json")), "{}").unwrap();
+        // The old layouts go when a listing rewrites the file.
+        std::fs::create_dir_all(jit.join("cache/short")).unwrap();
+        std::fs::write(jit.join("cache/short.table"), "x").unwrap();
+        remember_all(jit, &all[..777]);
+        assert!(!jit.join("cache/short").exists() && !jit.join("cache/short.table").exists());
+        // Appends past the tail's limit merge it into the sorted part.
+        for id in &all[777..] {
+            remember(jit, id);
         }
-        remember_all(jit, &many);
-        for id in &many {
-            assert_eq!(lookup_table(jit, &issues, &id.short()), Some(id.clone()));
+        let len = std::fs::metadata(path(jit)).unwrap().len();
+        assert_eq!(len, 2001 * LINE as u64, "one line per issue and a header");
+        let file = std::fs::File::open(path(jit)).unwrap();
+        let (sorted, lines) = layout(&file).unwrap();
+        assert!(lines - 1 - sorted < TAIL && sorted > 777, "{sorted} {lines}");
+        for id in &all {
+            assert_eq!(lookup(jit, &issues, &id.short()), Some(id.clone()));
         }
-        // A short id two issues share is not answered from the table.
-        let twin = IssueId::parse(&format!("01ARZ3NDEK{}", &many[5].as_str()[10..])).unwrap();
-        std::fs::write(issues.join(format!("{twin}.json")), "{}").unwrap();
-        let mut with_twin = many.clone();
-        with_twin.push(twin);
-        remember_all(jit, &with_twin);
-        assert_eq!(lookup_table(jit, &issues, &many[5].short()), None);
-        assert_eq!(
-            lookup_table(jit, &issues, &many[6].short()),
-            Some(many[6].clone())
-        );
+        // A short id two issues share is not answered from the cache.
+        let twin = IssueId::parse(&format!("01ARZ3NDEK{}", &all[5].as_str()[10..])).unwrap();
+        touch(&issues, &twin);
+        remember(jit, &twin);
+        assert_eq!(lookup(jit, &issues, &all[5].short()), None);
+        assert_eq!(lookup(jit, &issues, &all[6].short()), Some(all[6].clone()));
+        // After a deletion is merged in, the entry is gone from the sorted part too.
+        forget(jit, &all[9]);
+        for id in &all[..TAIL as usize] {
+            remember(jit, id);
+        }
+        assert_eq!(lookup(jit, &issues, &all[9].short()), None);
+        assert_eq!(lookup(jit, &issues, &all[8].short()), Some(all[8].clone()));
     }
 }

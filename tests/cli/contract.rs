@@ -235,9 +235,13 @@ pub struct Transition {
     pub demoted: Vec<String>,
 }
 
-/// Splits the reply of `issue update` (an issue view plus a transition).
+/// Splits the reply of `issue update` (an issue view plus a transition; `claim-next --full`
+/// adds its `shape`).
 pub fn outcome(v: &Value) -> (IssueView, Transition) {
-    let (rest, t) = split(v, &["pending_gates", "promoted", "demoted"]);
+    let (mut rest, t) = split(v, &["pending_gates", "promoted", "demoted"]);
+    if let Some(shape) = rest.as_object_mut().and_then(|o| o.remove("shape")) {
+        assert_eq!(shape, "full/1", "{v:#}");
+    }
     let t: Transition =
         serde_json::from_value(t).unwrap_or_else(|e| panic!("not a transition: {e}\n{v:#}"));
     (IssueView::from_value(&rest), t)
@@ -309,10 +313,11 @@ pub struct FileProblem {
     pub message: String,
 }
 
-/// `issue list` and the named queries.
+/// `issue list` and the named queries: `shape` says what each issue holds.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListPage {
+    pub shape: String,
     pub issues: Vec<Value>,
     pub total: usize,
     #[serde(deserialize_with = "present")]
@@ -321,13 +326,53 @@ pub struct ListPage {
 }
 
 impl ListPage {
+    /// Deserializes a page and checks every issue against its shape: `lean/1` (the default),
+    /// `full/1` (`--full`) or `fields/1` (`--fields`: some fields of the full view).
     pub fn from_value(v: &Value) -> Self {
         let p: ListPage = serde_json::from_value(v.clone())
             .unwrap_or_else(|e| panic!("not a list page: {e}\n{v:#}"));
         for i in &p.issues {
-            IssueView::from_value(i);
+            match p.shape.as_str() {
+                "full/1" => {
+                    IssueView::from_value(i);
+                }
+                "lean/1" => {
+                    LeanIssue::from_value(i);
+                }
+                "fields/1" => assert!(i.is_object(), "{i}"),
+                other => panic!("unknown shape `{other}`: {v:#}"),
+            }
         }
         p
+    }
+}
+
+/// One issue in the lean shape (docs/schema/issue-list-lean.json).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeanIssue {
+    pub id: String,
+    pub short_id: String,
+    pub title: String,
+    pub state: State,
+    pub priority: Priority,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(deserialize_with = "present")]
+    pub assignee: Option<String>,
+    /// Present only when the issue has labels.
+    pub labels: Option<Vec<String>>,
+    pub blocked: bool,
+}
+
+impl LeanIssue {
+    pub fn from_value(v: &Value) -> Self {
+        let i: LeanIssue = serde_json::from_value(v.clone())
+            .unwrap_or_else(|e| panic!("not a lean issue: {e}\n{v:#}"));
+        assert!(is_ulid(&i.id), "id {}", i.id);
+        assert_eq!(i.short_id, i.id[18..].to_ascii_lowercase());
+        assert!(i.labels.as_ref().is_none_or(|l| !l.is_empty()), "{v}");
+        i
     }
 }
 
@@ -566,9 +611,11 @@ fn issue_view_from_every_issue_command() {
     assert_eq!(t.promoted, vec![b.id.clone()]);
 
     let page = ListPage::from_value(&repo.ok(&["issue", "list"]));
-    assert_eq!(page.total, 2);
+    assert_eq!((page.shape.as_str(), page.total), ("lean/1", 2));
     assert_eq!(page.next_cursor, None);
     assert!(page.problems.is_empty());
+    let page = ListPage::from_value(&repo.ok(&["issue", "list", "--full"]));
+    assert_eq!((page.shape.as_str(), page.total), ("full/1", 2));
 
     let dc: DepChange = parse(&repo.ok(&["dep", "rm", &b.short_id, "--on", &a]));
     IssueView::from_value(&dc.issue);
@@ -582,7 +629,10 @@ fn issue_view_from_every_issue_command() {
         &["query", "priority", "high"],
         &["query", "assignee", "none"],
     ] {
-        ListPage::from_value(&repo.ok(q));
+        for shape in [&[][..], &["--full"], &["--fields", "id,description"]] {
+            let args: Vec<&str> = q.iter().chain(shape).copied().collect();
+            ListPage::from_value(&repo.ok(&args));
+        }
     }
 
     let d: Deleted = parse(&repo.ok(&["issue", "delete", &b.short_id]));
@@ -659,7 +709,7 @@ fn rich_fields_appear_when_set() {
         .collect();
     assert_eq!(items, ["first", "second"]);
     // The parent shows its sub-task progress in list output.
-    let page = ListPage::from_value(&repo.ok(&["issue", "list"]));
+    let page = ListPage::from_value(&repo.ok(&["issue", "list", "--full"]));
     let p = page
         .issues
         .iter()

@@ -406,7 +406,7 @@ fn an_expired_remote_claim_is_taken_over_and_the_old_holder_is_fenced() {
     // An hour later `b` takes it over, by compare-and-swap on `a`'s record.
     let out = run_at(
         b,
-        &["issue", "claim-next", "--remote", "origin"],
+        &["issue", "claim-next", "--remote", "origin", "--full"],
         "agent:b",
         later,
     );

@@ -46,7 +46,7 @@ fn write(repo: &Repo, name: &str, text: &str) -> String {
 
 /// The issue carrying `context.github_number == n`.
 fn by_number(repo: &Repo, n: u64) -> Value {
-    let list = repo.ok(&["issue", "list"]);
+    let list = repo.ok(&["issue", "list", "--full"]);
     let hits: Vec<&Value> = list["issues"]
         .as_array()
         .unwrap()

@@ -39,7 +39,7 @@ fn arg(p: &Path) -> String {
 
 /// Every issue, by `context.source_id`.
 fn by_source(repo: &Repo) -> HashMap<String, Value> {
-    let list = repo.ok(&["issue", "list"]);
+    let list = repo.ok(&["issue", "list", "--full"]);
     list["issues"]
         .as_array()
         .unwrap()

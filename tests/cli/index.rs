@@ -23,6 +23,26 @@ fn age_files(repo: &Repo) {
     touch_issues(repo, "1 hour ago");
 }
 
+/// A filter only whole issues can answer (a text search reads descriptions and comments):
+/// added to a command, it makes jit read every issue file instead of the summary index, while
+/// matching every issue (no test writes these words).
+const WHOLE: &str = "-text:\"no issue says this\"";
+
+/// The reply of `args` with `filter`, answered from the summary index, and answered from every
+/// issue file (the same filter plus [`WHOLE`]).
+fn fast_and_slow(repo: &Repo, args: &[&str], filter: Option<&str>) -> (Value, Value) {
+    let with = |f: Option<String>| {
+        let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        if let Some(f) = f {
+            a.push(format!("--filter={f}"));
+        }
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        repo.ok(&a)
+    };
+    let slow = filter.map_or(WHOLE.to_string(), |f| format!("{f} {WHOLE}"));
+    (with(filter.map(str::to_string)), with(Some(slow)))
+}
+
 fn ready_ids(v: &Value) -> Vec<String> {
     v["issues"]
         .as_array()
@@ -49,18 +69,20 @@ fn ready_from_the_index_equals_ready_from_the_files() {
     age_files(&repo);
     for _ in 0..2 {
         // First run builds the index, the second uses it.
-        let fast = repo.ok(&["query", "ready"]);
-        let slow = repo.ok(&["query", "ready", "--filter", "is:open"]);
-        assert_eq!(fast, slow, "index and full read disagree");
+        for shape in [&[][..], &["--full"]] {
+            let args: Vec<&str> = ["query", "ready"].iter().chain(shape).copied().collect();
+            let (fast, slow) = fast_and_slow(&repo, &args, None);
+            assert_eq!(fast, slow, "index and full read disagree");
+        }
     }
-    assert!(repo.jit_dir().join("cache/summary.v4").is_file());
+    assert!(repo.jit_dir().join("cache/summary.v5").is_file());
     let ids = ready_ids(&repo.ok(&["query", "ready"]));
     assert!(
         ids.contains(&a) && !ids.contains(&b) && !ids.contains(&d),
         "{ids:?}"
     );
     // Incoming links survive the index path.
-    let a_view = repo.ok(&["query", "ready"])["issues"]
+    let a_view = repo.ok(&["query", "ready", "--full"])["issues"]
         .as_array()
         .unwrap()
         .iter()
@@ -101,7 +123,7 @@ fn a_corrupt_or_deleted_cache_changes_no_output() {
     let before = repo.ok(&["query", "ready"]);
     repo.ok(&["query", "ready"]);
     std::fs::write(
-        repo.jit_dir().join("cache/summary.v4"),
+        repo.jit_dir().join("cache/summary.v5"),
         b"{\"version\":1,\"written_ms\":99999999999999}\n{garbage\n",
     )
     .unwrap();
@@ -192,6 +214,12 @@ fn random_store(repo: &Repo, rng: &mut Rng, n: usize) -> Vec<String> {
             }
         }
         let assignee = (rng.below(3) == 0).then(|| format!("agent:a{}", rng.below(3)));
+        let labels: Vec<&str> = ["x", "y", "Été"]
+            .into_iter()
+            .filter(|_| rng.below(3) == 0)
+            .collect();
+        let milestone = (rng.below(3) == 0).then(|| pick(rng, &["Phase 1", "Phase 2", " "]));
+        let estimate = (rng.below(3) == 0).then(|| rng.below(8));
         let lease = match (assignee.as_ref(), rng.below(3)) {
             (Some(h), 0) => json!({"holder": h, "acquired_at": "2026-01-01T00:00:00Z",
                                    "expires_at": "2026-01-01T01:00:00Z"}),
@@ -206,10 +234,13 @@ fn random_store(repo: &Repo, rng: &mut Rng, n: usize) -> Vec<String> {
             v["links"] = json!(links);
             v["gates_required"] = json!(required);
             v["gates_status"] = Value::Object(status);
+            v["labels"] = json!(labels);
             let o = v.as_object_mut().unwrap();
             for (k, val) in [
                 ("parent", parent.map(Value::from)),
                 ("assignee", assignee.map(Value::from)),
+                ("milestone", milestone.map(Value::from)),
+                ("estimate", estimate.map(Value::from)),
             ] {
                 match val {
                     Some(x) => {
@@ -251,8 +282,7 @@ fn ready_and_claim_next_from_summaries_equal_a_full_read_on_random_stores() {
         age_files(&slow);
         for round in 0..2 {
             // The first round builds the index, the second trusts it.
-            let a = fast.ok(&["query", "ready"]);
-            let b = fast.ok(&["query", "ready", "--filter", "is:open"]);
+            let (a, b) = fast_and_slow(&fast, &["query", "ready", "--full"], None);
             assert_eq!(a, b, "seed {seed} round {round}: query ready differs");
             let limited = fast.ok(&["query", "ready", "--limit", "3"]);
             assert_eq!(limited["total"], a["total"], "seed {seed}");
@@ -269,14 +299,8 @@ fn ready_and_claim_next_from_summaries_equal_a_full_read_on_random_stores() {
         let mut claims = 0;
         loop {
             let (x, cx) = fast.json(&["issue", "claim-next", "--actor", "agent:z"]);
-            let (y, cy) = slow.json(&[
-                "issue",
-                "claim-next",
-                "--actor",
-                "agent:z",
-                "--filter",
-                "is:open",
-            ]);
+            let whole = format!("--filter={WHOLE}");
+            let (y, cy) = slow.json(&["issue", "claim-next", "--actor", "agent:z", &whole]);
             assert_eq!(cx, cy, "seed {seed}: {x} vs {y}");
             if cx != 0 {
                 assert_eq!(x["error"]["code"], "no_ready_work");
@@ -319,15 +343,15 @@ fn readers_racing_writers_always_see_a_consistent_store() {
             });
         }
     });
-    let fast = repo.ok(&["query", "ready"]);
-    assert_eq!(fast, repo.ok(&["query", "ready", "--filter", "is:open"]));
+    let (fast, slow) = fast_and_slow(&repo, &["query", "ready"], None);
+    assert_eq!(fast, slow);
     assert_eq!(fast["total"], 20 + 16 - 16);
 }
 
 /// The inode of the summary index: a rewrite (temp file and rename) changes it.
 fn index_inode(repo: &Repo) -> u64 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(repo.jit_dir().join("cache/summary.v4"))
+    std::fs::metadata(repo.jit_dir().join("cache/summary.v5"))
         .unwrap()
         .ino()
 }
@@ -355,4 +379,77 @@ fn the_index_is_rewritten_only_when_a_record_changes() {
     assert_ne!(aged, ino);
     assert_eq!(repo.ok(&["query", "ready"]), first);
     assert_eq!(index_inode(&repo), aged);
+}
+
+/// Every page the summary index answers (lists, named queries, filters, sorts, shapes,
+/// cursors) equals the page read from every issue file, on random hand-edited stores.
+#[test]
+fn pages_from_summaries_equal_a_full_read_on_random_stores() {
+    let commands: &[&[&str]] = &[
+        &["issue", "list"],
+        &["query", "ready"],
+        &["query", "blocked"],
+        &["query", "state", "backlog"],
+        &["query", "priority", "high"],
+        &["query", "assignee", "agent:a1"],
+        &["query", "assignee", "none"],
+    ];
+    let filters: &[Option<&str>] = &[
+        None,
+        Some("state:ready|in_progress priority:>=high"),
+        Some("-label:x has:labels"),
+        Some("blocked:true has:deps"),
+        Some("parent:01 milestone:\"phase *\""),
+        Some("assignee:agent:* has:lease sort:-priority sort:title"),
+        Some("gate:pre|post -has:estimate"),
+        Some("estimate:>=3 sort:estimate"),
+        Some("is:closed sort:state sort:-created"),
+    ];
+    let fields = "id,state,blocked,blocked_by,progress,linked_from,parent,dependencies,\
+                  gates_required,version,updated_at,created_at,milestone,estimate,reporter,labels";
+    for seed in [7u64, 8] {
+        let mut rng = Rng::new(seed);
+        let repo = Repo::new();
+        random_store(&repo, &mut rng, 40);
+        age_files(&repo);
+        let (ledger_entries, _) = repo.json(&["issue", "claim-next", "--actor", "agent:q"]);
+        assert!(ledger_entries.is_object());
+        let mut nonempty = 0;
+        for cmd in commands {
+            for filter in filters {
+                for shape in [&[][..], &["--full"], &["--fields", fields]] {
+                    let args: Vec<&str> = cmd.iter().chain(shape).copied().collect();
+                    let (fast, slow) = fast_and_slow(&repo, &args, *filter);
+                    assert_eq!(fast, slow, "seed {seed}: jit {args:?} --filter {filter:?}");
+                    nonempty += usize::from(fast["total"].as_u64().unwrap() > 0);
+                }
+            }
+        }
+        assert!(nonempty > 60, "seed {seed}: too few pages had issues ({nonempty})");
+        // Walking the pages with a cursor gives the whole answer, in order, either way.
+        for cmd in [&["issue", "list"][..], &["query", "ready"]] {
+            for filter in [None, Some("sort:title")] {
+                let (whole, _) = fast_and_slow(&repo, cmd, filter);
+                let mut walked: Vec<String> = Vec::new();
+                let mut cursor: Option<String> = None;
+                loop {
+                    let mut args: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
+                    args.extend(["--limit".into(), "7".into()]);
+                    if let Some(c) = &cursor {
+                        args.extend(["--cursor".into(), c.clone()]);
+                    }
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let (fast, slow) = fast_and_slow(&repo, &args, filter);
+                    assert_eq!(fast, slow, "seed {seed}: jit {args:?} --filter {filter:?}");
+                    assert_eq!(fast["total"], whole["total"]);
+                    walked.extend(ready_ids(&fast));
+                    match fast["next_cursor"].as_str() {
+                        Some(c) => cursor = Some(c.to_string()),
+                        None => break,
+                    }
+                }
+                assert_eq!(walked, ready_ids(&whole), "seed {seed}: {cmd:?} {filter:?}");
+            }
+        }
+    }
 }
