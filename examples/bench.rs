@@ -436,21 +436,24 @@ fn main() {
         time("issue list --limit 20 --json", &mut |_| {
             run(&jit, &dir, &["issue", "list", "--limit", "20", "--json"])
         });
-        time("issue list --limit 20 --filter state:ready --json", &mut |_| {
-            run(
-                &jit,
-                &dir,
-                &[
-                    "issue",
-                    "list",
-                    "--limit",
-                    "20",
-                    "--filter",
-                    "state:ready",
-                    "--json",
-                ],
-            )
-        });
+        time(
+            "issue list --limit 20 --filter state:ready --json",
+            &mut |_| {
+                run(
+                    &jit,
+                    &dir,
+                    &[
+                        "issue",
+                        "list",
+                        "--limit",
+                        "20",
+                        "--filter",
+                        "state:ready",
+                        "--json",
+                    ],
+                )
+            },
+        );
         time("issue claim-next --json", &mut |r| {
             run(
                 &jit,
@@ -635,7 +638,16 @@ fn main() {
             cache.0 as f64 / issue_files.1.max(1) as f64
         );
         if si + 1 == sizes.len() && si > 0 {
-            targets(&rows, &per_issue_base, raw, &mems, &sizes_of, cache, issue_files, n);
+            targets(
+                &rows,
+                &per_issue_base,
+                raw,
+                &mems,
+                &sizes_of,
+                cache,
+                issue_files,
+                n,
+            );
         }
     }
 }

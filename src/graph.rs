@@ -80,7 +80,12 @@ pub fn cycles_among(
     sorted_cycles(&g, |n| issues[n.index()].id.clone())
 }
 
-fn sorted_cycles<N, E>(g: &DiGraph<N, E>, id: impl Fn(NodeIndex) -> IssueId) -> Vec<Vec<IssueId>> {
+/// The cycles of `g` (strongly connected components of more than one node, or a node with an
+/// edge to itself), each as its ids sorted.
+pub(crate) fn sorted_cycles<N, E>(
+    g: &DiGraph<N, E>,
+    id: impl Fn(NodeIndex) -> IssueId,
+) -> Vec<Vec<IssueId>> {
     petgraph::algo::tarjan_scc(g)
         .into_iter()
         .filter(|scc| scc.len() > 1 || g.contains_edge(scc[0], scc[0]))

@@ -131,9 +131,48 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             }
         }
     }
-    let (issues, file_problems) = store.load_all_reporting(progress)?;
-    problems.extend(ledger_problems(store, &issues)?);
-    for fp in file_problems {
+    // Every issue file is read and checked on its own, a chunk at a time, and only what the
+    // checks across issues need is kept (`Brief`): memory stays proportional to the
+    // references, not to the text of the store.
+    let (ids, file_problems) = store.list_ids()?;
+    progress.start("reading issues", ids.len() as u64);
+    let (ledger, unreadable_ledger) = store.ledger();
+    let now = crate::clock::now()?;
+    let mut briefs: Vec<Brief> = Vec::with_capacity(ids.len());
+    let mut more_file_problems = Vec::new();
+    for part in ids.chunks(CHUNK) {
+        let (issues, unreadable) = store.load_many(part, progress);
+        more_file_problems.extend(unreadable);
+        for i in issues {
+            problems.extend(issue_problems(
+                store,
+                &i,
+                &gates,
+                &ledger,
+                unreadable_ledger.is_some(),
+                now,
+            ));
+            briefs.push(Brief::of(i));
+        }
+    }
+    progress.finish();
+    if let Some(fp) = unreadable_ledger
+        && store.ledger_dir().is_some()
+    {
+        problems.push(Problem {
+            code: "ledger_corrupt",
+            severity: Severity::Error,
+            id: None,
+            path: Some(fp.path),
+            message: format!(
+                "{}; `jit validate --fix` sets it aside and rebuilds it from the issue files",
+                fp.message
+            ),
+            fixable: true,
+            fixed: false,
+        });
+    }
+    for fp in file_problems.into_iter().chain(more_file_problems) {
         let is_dir = fp.path.is_dir();
         problems.push(Problem {
             code: if is_dir { "stray_file" } else { fp.code },
@@ -149,7 +188,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             fixed: false,
         });
     }
-    let (evs, bad) = events::read(&store.events_path())?;
+    let (events_checked, bad) = count_events(&store.events_path())?;
     for b in &bad {
         problems.push(Problem {
             code: if b.torn { "torn_event" } else { "bad_event" },
@@ -161,13 +200,14 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             fixed: false,
         });
     }
+    let issues = &briefs;
     // Positions by id, shared by every check below and the cycle search (no id is cloned).
     let pos: HashMap<&IssueId, usize> =
         issues.iter().enumerate().map(|(k, i)| (&i.id, k)).collect();
     let by_id = |id: &IssueId| pos.get(id).map(|&k| &issues[k]);
     // A short id is the id's last characters: count issues per suffix without allocating.
     let mut shorts: HashMap<&str, (usize, &IssueId)> = HashMap::new();
-    for i in &issues {
+    for i in issues {
         let s = &i.id.as_str()[crate::model::id::ULID_LEN - crate::model::id::SHORT_LEN..];
         shorts.entry(s).or_insert((0, &i.id)).0 += 1;
     }
@@ -182,24 +222,16 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             false,
         ));
     }
-    for i in &issues {
+    for i in issues {
         for d in &i.dependencies {
-            if d == &i.id {
-                problems.push(problem(
-                    "self_dependency",
-                    Severity::Error,
-                    Some(&i.id),
-                    format!("`{}` depends on itself", i.short_id()),
-                    true,
-                ));
-            } else if !pos.contains_key(d) {
+            if d != &i.id && !pos.contains_key(d) {
                 problems.push(problem(
                     "dangling_dependency",
                     Severity::Error,
                     Some(&i.id),
                     format!(
                         "`{}` depends on `{}`, which does not exist",
-                        i.short_id(),
+                        i.id.short(),
                         d.short()
                     ),
                     true,
@@ -215,7 +247,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
                     Some(&i.id),
                     format!(
                         "`{}` {} `{}`, which does not exist",
-                        i.short_id(),
+                        i.id.short(),
                         l.kind,
                         l.target
                     ),
@@ -232,28 +264,11 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
                 Some(&i.id),
                 format!(
                     "`{}` names parent `{}`, which does not exist",
-                    i.short_id(),
+                    i.id.short(),
                     p.short()
                 ),
                 true,
             ));
-        }
-        for k in &i.gates_required {
-            if !gates.contains_key(k) {
-                problems.push(problem("unknown_gate", Severity::Error, Some(&i.id), format!("`{}` requires gate `{k}`, which is not in gates.json; define it with `jit gate define`", i.short_id()), false));
-            }
-            if !i.gates_status.contains_key(k) {
-                problems.push(problem(
-                    "missing_gate_status",
-                    Severity::Warning,
-                    Some(&i.id),
-                    format!(
-                        "`{}` requires gate `{k}` but has no status for it",
-                        i.short_id()
-                    ),
-                    true,
-                ));
-            }
         }
         let deps_done = i
             .dependencies
@@ -272,7 +287,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
                 Some(&i.id),
                 format!(
                     "`{}` is backlog but every dependency is done: it should be ready",
-                    i.short_id()
+                    i.id.short()
                 ),
                 true,
             )),
@@ -282,7 +297,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
                 Some(&i.id),
                 format!(
                     "`{}` is ready but a dependency is not done: it should be backlog",
-                    i.short_id()
+                    i.id.short()
                 ),
                 true,
             )),
@@ -292,41 +307,15 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
                 Some(&i.id),
                 format!(
                     "`{}` is {} while a dependency is not done",
-                    i.short_id(),
+                    i.id.short(),
                     i.state
                 ),
                 false,
             )),
             _ => {}
         }
-        let unpassed = i.unpassed_gates();
-        if i.state == State::Done && !unpassed.is_empty() {
-            problems.push(problem(
-                "gates_not_passed",
-                Severity::Error,
-                Some(&i.id),
-                format!(
-                    "`{}` is done but gates are not passed: {}",
-                    i.short_id(),
-                    unpassed.join(", ")
-                ),
-                false,
-            ));
-        }
-        if i.state == State::Gated && unpassed.is_empty() {
-            problems.push(problem(
-                "state_mismatch",
-                Severity::Error,
-                Some(&i.id),
-                format!(
-                    "`{}` is gated but every gate has passed: it should be done",
-                    i.short_id()
-                ),
-                true,
-            ));
-        }
     }
-    for cycle in crate::graph::cycles_among(&issues, |id| pos.get(id).copied()) {
+    for cycle in cycles(issues, &pos) {
         let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
         problems.push(problem(
             "cycle",
@@ -344,78 +333,226 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
     Ok(Report {
         ok,
         issues_checked: issues.len(),
-        events_checked: evs.len(),
+        events_checked,
         problems,
         fixed: 0,
     })
 }
 
-/// What the repository's claim ledger and this worktree's files disagree on. Issues are read
-/// with the ledger applied, so an entry that overrides a file is found by reading that file raw.
-fn ledger_problems(store: &Store, issues: &[crate::model::Issue]) -> Result<Vec<Problem>> {
-    let mut out = Vec::new();
-    if store.ledger_dir().is_none() {
-        return Ok(out);
+/// Issue files read at a time.
+const CHUNK: usize = 1024;
+
+/// What the checks across issues need of one issue.
+struct Brief {
+    id: IssueId,
+    state: State,
+    dependencies: Vec<IssueId>,
+    parent: Option<IssueId>,
+    links: Vec<crate::model::Link>,
+}
+
+impl Brief {
+    fn of(i: crate::model::Issue) -> Self {
+        Brief {
+            id: i.id,
+            state: i.state,
+            dependencies: i.dependencies,
+            parent: i.parent,
+            links: i.links,
+        }
     }
-    let (ledger, unreadable) = store.ledger();
-    if let Some(fp) = unreadable {
-        out.push(Problem {
-            code: "ledger_corrupt",
-            severity: Severity::Error,
-            id: None,
-            path: Some(fp.path),
-            message: format!(
-                "{}; `jit validate --fix` sets it aside and rebuilds it from the issue files",
-                fp.message
-            ),
-            fixable: true,
-            fixed: false,
-        });
-        return Ok(out);
+}
+
+/// The dependency cycles among the briefs (ids sorted within each cycle).
+fn cycles(issues: &[Brief], pos: &HashMap<&IssueId, usize>) -> Vec<Vec<IssueId>> {
+    use petgraph::graph::{DiGraph, NodeIndex};
+    let edges: usize = issues.iter().map(|i| i.dependencies.len()).sum();
+    let mut g: DiGraph<(), ()> = DiGraph::with_capacity(issues.len(), edges);
+    for _ in issues {
+        g.add_node(());
     }
-    let now = crate::clock::now()?;
-    for i in issues {
-        match ledger.get(i.id.as_str()) {
-            Some(_) => {
-                let raw = match store.load_raw(&i.id) {
-                    Ok(r) => r,
-                    Err(_) => continue,
-                };
-                if raw != *i {
-                    out.push(problem(
-                        "ledger_ahead",
-                        Severity::Warning,
-                        Some(&i.id),
-                        format!(
-                            "the claim ledger holds a later claim of `{}` than its file ({}, {}; the file says {}, {}): made in another worktree or clone, or the file was not written after it; every command already follows the ledger, and `jit validate --fix` writes it into the file",
-                            i.short_id(),
-                            i.state,
-                            i.assignee.as_deref().unwrap_or("unassigned"),
-                            raw.state,
-                            raw.assignee.as_deref().unwrap_or("unassigned"),
-                        ),
-                        true,
-                    ));
-                }
-            }
-            None => {
-                if crate::workflow::rules::held(i, now.millis()) && i.lease.is_some() {
-                    out.push(problem(
-                        "ledger_missing",
-                        Severity::Warning,
-                        Some(&i.id),
-                        format!(
-                            "`{}` is claimed by `{}` in its file but the claim ledger does not know it, so other worktrees of this repository do not see the claim; `jit validate --fix` records it",
-                            i.short_id(),
-                            i.assignee.as_deref().unwrap_or("?")
-                        ),
-                        true,
-                    ));
-                }
+    for (k, i) in issues.iter().enumerate() {
+        for d in &i.dependencies {
+            if let Some(&to) = pos.get(d) {
+                g.add_edge(NodeIndex::new(k), NodeIndex::new(to), ());
             }
         }
     }
-    Ok(out)
+    crate::graph::sorted_cycles(&g, |n| issues[n.index()].id.clone())
+}
+
+/// Counts the distinct events of the log and finds its unreadable lines, a few MiB at a time
+/// (the events themselves are not kept).
+fn count_events(path: &std::path::Path) -> Result<(usize, Vec<events::BadLine>)> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, Vec::new())),
+        Err(e) => {
+            return Err(crate::error::Error::io(
+                format!("reading `{}`", path.display()),
+                e,
+            ));
+        }
+    };
+    let mut ids: Vec<u128> = Vec::new();
+    let mut other_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut bad = Vec::new();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut lines_before = 0usize;
+    let mut chunk = vec![0u8; 4 << 20];
+    loop {
+        let n = file
+            .read(&mut chunk)
+            .map_err(|e| crate::error::Error::io(format!("reading `{}`", path.display()), e))?;
+        let at_end = n == 0;
+        pending.extend_from_slice(&chunk[..n]);
+        // Whole lines only, until the end, where a torn last line is the parser's to see.
+        let cut = if at_end {
+            pending.len()
+        } else {
+            match pending.iter().rposition(|b| *b == b'\n') {
+                Some(k) => k + 1,
+                None => continue,
+            }
+        };
+        let part: Vec<u8> = pending.drain(..cut).collect();
+        let lines_here = part.iter().filter(|b| **b == b'\n').count();
+        let (evs, mut b) = events::parse(&part);
+        for e in evs {
+            match ulid::Ulid::from_string(&e.id) {
+                Ok(u) if u.to_string() == e.id => ids.push(u.0),
+                _ => {
+                    other_ids.insert(e.id);
+                }
+            }
+        }
+        for x in &mut b {
+            x.line += lines_before;
+        }
+        bad.extend(b);
+        lines_before += lines_here;
+        if at_end {
+            break;
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok((ids.len() + other_ids.len(), bad))
+}
+
+/// The problems of one issue that need nothing but the issue (and, for the claim ledger, its
+/// raw file): self-dependencies, gates, states that contradict the gates, the ledger.
+fn issue_problems(
+    store: &Store,
+    i: &crate::model::Issue,
+    gates: &BTreeMap<String, crate::model::GateDef>,
+    ledger: &crate::store::ledger::Ledger,
+    ledger_unreadable: bool,
+    now: crate::model::Timestamp,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for d in &i.dependencies {
+        if d == &i.id {
+            problems.push(problem(
+                "self_dependency",
+                Severity::Error,
+                Some(&i.id),
+                format!("`{}` depends on itself", i.short_id()),
+                true,
+            ));
+        }
+    }
+    for k in &i.gates_required {
+        if !gates.contains_key(k) {
+            problems.push(problem("unknown_gate", Severity::Error, Some(&i.id), format!("`{}` requires gate `{k}`, which is not in gates.json; define it with `jit gate define`", i.short_id()), false));
+        }
+        if !i.gates_status.contains_key(k) {
+            problems.push(problem(
+                "missing_gate_status",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` requires gate `{k}` but has no status for it",
+                    i.short_id()
+                ),
+                true,
+            ));
+        }
+    }
+    let unpassed = i.unpassed_gates();
+    if i.state == State::Done && !unpassed.is_empty() {
+        problems.push(problem(
+            "gates_not_passed",
+            Severity::Error,
+            Some(&i.id),
+            format!(
+                "`{}` is done but gates are not passed: {}",
+                i.short_id(),
+                unpassed.join(", ")
+            ),
+            false,
+        ));
+    }
+    if i.state == State::Gated && unpassed.is_empty() {
+        problems.push(problem(
+            "state_mismatch",
+            Severity::Error,
+            Some(&i.id),
+            format!(
+                "`{}` is gated but every gate has passed: it should be done",
+                i.short_id()
+            ),
+            true,
+        ));
+    }
+    if store.ledger_dir().is_some() && !ledger_unreadable {
+        problems.extend(ledger_problem(store, i, ledger, now));
+    }
+    problems
+}
+
+/// What the repository's claim ledger and this worktree's file of one issue disagree on.
+/// Issues are read with the ledger applied, so an entry that overrides a file is found by
+/// reading that file raw.
+fn ledger_problem(
+    store: &Store,
+    i: &crate::model::Issue,
+    ledger: &crate::store::ledger::Ledger,
+    now: crate::model::Timestamp,
+) -> Option<Problem> {
+    match ledger.get(i.id.as_str()) {
+        Some(_) => {
+            let raw = store.load_raw(&i.id).ok()?;
+            (raw != *i).then(|| problem(
+                "ledger_ahead",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "the claim ledger holds a later claim of `{}` than its file ({}, {}; the file says {}, {}): made in another worktree or clone, or the file was not written after it; every command already follows the ledger, and `jit validate --fix` writes it into the file",
+                    i.short_id(),
+                    i.state,
+                    i.assignee.as_deref().unwrap_or("unassigned"),
+                    raw.state,
+                    raw.assignee.as_deref().unwrap_or("unassigned"),
+                ),
+                true,
+            ))
+        }
+        None => (crate::workflow::rules::held(i, now.millis()) && i.lease.is_some()).then(|| {
+            problem(
+                "ledger_missing",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` is claimed by `{}` in its file but the claim ledger does not know it, so other worktrees of this repository do not see the claim; `jit validate --fix` records it",
+                    i.short_id(),
+                    i.assignee.as_deref().unwrap_or("?")
+                ),
+                true,
+            )
+        }),
+    }
 }
 
 /// Moves an unreadable claim ledger aside (`claims.json.unreadable-<time>`), so the repair that

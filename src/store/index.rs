@@ -763,6 +763,7 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
 
 fn header(written_ms: i64, count: usize, body: &[u8]) -> Vec<u8> {
     let mut h = Vec::with_capacity(HEADER);
+    debug_assert!(count <= u32::MAX as usize);
     h.extend_from_slice(MAGIC);
     h.extend_from_slice(&written_ms.to_le_bytes());
     put_u32(&mut h, count);
@@ -851,8 +852,11 @@ fn check_one(
     settled_before: i64,
     buf: &mut Vec<u8>,
 ) -> Seen {
-    let name = format!("{}.json", id.as_str());
-    let stamp = match stamp_of(dir, &name, || store.issue_path(id)) {
+    let mut name = [0u8; ID + 5];
+    name[..ID].copy_from_slice(id.as_str().as_bytes());
+    name[ID..].copy_from_slice(b".json");
+    let name = std::str::from_utf8(&name).unwrap_or_default();
+    let stamp = match stamp_of(dir, name, || store.issue_path(id)) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Seen::Gone,
         Err(e) => {
@@ -943,28 +947,47 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
             problems,
         ));
     }
-    let mut body = Vec::with_capacity(old_buf.len().max(ids.len() * 128));
-    let mut count = 0;
+    // The new index is built in place (header first, filled in last), each record's table
+    // entry kept or decoded as it is copied, so nothing is held twice but the old buffer.
+    drop(listed);
+    drop(ids);
+    let mut buf = Vec::with_capacity(old_buf.len().max(seen.len() * 160) + HEADER);
+    buf.resize(HEADER, 0);
+    let mut recs: Vec<Rec> = Vec::with_capacity(seen.len());
     for x in seen {
+        let at = buf.len();
         match x {
             Seen::Kept(k) => {
-                let r = &old_recs[k];
-                body.extend_from_slice(&old_buf[r.start as usize..r.end as usize]);
+                let r = old_recs[k];
+                buf.extend_from_slice(&old_buf[r.start as usize..r.end as usize]);
+                let shift = |o: u32| o - r.start + at as u32;
+                recs.push(Rec {
+                    start: shift(r.start),
+                    end: shift(r.end),
+                    gates: shift(r.gates),
+                    links: shift(r.links),
+                    kind: shift(r.kind),
+                    labels: shift(r.labels),
+                    extra: shift(r.extra),
+                });
             }
-            Seen::Read { rec, .. } => body.extend_from_slice(&rec),
-            Seen::Gone => continue,
-            Seen::Problem(p) => {
-                problems.push(p);
-                continue;
+            Seen::Read { rec, .. } => {
+                buf.extend_from_slice(&rec);
+                recs.push(parse_record(&buf, at).ok_or_else(|| {
+                    Error::Internal("a summary record just built does not read back".into())
+                })?);
             }
+            Seen::Gone => {}
+            Seen::Problem(p) => problems.push(p),
         }
-        count += 1;
     }
-    let mut buf = header(start_ms, count, &body);
-    buf.extend_from_slice(&body);
-    drop(body);
-    let (_, recs) = parse(&buf)
-        .ok_or_else(|| Error::Internal("the summary index just built does not read back".into()))?;
+    drop(old_buf);
+    if buf.len() > u32::MAX as usize {
+        // Too large for this layout's offsets: answer from memory, keep no index.
+        return Err(Error::Internal("the summary index outgrew 4 GiB".into()));
+    }
+    let head = header(start_ms, recs.len(), &buf[HEADER..]);
+    buf[..HEADER].copy_from_slice(&head);
     write_index(store, &buf);
     Ok((Summaries { buf, recs }, problems))
 }
@@ -1071,8 +1094,14 @@ mod tests {
         let links: Vec<_> = s.links().collect();
         assert_eq!(links, [(LinkKind::Relates, "not an id ✓")]);
         let recorded: Vec<_> = s.gates_recorded().collect();
-        assert_eq!(recorded, [("review", None), ("tests", Some(GateState::Passed))]);
-        assert_eq!((s.title(), s.kind(), s.assignee()), ("title", "task", Some("agent:a")));
+        assert_eq!(
+            recorded,
+            [("review", None), ("tests", Some(GateState::Passed))]
+        );
+        assert_eq!(
+            (s.title(), s.kind(), s.assignee()),
+            ("title", "task", Some("agent:a"))
+        );
         assert_eq!(s.labels().collect::<Vec<_>>(), ["a", "é b"]);
         assert_eq!(
             (s.milestone(), s.reporter(), s.due()),
@@ -1084,7 +1113,10 @@ mod tests {
         let b = all.get("01JABCDEFGHJKMNPQRSTVWXYZ9").unwrap();
         assert!(!b.assigned() && b.parent().is_none() && b.lease_expires_ms().is_none());
         assert!(b.assignee().is_none() && b.labels().next().is_none() && !b.has_lease());
-        assert_eq!((b.milestone(), b.reporter(), b.due(), b.estimate()), (None, None, None, None));
+        assert_eq!(
+            (b.milestone(), b.reporter(), b.due(), b.estimate()),
+            (None, None, None, None)
+        );
         assert_eq!(
             b.dependencies().count() + b.gates().count() + b.links().count(),
             0

@@ -441,9 +441,7 @@ impl Store {
         }
         let short_form = prefix.upper.len() == crate::model::id::SHORT_LEN;
         let short = prefix.upper.to_ascii_lowercase();
-        if short_form
-            && let Some(id) = short_cache::lookup(&self.dir, &self.issues_dir(), &short)
-        {
+        if short_form && let Some(id) = short_cache::lookup(&self.dir, &self.issues_dir(), &short) {
             return Ok(id);
         }
         let (ids, _) = self.list_ids()?;

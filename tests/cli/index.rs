@@ -425,7 +425,10 @@ fn pages_from_summaries_equal_a_full_read_on_random_stores() {
                 }
             }
         }
-        assert!(nonempty > 60, "seed {seed}: too few pages had issues ({nonempty})");
+        assert!(
+            nonempty > 60,
+            "seed {seed}: too few pages had issues ({nonempty})"
+        );
         // Walking the pages with a cursor gives the whole answer, in order, either way.
         for cmd in [&["issue", "list"][..], &["query", "ready"]] {
             for filter in [None, Some("sort:title")] {

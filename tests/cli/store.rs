@@ -1029,7 +1029,7 @@ fn show_related_of_a_parent_includes_its_progress() {
     let child = repo.create("child", &["--parent", &parent]);
     repo.create("child 2", &["--parent", &parent]);
     repo.ok(&["issue", "update", &child, "--state", "done"]);
-    let listed = repo.ok(&["issue", "list"])["issues"]
+    let listed = repo.ok(&["issue", "list", "--full"])["issues"]
         .as_array()
         .unwrap()
         .iter()
