@@ -128,7 +128,7 @@ mod server {
                 filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
                 since: a.since, shape: shape(a.fields, a.full),
             }));
-        "ready" => ReadyIn: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Lean issues (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
+        "ready" => ReadyIn: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Issues in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
             |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
                 filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
                 shape: shape(a.fields, a.full),

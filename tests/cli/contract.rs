@@ -838,6 +838,25 @@ const ERRORS: &[(&[&str], &str, i32)] = &[
     (&["issue", "list", "--limit", "0"], "invalid_value", 2),
     (&["issue", "list", "--cursor", "nope"], "invalid_value", 2),
     (
+        &["issue", "list", "--fields", "id,nope"],
+        "invalid_value",
+        2,
+    ),
+    (&["issue", "list", "--fields", ","], "invalid_value", 2),
+    (&["issue", "list", "--fields", "id", "--full"], "usage", 2),
+    (&["query", "ready", "--cursor", "nope"], "invalid_value", 2),
+    (
+        &["query", "ready", "--cursor", MISSING_ID],
+        "invalid_value",
+        2,
+    ),
+    (&["query", "ready", "--limit", "0"], "invalid_value", 2),
+    (
+        &["issue", "claim-next", "--fields", "nope"],
+        "invalid_value",
+        2,
+    ),
+    (
         &["issue", "list", "--since", "yesterday"],
         "invalid_value",
         2,
@@ -965,4 +984,102 @@ fn claim_errors_have_their_own_exit_codes() {
     let v = IssueView::from_value(&repo.show(&a));
     assert_eq!(v.assignee.as_deref(), Some("agent:one"));
     assert!(v.lease.is_some());
+}
+
+/// The lean shape and `--fields` are projections of the full view: every key they print is
+/// the full view's, with the same value; the lean shape has exactly the documented keys (and
+/// `labels` only when there are labels); `claim-next` is shaped the same way.
+#[test]
+fn lean_and_fields_are_projections_of_the_full_view() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    let a = repo.create("a", &["--label", "ui", "--priority", "high"]);
+    let b = repo.create("b", &["--dep", &a, "--gate", "review", "--milestone", "M1"]);
+    repo.create("c", &["--parent", &b]);
+    repo.ok(&["link", "add", &b, "--relates", &a]);
+    let lean_keys = [
+        "id", "short_id", "title", "state", "priority", "type", "assignee", "labels", "blocked",
+    ];
+    for cmd in [
+        &["issue", "list"][..],
+        &["query", "ready"],
+        &["query", "blocked"],
+        &["query", "state", "backlog"],
+    ] {
+        let full = ListPage::from_value(&repo.ok(&[cmd, &["--full"]].concat()));
+        let lean = ListPage::from_value(&repo.ok(cmd));
+        let some = ListPage::from_value(
+            &repo.ok(&[
+                cmd,
+                &[
+                    "--fields",
+                    "linked_from,progress,blocked_by,parent,milestone,id",
+                ],
+            ]
+            .concat()),
+        );
+        assert_eq!(
+            (lean.total, some.total),
+            (full.total, full.total),
+            "{cmd:?}"
+        );
+        for ((l, s), f) in lean.issues.iter().zip(&some.issues).zip(&full.issues) {
+            let f = f.as_object().unwrap();
+            for (k, v) in l.as_object().unwrap().iter().chain(s.as_object().unwrap()) {
+                assert_eq!(
+                    Some(v),
+                    f.get(k),
+                    "{cmd:?}: `{k}` differs from the full view"
+                );
+            }
+            for k in lean_keys {
+                assert_eq!(l.get(k).is_some(), f.contains_key(k), "{cmd:?}: `{k}`");
+            }
+            for k in [
+                "linked_from",
+                "progress",
+                "blocked_by",
+                "parent",
+                "milestone",
+                "id",
+            ] {
+                assert_eq!(s.get(k).is_some(), f.contains_key(k), "{cmd:?}: `{k}`");
+            }
+        }
+    }
+    let full = ListPage::from_value(&repo.ok(&["issue", "list", "--full"]));
+    assert!(full.issues.iter().any(|i| i.get("linked_from").is_some()));
+    assert!(full.issues.iter().any(|i| i.get("progress").is_some()));
+    let claimed = repo.ok(&["issue", "claim-next", "--fields", "id,state,description"]);
+    assert_eq!(claimed["shape"], "fields/1");
+    assert_eq!(claimed["id"], repo.full_id(&a).as_str());
+    let mut keys: Vec<&str> = claimed
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "demoted",
+            "description",
+            "id",
+            "pending_gates",
+            "promoted",
+            "shape",
+            "state"
+        ]
+    );
+    repo.ok(&["issue", "release", &a]);
+    let (view, t) = outcome(&repo.ok(&["issue", "claim-next", "--full"]));
+    assert_eq!(
+        (view.short_id.as_str(), t.pending_gates.len()),
+        (a.as_str(), 0)
+    );
+    repo.ok(&["issue", "release", &a]);
+    let lean = repo.ok(&["issue", "claim-next"]);
+    let (rest, _) = split(&lean, &["pending_gates", "promoted", "demoted", "shape"]);
+    LeanIssue::from_value(&rest);
 }

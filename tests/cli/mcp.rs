@@ -339,3 +339,92 @@ fn outside_a_repo_tools_fail_with_the_cli_code() {
     assert_eq!(c.err("list", json!({})), "not_a_jit_repo");
     c.finish();
 }
+
+/// The list tools are bounded: 50 lean issues unless asked otherwise, a cursor that walks the
+/// rest, `fields` and `full` for more, and descriptions that say so.
+#[test]
+fn list_tools_return_lean_pages_of_fifty_with_a_cursor() {
+    let repo = Repo::new();
+    for k in 0..53 {
+        repo.create(
+            &format!("task {k}"),
+            &["--desc", "a long description of the work"],
+        );
+    }
+    let mut c = Client::start(repo.path());
+    c.initialize();
+    let list = c.request("tools/list", json!({}));
+    for name in ["list", "ready", "claim_next"] {
+        let t = list["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap();
+        let d = t["description"].as_str().unwrap();
+        assert!(d.contains("lean shape"), "{name}: {d}");
+        let props = t["inputSchema"]["properties"].as_object().unwrap();
+        assert!(
+            props.contains_key("fields") && props.contains_key("full"),
+            "{name}"
+        );
+        if name != "claim_next" {
+            assert!(
+                d.contains("default 50") && d.contains("cursor"),
+                "{name}: {d}"
+            );
+            assert!(props.contains_key("cursor"), "{name}");
+        }
+    }
+    for tool in ["list", "ready"] {
+        let first = c.ok(tool, json!({}));
+        assert_eq!(first["shape"], "lean/1");
+        assert_eq!(
+            (
+                first["total"].as_u64(),
+                first["issues"].as_array().map(Vec::len)
+            ),
+            (Some(53), Some(50))
+        );
+        for i in first["issues"].as_array().unwrap() {
+            crate::contract::LeanIssue::from_value(i);
+        }
+        let cursor = first["next_cursor"]
+            .as_str()
+            .expect("more remain")
+            .to_string();
+        let rest = c.ok(tool, json!({"cursor": cursor}));
+        assert_eq!(rest["issues"].as_array().map(Vec::len), Some(3));
+        assert!(rest["next_cursor"].is_null());
+        let mut ids: Vec<String> = crate::common::short_ids(&first);
+        ids.extend(crate::common::short_ids(&rest));
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 53, "{tool}: the two pages hold every issue once");
+        // The same JSON as the command line with the same limit.
+        let cli_cmd: &[&str] = if tool == "list" {
+            &["issue", "list", "--limit", "50"]
+        } else {
+            &["query", "ready", "--limit", "50"]
+        };
+        assert_eq!(first, repo.ok(cli_cmd));
+        let some = c.ok(tool, json!({"limit": 2, "fields": ["id", "description"]}));
+        assert_eq!(some["shape"], "fields/1");
+        assert_eq!(
+            some["issues"][0]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["description", "id"]
+        );
+        let full = c.ok(tool, json!({"limit": 1, "full": true}));
+        assert_eq!(full["shape"], "full/1");
+        crate::contract::IssueView::from_value(&full["issues"][0]);
+        assert_eq!(c.err(tool, json!({"fields": ["nope"]})), "invalid_value");
+    }
+    let claimed = c.ok("claim_next", json!({"actor": "agent:one"}));
+    assert_eq!(claimed["shape"], "lean/1");
+    assert!(claimed.get("description").is_none() && claimed["assignee"] == "agent:one");
+    c.finish();
+}
