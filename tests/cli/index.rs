@@ -130,17 +130,15 @@ fn a_corrupt_or_deleted_cache_changes_no_output() {
     assert_eq!(repo.ok(&["query", "ready"]), before);
     std::fs::remove_dir_all(repo.jit_dir().join("cache")).unwrap();
     assert_eq!(repo.ok(&["query", "ready"]), before);
-    // A lying short-id entry is ignored too.
+    // A lying short-id entry is ignored too, and so is a torn short-id file.
     let id = before["issues"][0]["short_id"]
         .as_str()
         .unwrap()
         .to_string();
-    std::fs::create_dir_all(repo.jit_dir().join("cache/short")).unwrap();
-    std::fs::write(
-        repo.jit_dir().join("cache/short").join(&id),
-        "01ARZ3NDEKTSV4RRFFQ69G5FAV",
-    )
-    .unwrap();
+    let lie = format!("jitshort {:026}\n{id} 01ARZ3NDEKTSV4RRFFQ69G5FAV\n", 1);
+    std::fs::write(repo.jit_dir().join("cache/short.v2"), &lie).unwrap();
+    assert_eq!(repo.show(&id)["short_id"], id.as_str());
+    std::fs::write(repo.jit_dir().join("cache/short.v2"), &lie[..50]).unwrap();
     assert_eq!(repo.show(&id)["short_id"], id.as_str());
 }
 
@@ -455,4 +453,34 @@ fn pages_from_summaries_equal_a_full_read_on_random_stores() {
             }
         }
     }
+}
+
+/// The short-id cache is one file: creating issues appends to it (no file per issue), a
+/// lookup by short id lists no directory, and it never holds more than a line per issue.
+#[test]
+fn the_short_id_cache_is_one_file() {
+    let repo = Repo::new();
+    let ids: Vec<String> = (0..30).map(|k| repo.create(&format!("i{k}"), &[])).collect();
+    let cache = repo.jit_dir().join("cache");
+    let names: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| n == "short.v2" || n.starts_with("summary.")),
+        "{names:?}"
+    );
+    let len = std::fs::metadata(cache.join("short.v2")).unwrap().len();
+    assert_eq!(len, 36 * 31, "a header and one line per created issue");
+    for id in &ids {
+        assert_eq!(repo.show(id)["short_id"], id.as_str());
+    }
+    // A deleted issue's short id is not found, from the cache or the listing.
+    repo.ok(&["issue", "delete", &ids[3]]);
+    repo.err(&["issue", "show", &ids[3]], "not_found", 3);
+    // Deleting the cache changes nothing; the next short-id lookup rebuilds it from a listing.
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert_eq!(repo.show(&ids[4])["short_id"], ids[4].as_str());
+    let len = std::fs::metadata(cache.join("short.v2")).unwrap().len();
+    assert_eq!(len, 36 * 30, "rebuilt from the 29 issue files");
 }
