@@ -482,22 +482,46 @@ fn from_index(
     let order = Order::of(req);
     let since = req.since.map(|t| t.millis());
     let (rows, total, next_cursor) = {
-        let mut matched: Vec<Known<'_>> = Vec::new();
-        for k in 0..all.len() {
-            let kn = Known::of(&all, k, &gates, &ledger);
-            let chosen = req.select.selects(&kn, || {
-                queries::summary_claimable(kn.summary(), &ledger, kn.blocked, now)
-            }) && req.filter.is_none_or(|q| q.matches(&kn))
-                && since.is_none_or(|t| kn.updated_ms() >= t);
-            if chosen {
-                matched.push(kn);
-            }
-        }
+        let every = req.select == Select::All && req.filter.is_none() && since.is_none();
+        let mut matched: Vec<Known<'_>> = if every {
+            // Every issue in id order: only the page's own summaries need deriving. The page
+            // is the first `limit` ids after the cursor (one more tells whether more remain).
+            let from: usize = cursor.map_or(0, |c| all.after(c.as_str()));
+            let upto = req
+                .limit
+                .map_or(all.len(), |n| from.saturating_add(n + 1).min(all.len()));
+            (from..upto)
+                .map(|k| Known::of(&all, k, &gates, &ledger))
+                .collect()
+        } else {
+            let positions: Vec<usize> = (0..all.len()).collect();
+            crate::store::in_parallel(&positions, 4096, |part| {
+                part.iter()
+                    .map(|&k| Known::of(&all, k, &gates, &ledger))
+                    .filter(|kn| {
+                        req.select.selects(kn, || {
+                            queries::summary_claimable(kn.summary(), &ledger, kn.blocked, now)
+                        }) && req.filter.is_none_or(|q| q.matches(kn))
+                            && since.is_none_or(|t| kn.updated_ms() >= t)
+                    })
+                    .collect()
+            })
+        };
         match order {
             Order::Id => {}
-            _ => matched.sort_by(|a, b| order.cmp(a, b)),
+            // Work order by its key: priority, age, then id (the index is in id order).
+            Order::Work => matched.sort_unstable_by_key(|kn| {
+                (
+                    std::cmp::Reverse(kn.summary().priority()),
+                    kn.summary().created_ms(),
+                    kn.k,
+                )
+            }),
+            Order::Sort(_) => matched.sort_by(|a, b| order.cmp(a, b)),
         }
-        let total = matched.len();
+        let total = if every { all.len() } else { matched.len() };
+        // The page of every issue already starts after the cursor.
+        let cursor = if every { None } else { cursor };
         let at = cursor.and_then(|c| {
             all.position(c.as_str())
                 .map(|k| Known::of(&all, k, &gates, &ledger))

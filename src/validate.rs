@@ -156,6 +156,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
         }
     }
     progress.finish();
+    drop(ids);
     if let Some(fp) = unreadable_ledger
         && store.ledger_dir().is_some()
     {
@@ -381,7 +382,7 @@ fn cycles(issues: &[Brief], pos: &HashMap<&IssueId, usize>) -> Vec<Vec<IssueId>>
     crate::graph::sorted_cycles(&g, |n| issues[n.index()].id.clone())
 }
 
-/// Counts the distinct events of the log and finds its unreadable lines, a few MiB at a time
+/// Counts the distinct events of the log and finds its unreadable lines, a MiB at a time
 /// (the events themselves are not kept).
 fn count_events(path: &std::path::Path) -> Result<(usize, Vec<events::BadLine>)> {
     use std::io::Read;
@@ -400,7 +401,7 @@ fn count_events(path: &std::path::Path) -> Result<(usize, Vec<events::BadLine>)>
     let mut bad = Vec::new();
     let mut pending: Vec<u8> = Vec::new();
     let mut lines_before = 0usize;
-    let mut chunk = vec![0u8; 4 << 20];
+    let mut chunk = vec![0u8; 1 << 20];
     loop {
         let n = file
             .read(&mut chunk)
@@ -416,9 +417,10 @@ fn count_events(path: &std::path::Path) -> Result<(usize, Vec<events::BadLine>)>
                 None => continue,
             }
         };
-        let part: Vec<u8> = pending.drain(..cut).collect();
+        let part = &pending[..cut];
         let lines_here = part.iter().filter(|b| **b == b'\n').count();
-        let (evs, mut b) = events::parse(&part);
+        let (evs, mut b) = events::parse(part);
+        pending.drain(..cut);
         for e in evs {
             match ulid::Ulid::from_string(&e.id) {
                 Ok(u) if u.to_string() == e.id => ids.push(u.0),

@@ -37,7 +37,10 @@ use std::path::PathBuf;
 
 const FILE: &str = "summary.v5";
 const MAGIC: &[u8; 8] = b"JITSUM5\n";
-const HEADER: usize = MAGIC.len() + 8 + 4 + 8;
+/// Magic, written-at ms, record count, checksum, then the issues directory's stamp.
+const HEADER: usize = MAGIC.len() + 8 + 4 + 8 + DIR_STAMP;
+/// The directory's mtime (seconds, nanoseconds) and inode; all zero when not recorded.
+const DIR_STAMP: usize = 8 * 3;
 /// Files modified this close to the index's writing are always re-read.
 const RACY_MS: i64 = 2000;
 const ID: usize = crate::model::id::ULID_LEN;
@@ -154,6 +157,13 @@ impl Summaries {
         self.recs
             .binary_search_by(|r| id_bytes(&self.buf, r.start as usize).cmp(key))
             .ok()
+    }
+
+    /// How many summaries have an id at or before `id` (the position of the first after it).
+    pub fn after(&self, id: &str) -> usize {
+        let key = id.as_bytes();
+        self.recs
+            .partition_point(|r| id_bytes(&self.buf, r.start as usize) <= key)
     }
 
     /// The summary of one issue by its canonical id.
@@ -557,8 +567,11 @@ fn checksum(seed: u64, bytes: &[u8]) -> u64 {
     h ^ (h >> 31)
 }
 
-fn seed(written_ms: i64, count: usize) -> u64 {
-    (written_ms as u64) ^ (count as u64).rotate_left(40)
+fn seed(written_ms: i64, count: usize, dir: Option<FileStamp>) -> u64 {
+    let d = dir.map_or(0, |d| {
+        (d.mtime_s as u64).rotate_left(7) ^ (d.mtime_ns as u64).rotate_left(23) ^ d.ino
+    });
+    (written_ms as u64) ^ (count as u64).rotate_left(40) ^ d.rotate_left(13)
 }
 
 /// Checks one record starting at `start` (its length first) and returns its table entry.
@@ -634,8 +647,16 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
     })
 }
 
+/// A whole index, checked: when it was written, the issues directory's stamp it vouches for
+/// (see [`load`]), and its record table.
+struct Parsed {
+    written_ms: i64,
+    dir: Option<FileStamp>,
+    recs: Vec<Rec>,
+}
+
 /// Checks a whole index and decodes its record table; `None` for anything malformed.
-fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
+fn parse(buf: &[u8]) -> Option<Parsed> {
     let mut cur = Cursor::new(buf, 0);
     if cur.take(MAGIC.len())? != MAGIC || buf.len() > u32::MAX as usize {
         return None;
@@ -643,7 +664,14 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
     let written_ms = cur.i64()?;
     let count = cur.u32()?;
     let sum = cur.u64()?;
-    if checksum(seed(written_ms, count), &buf[HEADER..]) != sum {
+    let dir = FileStamp {
+        len: 0,
+        mtime_s: cur.i64()?,
+        mtime_ns: cur.i64()?,
+        ino: cur.u64()?,
+    };
+    let dir = (dir.ino != 0).then_some(dir);
+    if checksum(seed(written_ms, count, dir), &buf[HEADER..]) != sum {
         return None;
     }
     let mut recs: Vec<Rec> = Vec::with_capacity(count.min(buf.len() / (FIXED + 4)));
@@ -659,7 +687,11 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
         at = rec.end as usize;
         recs.push(rec);
     }
-    (at == buf.len()).then_some((written_ms, recs))
+    (at == buf.len()).then_some(Parsed {
+        written_ms,
+        dir,
+        recs,
+    })
 }
 
 /// The file stamp a record was made with.
@@ -761,13 +793,22 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
     out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
 }
 
-fn header(written_ms: i64, count: usize, body: &[u8]) -> Vec<u8> {
+fn header(written_ms: i64, count: usize, dir: Option<FileStamp>, body: &[u8]) -> Vec<u8> {
     let mut h = Vec::with_capacity(HEADER);
     debug_assert!(count <= u32::MAX as usize);
     h.extend_from_slice(MAGIC);
     h.extend_from_slice(&written_ms.to_le_bytes());
     put_u32(&mut h, count);
-    h.extend_from_slice(&checksum(seed(written_ms, count), body).to_le_bytes());
+    h.extend_from_slice(&checksum(seed(written_ms, count, dir), body).to_le_bytes());
+    let d = dir.unwrap_or(FileStamp {
+        len: 0,
+        mtime_s: 0,
+        mtime_ns: 0,
+        ino: 0,
+    });
+    h.extend_from_slice(&d.mtime_s.to_le_bytes());
+    h.extend_from_slice(&d.mtime_ns.to_le_bytes());
+    h.extend_from_slice(&d.ino.to_le_bytes());
     h
 }
 
@@ -846,22 +887,28 @@ fn stamp_of(
 fn check_one(
     store: &Store,
     dir: &std::fs::File,
-    id: &IssueId,
+    id: &[u8; ID],
     old: Option<(usize, &Rec)>,
     old_buf: &[u8],
     settled_before: i64,
     buf: &mut Vec<u8>,
 ) -> Seen {
     let mut name = [0u8; ID + 5];
-    name[..ID].copy_from_slice(id.as_str().as_bytes());
+    name[..ID].copy_from_slice(id);
     name[ID..].copy_from_slice(b".json");
     let name = std::str::from_utf8(&name).unwrap_or_default();
-    let stamp = match stamp_of(dir, name, || store.issue_path(id)) {
+    // Names come from a listing's checked ids or from checked records.
+    let issue_id = || IssueId::parse(text(id));
+    let path = || match issue_id() {
+        Ok(i) => store.issue_path(&i),
+        Err(_) => store.issues_dir().join(name),
+    };
+    let stamp = match stamp_of(dir, name, path) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Seen::Gone,
         Err(e) => {
             return Seen::Problem(FileProblem::from_error(
-                &store.issue_path(id),
+                &path(),
                 &Error::io("reading the issue file's metadata", e),
             ));
         }
@@ -872,7 +919,8 @@ fn check_one(
     {
         return Seen::Kept(k);
     }
-    match store.load_listed(id, buf, None) {
+    let read = issue_id().and_then(|i| store.load_listed(&i, buf, None));
+    match read {
         Ok(issue) => {
             let mut rec = Vec::with_capacity(256);
             encode(&mut rec, stamp, &issue);
@@ -884,53 +932,116 @@ fn check_one(
             }
         }
         Err(Error::NotFound { .. }) => Seen::Gone,
-        Err(e) => Seen::Problem(FileProblem::from_error(&store.issue_path(id), &e)),
+        Err(e) => Seen::Problem(FileProblem::from_error(&path(), &e)),
     }
+}
+
+/// The stamp of the issues directory itself. Creating, removing or renaming an entry changes
+/// its mtime; writing a file in place does not (each file's own stamp covers that).
+fn dir_stamp(store: &Store) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(store.issues_dir()).ok()?;
+    (m.ino() != 0).then(|| FileStamp {
+        len: 0,
+        mtime_s: m.mtime(),
+        mtime_ns: m.mtime_nsec(),
+        ino: m.ino(),
+    })
 }
 
 /// The summary of every issue, with the files that could not be read. Reads only the files
 /// the index does not vouch for, and rewrites the index when it read any or lost any.
+///
+/// The names in the issues directory are listed unless the index vouches for them: it records
+/// the directory's stamp when its listing found issue files only and the directory had not
+/// changed for [`RACY_MS`]; while the directory keeps that stamp (no entry was created,
+/// removed or renamed since), its records name every file, and only each file's own stamp is
+/// checked.
 pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     // The time a new index is stamped with is taken before anything is read: a file changed
     // after its read but within its timestamp granularity then still counts as too recent.
     let start_ms = crate::clock::system_millis() as i64;
-    let (ids, mut problems) = store.list_ids()?;
-    let (old_buf, written_ms, old_recs) = std::fs::read(path(store))
+    let dir_now = dir_stamp(store);
+    let (old_buf, old) = std::fs::read(path(store))
         .ok()
-        .and_then(|b| parse(&b).map(|(w, r)| (b, w, r)))
+        .and_then(|b| parse(&b).map(|p| (b, p)))
         // An index from the future (a clock set back, a hand-made file) vouches for nothing.
-        .filter(|(_, w, _)| *w <= start_ms.saturating_add(RACY_MS))
-        .unwrap_or_default();
-    // Both sides are sorted by id: one merge pairs each listed file with its old record.
-    let mut pairs: Vec<Option<usize>> = Vec::with_capacity(ids.len());
-    let mut j = 0;
-    for id in &ids {
-        let key = id.as_str().as_bytes();
-        while j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start as usize) < key {
-            j += 1;
-        }
-        pairs.push(
-            (j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start as usize) == key)
-                .then_some(j),
-        );
-    }
+        .filter(|(_, p)| p.written_ms <= start_ms.saturating_add(RACY_MS))
+        .unwrap_or_else(|| {
+            (
+                Vec::new(),
+                Parsed {
+                    written_ms: 0,
+                    dir: None,
+                    recs: Vec::new(),
+                },
+            )
+        });
+    let Parsed {
+        written_ms,
+        dir: old_dir,
+        recs: old_recs,
+    } = old;
+    let settled_before = written_ms.saturating_sub(RACY_MS);
+    let names_unchanged = old_dir.is_some()
+        && old_dir == dir_now
+        && dir_now.is_some_and(|d| d.mtime_ms() < settled_before);
+    let mut problems = Vec::new();
+    // Each listed name, with the position of its old record.
+    let listed: Vec<([u8; ID], Option<usize>)> = if names_unchanged {
+        old_recs
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let mut id = [0u8; ID];
+                id.copy_from_slice(id_bytes(&old_buf, r.start as usize));
+                (id, Some(k))
+            })
+            .collect()
+    } else {
+        let (ids, listing_problems) = store.list_ids()?;
+        problems = listing_problems;
+        // Both sides are sorted by id: one merge pairs each listed file with its old record.
+        let mut j = 0;
+        ids.iter()
+            .map(|id| {
+                let key = id.as_str().as_bytes();
+                while j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start as usize) < key {
+                    j += 1;
+                }
+                let mut name = [0u8; ID];
+                name.copy_from_slice(key);
+                let at = (j < old_recs.len()
+                    && id_bytes(&old_buf, old_recs[j].start as usize) == key)
+                    .then_some(j);
+                (name, at)
+            })
+            .collect()
+    };
+    // The directory stamp the new index may vouch for: the one it had before this listing, if
+    // the listing found nothing but issue files and the directory was settled by then.
+    let clean_listing = problems.is_empty();
     let dir_path = store.issues_dir();
     let dir = std::fs::File::open(&dir_path)
         .map_err(|e| Error::io(format!("listing `{}`", dir_path.display()), e))?;
-    let settled_before = written_ms.saturating_sub(RACY_MS);
-    let listed: Vec<(&IssueId, Option<usize>)> = ids.iter().zip(pairs).collect();
     let seen: Vec<Seen> = super::in_parallel(&listed, FILES_PER_THREAD, |part| {
         let mut buf = Vec::with_capacity(16 * 1024);
         part.iter()
-            .map(|&(id, o)| {
+            .map(|(id, o)| {
                 let old = o.map(|k| (k, &old_recs[k]));
                 check_one(store, &dir, id, old, &old_buf, settled_before, &mut buf)
             })
             .collect()
     });
+    let all_found = seen
+        .iter()
+        .all(|x| matches!(x, Seen::Kept(_) | Seen::Read { .. }));
+    let vouch = dir_now
+        .filter(|d| clean_listing && all_found && d.mtime_ms() < start_ms.saturating_sub(RACY_MS));
     // Rewriting the index costs a write of all of it: skip it when no record changed and a new
     // writing time would not yet let a recently modified file be trusted either.
-    let unchanged = ids.len() == old_recs.len()
+    let unchanged = listed.len() == old_recs.len()
+        && vouch == old_dir
         && seen.iter().all(|x| match x {
             Seen::Kept(_) => true,
             Seen::Read { same, mtime_ms, .. } => {
@@ -950,7 +1061,6 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     // The new index is built in place (header first, filled in last), each record's table
     // entry kept or decoded as it is copied, so nothing is held twice but the old buffer.
     drop(listed);
-    drop(ids);
     let mut buf = Vec::with_capacity(old_buf.len().max(seen.len() * 160) + HEADER);
     buf.resize(HEADER, 0);
     let mut recs: Vec<Rec> = Vec::with_capacity(seen.len());
@@ -986,7 +1096,7 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
         // Too large for this layout's offsets: answer from memory, keep no index.
         return Err(Error::Internal("the summary index outgrew 4 GiB".into()));
     }
-    let head = header(start_ms, recs.len(), &buf[HEADER..]);
+    let head = header(start_ms, recs.len(), vouch, &buf[HEADER..]);
     buf[..HEADER].copy_from_slice(&head);
     write_index(store, &buf);
     Ok((Summaries { buf, recs }, problems))
@@ -1056,7 +1166,13 @@ mod tests {
         for i in issues {
             encode(&mut body, stamp(), i);
         }
-        let mut buf = header(42, issues.len(), &body);
+        let dir = Some(FileStamp {
+            len: 0,
+            mtime_s: 9,
+            mtime_ns: 8,
+            ino: 7,
+        });
+        let mut buf = header(42, issues.len(), dir, &body);
         buf.extend_from_slice(&body);
         buf
     }
@@ -1070,8 +1186,12 @@ mod tests {
             Timestamp::from_millis(5),
         );
         let buf = build(&[i.clone(), bare]);
-        let (written, recs) = parse(&buf).unwrap();
-        assert_eq!((written, recs.len()), (42, 2));
+        let Parsed {
+            written_ms: written,
+            dir,
+            recs,
+        } = parse(&buf).unwrap();
+        assert_eq!((written, recs.len(), dir.map(|d| d.ino)), (42, 2, Some(7)));
         assert_eq!(rec_stamp(&buf, &recs[0]), stamp());
         let all = Summaries { buf, recs };
         let s = all.get(i.id.as_str()).unwrap();
@@ -1172,7 +1292,7 @@ mod tests {
         let mut body = Vec::new();
         encode(&mut body, stamp, &lie);
         let future = crate::clock::system_millis() as i64 + 86_400_000;
-        let mut buf = header(future, 1, &body);
+        let mut buf = header(future, 1, None, &body);
         buf.extend_from_slice(&body);
         assert!(parse(&buf).is_some());
         std::fs::create_dir_all(store.dir().join("cache")).unwrap();

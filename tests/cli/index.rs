@@ -460,14 +460,18 @@ fn pages_from_summaries_equal_a_full_read_on_random_stores() {
 #[test]
 fn the_short_id_cache_is_one_file() {
     let repo = Repo::new();
-    let ids: Vec<String> = (0..30).map(|k| repo.create(&format!("i{k}"), &[])).collect();
+    let ids: Vec<String> = (0..30)
+        .map(|k| repo.create(&format!("i{k}"), &[]))
+        .collect();
     let cache = repo.jit_dir().join("cache");
     let names: Vec<String> = std::fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        names.iter().all(|n| n == "short.v2" || n.starts_with("summary.")),
+        names
+            .iter()
+            .all(|n| n == "short.v2" || n.starts_with("summary.")),
         "{names:?}"
     );
     let len = std::fs::metadata(cache.join("short.v2")).unwrap().len();
@@ -483,4 +487,56 @@ fn the_short_id_cache_is_one_file() {
     assert_eq!(repo.show(&ids[4])["short_id"], ids[4].as_str());
     let len = std::fs::metadata(cache.join("short.v2")).unwrap().len();
     assert_eq!(len, 36 * 30, "rebuilt from the 29 issue files");
+}
+
+/// Once the issues directory has been still for a while, the index vouches for its names and
+/// jit skips listing it; any entry created, removed or renamed since changes the directory and
+/// is seen at once: a file copied in by hand, a stray file, a deleted one.
+#[test]
+fn names_the_index_vouches_for_are_checked_against_the_directory() {
+    let repo = Repo::new();
+    let a = repo.create("a", &[]);
+    let b = repo.create("b", &[]);
+    age_files(&repo);
+    let age_dir = || {
+        let st = Command::new("touch")
+            .args(["-d", "1 hour ago", ".jit/issues"])
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    age_dir();
+    // The first read lists and vouches for the names, the second trusts them.
+    let first = repo.ok(&["issue", "list"]);
+    assert_eq!(repo.ok(&["issue", "list"]), first);
+    assert_eq!(first["total"], 2);
+    // A file copied in by hand, as git would write it.
+    let mut c = repo.read_issue(&a);
+    let c_id = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    c["id"] = json!(c_id);
+    c["title"] = json!("copied");
+    std::fs::write(
+        repo.issues_dir().join(format!("{c_id}.json")),
+        serde_json::to_vec_pretty(&c).unwrap(),
+    )
+    .unwrap();
+    let listed = repo.ok(&["issue", "list", "--fields", "id,title"]);
+    assert_eq!(listed["total"], 3, "{listed:#}");
+    assert_eq!(listed["issues"][0]["title"], "copied");
+    age_files(&repo);
+    age_dir();
+    repo.ok(&["issue", "list"]);
+    assert_eq!(repo.ok(&["issue", "list"])["total"], 3);
+    // A stray file is reported, a deleted file is gone.
+    std::fs::write(repo.issues_dir().join("notes.txt"), "hi").unwrap();
+    let listed = repo.ok(&["issue", "list"]);
+    assert_eq!(listed["problems"][0]["code"], "stray_file", "{listed:#}");
+    std::fs::remove_file(repo.issues_dir().join("notes.txt")).unwrap();
+    std::fs::remove_file(repo.issue_path(&b)).unwrap();
+    age_dir();
+    let listed = repo.ok(&["query", "ready"]);
+    assert_eq!(listed["total"], 2, "{listed:#}");
+    assert!(listed["problems"].as_array().unwrap().is_empty());
+    assert!(!ready_ids(&listed).contains(&b));
 }
