@@ -77,6 +77,9 @@ const G_REPORTER: u8 = 2;
 const G_DUE: u8 = 4;
 /// A required gate without a recorded status.
 const NO_STATUS: u8 = 3;
+/// Records the index file may lack or hold wrong before it is rewritten (at least; more in a
+/// large store: a 256th of it). Until then each command reads those few files again.
+const STALE_MAX: usize = 64;
 /// Files per thread below which starting another thread costs more than it saves.
 const FILES_PER_THREAD: usize = 256;
 
@@ -108,12 +111,17 @@ struct Rec {
     kind: u32,
     labels: u32,
     extra: u32,
+    /// In the records read this time ([`Summaries::fresh`]) rather than the index file's.
+    fresh: bool,
 }
 
 /// The summaries of every readable issue, sorted by id.
 #[derive(Debug, Default)]
 pub struct Summaries {
+    /// The index file's bytes.
     buf: Vec<u8>,
+    /// Records of files read this time, when the index file was not rewritten with them.
+    fresh: Vec<u8>,
     recs: Vec<Rec>,
 }
 
@@ -125,6 +133,10 @@ pub struct Summary<'a> {
 }
 
 impl Summaries {
+    fn bytes(&self, r: &Rec) -> &[u8] {
+        if r.fresh { &self.fresh } else { &self.buf }
+    }
+
     /// How many issues are summarised.
     pub fn len(&self) -> usize {
         self.recs.len()
@@ -138,16 +150,17 @@ impl Summaries {
     /// Every summary, in id order.
     pub fn iter(&self) -> impl Iterator<Item = Summary<'_>> {
         self.recs.iter().map(|rec| Summary {
-            buf: &self.buf,
+            buf: self.bytes(rec),
             rec,
         })
     }
 
     /// The summary at position `k` in id order.
     pub fn at(&self, k: usize) -> Summary<'_> {
+        let rec = &self.recs[k];
         Summary {
-            buf: &self.buf,
-            rec: &self.recs[k],
+            buf: self.bytes(rec),
+            rec,
         }
     }
 
@@ -155,7 +168,7 @@ impl Summaries {
     pub fn position(&self, id: &str) -> Option<usize> {
         let key = id.as_bytes();
         self.recs
-            .binary_search_by(|r| id_bytes(&self.buf, r.start as usize).cmp(key))
+            .binary_search_by(|r| id_bytes(self.bytes(r), r.start as usize).cmp(key))
             .ok()
     }
 
@@ -163,7 +176,7 @@ impl Summaries {
     pub fn after(&self, id: &str) -> usize {
         let key = id.as_bytes();
         self.recs
-            .partition_point(|r| id_bytes(&self.buf, r.start as usize) <= key)
+            .partition_point(|r| id_bytes(self.bytes(r), r.start as usize) <= key)
     }
 
     /// The summary of one issue by its canonical id.
@@ -644,6 +657,7 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
         kind: at(kind),
         labels: at(labels),
         extra: at(extra),
+        fresh: false,
     })
 }
 
@@ -1038,68 +1052,90 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
         .all(|x| matches!(x, Seen::Kept(_) | Seen::Read { .. }));
     let vouch = dir_now
         .filter(|d| clean_listing && all_found && d.mtime_ms() < start_ms.saturating_sub(RACY_MS));
-    // Rewriting the index costs a write of all of it: skip it when no record changed and a new
-    // writing time would not yet let a recently modified file be trusted either.
-    let unchanged = listed.len() == old_recs.len()
-        && vouch == old_dir
-        && seen.iter().all(|x| match x {
-            Seen::Kept(_) => true,
-            Seen::Read { same, mtime_ms, .. } => {
-                *same && *mtime_ms >= start_ms.saturating_sub(RACY_MS)
+    let used_old = listed.iter().filter(|(_, o)| o.is_some()).count();
+    drop(listed);
+    // Records kept from the index and records read now, in id order.
+    let mut fresh: Vec<u8> = Vec::new();
+    let mut recs: Vec<Rec> = Vec::with_capacity(seen.len());
+    // How many records the index file lacks or holds wrong; and whether rewriting it would let
+    // a file re-read only for being recent be trusted next time.
+    let (mut stale, mut would_settle) = (0usize, false);
+    for x in seen {
+        match x {
+            Seen::Kept(k) => recs.push(old_recs[k]),
+            Seen::Read {
+                rec,
+                same,
+                mtime_ms,
+            } => {
+                stale += usize::from(!same);
+                would_settle |= same && mtime_ms < start_ms.saturating_sub(RACY_MS);
+                let at = fresh.len();
+                fresh.extend_from_slice(&rec);
+                let mut r = parse_record(&fresh, at).ok_or_else(|| {
+                    Error::Internal("a summary record just built does not read back".into())
+                })?;
+                r.fresh = true;
+                recs.push(r);
             }
-            Seen::Gone | Seen::Problem(_) => false,
-        });
-    if unchanged {
+            Seen::Gone => stale += 1,
+            Seen::Problem(p) => problems.push(p),
+        }
+    }
+    // Records of files no longer listed.
+    stale += old_recs.len() - used_old;
+    // Rewriting the index costs a write of all of it, so it is rewritten only when that pays:
+    // there was none, many records changed, or the new one would vouch for the directory's
+    // names or for files that are recent now but settled by then. Otherwise the few files it
+    // has wrong are read again by each command, until one of those holds.
+    let rewrite = old_buf.is_empty()
+        || stale > STALE_MAX.max(recs.len() / 256)
+        || (vouch.is_some() && vouch != old_dir)
+        || would_settle;
+    if !rewrite {
         return Ok((
             Summaries {
                 buf: old_buf,
-                recs: old_recs,
+                fresh,
+                recs,
             },
             problems,
         ));
     }
-    // The new index is built in place (header first, filled in last), each record's table
-    // entry kept or decoded as it is copied, so nothing is held twice but the old buffer.
-    drop(listed);
-    let mut buf = Vec::with_capacity(old_buf.len().max(seen.len() * 160) + HEADER);
+    let mut buf = Vec::with_capacity(old_buf.len() + fresh.len() + HEADER);
     buf.resize(HEADER, 0);
-    let mut recs: Vec<Rec> = Vec::with_capacity(seen.len());
-    for x in seen {
-        let at = buf.len();
-        match x {
-            Seen::Kept(k) => {
-                let r = old_recs[k];
-                buf.extend_from_slice(&old_buf[r.start as usize..r.end as usize]);
-                let shift = |o: u32| o - r.start + at as u32;
-                recs.push(Rec {
-                    start: shift(r.start),
-                    end: shift(r.end),
-                    gates: shift(r.gates),
-                    links: shift(r.links),
-                    kind: shift(r.kind),
-                    labels: shift(r.labels),
-                    extra: shift(r.extra),
-                });
-            }
-            Seen::Read { rec, .. } => {
-                buf.extend_from_slice(&rec);
-                recs.push(parse_record(&buf, at).ok_or_else(|| {
-                    Error::Internal("a summary record just built does not read back".into())
-                })?);
-            }
-            Seen::Gone => {}
-            Seen::Problem(p) => problems.push(p),
-        }
+    for r in &mut recs {
+        let from = if r.fresh { &fresh } else { &old_buf };
+        let at = buf.len() as u32;
+        buf.extend_from_slice(&from[r.start as usize..r.end as usize]);
+        let shift = |o: u32| o - r.start + at;
+        *r = Rec {
+            start: shift(r.start),
+            end: shift(r.end),
+            gates: shift(r.gates),
+            links: shift(r.links),
+            kind: shift(r.kind),
+            labels: shift(r.labels),
+            extra: shift(r.extra),
+            fresh: false,
+        };
     }
     drop(old_buf);
+    drop(fresh);
     if buf.len() > u32::MAX as usize {
-        // Too large for this layout's offsets: answer from memory, keep no index.
         return Err(Error::Internal("the summary index outgrew 4 GiB".into()));
     }
     let head = header(start_ms, recs.len(), vouch, &buf[HEADER..]);
     buf[..HEADER].copy_from_slice(&head);
     write_index(store, &buf);
-    Ok((Summaries { buf, recs }, problems))
+    Ok((
+        Summaries {
+            buf,
+            fresh: Vec::new(),
+            recs,
+        },
+        problems,
+    ))
 }
 
 #[cfg(test)]
