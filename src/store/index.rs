@@ -13,8 +13,9 @@
 //!   and looking one up is a binary search. Nothing is decoded into owned values: a
 //!   [`Summary`] reads its fields straight from the index bytes, and the table kept per record
 //!   is a dozen offsets.
-//! - The file is checked as a whole (magic, checksum, every record's layout and id order)
-//!   before any record is trusted; an index that fails any check is ignored and rebuilt.
+//! - The file is checked as a whole (magic, checksum, every record's layout, its codes and id
+//!   order) before any record is trusted; an index that fails any check is ignored and
+//!   rebuilt. Text is checked as UTF-8 where it is read.
 //! - Writes are best effort and atomic (temp file and rename); deleting the index changes no
 //!   output, only speed.
 //!
@@ -546,11 +547,6 @@ impl<'a> Cursor<'a> {
         let n = self.u32()?;
         self.take(n)
     }
-
-    /// A length-prefixed UTF-8 string, checked.
-    fn text(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.bytes()?).ok()
-    }
 }
 
 /// Whether `b` is a canonical id: 26 upper-case Crockford base32 characters.
@@ -607,6 +603,8 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
     if flags & 0x80 != 0 || flags2 & !(G_MILESTONE | G_REPORTER | G_DUE) != 0 {
         return None;
     }
+    // The layout is checked in full (every length within the record), the contents where a
+    // reader relies on them (ids, codes); text is checked as UTF-8 when it is read.
     let ndeps = cur.u32()?;
     if !cur
         .take(ndeps.checked_mul(ID)?)?
@@ -620,7 +618,7 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
     }
     let gates = cur.at;
     for _ in 0..cur.u32()? {
-        cur.text()?;
+        cur.bytes()?;
         let c = cur.u8()?;
         if c != NO_STATUS {
             decode(GateState::ALL, c)?;
@@ -629,20 +627,20 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
     let links = cur.at;
     for _ in 0..cur.u32()? {
         decode(LinkKind::ALL, cur.u8()?)?;
-        cur.text()?;
+        cur.bytes()?;
     }
     let kind = cur.at;
-    cur.text()?; // type
-    cur.text()?; // assignee
-    cur.text()?; // title
+    cur.bytes()?; // type
+    cur.bytes()?; // assignee
+    cur.bytes()?; // title
     let labels = cur.at;
     for _ in 0..cur.u32()? {
-        cur.text()?;
+        cur.bytes()?;
     }
     let extra = cur.at;
     for bit in [G_MILESTONE, G_REPORTER, G_DUE] {
         if flags2 & bit != 0 {
-            cur.text()?;
+            cur.bytes()?;
         }
     }
     if cur.at != end {
@@ -1229,7 +1227,11 @@ mod tests {
         } = parse(&buf).unwrap();
         assert_eq!((written, recs.len(), dir.map(|d| d.ino)), (42, 2, Some(7)));
         assert_eq!(rec_stamp(&buf, &recs[0]), stamp());
-        let all = Summaries { buf, recs };
+        let all = Summaries {
+            buf,
+            fresh: Vec::new(),
+            recs,
+        };
         let s = all.get(i.id.as_str()).unwrap();
         assert_eq!(s.id(), i.id.as_str());
         assert_eq!((s.state(), s.priority()), (i.state, i.priority));
