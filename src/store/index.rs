@@ -561,19 +561,62 @@ fn is_id(b: &[u8]) -> bool {
 /// `seed` covers the header fields, so a change to any header or body byte changes the sum
 /// (every step is a bijection of the running state).
 fn checksum(seed: u64, bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0x9E37_79B9_7F4A_7C15 ^ seed;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(w);
-        h = (h ^ u64::from_le_bytes(a))
+    let mut c = Checksum::new(seed);
+    c.update(bytes);
+    c.finish()
+}
+
+/// [`checksum`] over bytes given in pieces.
+struct Checksum {
+    h: u64,
+    word: [u8; 8],
+    n: usize,
+}
+
+impl Checksum {
+    fn new(seed: u64) -> Self {
+        Checksum {
+            h: 0x9E37_79B9_7F4A_7C15 ^ seed,
+            word: [0; 8],
+            n: 0,
+        }
+    }
+
+    fn update(&mut self, mut bytes: &[u8]) {
+        if self.n > 0 {
+            let take = (8 - self.n).min(bytes.len());
+            self.word[self.n..self.n + take].copy_from_slice(&bytes[..take]);
+            self.n += take;
+            bytes = &bytes[take..];
+            if self.n < 8 {
+                return;
+            }
+            self.mix(self.word);
+            self.n = 0;
+        }
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            self.mix(a);
+        }
+        let rest = words.remainder();
+        self.word[..rest.len()].copy_from_slice(rest);
+        self.n = rest.len();
+    }
+
+    fn mix(&mut self, w: [u8; 8]) {
+        self.h = (self.h ^ u64::from_le_bytes(w))
             .wrapping_mul(0xFF51_AFD7_ED55_8CCD)
             .rotate_left(29);
     }
-    for &b in words.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+
+    fn finish(mut self) -> u64 {
+        for &b in &self.word[..self.n] {
+            self.h = (self.h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+        }
+        self.h ^ (self.h >> 31)
     }
-    h ^ (h >> 31)
 }
 
 fn seed(written_ms: i64, count: usize, dir: Option<FileStamp>) -> u64 {
@@ -805,13 +848,23 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
     out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
 }
 
+#[cfg(test)]
 fn header(written_ms: i64, count: usize, dir: Option<FileStamp>, body: &[u8]) -> Vec<u8> {
+    header_with(
+        written_ms,
+        count,
+        dir,
+        checksum(seed(written_ms, count, dir), body),
+    )
+}
+
+fn header_with(written_ms: i64, count: usize, dir: Option<FileStamp>, sum: u64) -> Vec<u8> {
     let mut h = Vec::with_capacity(HEADER);
     debug_assert!(count <= u32::MAX as usize);
     h.extend_from_slice(MAGIC);
     h.extend_from_slice(&written_ms.to_le_bytes());
     put_u32(&mut h, count);
-    h.extend_from_slice(&checksum(seed(written_ms, count, dir), body).to_le_bytes());
+    h.extend_from_slice(&sum.to_le_bytes());
     let d = dir.unwrap_or(FileStamp {
         len: 0,
         mtime_s: 0,
@@ -828,7 +881,9 @@ fn path(store: &Store) -> PathBuf {
     store.dir().join("cache").join(FILE)
 }
 
-fn write_index(store: &Store, bytes: &[u8]) {
+/// Writes a new index (best effort, atomically): the header, then `pieces` in order.
+fn write_index<'a>(store: &Store, header: &[u8], pieces: impl Iterator<Item = &'a [u8]>) {
+    use std::io::Write;
     let dir = store.dir().join("cache");
     if std::fs::create_dir_all(&dir).is_err() {
         return;
@@ -838,7 +893,15 @@ fn write_index(store: &Store, bytes: &[u8]) {
         let _ = std::fs::remove_file(dir.join(old));
     }
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path(store)).is_err() {
+    let written = std::fs::File::create(&tmp).and_then(|f| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        w.write_all(header)?;
+        for p in pieces {
+            w.write_all(p)?;
+        }
+        w.flush()
+    });
+    if written.is_err() || std::fs::rename(&tmp, path(store)).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
 }
@@ -1100,36 +1163,25 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
             problems,
         ));
     }
-    let mut buf = Vec::with_capacity(old_buf.len() + fresh.len() + HEADER);
-    buf.resize(HEADER, 0);
-    for r in &mut recs {
-        let from = if r.fresh { &fresh } else { &old_buf };
-        let at = buf.len() as u32;
-        buf.extend_from_slice(&from[r.start as usize..r.end as usize]);
-        let shift = |o: u32| o - r.start + at;
-        *r = Rec {
-            start: shift(r.start),
-            end: shift(r.end),
-            gates: shift(r.gates),
-            links: shift(r.links),
-            kind: shift(r.kind),
-            labels: shift(r.labels),
-            extra: shift(r.extra),
-            fresh: false,
-        };
+    // The new index is streamed to its file from the old one's kept records and the records
+    // read now, which also answer this command: nothing is held twice.
+    let piece = |r: &Rec| {
+        let from = if r.fresh { &fresh[..] } else { &old_buf[..] };
+        &from[r.start as usize..r.end as usize]
+    };
+    let total: usize = recs.iter().map(|r| (r.end - r.start) as usize).sum();
+    if HEADER + total <= u32::MAX as usize {
+        let mut sum = Checksum::new(seed(start_ms, recs.len(), vouch));
+        for r in &recs {
+            sum.update(piece(r));
+        }
+        let head = header_with(start_ms, recs.len(), vouch, sum.finish());
+        write_index(store, &head, recs.iter().map(piece));
     }
-    drop(old_buf);
-    drop(fresh);
-    if buf.len() > u32::MAX as usize {
-        return Err(Error::Internal("the summary index outgrew 4 GiB".into()));
-    }
-    let head = header(start_ms, recs.len(), vouch, &buf[HEADER..]);
-    buf[..HEADER].copy_from_slice(&head);
-    write_index(store, &buf);
     Ok((
         Summaries {
-            buf,
-            fresh: Vec::new(),
+            buf: old_buf,
+            fresh,
             recs,
         },
         problems,
@@ -1338,6 +1390,20 @@ mod tests {
         let (all, problems) = load(&store).unwrap();
         assert!(problems.is_empty());
         assert_eq!(all.get(issue.id.as_str()).unwrap().state(), issue.state);
+    }
+
+    #[test]
+    fn the_checksum_of_pieces_is_the_checksum_of_the_whole() {
+        let bytes: Vec<u8> = (0..1000u32).map(|k| (k * 7919 % 251) as u8).collect();
+        let whole = checksum(5, &bytes);
+        for cut in [[0, 0], [1, 2], [3, 17], [8, 16], [7, 999], [500, 1000]] {
+            let mut c = Checksum::new(5);
+            c.update(&bytes[..cut[0]]);
+            c.update(&bytes[cut[0]..cut[1]]);
+            c.update(&bytes[cut[1]..]);
+            assert_eq!(c.finish(), whole, "{cut:?}");
+        }
+        assert_ne!(checksum(6, &bytes), whole);
     }
 
     #[test]
