@@ -381,67 +381,73 @@ fn main() {
         jit.display(),
         runs
     );
-    let mut per_issue_base: Vec<(String, Duration)> = Vec::new();
-    for (si, &n) in sizes.iter().enumerate() {
+    // Every store is generated first; then each command is timed on every store in turn, run
+    // by run, so that a change in the machine's load (other work on shared cores, the disk)
+    // falls on every size alike and the ratios between sizes stay fair.
+    let mut stores: Vec<Bench> = Vec::new();
+    for &n in &sizes {
         let dir = root.join(format!("store-{n}"));
         let t = Instant::now();
         let ids = generate(&dir, n, 42 + n as u64);
-        println!(
-            "## {n} issues (generated in {:.1} s)\n",
-            t.elapsed().as_secs_f64()
-        );
-        // Let the kernel write the generated files back first: otherwise the writeback runs
-        // under the timings (it made single-issue commands look slower at 100,000 issues).
-        let _ = Command::new("sync").status();
+        eprintln!("generated {n} issues in {:.1} s", t.elapsed().as_secs_f64());
+        stores.push(Bench {
+            n,
+            dir,
+            show_id: ids[n / 2].short(),
+            ids,
+            ready: Vec::new(),
+            newest: Vec::new(),
+            rows: Vec::new(),
+            raw: Duration::ZERO,
+        });
+    }
+    // Let the kernel write the generated files back first: otherwise the writeback runs under
+    // the timings (it made single-issue commands look slower at 100,000 issues).
+    let _ = Command::new("sync").status();
+    for b in &mut stores {
         // Warm the page cache the same way for everyone.
-        raw_read(&dir);
-        run(&jit, &dir, &["issue", "list", "--json"]);
-        let raw = median((0..runs).map(|_| raw_read(&dir)).collect());
-        let show_id = ids[n / 2].short();
+        raw_read(&b.dir);
+        run(&jit, &b.dir, &["issue", "list", "--json"]);
         // Agents use the full `id` from the JSON they read; people type short ids.
-        let ready: Vec<String> = {
-            let out = Command::new(&jit)
-                .args(["query", "ready", "--json", "--limit", "1000"])
-                .current_dir(&dir)
-                .output()
-                .expect("ready");
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ready json");
-            v["issues"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|i| i["short_id"].as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let mut rows = vec![Row {
+        b.ready = short_ids_of(
+            &jit,
+            &b.dir,
+            &["query", "ready", "--json", "--limit", "1000"],
+        );
+    }
+    let mut raws: Vec<Vec<Duration>> = vec![Vec::new(); stores.len()];
+    for _ in 0..runs {
+        for (k, b) in stores.iter().enumerate() {
+            raws[k].push(raw_read(&b.dir));
+        }
+    }
+    for (b, r) in stores.iter_mut().zip(raws) {
+        b.raw = median(r);
+        b.rows.push(Row {
             name: "raw read (find + xargs cat)".into(),
-            time: raw,
-        }];
-        let mut time = |name: &str, f: &mut dyn FnMut(usize) -> Duration| {
-            // Nothing an earlier command left unwritten may be flushed under this one's timing,
-            // and one untimed run first, so no command pays for being the first to touch a file.
-            let _ = Command::new("sync").status();
-            f(runs);
-            let t = median((0..runs).map(&mut *f).collect());
-            rows.push(Row {
-                name: name.into(),
-                time: t,
-            });
-        };
-        time("query ready --limit 20 --json", &mut |_| {
-            run(&jit, &dir, &["query", "ready", "--limit", "20", "--json"])
+            time: b.raw,
         });
-        time("issue list --limit 20 --json", &mut |_| {
-            run(&jit, &dir, &["issue", "list", "--limit", "20", "--json"])
-        });
-        time(
+    }
+    type Step = dyn Fn(&Path, &Bench, usize) -> Duration;
+    let steps: Vec<(&str, Box<Step>)> = vec![
+        (
+            "query ready --limit 20 --json",
+            Box::new(|jit: &Path, b: &Bench, _| {
+                run(jit, &b.dir, &["query", "ready", "--limit", "20", "--json"])
+            }),
+        ),
+        (
+            "issue list --limit 20 --json",
+            Box::new(|jit: &Path, b: &Bench, _| {
+                run(jit, &b.dir, &["issue", "list", "--limit", "20", "--json"])
+            }),
+        ),
+        (
             "issue list --limit 20 --filter state:ready --json",
-            &mut |_| {
+            Box::new(|jit: &Path, b: &Bench, _| {
                 run(
-                    &jit,
-                    &dir,
+                    jit,
+                    &b.dir,
                     &[
                         "issue",
                         "list",
@@ -452,115 +458,176 @@ fn main() {
                         "--json",
                     ],
                 )
-            },
-        );
-        time("issue claim-next --json", &mut |r| {
-            run(
-                &jit,
-                &dir,
-                &[
-                    "issue",
-                    "claim-next",
-                    "--to",
-                    &format!("agent:n{r}"),
-                    "--json",
-                ],
-            )
-        });
-        time("query ready --json", &mut |_| {
-            run(&jit, &dir, &["query", "ready", "--json"])
-        });
-        time("query ready --json --full", &mut |_| {
-            run(&jit, &dir, &["query", "ready", "--json", "--full"])
-        });
-        time("issue list --json", &mut |_| {
-            run(&jit, &dir, &["issue", "list", "--json"])
-        });
-        time("issue list --json --full", &mut |_| {
-            run(&jit, &dir, &["issue", "list", "--json", "--full"])
-        });
-        time("validate --json", &mut |_| {
-            run(&jit, &dir, &["validate", "--json"])
-        });
+            }),
+        ),
+        (
+            "issue claim-next --json",
+            Box::new(|jit: &Path, b: &Bench, r| {
+                run(
+                    jit,
+                    &b.dir,
+                    &[
+                        "issue",
+                        "claim-next",
+                        "--to",
+                        &format!("agent:n{r}"),
+                        "--json",
+                    ],
+                )
+            }),
+        ),
+        (
+            "query ready --json",
+            Box::new(|jit: &Path, b: &Bench, _| run(jit, &b.dir, &["query", "ready", "--json"])),
+        ),
+        (
+            "query ready --json --full",
+            Box::new(|jit: &Path, b: &Bench, _| {
+                run(jit, &b.dir, &["query", "ready", "--json", "--full"])
+            }),
+        ),
+        (
+            "issue list --json",
+            Box::new(|jit: &Path, b: &Bench, _| run(jit, &b.dir, &["issue", "list", "--json"])),
+        ),
+        (
+            "issue list --json --full",
+            Box::new(|jit: &Path, b: &Bench, _| {
+                run(jit, &b.dir, &["issue", "list", "--json", "--full"])
+            }),
+        ),
+        (
+            "validate --json",
+            Box::new(|jit: &Path, b: &Bench, _| run(jit, &b.dir, &["validate", "--json"])),
+        ),
         // An agent loop: something changed since the last query (the summary index re-reads
-        // that file and is rewritten). Only the query is timed.
-        time("query ready --limit 20 --json after an update", &mut |r| {
-            run(
-                &jit,
-                &dir,
-                &["issue", "update", &show_id, "--title", &format!("loop {r}")],
-            );
-            run(&jit, &dir, &["query", "ready", "--limit", "20", "--json"])
-        });
-        time("issue show", &mut |_| {
-            run(&jit, &dir, &["issue", "show", &show_id, "--json"])
-        });
-        time("issue create", &mut |_| {
-            run(
-                &jit,
-                &dir,
-                &["issue", "create", "--title", "bench", "--json"],
-            )
-        });
-        time("issue update", &mut |r| {
-            run(
-                &jit,
-                &dir,
-                &[
-                    "issue",
-                    "update",
-                    &show_id,
-                    "--title",
-                    &format!("renamed {r}"),
-                    "--json",
-                ],
-            )
-        });
-        time("issue claim", &mut |r| {
-            // From the end of the ready list: `claim-next` took the best ones.
-            let id = ready
-                .len()
-                .checked_sub(r + 1)
-                .and_then(|k| ready.get(k))
-                .cloned()
-                .unwrap_or_else(|| show_id.clone());
-            run(
-                &jit,
-                &dir,
-                &[
-                    "issue",
-                    "claim",
-                    &id,
-                    "--to",
-                    &format!("agent:b{r}"),
-                    "--json",
-                ],
-            )
-        });
-        let newest: Vec<String> = {
-            let out = Command::new(&jit)
-                .args(["issue", "list", "--json", "--filter", "title:bench"])
-                .current_dir(&dir)
-                .output()
-                .expect("list");
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-            v["issues"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|i| i["short_id"].as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        time("dep add", &mut |r| {
-            let from = newest
-                .get(r % newest.len().max(1))
-                .cloned()
-                .unwrap_or_else(|| show_id.clone());
-            let on = ids[(r * 7919) % n].to_string();
-            run(&jit, &dir, &["dep", "add", &from, "--on", &on, "--json"])
-        });
+        // that file). Only the query is timed.
+        (
+            "query ready --limit 20 --json after an update",
+            Box::new(|jit: &Path, b: &Bench, r| {
+                run(
+                    jit,
+                    &b.dir,
+                    &[
+                        "issue",
+                        "update",
+                        &b.show_id,
+                        "--title",
+                        &format!("loop {r}"),
+                    ],
+                );
+                run(jit, &b.dir, &["query", "ready", "--limit", "20", "--json"])
+            }),
+        ),
+        (
+            "issue show",
+            Box::new(|jit: &Path, b: &Bench, _| {
+                run(jit, &b.dir, &["issue", "show", &b.show_id, "--json"])
+            }),
+        ),
+        (
+            "issue create",
+            Box::new(|jit: &Path, b: &Bench, _| {
+                run(
+                    jit,
+                    &b.dir,
+                    &["issue", "create", "--title", "bench", "--json"],
+                )
+            }),
+        ),
+        (
+            "issue update",
+            Box::new(|jit: &Path, b: &Bench, r| {
+                run(
+                    jit,
+                    &b.dir,
+                    &[
+                        "issue",
+                        "update",
+                        &b.show_id,
+                        "--title",
+                        &format!("renamed {r}"),
+                        "--json",
+                    ],
+                )
+            }),
+        ),
+        (
+            "issue claim",
+            Box::new(|jit: &Path, b: &Bench, r| {
+                // From the end of the ready list: `claim-next` took the best ones.
+                let id = b
+                    .ready
+                    .len()
+                    .checked_sub(r + 1)
+                    .and_then(|k| b.ready.get(k))
+                    .cloned()
+                    .unwrap_or_else(|| b.show_id.clone());
+                run(
+                    jit,
+                    &b.dir,
+                    &[
+                        "issue",
+                        "claim",
+                        &id,
+                        "--to",
+                        &format!("agent:b{r}"),
+                        "--json",
+                    ],
+                )
+            }),
+        ),
+        (
+            "dep add",
+            Box::new(|jit: &Path, b: &Bench, r| {
+                let from = b
+                    .newest
+                    .get(r % b.newest.len().max(1))
+                    .cloned()
+                    .unwrap_or_else(|| b.show_id.clone());
+                let on = b.ids[(r * 7919) % b.n].to_string();
+                run(jit, &b.dir, &["dep", "add", &from, "--on", &on, "--json"])
+            }),
+        ),
+    ];
+    for (name, step) in &steps {
+        if *name == "dep add" {
+            for b in &mut stores {
+                b.newest = short_ids_of(
+                    &jit,
+                    &b.dir,
+                    &["issue", "list", "--json", "--filter", "title:bench"],
+                );
+            }
+        }
+        // Nothing an earlier command left unwritten may be flushed under this one's timing,
+        // and one untimed run first, so no command pays for being the first to touch a file.
+        let _ = Command::new("sync").status();
+        for b in &stores {
+            step(&jit, b, runs);
+        }
+        let mut times: Vec<Vec<Duration>> = vec![Vec::new(); stores.len()];
+        for r in 0..runs {
+            for (k, b) in stores.iter().enumerate() {
+                times[k].push(step(&jit, b, r));
+            }
+        }
+        for (b, t) in stores.iter_mut().zip(times) {
+            b.rows.push(Row {
+                name: name.to_string(),
+                time: median(t),
+            });
+        }
+    }
+    let base: Vec<(String, Duration)> = stores[0]
+        .rows
+        .iter()
+        .map(|r| (r.name.clone(), r.time))
+        .collect();
+    let last = stores.len() - 1;
+    for (si, b) in stores.iter().enumerate() {
+        let (n, dir, raw) = (b.n, &b.dir, b.raw);
+        println!("## {n} issues\n");
         // Peak memory of the read commands, and the bytes of their replies.
         let reads: &[&[&str]] = &[
             &["query", "ready", "--json"],
@@ -569,12 +636,12 @@ fn main() {
             &["issue", "list", "--json"],
             &["issue", "list", "--json", "--full"],
             &["issue", "list", "--limit", "20", "--json"],
-            &["issue", "show", &show_id, "--json"],
+            &["issue", "show", &b.show_id, "--json"],
             &["validate", "--json"],
         ];
         let mems: Vec<(String, Option<u64>)> = reads
             .iter()
-            .map(|a| (a.join(" "), peak_kib(&jit, &dir, a)))
+            .map(|a| (a.join(" "), peak_kib(&jit, dir, a)))
             .collect();
         let sizes_of: Vec<(String, usize, usize)> = [
             &["query", "ready", "--json"][..],
@@ -584,7 +651,7 @@ fn main() {
         ]
         .iter()
         .map(|a| {
-            let (bytes, issues) = reply_size(&jit, &dir, a);
+            let (bytes, issues) = reply_size(&jit, dir, a);
             (a.join(" "), bytes, issues)
         })
         .collect();
@@ -595,14 +662,11 @@ fn main() {
             sizes[0]
         );
         println!("|---|---:|---:|---:|");
-        for r in &rows {
+        for r in &b.rows {
             let vs_raw = r.time.as_secs_f64() / raw.as_secs_f64();
-            let base = per_issue_base
-                .iter()
-                .find(|(k, _)| k == &r.name)
-                .map(|(_, d)| *d);
-            let vs_small = match base {
-                Some(b) if si > 0 => format!("{:.2}x", r.time.as_secs_f64() / b.as_secs_f64()),
+            let small = base.iter().find(|(k, _)| k == &r.name).map(|(_, d)| *d);
+            let vs_small = match small {
+                Some(x) if si > 0 => format!("{:.2}x", r.time.as_secs_f64() / x.as_secs_f64()),
                 _ => "—".into(),
             };
             println!(
@@ -611,9 +675,6 @@ fn main() {
                 ms(r.time),
                 vs_raw
             );
-            if si == 0 {
-                per_issue_base.push((r.name.clone(), r.time));
-            }
         }
         println!("\n| read command | peak memory |\n|---|---:|");
         for (name, k) in &mems {
@@ -637,17 +698,38 @@ fn main() {
             issue_files.1,
             cache.0 as f64 / issue_files.1.max(1) as f64
         );
-        if si + 1 == sizes.len() && si > 0 {
-            targets(
-                &rows,
-                &per_issue_base,
-                raw,
-                &mems,
-                &sizes_of,
-                cache,
-                issue_files,
-                n,
-            );
+        if si == last && si > 0 {
+            targets(&b.rows, &base, raw, &mems, &sizes_of, cache, issue_files, n);
         }
     }
+}
+
+/// One generated store and what was measured on it.
+struct Bench {
+    n: usize,
+    dir: PathBuf,
+    ids: Vec<IssueId>,
+    show_id: String,
+    ready: Vec<String>,
+    newest: Vec<String>,
+    rows: Vec<Row>,
+    raw: Duration,
+}
+
+/// The `short_id`s of the issues a list command prints.
+fn short_ids_of(jit: &Path, dir: &Path, args: &[&str]) -> Vec<String> {
+    let out = Command::new(jit)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run jit");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("reply is JSON");
+    v["issues"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i["short_id"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }
