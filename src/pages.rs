@@ -86,7 +86,7 @@ pub const SHAPE_FULL: &str = "full/1";
 /// at a time, instead of holding them all.
 const HOLD_AT_MOST: usize = 1000;
 /// Issues read at a time while a long page of whole issues is printed.
-const CHUNK: usize = 256;
+const CHUNK: usize = 1024;
 
 /// What each issue of a page holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -554,7 +554,8 @@ fn from_index(
     };
     let mut total = total;
     if req.shape.needs_whole_issues() && body.rows.len() <= HOLD_AT_MOST {
-        let (views, more, dropped) = body.read(&body.rows, |v| {
+        let mut related = body.related(&body.rows);
+        let (views, more, dropped) = body.read(&body.rows, &mut related, |v| {
             req.select != Select::Ready || queries::is_claimable(v, now)
         });
         problems.extend(more);
@@ -694,6 +695,7 @@ impl IndexBody {
     fn read(
         &self,
         rows: &[Row],
+        related: &mut Related,
         keep: impl Fn(&IssueView) -> bool,
     ) -> (Vec<IssueView>, Vec<FileProblem>, usize) {
         let ids: Vec<IssueId> = rows
@@ -701,7 +703,6 @@ impl IndexBody {
             .filter_map(|r| IssueId::parse(self.all.at(r.k as usize).id()).ok())
             .collect();
         let (issues, problems) = self.store.load_many(&ids, &crate::progress::Silent);
-        let mut related = self.related(rows);
         let mut out = Vec::with_capacity(issues.len());
         for issue in issues {
             let b = crate::view::blockers(
@@ -873,8 +874,9 @@ impl Serialize for Items<'_> {
                         view_item(&mut seq, v, fields)?;
                     }
                 } else if self.page.shape.needs_whole_issues() {
+                    let mut related = b.related(&b.rows);
                     for part in b.rows.chunks(CHUNK) {
-                        let (views, problems, _) = b.read(part, |_| true);
+                        let (views, problems, _) = b.read(part, &mut related, |_| true);
                         self.found.borrow_mut().extend(problems);
                         for v in &views {
                             view_item(&mut seq, v, fields)?;
