@@ -16,6 +16,20 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 
+/// A page of whole issues without a `shape` (what `jit serve`'s API returns; the command line
+/// prints [`crate::pages::Page`]).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct IssuePage {
+    /// The issues on this page.
+    pub issues: Vec<IssueView>,
+    /// How many issues matched (before `--cursor` and `--limit`).
+    pub total: usize,
+    /// Pass this as `--cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Files that could not be read as issues (skipped).
+    pub problems: Vec<FileProblem>,
+}
+
 /// What `issue create` takes.
 #[derive(Debug, Clone, Default)]
 pub struct CreateRequest {
