@@ -353,7 +353,14 @@ pub fn claimable<'a>(
         .filter(|kn| queries::summary_claimable(kn.summary(), ledger, kn.blocked, now))
         .filter(|kn| filter.is_none_or(|q| q.matches(kn)))
         .collect();
-    out.sort_by(queries::work_cmp);
+    // Work order by its key: priority, age, then id (the index is in id order).
+    out.sort_unstable_by_key(|kn| {
+        (
+            std::cmp::Reverse(kn.summary().priority()),
+            kn.summary().created_ms(),
+            kn.k,
+        )
+    });
     out
 }
 

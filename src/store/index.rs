@@ -551,9 +551,18 @@ impl<'a> Cursor<'a> {
 
 /// Whether `b` is a canonical id: 26 upper-case Crockford base32 characters.
 fn is_id(b: &[u8]) -> bool {
-    b.len() == ID
-        && b.iter()
-            .all(|c| crate::model::id::is_crockford(char::from(*c)))
+    /// Which bytes are Crockford base32 digits (upper case), by value.
+    const CROCKFORD: [bool; 256] = {
+        let mut t = [false; 256];
+        let digits = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let mut k = 0;
+        while k < digits.len() {
+            t[digits[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
+    b.len() == ID && b.iter().all(|&c| CROCKFORD[usize::from(c)])
 }
 
 /// A cheap checksum against a damaged cache file (the file is ours, so this guards against
@@ -1404,6 +1413,27 @@ mod tests {
             assert_eq!(c.finish(), whole, "{cut:?}");
         }
         assert_ne!(checksum(6, &bytes), whole);
+    }
+
+    #[test]
+    fn ids_are_crockford_upper_case() {
+        assert!(is_id(b"01JABCDEFGHJKMNPQRSTVWXYZ0"));
+        for bad in [
+            &b"01JABCDEFGHJKMNPQRSTVWXYZ"[..],
+            b"01JABCDEFGHJKMNPQRSTVWXYZI",
+            b"01jabcdefghjkmnpqrstvwxyz0",
+        ] {
+            assert!(!is_id(bad));
+        }
+        for c in 0..=255u8 {
+            let mut id = *b"01JABCDEFGHJKMNPQRSTVWXYZ0";
+            id[5] = c;
+            assert_eq!(
+                is_id(&id),
+                crate::model::id::is_crockford(char::from(c)) && !c.is_ascii_lowercase(),
+                "{c}"
+            );
+        }
     }
 
     #[test]

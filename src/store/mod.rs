@@ -421,7 +421,7 @@ impl Store {
                 }),
             }
         }
-        ids.sort();
+        ids.sort_unstable();
         Ok((ids, problems))
     }
 
