@@ -1047,11 +1047,16 @@
     // Zoom and pan: the viewBox is the camera.
     var vb = { x: 0, y: 0, w: L.width, h: L.height };
     function apply() { root.setAttribute("viewBox", vb.x + " " + vb.y + " " + vb.w + " " + vb.h); }
-    function fitAll() {
+    // `all`: the whole graph, however small it gets; otherwise no smaller than legible (text at
+    // 80% or more), starting at the top left or around the focused issue.
+    function fitAll(all) {
       var r = wrap.getBoundingClientRect();
-      var aspect = (r.height || 600) / (r.width || 800);
+      var cw = r.width || 800, aspect = (r.height || 600) / cw;
       vb.w = Math.max(L.width, L.height / aspect); vb.h = vb.w * aspect; vb.x = 0; vb.y = 0;
-      if (focus && L.pos[focus.id] && L.width > (r.width || 800) * 1.5) { zoomAt(L.pos[focus.id][0] + L.W / 2, L.pos[focus.id][1] + L.H / 2, Math.min(1, (r.width || 800) * 1.2 / vb.w)); return; }
+      if (all !== true && cw / vb.w < 0.8) {
+        vb.w = cw / 0.8; vb.h = vb.w * aspect;
+        if (focus && L.pos[focus.id]) { vb.x = Math.max(0, L.pos[focus.id][0] + L.W / 2 - vb.w / 2); vb.y = Math.max(0, L.pos[focus.id][1] + L.H / 2 - vb.h / 2); }
+      }
       apply();
     }
     function zoomAt(cx, cy, f) {
@@ -1064,7 +1069,7 @@
     on(wrap, "wheel", function (ev) { ev.preventDefault(); var p = toSvg(ev); zoomAt(p[0], p[1], ev.deltaY < 0 ? 1.2 : 1 / 1.2); }, { passive: false });
     on(zoomIn, "click", function () { zoomAt(vb.x + vb.w / 2, vb.y + vb.h / 2, 1.4); });
     on(zoomOut, "click", function () { zoomAt(vb.x + vb.w / 2, vb.y + vb.h / 2, 1 / 1.4); });
-    on(fit, "click", fitAll);
+    on(fit, "click", function () { fitAll(true); });
     var drag = null;
     on(root, "pointerdown", function (ev) { drag = { x: ev.clientX, y: ev.clientY, vx: vb.x, vy: vb.y, moved: false, id: ev.pointerId }; });
     on(root, "pointermove", function (ev) {
@@ -1121,6 +1126,7 @@
     var conflict = el("div", { class: "conflict", role: "alert", hidden: true });
     head.appendChild(conflict);
     main.appendChild(head);
+    if (S.flash && S.flash.id === i.id) { if (S.flash.conflict) { showConflict(conflict, S.flash.err); } else { showRefused(conflict, S.flash.err); } }
     if (can) { inlineTitle(title, i, conflict); }
     var grid = el("div", { class: "issue-grid" });
     var left = el("div", { class: "issue-main" }), right = el("aside", { class: "issue-side" });
@@ -1389,20 +1395,34 @@
       box.appendChild(el("p", null, ["It is now at version ", el("strong", { "data-testid": "conflict-version", text: String(cur.version) }), " with the title ", el("q", { "data-testid": "conflict-title", text: cur.title }), "."]));
     }
     var reload = el("button", { type: "button", class: "primary", text: "Show the current version" });
-    on(reload, "click", function () { render(); });
+    on(reload, "click", function () { S.flash = null; render(); });
     box.appendChild(reload);
   }
+  // A refused write's explanation stays on the issue's page until dismissed, whatever
+  // re-renders meanwhile (the event stream keeps the page current).
+  function showRefused(box, err) {
+    clear(box);
+    box.hidden = false;
+    box.appendChild(el("strong", { text: "Refused: " }));
+    box.appendChild(doc.createTextNode(errText(err)));
+    var ok2 = el("button", { type: "button", class: "small", text: "Dismiss" });
+    on(ok2, "click", function () { S.flash = null; render(); });
+    box.appendChild(doc.createTextNode(" "));
+    box.appendChild(ok2);
+  }
   function write(method, path, body, version, conflict) {
-    return api(method, path, body, version).then(function (reply) { absorb(reply); render(); return reply; }, function (err) {
+    var id = path.split("/")[1];
+    return api(method, path, body, version).then(function (reply) { S.flash = null; absorb(reply); render(); return reply; }, function (err) {
       if (err.status === 412) {
-        var id = path.split("/")[1];
         return fetchIssue(id).then(function (cur) {
           err.current = cur;
           if (cur) { put(cur); }
-          if (conflict) { showConflict(conflict, err); } else { toast(errText(err), "error"); }
+          S.flash = { id: id, err: err, conflict: true };
+          if (conflict) { render(); } else { toast(errText(err), "error"); }
         });
       }
-      if (conflict) { clear(conflict); conflict.hidden = false; conflict.appendChild(el("strong", { text: "Refused: " })); conflict.appendChild(doc.createTextNode(errText(err))); }
+      S.flash = { id: id, err: err, conflict: false };
+      if (conflict) { render(); }
       toast(errText(err), "error");
     });
   }
@@ -1615,6 +1635,7 @@
     var keepScroll = current && current.view === route.view && current.id === route.id ? window.scrollY : 0;
     var editing = doc.activeElement && main.contains(doc.activeElement) && (doc.activeElement.isContentEditable || /^(TEXTAREA|INPUT|SELECT)$/.test(doc.activeElement.tagName));
     if (editing && current && current.view === route.view && current.id === route.id && current.hash === location.hash) { S.pending = true; return; }
+    if (S.flash && !(route.view === "issue" && issueOf(route.id || "") && issueOf(route.id).id === S.flash.id)) { S.flash = null; }
     current = { view: route.view, id: route.id, hash: location.hash };
     frame(route);
     clear(main);
