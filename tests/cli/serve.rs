@@ -197,7 +197,10 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
         "gates as `gate list --json`"
     );
     let ev = get(&s, "/api/events?event=issue.created");
-    assert_eq!(ev.body, repo.ok(&["events", "query", "--event", "issue.created"]));
+    assert_eq!(
+        ev.body,
+        repo.ok(&["events", "query", "--event", "issue.created"])
+    );
 
     // Writes: token, origin, If-Match, content type, each refused before anything changes.
     let before = repo.read_issue(&a);
@@ -206,7 +209,14 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
     let p = format!("/api/issues/{a}");
     let no_token = write(&s, "PATCH", &p, None, Some("\"1\""), &patch);
     assert_eq!((no_token.status, code_of(&no_token)), (401, "unauthorized"));
-    let wrong = write(&s, "PATCH", &p, Some("not-the-token"), Some("\"1\""), &patch);
+    let wrong = write(
+        &s,
+        "PATCH",
+        &p,
+        Some("not-the-token"),
+        Some("\"1\""),
+        &patch,
+    );
     assert_eq!(wrong.status, 401);
     let missing = write(&s, "PATCH", &p, Some(&s.token), None, &patch);
     assert_eq!(
@@ -215,7 +225,11 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
     );
     let stale = write(&s, "PATCH", &p, Some(&s.token), Some("\"7\""), &patch);
     assert_eq!((stale.status, code_of(&stale)), (412, "version_conflict"));
-    assert_eq!(stale.etag.as_deref(), Some("\"1\""), "412 carries the current version");
+    assert_eq!(
+        stale.etag.as_deref(),
+        Some("\"1\""),
+        "412 carries the current version"
+    );
     assert_eq!(stale.body["error"]["details"]["actual"], 1);
     let foreign = got(agent()
         .patch(s.url(&p))
@@ -225,7 +239,10 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
         .header("content-type", "application/json")
         .send(patch.to_string())
         .unwrap());
-    assert_eq!((foreign.status, code_of(&foreign)), (403, "forbidden_origin"));
+    assert_eq!(
+        (foreign.status, code_of(&foreign)),
+        (403, "forbidden_origin")
+    );
     let cross = got(agent()
         .patch(s.url(&p))
         .header("authorization", format!("Bearer {}", s.token))
@@ -242,8 +259,18 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
         .header("content-type", "text/plain")
         .send(patch.to_string())
         .unwrap());
-    assert_eq!((text.status, code_of(&text)), (415, "unsupported_media_type"));
-    let unknown = write(&s, "PATCH", &p, Some(&s.token), Some("\"1\""), &json!({"titel": "x"}));
+    assert_eq!(
+        (text.status, code_of(&text)),
+        (415, "unsupported_media_type")
+    );
+    let unknown = write(
+        &s,
+        "PATCH",
+        &p,
+        Some(&s.token),
+        Some("\"1\""),
+        &json!({"titel": "x"}),
+    );
     assert_eq!((unknown.status, code_of(&unknown)), (400, "invalid_body"));
     let rebound = got(agent()
         .get(s.url("/api/issues"))
@@ -262,7 +289,10 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
         .header("if-match", "\"1\"")
         .header("origin", own_origin.as_str())
         .header("content-type", "application/json")
-        .send(json!({ "title": "alpha renamed", "labels": ["ui", "core"], "priority": "high" }).to_string())
+        .send(
+            json!({ "title": "alpha renamed", "labels": ["ui", "core"], "priority": "high" })
+                .to_string(),
+        )
         .unwrap());
     assert_eq!(ok.status, 200, "{:#}", ok.body);
     assert_eq!(ok.etag.as_deref(), Some("\"2\""));
@@ -318,13 +348,27 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
     // Claim, comment, checklist, gates, deps, release: each the CLI's reply and event.
     let d = created.body["short_id"].as_str().unwrap().to_string();
     let cl = |path: &str, v: &str, body: Value| {
-        write(&s, "POST", &format!("/api/issues/{c}/{path}"), Some(&s.token), Some(v), &body)
+        write(
+            &s,
+            "POST",
+            &format!("/api/issues/{c}/{path}"),
+            Some(&s.token),
+            Some(v),
+            &body,
+        )
     };
     let claim = cl("claim", "\"1\"", json!({ "ttl": "30m" }));
     assert_eq!(claim.status, 200, "{:#}", claim.body);
     assert_eq!(claim.body["assignee"], "human:tester");
     assert_eq!(claim.body["state"], "in_progress");
-    let again = write(&s, "POST", &format!("/api/issues/{c}/claim"), Some(&s.token), Some("\"2\""), &json!({ "to": "agent:other" }));
+    let again = write(
+        &s,
+        "POST",
+        &format!("/api/issues/{c}/claim"),
+        Some(&s.token),
+        Some("\"2\""),
+        &json!({ "to": "agent:other" }),
+    );
     assert_eq!((again.status, code_of(&again)), (409, "already_claimed"));
     let comment = cl("comments", "\"2\"", json!({ "body": "on **it**" }));
     assert_eq!(comment.status, 200);
@@ -334,19 +378,54 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
     let tick = cl("checklist/check", "\"4\"", json!({ "item": "write tests" }));
     assert_eq!(tick.body["item"]["checked"], true);
     let missing_item = cl("checklist/check", "\"5\"", json!({ "item": "nope" }));
-    assert_eq!((missing_item.status, code_of(&missing_item)), (400, "no_such_item"));
+    assert_eq!(
+        (missing_item.status, code_of(&missing_item)),
+        (400, "no_such_item")
+    );
     let gate_stale = cl("gates/review/pass", "\"4\"", json!({}));
     assert_eq!(gate_stale.status, 412, "gate pass checks If-Match too");
-    let pass = cl("gates/review/pass", "\"5\"", json!({ "note": "looks good" }));
+    let pass = cl(
+        "gates/review/pass",
+        "\"5\"",
+        json!({ "note": "looks good" }),
+    );
     assert_eq!(pass.status, 200, "{:#}", pass.body);
     assert_eq!(pass.body["gate"], "review");
-    assert_eq!(repo.read_issue(&c)["gates_status"]["review"]["status"], "passed");
-    let dep = write(&s, "POST", &format!("/api/issues/{d}/deps"), Some(&s.token), Some("\"1\""), &json!({ "on": b }));
+    assert_eq!(
+        repo.read_issue(&c)["gates_status"]["review"]["status"],
+        "passed"
+    );
+    let dep = write(
+        &s,
+        "POST",
+        &format!("/api/issues/{d}/deps"),
+        Some(&s.token),
+        Some("\"1\""),
+        &json!({ "on": b }),
+    );
     assert_eq!(dep.status, 200, "{:#}", dep.body);
-    assert_eq!(dep.etag.as_deref(), Some("\"2\""), "the ETag of the changed issue");
-    let cycle = write(&s, "POST", &format!("/api/issues/{b}/deps"), Some(&s.token), Some("*"), &json!({ "on": d }));
+    assert_eq!(
+        dep.etag.as_deref(),
+        Some("\"2\""),
+        "the ETag of the changed issue"
+    );
+    let cycle = write(
+        &s,
+        "POST",
+        &format!("/api/issues/{b}/deps"),
+        Some(&s.token),
+        Some("*"),
+        &json!({ "on": d }),
+    );
     assert_eq!((cycle.status, code_of(&cycle)), (409, "cycle"));
-    let rm = write(&s, "DELETE", &format!("/api/issues/{d}/deps/{b}"), Some(&s.token), Some("\"2\""), &Value::Null);
+    let rm = write(
+        &s,
+        "DELETE",
+        &format!("/api/issues/{d}/deps/{b}"),
+        Some(&s.token),
+        Some("\"2\""),
+        &Value::Null,
+    );
     assert_eq!(rm.status, 200, "{:#}", rm.body);
     assert_eq!(rm.body["changed"], true);
     let release = cl("release", "\"6\"", json!({}));
@@ -358,15 +437,31 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
         .filter(|e| e["issue"] == repo.full_id(&c))
         .map(|e| e["type"].as_str().unwrap().to_string())
         .collect();
-    for k in ["issue.claimed", "comment.added", "checklist.added", "checklist.checked", "gate.passed", "issue.released"] {
+    for k in [
+        "issue.claimed",
+        "comment.added",
+        "checklist.added",
+        "checklist.checked",
+        "gate.passed",
+        "issue.released",
+    ] {
         assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
     }
 
     // The tokenized URL sets the cookie; the cookie then authorises writes from the page.
     let r = agent().get(&s.url).call().unwrap();
     assert_eq!(r.status().as_u16(), 303);
-    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().unwrap().to_string();
     let by_cookie = got(agent()
         .patch(s.url(&format!("/api/issues/{d}")))
@@ -381,11 +476,25 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
     // The page and its assets.
     let mut page = agent().get(s.url("/")).call().unwrap();
     assert_eq!(page.status().as_u16(), 200);
-    let csp = page.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("script-src 'self'"), "{csp}");
     let html = page.body_mut().read_to_string().unwrap();
     assert!(html.contains("data-testid=\"search\"") && html.contains("src=\"/app.js\""));
-    assert_eq!(agent().get(s.url("/app.js")).call().unwrap().status().as_u16(), 200);
+    assert_eq!(
+        agent()
+            .get(s.url("/app.js"))
+            .call()
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[test]
@@ -398,39 +507,75 @@ fn serve_read_only_refuses_every_write() {
         ("PATCH", format!("/api/issues/{a}"), json!({ "title": "x" })),
         ("POST", "/api/issues".to_string(), json!({ "title": "x" })),
         ("POST", format!("/api/issues/{a}/claim"), json!({})),
-        ("POST", format!("/api/issues/{a}/comments"), json!({ "body": "x" })),
+        (
+            "POST",
+            format!("/api/issues/{a}/comments"),
+            json!({ "body": "x" }),
+        ),
         ("DELETE", format!("/api/issues/{a}/deps/{a}"), Value::Null),
     ] {
         let g = write(&s, method, &path, Some(&s.token), Some("\"1\""), &body);
-        assert_eq!((g.status, code_of(&g)), (403, "read_only"), "{method} {path}");
+        assert_eq!(
+            (g.status, code_of(&g)),
+            (403, "read_only"),
+            "{method} {path}"
+        );
     }
     assert_eq!(repo.read_issue(&a), before);
     assert_eq!(get(&s, "/api/site").body["read_only"], true);
-    assert_eq!(get(&s, &format!("/api/issues/{a}")).status, 200, "reads still work");
+    assert_eq!(
+        get(&s, &format!("/api/issues/{a}")).status,
+        200,
+        "reads still work"
+    );
 }
 
 #[test]
 fn serve_public_serves_only_public_issues() {
     let repo = Repo::new();
-    let secret = repo.create("hotel: rotate the signing keys", &["--visibility", "internal"]);
+    let secret = repo.create(
+        "hotel: rotate the signing keys",
+        &["--visibility", "internal"],
+    );
     let open = repo.create("open work", &["--dep", &secret]);
     let s = Server::start(&repo, &["--public"], &[]);
     let full = repo.full_id(&secret);
     let list = get(&s, "/api/issues");
     assert_eq!(list.body["total"], 1);
-    for path in ["/api/issues", "/api/site", &format!("/api/issues/{open}"), "/api/events"] {
+    for path in [
+        "/api/issues",
+        "/api/site",
+        &format!("/api/issues/{open}"),
+        "/api/events",
+    ] {
         let text = get(&s, path).body.to_string();
         for needle in ["hotel: rotate", secret.as_str(), full.as_str()] {
-            assert!(!text.contains(needle), "{path} mentions the internal issue ({needle}): {text}");
+            assert!(
+                !text.contains(needle),
+                "{path} mentions the internal issue ({needle}): {text}"
+            );
         }
     }
     let v = get(&s, &format!("/api/issues/{open}")).body;
     assert_eq!(v["private_dependencies"], 1);
-    assert_eq!(v["blocked"], true, "still blocked by the issue it cannot name");
+    assert_eq!(
+        v["blocked"], true,
+        "still blocked by the issue it cannot name"
+    );
     assert_eq!(v["blocked_by"][0]["short_id"], "(private)");
     assert_eq!(get(&s, &format!("/api/issues/{secret}")).status, 404);
-    let touch = write(&s, "PATCH", &format!("/api/issues/{secret}"), Some(&s.token), Some("*"), &json!({ "title": "x" }));
-    assert_eq!(touch.status, 404, "an internal issue cannot be changed through a public console");
+    let touch = write(
+        &s,
+        "PATCH",
+        &format!("/api/issues/{secret}"),
+        Some(&s.token),
+        Some("*"),
+        &json!({ "title": "x" }),
+    );
+    assert_eq!(
+        touch.status, 404,
+        "an internal issue cannot be changed through a public console"
+    );
 }
 
 /// Reads an event stream on a thread; sends each complete message (its lines) down a channel.
@@ -504,7 +649,10 @@ fn serve_streams_events_from_any_process_and_resumes_from_last_event_id() {
     repo.ok(&["issue", "comment", &x, "--body", "hello"]);
     let (id2, e2) = next_event(&rx, Duration::from_secs(10));
     let (id3, e3) = next_event(&rx, Duration::from_secs(10));
-    assert_eq!((e2["type"].as_str(), e3["type"].as_str()), (Some("issue.updated"), Some("comment.added")));
+    assert_eq!(
+        (e2["type"].as_str(), e3["type"].as_str()),
+        (Some("issue.updated"), Some("comment.added"))
+    );
     assert!(id1 < id2 && id2 < id3, "in order");
     // Idle: keep-alive comments.
     let end = Instant::now() + Duration::from_secs(10);
@@ -559,7 +707,11 @@ fn serve_listens_on_loopback_and_stops_on_ctrl_c() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port().to_string();
     let (v, code) = repo.json(&["serve", "--port", &port]);
-    assert_eq!((v["error"]["code"].as_str(), code), (Some("io"), 1), "{v:#}");
+    assert_eq!(
+        (v["error"]["code"].as_str(), code),
+        (Some("io"), 1),
+        "{v:#}"
+    );
 }
 
 /// The browser scenarios (tests/browser/*.test.mjs): node's test runner driving Debian's
@@ -569,12 +721,19 @@ fn browser_scenarios() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let ready = std::path::Path::new("/usr/bin/chromium").exists()
         && dir.join("node_modules/playwright-core").is_dir()
-        && std::process::Command::new("node").arg("--version").output().is_ok();
+        && std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok();
     if !ready {
         if std::env::var_os("CI").is_some() {
-            panic!("CI is set but chromium, node or tests/browser/node_modules is missing; .ci/run installs them");
+            panic!(
+                "CI is set but chromium, node or tests/browser/node_modules is missing; .ci/run installs them"
+            );
         }
-        eprintln!("skipping browser_scenarios: needs /usr/bin/chromium, node and `npm ci` in tests/browser");
+        eprintln!(
+            "skipping browser_scenarios: needs /usr/bin/chromium, node and `npm ci` in tests/browser"
+        );
         return;
     }
     let mut out = std::process::Command::new("node")
@@ -589,7 +748,11 @@ fn browser_scenarios() {
         .spawn()
         .expect("node runs");
     let mut text = String::new();
-    out.stdout.take().unwrap().read_to_string(&mut text).unwrap();
+    out.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
     let mut err = String::new();
     out.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     let status = out.wait().unwrap();

@@ -1630,6 +1630,15 @@
   var current = null;
   function render() {
     if (!S.data) { return; }
+    var t0 = performance.now();
+    paint();
+    // Timings for examples/bench_serve.rs (tests/browser/bench.mjs reads them).
+    var t = root.jitTiming = root.jitTiming || { renders: 0 };
+    t.renders++;
+    t.lastRenderMs = performance.now() - t0;
+    if (!t.firstRender) { t.firstRender = performance.now(); }
+  }
+  function paint() {
     var route = parseHash();
     var main = doc.getElementById("app");
     var keepScroll = current && current.view === route.view && current.id === route.id ? window.scrollY : 0;
