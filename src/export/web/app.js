@@ -1746,7 +1746,8 @@
       var a = S.actors.filter(function (x) { return x.actor === e.actor; })[0];
       if (!a) { a = { actor: e.actor, events: 0 }; S.actors.push(a); }
       a.events++; a.last_at = e.ts; a.last_event = e.type;
-      if (e.issue) { refetch([e.issue]); } else { reloadAll(); }
+      // The issue, and the issues waiting for it (what blocks them may have changed).
+      if (e.issue) { refetch([e.issue].concat((S.dependents[e.issue] || []).map(function (x) { return x.id; }))); } else { reloadAll(); }
       if (parseHash().view === "events" || parseHash().view === "agents") { render(); }
     };
     es.addEventListener("changed", function () { reloadAll(); });
