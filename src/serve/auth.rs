@@ -58,7 +58,7 @@ pub fn check_host(s: &Shared, h: &HeaderMap) -> Result<(), Response> {
         return Ok(());
     }
     let host = header(h, "host").unwrap_or("").to_ascii_lowercase();
-    if s.hosts.iter().any(|a| *a == host) {
+    if s.hosts.contains(&host) {
         return Ok(());
     }
     Err(http_error(
