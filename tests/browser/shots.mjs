@@ -62,7 +62,7 @@ try {
   const st2 = await page(b, { width: 390, height: 844, dark: true });
   await st2.goto("file://" + join(p.dir, "site", "index.html") + "#/list");
   await st2.waitForTimeout(300);
-  await st2.screenshot({ path: join(out, "static-list-390-dark.png"), fullPage: true });
+  await st2.screenshot({ path: join(out, "static-list-390-dark.png") });
 } finally {
   await b.close();
   p.cleanup();

@@ -527,6 +527,9 @@
   };
 
   function nowMs() { return Date.now(); }
+  // Leases are judged at the moment the data describes: now when live, the export's time in a
+  // static export (a frozen page must not count a lease down to an expiry that never happened).
+  function leaseNow() { return LIVE || !S.data || !S.data.generated_at ? Date.now() : tsMs(S.data.generated_at); }
   function short(id) { return id && id.length === 26 ? id.slice(18).toLowerCase() : String(id || ""); }
   function issueOf(ref) { return S.byId[ref] || S.byShort[String(ref).toLowerCase()] || null; }
 
@@ -555,7 +558,7 @@
   function alarm(i) {
     var out = [];
     if (failedGates(i).length) { out.push("gate failed: " + failedGates(i).map(function (b) { return b.key; }).join(", ")); }
-    if (i.state !== "done" && i.state !== "archived" && leaseExpired(i, nowMs())) { out.push("lease expired"); }
+    if (i.state !== "done" && i.state !== "archived" && leaseExpired(i, leaseNow())) { out.push("lease expired"); }
     return out;
   }
   function waiting(i) { return !!i.blocked && failedGates(i).length === 0; }
@@ -1255,14 +1258,14 @@
 
     // The claim.
     if (i.lease || i.assignee || can) {
-      var lb = el("section", { class: "box" + (leaseExpired(i, nowMs()) ? " alarm" : "") }, [el("h2", { text: "Claim" })]);
+      var lb = el("section", { class: "box" + (leaseExpired(i, leaseNow()) ? " alarm" : "") }, [el("h2", { text: "Claim" })]);
       if (i.lease) {
         lb.appendChild(el("p", null, [el("strong", { text: i.lease.holder }), doc.createTextNode(" "), el("span", { class: "countdown", "data-expires": i.lease.expires_at || "" })]));
       } else if (i.assignee) { lb.appendChild(el("p", null, ["assigned to ", el("strong", { text: i.assignee }), " (no lease)"])); }
       else { lb.appendChild(el("p", { class: "muted", text: "Nobody holds it." })); }
       if (can) {
         var row = el("div", { class: "row" });
-        if (!i.assignee || leaseExpired(i, nowMs())) {
+        if (!i.assignee || leaseExpired(i, leaseNow())) {
           var claim = el("button", { type: "button", text: "Claim for " + (S.data.actor || "me") });
           on(claim, "click", function () { write("POST", "issues/" + i.id + "/claim", {}, i.version, conflict); });
           row.appendChild(claim);
@@ -1429,7 +1432,7 @@
 
   // ---- agents, leases, events, stats ----
   function viewAgents(main) {
-    var now = nowMs();
+    var now = leaseNow();
     var by = {};
     S.actors.forEach(function (a) { by[a.actor] = { actor: a.actor, events: a.events, last: a.last_at ? tsMs(a.last_at) : null, lastEvent: a.last_event, holds: [] }; });
     S.issues.forEach(function (i) { if (i.assignee && i.state !== "done" && i.state !== "archived") { (by[i.assignee] = by[i.assignee] || { actor: i.assignee, events: 0, last: null, holds: [] }).holds.push(i); } });
@@ -1447,7 +1450,7 @@
     main.appendChild(el("div", { class: "table-wrap" }, [t]));
   }
   function viewLeases(main) {
-    var now = nowMs();
+    var now = leaseNow();
     var held = S.issues.filter(function (i) { return i.lease && i.state !== "done" && i.state !== "archived"; });
     held.sort(function (a, b) { return tsMs(a.lease.expires_at) - tsMs(b.lease.expires_at); });
     if (!held.length) { main.appendChild(el("p", { class: "empty", text: "No issue is claimed with a lease." })); return; }
@@ -1477,19 +1480,24 @@
     tickCountdowns();
   }
   function tickCountdowns() {
-    var now = nowMs();
+    var now = leaseNow();
     doc.querySelectorAll(".countdown").forEach(function (c) {
       var exp = c.getAttribute("data-expires");
       if (!exp) { c.textContent = "no expiry"; return; }
       var left = tsMs(exp) - now;
       var was = c.classList.contains("expired");
-      c.textContent = left > 0 ? clock(left) + " left" : "expired " + rel(tsMs(exp));
+      var when = LIVE ? "" : " when exported";
+      c.textContent = left > 0 ? clock(left) + " left" + when : (LIVE ? "expired " + rel(tsMs(exp)) : "expired" + when);
       c.classList.toggle("expired", left <= 0);
       if (left <= 0 && !was && parseHash().view === "leases" && c.dataset.seen) { render(); }
       c.dataset.seen = "1";
     });
   }
   function eventSummary(e) {
+    if (e.type === "issue.created") {
+      var st = (e.changes || []).filter(function (c) { return c.field === "state"; })[0];
+      return st ? "as " + st.after : "";
+    }
     var parts = [];
     (e.changes || []).forEach(function (c) {
       var a = c.after, b = c.before;
