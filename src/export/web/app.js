@@ -1037,9 +1037,9 @@
       var cls = "node st-" + i.state + (alarm(i).length ? " is-alarm" : "") + (waiting(i) ? " is-waiting" : "") + (focus && i.id === focus.id ? " is-focus" : "");
       var t = i.title.length > 27 ? i.title.slice(0, 26) + "…" : i.title;
       var n = svg("g", { class: cls, "data-id": i.short_id, transform: "translate(" + p[0] + "," + p[1] + ")" }, [
-        svg("title", { text: i.short_id + " · " + STATE_LABEL[i.state] + " · " + i.title }),
+        svg("title", { text: i.short_id + " · " + STATE_LABEL[i.state] + (alarm(i).length ? " · " + alarm(i).join(", ") : waiting(i) ? " · " + waitingText(i) : "") + " · " + i.title }),
         svg("rect", { width: L.W, height: L.H, rx: 8 }),
-        svg("text", { x: 10, y: 18, class: "nid", text: i.short_id + " · " + STATE_LABEL[i.state] + (alarm(i).length ? " · alarm" : waiting(i) ? " · waiting" : "") }),
+        svg("text", { x: 10, y: 18, class: "nid", text: i.short_id + " · " + STATE_LABEL[i.state] + (alarm(i).length ? " ⚠" : waiting(i) ? " ◷" : "") }),
         svg("text", { x: 10, y: 36, class: "ntitle", text: t }),
       ]);
       nodeEls[i.id] = n;
