@@ -198,15 +198,25 @@ fn main() {
         ms(t.elapsed())
     );
 
-    let mut child = Command::new(&jit)
-        .args(["serve", "--json", "--port", "0"])
-        .current_dir(&dir)
-        .env("JIT_ACTOR", "human:bench")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("jit serve");
+    /// Stops the server however `main` ends (a failed step panics).
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Reap(
+        Command::new(&jit)
+            .args(["serve", "--json", "--port", "0"])
+            .current_dir(&dir)
+            .env("JIT_ACTOR", "human:bench")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("jit serve"),
+    );
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
+    BufReader::new(child.0.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("startup line");
     let started: serde_json::Value = serde_json::from_str(&line).expect("startup JSON");
@@ -318,6 +328,5 @@ fn main() {
             "(browser timings skipped: needs /usr/bin/chromium and `npm ci` in tests/browser)"
         );
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
 }

@@ -54,6 +54,10 @@ export function serve(dir, args = [], env = {}) {
   const proc = spawn(JIT, ["serve", "--json", "--port", "0", ...args], { cwd: dir, env: { ...process.env, JIT_ACTOR: "human:tester", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr += d; });
+  // Never outlive the test process, even when it fails before calling stop().
+  const reap = () => { if (proc.exitCode === null) { proc.kill("SIGKILL"); } };
+  process.once("exit", reap);
+  proc.once("exit", () => process.removeListener("exit", reap));
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout });
     const timer = setTimeout(() => reject(new Error("jit serve did not start: " + stderr)), 15000);
