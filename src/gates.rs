@@ -213,6 +213,39 @@ pub fn set_status(
     })
 }
 
+/// [`set_status`] refusing a stale write: `if_version` is checked against the issue under the
+/// same lock (`version_conflict`), as `--if-version` does for other mutations.
+#[allow(clippy::too_many_arguments)]
+pub fn set_status_if_version(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    key: &str,
+    status: GateState,
+    by: Option<&str>,
+    note: Option<&str>,
+    if_version: Option<u64>,
+) -> Result<GateOutcome> {
+    let key = validate_gate_key(key.trim())?;
+    let by = match by {
+        Some(b) => Actor::parse(b)?,
+        None => actor.clone(),
+    };
+    let note = note.map(|n| validate_text("note", n)).transpose()?;
+    store.mutate(actor, |tx| {
+        tx.open(input, if_version)?;
+        record_status(
+            tx,
+            input,
+            &key,
+            status,
+            &by,
+            note.as_deref(),
+            RunDetails::default(),
+        )
+    })
+}
+
 fn record_status(
     tx: &mut Tx<'_>,
     input: &str,

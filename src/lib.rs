@@ -30,6 +30,8 @@ pub mod queries; // named queries: ready, blocked, by state/priority/assignee
 pub mod query; // the query language: lexer, parser, evaluator
 pub mod random; // randomness for ids
 pub mod schema; // JSON Schemas of the stored files and the JSON output, from the Rust types
+#[cfg(feature = "serve")]
+pub mod serve; // jit serve: the live web console, an HTTP API over the same operations
 pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
 pub mod validate; // integrity checks and safe repairs
 pub mod view; // derived fields: short_id, blocked, blocked_by, progress

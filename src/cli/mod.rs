@@ -25,6 +25,7 @@ mod progress;
 mod query;
 pub mod render;
 mod schema;
+mod serve;
 mod tools;
 mod validate;
 
@@ -113,6 +114,9 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Serve the agent workflow as Model Context Protocol tools on stdio (see docs/mcp.md).
     Mcp,
+    /// The live web console on 127.0.0.1: board, list, kanban, issues, agents, leases, events
+    /// (see docs/serve.md).
+    Serve(serve::ServeArgs),
     /// Exchange .jit/ with the git remote: commit, pull, validate, push (retried on a race).
     Sync(git::SyncArgs),
     /// Move in from beads, just-in-time, Backlog.md, Jira, Linear, GitHub or CSV.
@@ -348,6 +352,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Metrics(a) => tools::metrics(ctx, a),
         Command::Schema(a) => schema::run(ctx, a),
         Command::Mcp => mcp::run(ctx),
+        Command::Serve(a) => serve::run(ctx, a),
         Command::Sync(a) => git::sync(ctx, a),
         Command::Import(c) => import::run(ctx, c),
         Command::Hook(c) => hook::run(ctx, c),

@@ -10,6 +10,7 @@ pub mod document;
 pub mod html;
 pub mod plan;
 pub mod roadmap;
+pub mod site;
 pub mod web;
 
 use crate::error::{Error, Result};

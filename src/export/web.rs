@@ -1,27 +1,30 @@
-//! The static web site: `index.html` (stats bar, roadmap board by milestone, list, kanban by
-//! state, dependency graph as inline SVG, client-side filters), `app.js`, `style.css` and one
-//! page per issue under `issues/<short_id>.html`. It opens from `file://` with no network.
+//! The static web site and the page of the web front-end: `index.html` (the app's shell with the
+//! data document of [`super::site`] embedded), `app.js` (the one front-end, shared with
+//! `jit serve`: board by milestone, list, kanban, graph, issue, agents, leases, events, stats),
+//! `style.css`, and one plain page per issue under `issues/<short_id>.html` (no script; for
+//! reading without JavaScript and for links). It opens from `file://` with no network.
 //!
 //! Invariants: every piece of user text passes through [`escape_html`] or the safe markdown
-//! renderer; the embedded data is [`script_json`]; with `public`, an internal issue appears in
+//! renderer (the script sets text, never markup, except the markdown rendered here); the
+//! embedded data is [`script_json`]; with `public`, an internal issue appears in
 //! no file (not its page, title or id), and references to it read "(private)". Files are written
 //! atomically, and issue pages this export did not write are removed from `issues/`, so a public
 //! export over an earlier full one leaves nothing internal behind.
 
 use super::html::{escape_html, is_safe_url, markdown, script_json};
-use super::plan::{self, Stats};
+use super::plan;
 use crate::error::{Error, Result};
-use crate::model::{GateDef, GateState, IssueId, State, Visibility};
+use crate::model::{GateDef, GateState, IssueId, State};
 use crate::progress::Progress;
 use crate::view::{Blocker, IssueView};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// The stylesheet, written as `style.css`.
-const STYLE: &str = include_str!("web/style.css");
-/// The client script (filters, view toggle), written as `app.js`.
-const SCRIPT: &str = include_str!("web/app.js");
+/// The stylesheet, written as `style.css` (and served by `jit serve`).
+pub const STYLE: &str = include_str!("web/style.css");
+/// The front-end script, written as `app.js` (and served by `jit serve`).
+pub const SCRIPT: &str = include_str!("web/app.js");
 
 /// What a web export wrote.
 #[derive(Debug, Serialize)]
@@ -37,22 +40,6 @@ pub struct SiteReport {
 pub struct SiteFile {
     pub path: String,
     pub content: String,
-}
-
-/// The issue data embedded for client-side filtering (only what the filters need).
-#[derive(Serialize)]
-struct ClientIssue<'a> {
-    id: &'a str,
-    title: &'a str,
-    state: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    labels: &'a [String],
-    milestone: Option<&'a str>,
-    assignee: Option<&'a str>,
-    priority: &'a str,
-    blocked: bool,
-    text: &'a str,
 }
 
 /// How the site names other issues.
@@ -136,339 +123,47 @@ fn page(title: &str, css: &str, body: &str, script: &str) -> String {
     )
 }
 
-fn card(v: &IssueView) -> String {
-    let i = &v.issue;
-    let mut meta = format!(
-        "<span class=\"chip type\">{}</span><span class=\"chip prio p-{}\">{}</span>",
-        escape_html(&i.kind),
-        i.priority.as_str(),
-        i.priority.as_str()
+/// The app's page: the toolbar skeleton the script fills, the data element and the script.
+/// `data` is the JSON for `<script type="application/json" id="data">` (already made
+/// script-safe); `assets` is the path prefix of `app.js` and `style.css`; `fallback` is shown
+/// without JavaScript.
+pub fn shell(project: &str, data: &str, assets: &str, fallback: &str) -> String {
+    let body = format!(
+        "<header class=\"top\"><div class=\"brand\"><a class=\"home\" href=\"#/board\">{p}</a>\
+<span class=\"sub\" id=\"mode\"></span></div>\
+<div class=\"searchbox\"><input type=\"search\" id=\"q\" data-testid=\"search\" autocomplete=\"off\" spellcheck=\"false\" \
+placeholder=\"Search: label:ui -type:bug\" aria-label=\"Search with the query language\"><kbd>/</kbd></div>\
+<span class=\"live-dot\" id=\"live\" hidden></span></header>\n\
+<nav class=\"tabs\" id=\"tabs\" aria-label=\"Views\"></nav>\n\
+<div class=\"filters\" id=\"filters\"></div>\n<div class=\"qerror\" id=\"qerror\" role=\"alert\" hidden></div>\n\
+<main id=\"app\"><noscript>{fallback}</noscript></main>\n<div class=\"toasts\" id=\"toasts\" aria-live=\"polite\"></div>\n",
+        p = escape_html(project),
     );
-    for l in &i.labels {
-        meta.push_str(&format!(
-            "<span class=\"chip label\">{}</span>",
-            escape_html(l)
-        ));
-    }
-    let who = i
-        .assignee
-        .as_deref()
-        .map(|a| format!("<span class=\"who\">{}</span>", escape_html(a)))
-        .unwrap_or_default();
-    format!(
-        "<a class=\"card st-{}{}\" href=\"issues/{}.html\" data-id=\"{}\">\
-<span class=\"card-top\"><code class=\"sid\">{}</code>{}</span>\
-<span class=\"card-title\">{}</span><span class=\"card-meta\">{}{}</span></a>\n",
-        state_class(i.state),
-        if v.blocked { " is-blocked" } else { "" },
-        escape_html(&v.short_id),
-        escape_html(&v.short_id),
-        escape_html(&v.short_id),
-        state_badge(v),
-        escape_html(&i.title),
-        meta,
-        who
+    page(
+        &format!("{project} · issues"),
+        &format!("{assets}style.css"),
+        &body,
+        &format!(
+            "<script type=\"application/json\" id=\"data\">{data}</script>\n<script src=\"{assets}app.js\"></script>\n"
+        ),
     )
 }
 
-fn stats_bar(s: &Stats) -> String {
-    let items = [
-        ("total", "Total", s.total),
-        ("ready", "Ready", s.ready),
-        ("in_progress", "In progress", s.in_progress),
-        ("blocked", "Blocked", s.blocked),
-        ("done", "Done", s.done),
-    ];
-    let mut out =
-        String::from("<section class=\"stats\" id=\"stats\" aria-label=\"Statistics\">\n");
-    for (key, label, n) in items {
-        out.push_str(&format!(
-            "<div class=\"stat stat-{key}\"><span class=\"num\" data-stat=\"{key}\">{n}</span><span class=\"lbl\">{label}</span></div>\n"
-        ));
-    }
-    let pct = (s.done * 100).checked_div(s.total).unwrap_or(0);
-    out.push_str(&format!(
-        "<div class=\"stat stat-progress\"><span class=\"num\" data-stat=\"percent\">{pct}%</span><span class=\"lbl\">Complete</span>\
-<span class=\"bar\"><span class=\"fill\" style=\"width:{pct}%\"></span></span></div>\n</section>\n"
-    ));
-    out
-}
-
-fn board(live: &[&IssueView]) -> String {
+/// What a page without JavaScript shows: a plain list of links to the issue pages.
+fn fallback(live: &[&IssueView]) -> String {
     let mut out = String::from(
-        "<section class=\"view\" id=\"view-roadmap\" data-view=\"roadmap\">\n<div class=\"board\">\n",
-    );
-    for g in plan::by_milestone(live) {
-        let done = g
-            .issues
-            .iter()
-            .filter(|v| v.issue.state == State::Done)
-            .count();
-        let total = g.issues.len();
-        let pct = (done * 100).checked_div(total).unwrap_or(0);
-        let due = g
-            .due
-            .as_deref()
-            .map(|d| format!("<span class=\"due\">due {}</span>", escape_html(d)))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "<div class=\"column milestone\"><header><h2>{}</h2><div class=\"col-meta\">{due}<span class=\"count\">{done} of {total} done</span></div>\
-<span class=\"bar\"><span class=\"fill\" style=\"width:{pct}%\"></span></span></header>\n<div class=\"cards\">\n",
-            escape_html(g.name())
-        ));
-        for v in &g.issues {
-            out.push_str(&card(v));
-        }
-        out.push_str("</div></div>\n");
-    }
-    if live.is_empty() {
-        out.push_str("<p class=\"empty\">No issues.</p>\n");
-    }
-    out.push_str("</div>\n</section>\n");
-    out
-}
-
-fn list(live: &[&IssueView]) -> String {
-    let mut out = String::from(
-        "<section class=\"view\" id=\"view-list\" data-view=\"list\" hidden>\n<table class=\"list\">\n<thead><tr>\
-<th>ID</th><th>Title</th><th>Status</th><th>Type</th><th>Priority</th><th>Milestone</th><th>Assignee</th><th>Labels</th><th>Due</th></tr></thead>\n<tbody>\n",
+        "<p class=\"empty\">This view needs JavaScript. Every issue also has a plain page:</p><ul class=\"plain\">",
     );
     for v in live {
-        let i = &v.issue;
         out.push_str(&format!(
-            "<tr data-id=\"{sid}\"><td><a href=\"issues/{sid}.html\"><code>{sid}</code></a></td><td><a href=\"issues/{sid}.html\">{}</a></td>\
-<td>{}</td><td>{}</td><td><span class=\"chip prio p-{p}\">{p}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape_html(&i.title),
-            state_badge(v),
-            escape_html(&i.kind),
-            escape_html(i.milestone.as_deref().unwrap_or("")),
-            escape_html(i.assignee.as_deref().unwrap_or("")),
-            i.labels
-                .iter()
-                .map(|l| format!("<span class=\"chip label\">{}</span>", escape_html(l)))
-                .collect::<String>(),
-            escape_html(i.due.as_deref().unwrap_or("")),
-            sid = escape_html(&v.short_id),
-            p = i.priority.as_str(),
-        ));
-    }
-    out.push_str("</tbody>\n</table>\n</section>\n");
-    out
-}
-
-fn kanban(live: &[&IssueView]) -> String {
-    let mut out = String::from(
-        "<section class=\"view\" id=\"view-kanban\" data-view=\"kanban\" hidden>\n<div class=\"board kanban\">\n",
-    );
-    for s in [
-        State::Backlog,
-        State::Ready,
-        State::InProgress,
-        State::Gated,
-        State::Done,
-    ] {
-        let items: Vec<&&IssueView> = live.iter().filter(|v| v.issue.state == s).collect();
-        out.push_str(&format!(
-            "<div class=\"column lane st-{}\"><header><h2>{}</h2><div class=\"col-meta\"><span class=\"count\">{}</span></div></header>\n<div class=\"cards\">\n",
-            state_class(s),
-            plan::state_label(s),
-            items.len()
-        ));
-        for v in items {
-            out.push_str(&card(v));
-        }
-        out.push_str("</div></div>\n");
-    }
-    out.push_str("</div>\n</section>\n");
-    out
-}
-
-/// Truncates to `n` characters with an ellipsis.
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
-/// The dependency graph as inline SVG: columns by topological depth (an issue sits one column
-/// right of its deepest dependency), edges from a dependency to its dependent.
-fn graph_svg(live: &[&IssueView]) -> String {
-    const W: usize = 230;
-    const H: usize = 58;
-    const GAP_X: usize = 80;
-    const GAP_Y: usize = 18;
-    const PAD: usize = 20;
-    let issues: Vec<crate::model::Issue> = live.iter().map(|v| v.issue.clone()).collect();
-    let index: HashMap<&IssueId, usize> = live
-        .iter()
-        .enumerate()
-        .map(|(n, v)| (&v.issue.id, n))
-        .collect();
-    let mut depth = vec![0usize; live.len()];
-    if let Ok(order) = crate::graph::Graph::build(&issues).order() {
-        for id in order {
-            let Some(&n) = index.get(&id) else { continue };
-            let d = live[n]
-                .issue
-                .dependencies
-                .iter()
-                .filter_map(|d| index.get(d))
-                .map(|&m| depth[m] + 1)
-                .max()
-                .unwrap_or(0);
-            depth[n] = d;
-        }
-    }
-    let layers = depth.iter().copied().max().map(|m| m + 1).unwrap_or(0);
-    let mut rows = vec![0usize; layers];
-    let mut pos = vec![(0usize, 0usize); live.len()];
-    for (n, &d) in depth.iter().enumerate() {
-        pos[n] = (PAD + d * (W + GAP_X), PAD + rows[d] * (H + GAP_Y));
-        rows[d] += 1;
-    }
-    let width = PAD * 2 + layers.max(1) * (W + GAP_X) - GAP_X;
-    let height = PAD * 2 + rows.iter().copied().max().unwrap_or(1).max(1) * (H + GAP_Y) - GAP_Y;
-    let mut out = format!(
-        "<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Dependency graph\">\n\
-<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"arrowhead\"/></marker></defs>\n"
-    );
-    let mut edges = Vec::new();
-    for (n, v) in live.iter().enumerate() {
-        for d in &v.issue.dependencies {
-            if let Some(&m) = index.get(d) {
-                edges.push((m, n));
-            }
-        }
-    }
-    edges.sort();
-    for (from, to) in edges {
-        let (x1, y1) = (pos[from].0 + W, pos[from].1 + H / 2);
-        let (x2, y2) = (pos[to].0, pos[to].1 + H / 2);
-        let dx = (x2.saturating_sub(x1) / 2).max(20);
-        out.push_str(&format!(
-            "<path class=\"edge\" data-from=\"{}\" data-to=\"{}\" d=\"M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}\" marker-end=\"url(#arrow)\"/>\n",
-            escape_html(&live[from].short_id),
-            escape_html(&live[to].short_id),
-            x1 + dx,
-            x2.saturating_sub(dx),
-        ));
-    }
-    for (n, v) in live.iter().enumerate() {
-        let (x, y) = pos[n];
-        out.push_str(&format!(
-            "<a class=\"node st-{}{}\" href=\"issues/{sid}.html\" data-id=\"{sid}\"><title>{}</title>\
-<rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" rx=\"8\"/>\
-<text x=\"{}\" y=\"{}\" class=\"nid\">{sid} · {}{}</text>\
-<text x=\"{}\" y=\"{}\" class=\"ntitle\">{}</text></a>\n",
-            state_class(v.issue.state),
-            if v.blocked { " is-blocked" } else { "" },
+            "<li><a href=\"issues/{sid}.html\"><code>{sid}</code> {}</a> ({})</li>",
             escape_html(&v.issue.title),
-            x + 12,
-            y + 22,
             plan::state_label(v.issue.state),
-            if v.blocked { " · blocked" } else { "" },
-            x + 12,
-            y + 43,
-            escape_html(&clip(&v.issue.title, 30)),
             sid = escape_html(&v.short_id),
         ));
     }
-    out.push_str("</svg>\n");
+    out.push_str("</ul>");
     out
-}
-
-fn graph_view(live: &[&IssueView]) -> String {
-    format!(
-        "<section class=\"view\" id=\"view-graph\" data-view=\"graph\" hidden>\n<p class=\"hint\">Arrows run from a dependency to the issue that waits on it; columns are dependency depth.</p>\n<div class=\"graph-wrap\">\n{}</div>\n</section>\n",
-        graph_svg(live)
-    )
-}
-
-fn options(values: impl IntoIterator<Item = (String, String)>) -> String {
-    values
-        .into_iter()
-        .map(|(v, label)| {
-            format!(
-                "<option value=\"{}\">{}</option>",
-                escape_html(&v),
-                escape_html(&label)
-            )
-        })
-        .collect()
-}
-
-fn index(site: &Site<'_>, live: &[&IssueView]) -> Result<String> {
-    let stats = Stats::of(live.iter().copied());
-    let types: std::collections::BTreeSet<String> =
-        live.iter().map(|v| v.issue.kind.clone()).collect();
-    let labels: std::collections::BTreeSet<String> = live
-        .iter()
-        .flat_map(|v| v.issue.labels.iter().cloned())
-        .collect();
-    let states = [
-        State::Backlog,
-        State::Ready,
-        State::InProgress,
-        State::Gated,
-        State::Done,
-    ];
-    let mut body = format!(
-        "<header class=\"top\"><div class=\"brand\"><h1>{}</h1><span class=\"sub\">Roadmap and issues</span></div></header>\n",
-        escape_html(site.project)
-    );
-    body.push_str(&stats_bar(&stats));
-    body.push_str(&format!(
-        "<nav class=\"toolbar\">\n<div class=\"tabs\" role=\"tablist\">\
-<button type=\"button\" class=\"tab active\" data-show=\"roadmap\">Roadmap</button>\
-<button type=\"button\" class=\"tab\" data-show=\"list\">List</button>\
-<button type=\"button\" class=\"tab\" data-show=\"kanban\">Kanban</button>\
-<button type=\"button\" class=\"tab\" data-show=\"graph\">Graph</button></div>\n\
-<div class=\"filters\"><input type=\"search\" id=\"f-text\" placeholder=\"Search titles and descriptions\" aria-label=\"Search\">\
-<select id=\"f-type\" aria-label=\"Type\"><option value=\"\">All types</option>{}</select>\
-<select id=\"f-label\" aria-label=\"Label\"><option value=\"\">All labels</option>{}</select>\
-<select id=\"f-state\" aria-label=\"State\"><option value=\"\">All states</option>{}<option value=\"blocked\">blocked</option></select>\
-<span class=\"shown\" id=\"shown\"></span></div>\n</nav>\n<main>\n",
-        options(types.into_iter().map(|t| (t.clone(), t))),
-        options(labels.into_iter().map(|l| (l.clone(), l))),
-        options(states.iter().map(|s| (
-            s.as_str().to_string(),
-            plan::state_label(*s).to_string()
-        ))),
-    ));
-    body.push_str(&board(live));
-    body.push_str(&list(live));
-    body.push_str(&kanban(live));
-    body.push_str(&graph_view(live));
-    body.push_str("</main>\n<footer>Rendered by <code>jit export web</code> from the issues in <code>.jit/</code>.</footer>\n");
-    let data: Vec<ClientIssue<'_>> = live
-        .iter()
-        .map(|v| ClientIssue {
-            id: &v.short_id,
-            title: &v.issue.title,
-            state: v.issue.state.as_str(),
-            kind: &v.issue.kind,
-            labels: &v.issue.labels,
-            milestone: v.issue.milestone.as_deref(),
-            assignee: v.issue.assignee.as_deref(),
-            priority: v.issue.priority.as_str(),
-            blocked: v.blocked,
-            text: &v.issue.description,
-        })
-        .collect();
-    let script = format!(
-        "<script type=\"application/json\" id=\"data\">{}</script>\n<script src=\"app.js\"></script>\n",
-        script_json(&serde_json::json!({ "issues": data }))?
-    );
-    Ok(page(
-        &format!("{} · roadmap", site.project),
-        "style.css",
-        &body,
-        &script,
-    ))
 }
 
 /// A timestamp as people read it: `2026-01-02 03:04 UTC`.
@@ -715,20 +410,18 @@ fn issue_page(site: &Site<'_>, v: &IssueView, dependents: &[&IssueView]) -> Stri
 }
 
 /// Renders the site. `views` is every issue in the store (references are resolved against it);
-/// `keep` says which of them get pages (a `--filter`); `public` hides internal issues.
+/// `keep` says which of them get pages (a `--filter`); `public` hides internal issues; `data` is
+/// the front-end's document ([`super::site`]) for the same choice.
 pub fn render(
     project: &str,
     views: &[IssueView],
     gates: &BTreeMap<String, GateDef>,
     public: bool,
     keep: impl Fn(&IssueView) -> bool,
+    data: &super::site::SiteData,
 ) -> Result<Vec<SiteFile>> {
     let private: HashSet<String> = if public {
-        views
-            .iter()
-            .filter(|v| v.issue.visibility == Some(Visibility::Internal))
-            .map(|v| v.issue.id.to_string())
-            .collect()
+        super::site::private_ids(views)
     } else {
         HashSet::new()
     };
@@ -763,7 +456,7 @@ pub fn render(
     let mut files = vec![
         SiteFile {
             path: "index.html".into(),
-            content: index(&site, &live)?,
+            content: shell(site.project, &script_json(data)?, "", &fallback(&live)),
         },
         SiteFile {
             path: "style.css".into(),
@@ -828,7 +521,18 @@ pub fn export(
     let (views, _) = crate::issues::list_all_reporting(store, progress)?;
     let config = store.config()?;
     let gates = store.gates()?;
-    let files = render(&config.project, &views, &gates, public, keep)?;
+    let data = super::site::build(
+        store,
+        &views,
+        &super::site::Options {
+            mode: super::site::Mode::Static,
+            public,
+            read_only: true,
+            actor: None,
+            keep: &keep,
+        },
+    )?;
+    let files = render(&config.project, &views, &gates, public, &keep, &data)?;
     write(dir, &files, progress)?;
     Ok(SiteReport {
         dir: dir.to_path_buf(),

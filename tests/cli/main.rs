@@ -21,6 +21,8 @@ mod mcp;
 mod rich;
 mod safety;
 mod schema;
+#[cfg(feature = "serve")]
+mod serve;
 mod snapshots;
 mod store;
 mod sync;
