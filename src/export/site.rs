@@ -62,8 +62,13 @@ impl Rendered {
     /// Renders one issue's description and comments.
     pub fn of(v: &IssueView) -> Self {
         Rendered {
-            description: markdown(&v.issue.description),
-            comments: v.issue.comments.iter().map(|c| markdown(&c.body)).collect(),
+            description: markdown(&v.issue.description).into_string(),
+            comments: v
+                .issue
+                .comments
+                .iter()
+                .map(|c| markdown(&c.body).into_string())
+                .collect(),
         }
     }
 }
