@@ -70,6 +70,7 @@ pub fn run(ctx: &Ctx, a: ServeArgs) -> crate::error::Result<Reply> {
 }
 
 /// Prints where the server listens (and opens the browser with `--open`).
+#[cfg(feature = "serve")]
 fn announce(
     started: &crate::serve::Started,
     json: bool,
