@@ -360,3 +360,14 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Github(c) => github::run(ctx, c),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks over every command, flag and alias (conflicting names,
+    /// missing values, bad defaults), so a definition error fails a test, not a user.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
