@@ -414,6 +414,12 @@ impl<'a> Tx<'a> {
             }
         }
         self.record_claims(&changes);
+        if self.ledger_dirty
+            && self.ledger.wants_compaction()
+            && let Some(dir) = self.store.ledger_dir()
+        {
+            self.ledger.compact(dir);
+        }
         if let Some(p) = self.store.publisher() {
             for (r, sha) in &published {
                 self.ledger.published(p.remote(), sha, r, self.now.millis());
