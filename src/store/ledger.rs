@@ -603,7 +603,7 @@ mod tests {
         let id = IssueId::parse(&format!("01JAAAAAAAAAAAAAAAAAAA{n:04}")).unwrap();
         let mut i = Issue::new(id, format!("t{n}"), Timestamp::from_millis(0));
         i.state = state;
-        i.claim = (epoch > 0).then(|| ClaimStamp {
+        i.claim = (epoch > 0).then_some(ClaimStamp {
             epoch,
             remote: None,
         });

@@ -543,6 +543,8 @@ impl Tx<'_> {
             return Ok(());
         };
         p.fetch(self.store.root(), &mut self.ledger, self.now.millis())?;
+        // What this transaction writes is dated after what it has just learned.
+        self.now = self.now.max(crate::clock::now()?);
         self.save_ledger()
     }
 }
