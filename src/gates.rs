@@ -2,7 +2,8 @@
 //! and running checker commands.
 //!
 //! Invariants: a gate key on an issue always names a registry entry; a manual gate
-//! (`auto: false`) is passed only by a `human:` actor; checkers run outside the store lock and
+//! (`auto: false`) is passed only by a `human:` actor, and `--by` never lends a `ci:` or `agent:`
+//! actor a human's authority (both decided by [`Tx::gate_authority`]); checkers run outside the store lock and
 //! their results are recorded in a fresh transaction, so a slow checker never blocks writers.
 
 use crate::error::{Error, Result};
@@ -184,7 +185,8 @@ pub struct RunDetails {
     pub output: Option<String>,
 }
 
-/// Records a gate as passed or failed (`by` defaults to the actor).
+/// Records a gate as passed or failed. `by` (default: the actor) is checked by
+/// [`Tx::gate_authority`]: only a human may record someone else.
 pub fn set_status(
     store: &Store,
     actor: &Actor,
@@ -195,10 +197,7 @@ pub fn set_status(
     note: Option<&str>,
 ) -> Result<GateOutcome> {
     let key = validate_gate_key(key.trim())?;
-    let by = match by {
-        Some(b) => Actor::parse(b)?,
-        None => actor.clone(),
-    };
+    let by = by.map(Actor::parse).transpose()?;
     let note = note.map(|n| validate_text("note", n)).transpose()?;
     store.mutate(actor, |tx| {
         record_status(
@@ -206,7 +205,7 @@ pub fn set_status(
             input,
             &key,
             status,
-            &by,
+            by.as_ref(),
             note.as_deref(),
             RunDetails::default(),
         )
@@ -218,7 +217,7 @@ fn record_status(
     input: &str,
     key: &str,
     status: GateState,
-    by: &Actor,
+    by: Option<&Actor>,
     note: Option<&str>,
     run: RunDetails,
 ) -> Result<GateOutcome> {
@@ -242,15 +241,8 @@ fn record_status(
             details: json!({ "id": id, "gate": key }),
         });
     }
-    if status == GateState::Passed && !def.auto && !by.is_human() {
-        return Err(Error::Refused {
-            code: "manual_gate",
-            message: format!(
-                "gate `{key}` is manual: only a `human:` actor may pass it, not `{by}`"
-            ),
-            details: json!({ "id": id, "gate": key, "by": by }),
-        });
-    }
+    let by = tx.gate_authority(&id, &def, status, by)?;
+    let recorded_by = (by != tx.actor).then(|| tx.actor.to_string());
     if matches!(before.state, State::Done | State::Archived) {
         return Err(Error::Refused {
             code: "invalid_transition",
@@ -268,6 +260,7 @@ fn record_status(
         GateStatus {
             status,
             by: Some(by.to_string()),
+            recorded_by,
             at: Some(tx.now),
             note: note.map(str::to_string),
             exit_code: run.exit_code,
@@ -401,7 +394,7 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
             output: Some(run.output.clone()),
         };
         store.mutate(actor, |tx| {
-            record_status(tx, id.as_str(), &key, status, actor, None, details.clone())
+            record_status(tx, id.as_str(), &key, status, None, None, details.clone())
         })?;
         results.push(CheckResult {
             status: status.to_string(),

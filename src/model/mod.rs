@@ -158,6 +158,9 @@ pub struct GateStatus {
     pub status: GateState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// The actor that recorded the result, when a human recorded it for someone else (`--by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +181,7 @@ impl GateStatus {
         GateStatus {
             status: GateState::Pending,
             by: None,
+            recorded_by: None,
             at: None,
             note: None,
             exit_code: None,

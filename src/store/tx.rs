@@ -11,11 +11,16 @@
 //! claim back in its lifecycle) gets the next fencing epoch, the holder that lost the claim is
 //! remembered, and a change by an actor whose claim was superseded is refused
 //! (`claim_superseded`).
+//!
+//! Authority is decided here too, from the acting actor only: [`Tx::gate_authority`] (who may
+//! pass a gate, and as whom it is recorded).
 
 use super::ledger::{self, ClaimRecord, Ledger, Superseded};
 use super::{Store, StoreLock, events, to_pretty, write_atomic};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Change, ClaimStamp, Config, Event, GateDef, Issue, IssueId, Timestamp};
+use crate::model::{
+    Actor, Change, ClaimStamp, Config, Event, GateDef, GateState, Issue, IssueId, Timestamp,
+};
 use crate::workflow::rules;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -215,6 +220,44 @@ impl<'a> Tx<'a> {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Gate authority: the actor a gate result is recorded as. Authority is the acting actor's,
+    /// never what it says about itself: `by` may name someone else only when the acting actor is
+    /// a `human:` (`by_not_allowed` otherwise), and a manual gate (`auto: false`) passes only when
+    /// a human passes it, recorded as a human (`manual_gate`), so `--by human:...` can never make
+    /// a `ci:` or `agent:` actor count as one.
+    pub fn gate_authority(
+        &self,
+        id: &IssueId,
+        def: &GateDef,
+        status: GateState,
+        by: Option<&Actor>,
+    ) -> Result<Actor> {
+        let actor = &self.actor;
+        let by = by.unwrap_or(actor);
+        if by != actor && !actor.is_human() {
+            return Err(Error::Refused {
+                code: "by_not_allowed",
+                message: format!(
+                    "`{actor}` cannot record a gate result as `{by}`: only a `human:` actor may record \
+                     someone else's result with --by; drop --by"
+                ),
+                details: json!({ "id": id, "gate": def.key, "actor": actor, "by": by }),
+            });
+        }
+        if status == GateState::Passed && !def.auto && !(actor.is_human() && by.is_human()) {
+            let who = if actor.is_human() { by } else { actor };
+            return Err(Error::Refused {
+                code: "manual_gate",
+                message: format!(
+                    "gate `{}` is manual: only a `human:` actor may pass it, not `{who}`",
+                    def.key
+                ),
+                details: json!({ "id": id, "gate": def.key, "actor": actor, "by": by }),
+            });
+        }
+        Ok(by.clone())
     }
 
     /// Whether claim changes are published on a remote before they are written here.

@@ -25,4 +25,5 @@ mod snapshots;
 mod store;
 mod sync;
 mod tools;
+mod trust;
 mod validate;

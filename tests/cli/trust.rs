@@ -1,0 +1,226 @@
+//! Trust under hostile use: each guarantee of docs/guarantees.md ("Authority", "Hostile input",
+//! "Numbers and clocks") tested the way a careless agent, a CI job, an MCP client or an attacker
+//! leans on it, through the real binary in temp repositories.
+
+use crate::common::{Repo, assert_ok, code, parse_one_object, short_ids, stderr, stdout};
+use serde_json::{Value, json};
+
+/// The gate status of `key` on an issue, as stored.
+fn gate(repo: &Repo, id: &str, key: &str) -> Value {
+    repo.read_issue(id)["gates_status"][key].clone()
+}
+
+// ---- 1. Gate authority comes from the acting actor ----
+
+#[test]
+fn manual_gates_take_their_authority_from_the_acting_actor() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    repo.define_gate("tests", &["--auto"]);
+    let id = repo.create("Gated", &["--gate", "review", "--gate", "tests"]);
+    repo.ok(&["issue", "update", &id, "--state", "done"]);
+    assert_eq!(repo.state(&id), "gated");
+    let events = repo.event_count();
+
+    // Automation cannot borrow a human's name, for a manual gate or an auto one.
+    for actor in ["ci:github", "agent:bot"] {
+        for key in ["review", "tests"] {
+            let d = repo.err(
+                &[
+                    "gate", "pass", &id, key, "--actor", actor, "--by", "human:alice",
+                ],
+                "by_not_allowed",
+                2,
+            );
+            assert_eq!(d["by"], "human:alice");
+        }
+        repo.err(
+            &["gate", "pass", &id, "review", "--actor", actor],
+            "manual_gate",
+            2,
+        );
+    }
+    // A human cannot record a manual gate as passed by automation either.
+    repo.err(
+        &[
+            "gate", "pass", &id, "review", "--actor", "human:alice", "--by", "ci:github",
+        ],
+        "manual_gate",
+        2,
+    );
+    assert_eq!(repo.state(&id), "gated");
+    assert_eq!(gate(&repo, &id, "review")["status"], "pending");
+    assert_eq!(repo.event_count(), events, "refusals write nothing");
+
+    // A human may record an auto gate's result for CI: the file says who did both.
+    repo.ok(&[
+        "gate", "pass", &id, "tests", "--actor", "human:alice", "--by", "ci:github",
+    ]);
+    let tests = gate(&repo, &id, "tests");
+    assert_eq!(tests["by"], "ci:github");
+    assert_eq!(tests["recorded_by"], "human:alice");
+    // And the manual gate, as themselves: done.
+    let done = repo.ok(&["gate", "pass", &id, "review", "--actor", "human:alice"]);
+    assert_eq!(done["state"], "done");
+    let review = gate(&repo, &id, "review");
+    assert_eq!(review["by"], "human:alice");
+    assert!(review.get("recorded_by").is_none(), "{review}");
+}
+
+/// The same through MCP: `gate_pass` with `by` is checked like `--by`.
+#[cfg(feature = "mcp")]
+#[test]
+fn mcp_gate_pass_cannot_borrow_a_human_name() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    let id = repo.create("Gated", &["--gate", "review"]);
+    repo.ok(&["issue", "update", &id, "--state", "done"]);
+    let mut c = mcp::Client::start(&repo);
+    c.initialize();
+    let r = c.call(
+        "gate_pass",
+        json!({"id": id, "key": "review", "actor": "ci:github", "by": "human:alice"}),
+    );
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    assert_eq!(
+        r["result"]["structuredContent"]["error"]["code"],
+        "by_not_allowed"
+    );
+    assert_eq!(repo.state(&id), "gated");
+}
+
+/// A raw MCP client: writes bytes to `jit mcp`, reads its stdout line by line with a deadline.
+#[cfg(feature = "mcp")]
+pub mod mcp {
+    use crate::common::{Repo, jit_cmd};
+    use serde_json::{Value, json};
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Child, ChildStdin, Stdio};
+    use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+    use std::time::Duration;
+
+    /// How long a reply may take before the test fails (a missing reply is the bug).
+    pub const DEADLINE: Duration = Duration::from_secs(20);
+
+    pub struct Client {
+        child: Child,
+        stdin: Option<ChildStdin>,
+        lines: Receiver<Vec<u8>>,
+        next_id: u64,
+    }
+
+    impl Client {
+        pub fn start(repo: &Repo) -> Self {
+            let mut child = jit_cmd(repo.path())
+                .arg("mcp")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("jit mcp starts");
+            let stdout = child.stdout.take().expect("stdout");
+            let (tx, lines) = channel();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(stdout);
+                loop {
+                    let mut line = Vec::new();
+                    match r.read_until(b'\n', &mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            if tx.send(line).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+            let stdin = child.stdin.take();
+            Client {
+                child,
+                stdin,
+                lines,
+                next_id: 1,
+            }
+        }
+
+        /// Writes raw bytes (a message, a broken one, or part of one).
+        pub fn write(&mut self, bytes: &[u8]) {
+            let stdin = self.stdin.as_mut().expect("stdin open");
+            stdin.write_all(bytes).expect("write to jit mcp");
+            stdin.flush().expect("flush");
+        }
+
+        /// The next message on stdout: it must be one JSON-RPC 2.0 object on one line.
+        pub fn read(&self) -> Value {
+            match self.lines.recv_timeout(DEADLINE) {
+                Ok(line) => {
+                    let v: Value = serde_json::from_slice(&line).unwrap_or_else(|e| {
+                        panic!(
+                            "stdout line is not JSON ({e}): {:?}",
+                            String::from_utf8_lossy(&line)
+                        )
+                    });
+                    assert_eq!(v["jsonrpc"], "2.0", "not JSON-RPC 2.0: {v}");
+                    v
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("no reply from jit mcp within {DEADLINE:?}")
+                }
+                Err(RecvTimeoutError::Disconnected) => panic!("jit mcp closed stdout"),
+            }
+        }
+
+        /// Sends a request and returns the whole reply with its id.
+        pub fn request(&mut self, method: &str, params: Value) -> Value {
+            let id = self.next_id;
+            self.next_id += 1;
+            let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+            self.write(format!("{msg}\n").as_bytes());
+            loop {
+                let v = self.read();
+                if v["id"] == json!(id) {
+                    return v;
+                }
+            }
+        }
+
+        pub fn initialize(&mut self) {
+            let r = self.request(
+                "initialize",
+                json!({
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {},
+                    "clientInfo": {"name": "jit-trust-test", "version": "1"}
+                }),
+            );
+            assert!(r.get("result").is_some(), "{r}");
+            self.write(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+        }
+
+        /// Calls a tool; returns the whole JSON-RPC reply.
+        pub fn call(&mut self, name: &str, args: Value) -> Value {
+            self.request("tools/call", json!({"name": name, "arguments": args}))
+        }
+
+        /// Closes stdin; the server must exit 0.
+        pub fn finish(mut self) {
+            drop(self.stdin.take());
+            let until = std::time::Instant::now() + DEADLINE;
+            loop {
+                if let Some(status) = self.child.try_wait().expect("wait") {
+                    assert!(status.success(), "jit mcp exited with {status}");
+                    return;
+                }
+                assert!(std::time::Instant::now() < until, "jit mcp did not exit");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    impl Drop for Client {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
