@@ -306,7 +306,9 @@ pub fn release(
 ) -> Result<IssueView> {
     store.mutate(actor, |tx| {
         let before = tx.open(input, if_version)?;
-        if !(force && actor.is_human()) {
+        if force && actor.is_human() {
+            tx.force_moves();
+        } else {
             require_holder(tx, &before, actor, "release")?;
         }
         let mut after = before.clone();
@@ -327,15 +329,20 @@ pub fn release(
 }
 
 /// `issue assign` (to = Some) and `issue unassign` (None): a person's plain assignment, no
-/// lease and no state change.
+/// lease and no state change. Taking an issue from someone who holds it is a move: only its
+/// holder, or a human with `force` (recorded).
 pub fn assign(
     store: &Store,
     actor: &Actor,
     input: &str,
     to: Option<&Actor>,
+    force: bool,
     if_version: Option<u64>,
 ) -> Result<IssueView> {
     store.mutate(actor, |tx| {
+        if force {
+            tx.force_moves();
+        }
         let before = tx.open(input, if_version)?;
         let mut after = before.clone();
         after.assignee = to.map(|a| a.to_string());

@@ -531,7 +531,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             }
             crate::workflow::rederive(tx, &mut after)?;
             if after.state != before.state {
-                let after = tx.put(after)?;
+                let after = tx.put_derived(after)?;
                 tx.record(
                     "issue.state_changed",
                     Some(&before),

@@ -151,7 +151,7 @@ mod server {
                 remove_labels: a.remove_labels, milestone: a.milestone, parent: a.parent,
                 due: a.due, estimate: a.estimate.map(Estimate::into_text),
                 visibility: a.visibility, evidence: a.evidence, done_when: a.done_when,
-                context: pairs(a.context), if_version: a.if_version,
+                context: pairs(a.context), if_version: a.if_version, force: false,
                 remote: Default::default(),
             }));
         "claim" => ClaimIn: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it.",

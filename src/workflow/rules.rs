@@ -52,6 +52,16 @@ pub fn held(f: &impl Facts, now_ms: i64) -> bool {
     !f.state().is_closed() && f.assigned() && !lease_expired(f.lease_expires_ms(), now_ms)
 }
 
+/// Whether going from `before` to `after` moves the issue, in the sense of the holder rule
+/// (only the holder moves a claimed issue): its holder or lease changes, or its state does,
+/// other than between the derived `backlog` and `ready`.
+pub fn is_move(before: &Issue, after: &Issue) -> bool {
+    let derived = |s: State| matches!(s, State::Backlog | State::Ready);
+    before.assignee != after.assignee
+        || before.lease != after.lease
+        || (before.state != after.state && !(derived(before.state) && derived(after.state)))
+}
+
 /// Whether a required gate in `status` blocks an issue in `state`: a failed gate always does;
 /// otherwise a precheck gate blocks work from starting and every gate blocks a gated issue.
 pub fn gate_blocks(state: State, stage: Option<GateStage>, status: GateState) -> bool {
@@ -198,6 +208,35 @@ mod tests {
             };
             assert_eq!(claimable(&f, blocked, NOW), want, "row {k}: {state:?}");
         }
+    }
+
+    #[test]
+    fn moves_are_changes_of_holder_lease_or_an_explicit_state() {
+        use crate::model::{IssueId, Timestamp};
+        let t = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
+        let base = Issue::new(
+            IssueId::parse("01J9X2ABCDEFGHJKMNPQRSTVWX").unwrap(),
+            "t".into(),
+            t,
+        );
+        let with = |f: &dyn Fn(&mut Issue)| {
+            let mut i = base.clone();
+            f(&mut i);
+            i
+        };
+        assert!(!is_move(&base, &with(&|i| i.title = "other".into())));
+        assert!(
+            !is_move(&base, &with(&|i| i.state = State::Backlog)),
+            "derived"
+        );
+        assert!(is_move(&base, &with(&|i| i.state = State::Done)));
+        assert!(is_move(&base, &with(&|i| i.state = State::InProgress)));
+        assert!(is_move(
+            &base,
+            &with(&|i| i.assignee = Some("agent:x".into()))
+        ));
+        let held = with(&|i| i.assignee = Some("agent:x".into()));
+        assert!(is_move(&held, &base), "unassigning");
     }
 
     #[test]

@@ -27,7 +27,14 @@ fn manual_gates_take_their_authority_from_the_acting_actor() {
         for key in ["review", "tests"] {
             let d = repo.err(
                 &[
-                    "gate", "pass", &id, key, "--actor", actor, "--by", "human:alice",
+                    "gate",
+                    "pass",
+                    &id,
+                    key,
+                    "--actor",
+                    actor,
+                    "--by",
+                    "human:alice",
                 ],
                 "by_not_allowed",
                 2,
@@ -43,7 +50,14 @@ fn manual_gates_take_their_authority_from_the_acting_actor() {
     // A human cannot record a manual gate as passed by automation either.
     repo.err(
         &[
-            "gate", "pass", &id, "review", "--actor", "human:alice", "--by", "ci:github",
+            "gate",
+            "pass",
+            &id,
+            "review",
+            "--actor",
+            "human:alice",
+            "--by",
+            "ci:github",
         ],
         "manual_gate",
         2,
@@ -54,7 +68,14 @@ fn manual_gates_take_their_authority_from_the_acting_actor() {
 
     // A human may record an auto gate's result for CI: the file says who did both.
     repo.ok(&[
-        "gate", "pass", &id, "tests", "--actor", "human:alice", "--by", "ci:github",
+        "gate",
+        "pass",
+        &id,
+        "tests",
+        "--actor",
+        "human:alice",
+        "--by",
+        "ci:github",
     ]);
     let tests = gate(&repo, &id, "tests");
     assert_eq!(tests["by"], "ci:github");
@@ -223,4 +244,204 @@ pub mod mcp {
             let _ = self.child.wait();
         }
     }
+}
+
+// ---- 2. Moves of a claimed issue are its holder's ----
+
+/// Runs `jit github event` as GitHub Actions does (no JIT_ACTOR: the actor is `ci:github`).
+fn github_event(repo: &Repo, name: &str, payload: &Value) -> (Value, i32) {
+    let path = repo.path().join(format!("event-{name}.json"));
+    std::fs::write(&path, serde_json::to_vec(payload).unwrap()).unwrap();
+    let out = repo
+        .cmd()
+        .env_remove("JIT_ACTOR")
+        .env_remove("GITHUB_EVENT_NAME")
+        .env_remove("GITHUB_EVENT_PATH")
+        .args(["github", "event", "--name", name, "--payload"])
+        .arg(&path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    (parse_one_object(&out), code(&out))
+}
+
+fn merged_pr(branch: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/github/pull_request.closed.merged.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["pull_request"]["head"]["ref"] = json!(branch);
+    v
+}
+
+#[test]
+fn only_the_holder_moves_a_claimed_issue_and_a_human_forces_it_on_the_record() {
+    let repo = Repo::new();
+    let id = repo.create("Held by claude-1", &[]);
+    repo.ok(&["issue", "claim", &id, "--actor", "agent:claude-1"]);
+    let before = repo.read_issue(&id);
+    let events = repo.event_count();
+
+    // Every way another actor could move it, take it or drop it is refused alike.
+    let moves: &[&[&str]] = &[
+        &["issue", "update", &id, "--state", "done"],
+        &["issue", "update", &id, "--state", "archived"],
+        &["issue", "update", &id, "--state", "ready"],
+        &["issue", "assign", &id, "--to", "agent:intruder"],
+        &["issue", "unassign", &id],
+        &["issue", "release", &id],
+        &["issue", "heartbeat", &id],
+        &["issue", "delete", &id],
+    ];
+    for args in moves {
+        for actor in ["agent:intruder", "ci:github", "human:alice"] {
+            let mut a = args.to_vec();
+            a.extend(["--actor", actor]);
+            let d = repo.err(&a, "already_claimed", 5);
+            assert_eq!(d["holder"], "agent:claude-1", "{args:?} as {actor}");
+        }
+    }
+    // --force lends nothing to automation.
+    repo.err(
+        &[
+            "issue",
+            "update",
+            &id,
+            "--state",
+            "done",
+            "--force",
+            "--actor",
+            "agent:intruder",
+        ],
+        "already_claimed",
+        5,
+    );
+    assert_eq!(repo.read_issue(&id), before, "nothing moved");
+    assert_eq!(repo.event_count(), events, "nothing recorded");
+
+    // What is not a move stays open to everyone: a comment, a label.
+    repo.ok(&[
+        "issue",
+        "comment",
+        &id,
+        "--body",
+        "looks stuck",
+        "--actor",
+        "agent:intruder",
+    ]);
+    repo.ok(&[
+        "issue",
+        "update",
+        &id,
+        "--add-label",
+        "triage",
+        "--actor",
+        "ci:github",
+    ]);
+
+    // A human forces it, and the log says whose claim was overridden.
+    let done = repo.ok(&[
+        "issue",
+        "update",
+        &id,
+        "--state",
+        "done",
+        "--force",
+        "--actor",
+        "human:alice",
+    ]);
+    assert_eq!(done["state"], "done");
+    assert!(done.get("lease").is_none(), "{done}");
+    let last = repo.events().pop().unwrap();
+    assert_eq!(last["actor"], "human:alice");
+    assert_eq!(last["data"]["forced_from"], "agent:claude-1", "{last}");
+
+    // The holder moves its own issue; a lease that ran out holds nothing.
+    let own = repo.create("Own", &[]);
+    repo.ok(&["issue", "claim", &own, "--actor", "agent:claude-1"]);
+    repo.ok(&[
+        "issue",
+        "update",
+        &own,
+        "--state",
+        "done",
+        "--actor",
+        "agent:claude-1",
+    ]);
+    let lapsed = repo.create("Lapsed", &[]);
+    let t0 = [("JIT_NOW", "2030-01-01T00:00:00Z")];
+    let t1 = [("JIT_NOW", "2030-01-01T02:00:00Z")];
+    assert_ok(&repo.jit_env(
+        &[
+            "issue",
+            "claim",
+            &lapsed,
+            "--ttl",
+            "1h",
+            "--actor",
+            "agent:claude-1",
+        ],
+        &t0,
+    ));
+    assert_ok(&repo.jit_env(
+        &[
+            "issue",
+            "update",
+            &lapsed,
+            "--state",
+            "ready",
+            "--actor",
+            "agent:other",
+        ],
+        &t1,
+    ));
+}
+
+/// `jit github event` acts as `ci:github`: a merged pull request completes an issue nobody
+/// holds, and for one an agent holds the step is refused, named and exit 5; nothing moves.
+#[test]
+fn github_events_respect_the_holder_and_say_so() {
+    let repo = Repo::new();
+    let free = repo.create("Free", &[]);
+    let (r, c) = github_event(&repo, "pull_request", &merged_pr(&format!("feat/{free}-x")));
+    assert_eq!(c, 0, "{r:#}");
+    assert_eq!(repo.state(&free), "done");
+
+    let held = repo.create("Held", &[]);
+    repo.ok(&["issue", "claim", &held, "--actor", "agent:claude-1"]);
+    let (r, c) = github_event(&repo, "pull_request", &merged_pr(&format!("feat/{held}-y")));
+    assert_eq!(c, 5, "{r:#}");
+    let step = r["issues"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["action"] == "completed")
+        .cloned()
+        .unwrap_or_else(|| panic!("no completed step: {r:#}"));
+    assert_eq!(step["error"]["code"], "already_claimed", "{step}");
+    assert_eq!(step["error"]["details"]["holder"], "agent:claude-1");
+    assert_eq!(repo.state(&held), "in_progress");
+    // The pull request is still linked: that is not a move.
+    assert_eq!(repo.show(&held)["prs"][0]["status"], "merged");
+}
+
+/// A check run passing the last auto gate finishes a gated issue an agent holds: the gate's
+/// authority decides that, not the holder rule.
+#[test]
+fn an_auto_gate_passed_by_ci_finishes_an_issue_its_holder_handed_to_the_gates() {
+    let repo = Repo::new();
+    repo.define_gate("tests", &["--auto"]);
+    let id = repo.create("Gated", &["--gate", "tests"]);
+    repo.ok(&["issue", "claim", &id, "--actor", "agent:claude-1"]);
+    repo.ok(&[
+        "issue",
+        "update",
+        &id,
+        "--state",
+        "done",
+        "--actor",
+        "agent:claude-1",
+    ]);
+    assert_eq!(repo.state(&id), "gated");
+    let done = repo.ok(&["gate", "pass", &id, "tests", "--actor", "ci:github"]);
+    assert_eq!(done["state"], "done");
 }
