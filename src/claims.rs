@@ -164,7 +164,8 @@ fn refused_on_sight(e: &Error) -> bool {
 
 /// `issue claim-next`: picks the best claimable issue and claims it in the same locked
 /// operation. `accept` is the filter `filter_text` was parsed into; without a filter the summary
-/// index alone picks the issue. Issues whose lease expired count as claimable.
+/// index alone picks the issue. Issues whose lease expired count as claimable; `containers`
+/// (built from the config and the filter) are never picked unless the filter asked for them.
 pub fn claim_next(
     store: &Store,
     actor: &Actor,
@@ -172,6 +173,7 @@ pub fn claim_next(
     ttl: Option<Duration>,
     accept: &dyn Fn(&IssueView) -> bool,
     filter_text: Option<&str>,
+    containers: &rules::Containers,
 ) -> Result<Outcome> {
     let to = to.unwrap_or(actor).clone();
     let ttl = ttl_or_default(store, ttl)?;
@@ -188,7 +190,7 @@ pub fn claim_next(
             // reading any issue file. `claim_in` re-reads the chosen issue under the lock.
             let (all, _) = crate::store::index::load(tx.store())?;
             let ledger = tx.ledger().clone();
-            crate::queries::ready_summaries(&all, &gates, &ledger, now)
+            crate::queries::ready_summaries(&all, &gates, &ledger, now, containers)
                 .iter()
                 .take(SPREAD)
                 .map(|s| IssueId::parse(s.id()))
@@ -197,7 +199,7 @@ pub fn claim_next(
             let (issues, _) = tx.store().load_all()?;
             let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
                 .into_iter()
-                .filter(|v| crate::queries::is_claimable(v, now))
+                .filter(|v| crate::queries::is_claimable(v, now, containers))
                 .filter(|v| accept(v))
                 .collect();
             crate::queries::work_order(&mut candidates);

@@ -307,7 +307,8 @@ pub fn ready(
     let gates = store.gates()?;
     let (ledger, ledger_problem) = store.ledger();
     problems.extend(ledger_problem);
-    let mut chosen = crate::queries::ready_summaries(&all, &gates, &ledger, now);
+    let containers = store.config()?.containers(|_| false);
+    let mut chosen = crate::queries::ready_summaries(&all, &gates, &ledger, now, &containers);
     let mut total = chosen.len();
     if let Some(n) = limit {
         chosen.truncate(n);
@@ -356,7 +357,9 @@ pub fn ready(
             },
             &gates,
         );
-        if !crate::workflow::rules::claimable(&issue, !b.is_empty(), now.millis()).yes() {
+        if !crate::workflow::rules::claimable(&issue, !b.is_empty(), now.millis(), &containers)
+            .yes()
+        {
             total -= 1;
             continue;
         }

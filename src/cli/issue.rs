@@ -635,6 +635,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
     let to = a.to.as_deref().map(Actor::parse).transpose()?;
     let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
     let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let containers = filter.containers(&store.config()?);
     let out = claims::claim_next(
         &store,
         &actor,
@@ -642,6 +643,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
         ttl,
         &|v| filter.matches(v),
         a.filter.as_deref(),
+        &containers,
     )?;
     Ok(Reply::new(out, claimed_text))
 }

@@ -124,7 +124,10 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         .warn(warnings));
     }
     let (mut selected, common) = match cmd {
-        QueryCommand::Ready(c) => (queries::ready(views, crate::clock::now()?), c),
+        QueryCommand::Ready(c) => {
+            let containers = Filter::parse(c.filter.as_deref())?.containers(&store.config()?);
+            (queries::ready(views, crate::clock::now()?, &containers), c)
+        }
         QueryCommand::Blocked(c) => (queries::blocked(views), c),
         QueryCommand::State(a) => (queries::by_state(views, a.state), a.common),
         QueryCommand::Priority(a) => (queries::by_priority(views, a.priority), a.common),

@@ -590,6 +590,10 @@ pub struct Config {
     pub default_lease_ttl: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<ClaimsConfig>,
+    /// Issue types that group work rather than being work: never handed out by `query ready`
+    /// or `claim-next` unless a filter asks for the type (absent: `epic`, `milestone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<Vec<String>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -627,7 +631,20 @@ impl Config {
             default_priority: default_priority(),
             default_lease_ttl: default_ttl(),
             claims: None,
+            containers: None,
             extra: BTreeMap::new(),
         }
+    }
+
+    /// The container types (`containers`, else `epic` and `milestone`).
+    pub fn container_types(&self) -> Vec<String> {
+        self.containers
+            .clone()
+            .unwrap_or_else(|| vec!["epic".to_string(), "milestone".to_string()])
+    }
+
+    /// The containers of this store, with those a filter asks for (`asks(type)`) let in.
+    pub fn containers(&self, asks: impl Fn(&str) -> bool) -> crate::workflow::rules::Containers {
+        crate::workflow::rules::Containers::new(&self.container_types(), asks)
     }
 }

@@ -21,6 +21,8 @@ pub trait Facts {
     /// When the lease runs out, in milliseconds since the epoch; `None` without a lease or
     /// without an expiry.
     fn lease_expires_ms(&self) -> Option<i64>;
+    /// The issue type (`task`, `epic`, ...).
+    fn kind(&self) -> &str;
 }
 
 impl Facts for Issue {
@@ -37,6 +39,35 @@ impl Facts for Issue {
             .as_ref()
             .and_then(|l| l.expires_at)
             .map(|t| t.millis())
+    }
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+}
+
+/// The issue types that group work rather than being work (`containers` in config.json;
+/// default `epic` and `milestone`), and those of them a filter asked for. A container is never
+/// handed out as work (by `query ready`, `claim-next`, the ready counts of `metrics` and
+/// alerts) unless the filter asks for its type.
+#[derive(Debug, Clone, Default)]
+pub struct Containers {
+    types: Vec<String>,
+    asked: Vec<String>,
+}
+
+impl Containers {
+    /// `types` are the container types; `asks(t)` says whether the filter asks for type `t`.
+    pub fn new(types: &[String], asks: impl Fn(&str) -> bool) -> Self {
+        Containers {
+            types: types.to_vec(),
+            asked: types.iter().filter(|t| asks(t)).cloned().collect(),
+        }
+    }
+
+    /// Whether an issue of type `kind` is kept out of the work handed out.
+    pub fn excludes(&self, kind: &str) -> bool {
+        self.types.iter().any(|t| t == kind) && !self.asked.iter().any(|t| t == kind)
     }
 }
 
@@ -121,8 +152,9 @@ impl Claimable {
 /// Whether an issue can be claimed at `now_ms`. `blocked` comes from [`blocked`]. Open work
 /// that has not started (`backlog` whose dependencies are all done counts as `ready`) is
 /// claimable unless someone holds it; started work (`in_progress`) only once its lease ran out.
-pub fn claimable(f: &impl Facts, blocked: bool, now_ms: i64) -> Claimable {
-    if blocked {
+/// A container ([`Containers`]) is not work, unless the filter asked for its type.
+pub fn claimable(f: &impl Facts, blocked: bool, now_ms: i64, containers: &Containers) -> Claimable {
+    if blocked || containers.excludes(f.kind()) {
         return Claimable::No;
     }
     let expired = f.assigned() && lease_expired(f.lease_expires_ms(), now_ms);
@@ -171,6 +203,9 @@ mod tests {
         fn lease_expires_ms(&self) -> Option<i64> {
             self.lease
         }
+        fn kind(&self) -> &str {
+            "task"
+        }
     }
 
     const NOW: i64 = 1_000_000;
@@ -206,8 +241,29 @@ mod tests {
                 assigned,
                 lease,
             };
-            assert_eq!(claimable(&f, blocked, NOW), want, "row {k}: {state:?}");
+            assert_eq!(
+                claimable(&f, blocked, NOW, &Containers::default()),
+                want,
+                "row {k}: {state:?}"
+            );
         }
+    }
+
+    #[test]
+    fn containers_are_not_work_unless_asked_for() {
+        let types = ["epic".to_string(), "milestone".to_string()];
+        let none = Containers::new(&types, |_| false);
+        assert!(none.excludes("epic") && none.excludes("milestone") && !none.excludes("task"));
+        let epics = Containers::new(&types, |t| t == "epic");
+        assert!(!epics.excludes("epic") && epics.excludes("milestone"));
+        let mut epic = crate::model::Issue::new(
+            crate::model::IssueId::parse("01J9X2ABCDEFGHJKMNPQRSTVWX").unwrap(),
+            "Epic".into(),
+            crate::model::Timestamp::parse("2030-01-01T00:00:00Z").unwrap(),
+        );
+        epic.kind = "epic".into();
+        assert_eq!(claimable(&epic, false, NOW, &none), Claimable::No);
+        assert_eq!(claimable(&epic, false, NOW, &epics), Claimable::Free);
     }
 
     #[test]

@@ -5,6 +5,14 @@
 use crate::common::{Repo, assert_ok, code, parse_one_object, short_ids, stderr, stdout};
 use serde_json::{Value, json};
 
+/// Runs `args --json` with `JIT_NOW` pinned to `t`: the JSON object and the exit code.
+fn json_at(repo: &Repo, args: &[&str], t: &str) -> (Value, i32) {
+    let mut a = args.to_vec();
+    a.push("--json");
+    let out = repo.jit_env(&a, &[("JIT_NOW", t)]);
+    (parse_one_object(&out), code(&out))
+}
+
 /// The gate status of `key` on an issue, as stored.
 fn gate(repo: &Repo, id: &str, key: &str) -> Value {
     repo.read_issue(id)["gates_status"][key].clone()
@@ -444,4 +452,112 @@ fn an_auto_gate_passed_by_ci_finishes_an_issue_its_holder_handed_to_the_gates() 
     assert_eq!(repo.state(&id), "gated");
     let done = repo.ok(&["gate", "pass", &id, "tests", "--actor", "ci:github"]);
     assert_eq!(done["state"], "done");
+}
+
+// ---- 3. Finishing ends the lease ----
+
+#[test]
+fn finished_work_holds_no_lease_is_never_claimed_and_never_stale() {
+    let repo = Repo::new();
+    let id = repo.create("Short job", &[]);
+    let run = |args: &[&str], t: &str| json_at(&repo, args, t);
+    let (_, c) = run(
+        &["issue", "claim", &id, "--actor", "agent:a", "--ttl", "1h"],
+        "2030-01-01T00:00:00Z",
+    );
+    assert_eq!(c, 0);
+    let (done, c) = run(
+        &[
+            "issue", "update", &id, "--state", "done", "--actor", "agent:a",
+        ],
+        "2030-01-01T00:10:00Z",
+    );
+    assert_eq!(c, 0, "{done}");
+    assert!(done.get("lease").is_none(), "{done}");
+    assert!(repo.read_issue(&id).get("lease").is_none());
+    assert_eq!(repo.show(&id)["assignee"], "agent:a", "who did it stays");
+    let (e, c) = run(
+        &["issue", "claim", &id, "--actor", "agent:b"],
+        "2030-01-01T03:00:00Z",
+    );
+    assert_eq!(
+        (e["error"]["code"].as_str(), c),
+        (Some("invalid_transition"), 2)
+    );
+    let (stale, _) = run(&["query", "stale"], "2030-01-01T03:00:00Z");
+    assert_eq!(stale["total"], 0, "{stale}");
+    // A file an older jit wrote (done, lease still there) is not stale either.
+    repo.edit_issue(&id, |v| {
+        v["lease"] = json!({"holder": "agent:a", "acquired_at": "2030-01-01T00:00:00.000Z",
+            "expires_at": "2030-01-01T01:00:00.000Z", "ttl_secs": 3600});
+    });
+    let (stale, _) = run(&["query", "stale"], "2030-01-01T03:00:00Z");
+    assert_eq!(stale["total"], 0, "{stale}");
+    let (e, c) = run(
+        &["issue", "claim", &id, "--actor", "agent:b"],
+        "2030-01-01T03:00:00Z",
+    );
+    assert_eq!(
+        (e["error"]["code"].as_str(), c),
+        (Some("invalid_transition"), 2)
+    );
+}
+
+// ---- 5. Containers are not work ----
+
+#[test]
+fn epics_and_milestones_are_never_handed_out_unless_a_filter_asks() {
+    let repo = Repo::new();
+    let epic = repo.create(
+        "Epic: Payments platform",
+        &["--type", "epic", "--priority", "critical"],
+    );
+    let ms = repo.create(
+        "Milestone 1",
+        &["--type", "milestone", "--priority", "critical"],
+    );
+    let task = repo.create("Charge a card", &["--parent", &epic]);
+    // Every view of ready work agrees: the index path, a filter, metrics, alerts.
+    assert_eq!(short_ids(&repo.ok(&["query", "ready"])), vec![task.clone()]);
+    assert_eq!(
+        short_ids(&repo.ok(&["query", "ready", "--filter", "priority:>=low"])),
+        vec![task.clone()]
+    );
+    assert_eq!(repo.ok(&["metrics"])["ready_unclaimed"], 1);
+    repo.ok(&["alert", "add", "idle", "--when", "count(ready) >= 2"]);
+    assert_eq!(
+        repo.ok(&["alert", "check"])["fired"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    // claim-next takes the task, then finds nothing: the epic is not work.
+    assert_eq!(repo.ok(&["issue", "claim-next"])["short_id"], task.as_str());
+    repo.err(&["issue", "claim-next"], "no_ready_work", 7);
+    repo.err(
+        &["issue", "claim-next", "--filter", "label:x"],
+        "no_ready_work",
+        7,
+    );
+    // A filter that asks for the type lets it in.
+    assert_eq!(
+        short_ids(&repo.ok(&["query", "ready", "--filter", "type:epic"])),
+        vec![epic.clone()]
+    );
+    assert_eq!(
+        repo.ok(&["issue", "claim-next", "--filter", "type:milestone|epic"])["short_id"],
+        epic.as_str(),
+        "the older of the two"
+    );
+    assert_eq!(
+        repo.ok(&["issue", "claim-next", "--filter", "type:milestone|epic"])["short_id"],
+        ms.as_str()
+    );
+    // Which types are containers is configurable.
+    let cfg_path = repo.jit_dir().join("config.json");
+    let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+    cfg["containers"] = json!(["milestone"]);
+    std::fs::write(&cfg_path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+    repo.ok(&["issue", "release", &epic]);
+    assert_eq!(short_ids(&repo.ok(&["query", "ready"])), vec![epic.clone()]);
 }
