@@ -561,3 +561,147 @@ fn epics_and_milestones_are_never_handed_out_unless_a_filter_asks() {
     repo.ok(&["issue", "release", &epic]);
     assert_eq!(short_ids(&repo.ok(&["query", "ready"])), vec![epic.clone()]);
 }
+
+// ---- 6. A negated filter is a value, wherever --filter is taken ----
+
+#[test]
+fn a_negated_filter_is_a_value_everywhere_and_jit_dispatch_can_use_it() {
+    let repo = Repo::new();
+    let manual = repo.create("Needs a person", &["--label", "manual"]);
+    let auto = repo.create("Anyone can", &[]);
+    let every: &[&[&str]] = &[
+        &["issue", "list", "--filter"],
+        &["query", "ready", "--filter"],
+        &["query", "blocked", "--filter"],
+        &["query", "stale", "--filter"],
+        &["export", "--format", "csv", "--filter"],
+        &["export", "roadmap", "--filter"],
+    ];
+    for args in every {
+        let mut a = args.to_vec();
+        a.push("-label:manual");
+        repo.ok(&a);
+    }
+    let ready = repo.ok(&["query", "ready", "--filter", "-label:manual"]);
+    assert_eq!(short_ids(&ready), vec![auto.clone()]);
+    // Free text may start with `-` too.
+    repo.ok(&["issue", "comment", &manual, "--body", "-1: not for agents"]);
+    assert_eq!(
+        repo.show(&manual)["comments"][0]["body"],
+        "-1: not for agents"
+    );
+    // The documented dispatch.toml filter, run by jit-dispatch.
+    let toml = repo.path().join("dispatch.toml");
+    std::fs::write(
+        &toml,
+        "[dispatch]\nfilter = \"-label:manual\"\n\n[[agents]]\nid = \"bot\"\ntype = \"agent\"\ncommand = \"true\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("jit-dispatch"))
+        .current_dir(repo.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["once", "--config"])
+        .arg(&toml)
+        .arg("--jit-path")
+        .arg(crate::common::jit_bin())
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(
+        repo.show(&auto)["assignee"],
+        "agent:bot",
+        "{}",
+        stdout(&out)
+    );
+    assert!(repo.show(&manual)["assignee"].is_null());
+}
+
+// ---- 8. Agents get the whole error, and --help / --version as JSON ----
+
+#[test]
+fn usage_errors_help_and_version_are_whole_json_objects() {
+    let repo = Repo::new();
+    let (v, c) = repo.json(&["issue", "create"]);
+    assert_eq!(c, 2);
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("--title <TITLE>"),
+        "the argument is named: {msg}"
+    );
+    assert_eq!(v["error"]["code"], "usage");
+    assert_eq!(v["error"]["details"]["kind"], "missing_required_argument");
+    assert_eq!(
+        v["error"]["details"]["arguments"],
+        json!(["--title <TITLE>"])
+    );
+    assert!(
+        v["error"]["details"]["usage"]
+            .as_str()
+            .unwrap()
+            .contains("jit issue create")
+    );
+
+    let (v, c) = repo.json(&["issue", "update", "x", "--priority", "urgent"]);
+    assert_eq!(c, 2);
+    assert_eq!(v["error"]["details"]["value"], "urgent");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("critical"),
+        "{v}"
+    );
+
+    let (v, c) = repo.json(&["issue", "craete"]);
+    assert_eq!(c, 2);
+    assert_eq!(v["error"]["details"]["arguments"], json!(["craete"]));
+    assert!(
+        v["error"]["details"]["suggested_subcommands"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("create")),
+        "{v}"
+    );
+
+    for args in [
+        &["--help"][..],
+        &["issue", "create", "--help"],
+        &["issue", "-h"],
+    ] {
+        let (v, c) = repo.json(args);
+        assert_eq!(c, 0);
+        assert!(v["help"].as_str().unwrap().contains("Usage: jit"), "{v}");
+    }
+    let (v, c) = repo.json(&["--version"]);
+    assert_eq!(c, 0);
+    assert_eq!(
+        v,
+        json!({"name": "jit", "version": env!("CARGO_PKG_VERSION")})
+    );
+    // Without --json, people get clap's text as before.
+    let out = repo.jit(&["--version"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("jit {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = repo.jit(&["issue", "create"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--title <TITLE>"));
+}
+
+/// Every `--filter` (and free-text option) of every subcommand takes a value starting with `-`:
+/// a command added later cannot forget it.
+#[test]
+fn every_filter_option_accepts_a_leading_dash() {
+    fn walk(cmd: &clap::Command, path: &str, seen: &mut usize) {
+        for a in cmd.get_arguments() {
+            if a.get_long() == Some("filter") {
+                *seen += 1;
+                assert!(a.is_allow_hyphen_values_set(), "{path} --filter");
+            }
+        }
+        for s in cmd.get_subcommands() {
+            walk(s, &format!("{path} {}", s.get_name()), seen);
+        }
+    }
+    let mut seen = 0;
+    walk(&jit::cli::command(), "jit", &mut seen);
+    assert!(seen >= 10, "only {seen} --filter options found");
+}
