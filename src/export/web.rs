@@ -11,7 +11,7 @@
 use super::html::{escape_html, is_safe_url, markdown, script_json};
 use super::plan::{self, Stats};
 use crate::error::{Error, Result};
-use crate::model::{GateDef, GateState, IssueId, State, Visibility};
+use crate::model::{GateDef, GateState, IssueId, State};
 use crate::progress::Progress;
 use crate::view::{Blocker, IssueView};
 use serde::Serialize;
@@ -726,7 +726,7 @@ pub fn render(
     let private: HashSet<String> = if public {
         views
             .iter()
-            .filter(|v| v.issue.visibility == Some(Visibility::Internal))
+            .filter(|v| v.issue.is_internal())
             .map(|v| v.issue.id.to_string())
             .collect()
     } else {

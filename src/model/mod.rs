@@ -316,7 +316,7 @@ pub struct Issue {
     /// Estimate, in whatever unit the team uses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<f64>,
-    /// Who may see it in exports (absent: internal).
+    /// Who may see it in exports (absent: public; `--public` exports leave out `internal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
     /// Who created it.
@@ -420,6 +420,11 @@ impl Issue {
             .map_err(|e| Error::Internal(format!("serializing issue: {e}")))?;
         out.push(b'\n');
         Ok(out)
+    }
+
+    /// Whether `--public` exports leave it out: its visibility is `internal` (absent is public).
+    pub fn is_internal(&self) -> bool {
+        self.visibility == Some(Visibility::Internal)
     }
 
     /// The short id.

@@ -705,3 +705,80 @@ fn every_filter_option_accepts_a_leading_dash() {
     walk(&jit::cli::command(), "jit", &mut seen);
     assert!(seen >= 10, "only {seen} --filter options found");
 }
+
+// ---- 7. Internal work stays internal in every export ----
+
+#[test]
+fn every_export_takes_public_and_visibility_is_a_query_key() {
+    let repo = Repo::new();
+    let secret = repo.create(
+        "Secret: acquire Acme",
+        &["--visibility", "internal", "--milestone", "Q3"],
+    );
+    let secret_full = repo.full_id(&secret);
+    let shown = repo.create(
+        "Public launch",
+        &[
+            "--dep",
+            &secret,
+            "--parent",
+            &secret,
+            "--milestone",
+            "Q3",
+            "--visibility",
+            "public",
+        ],
+    );
+    let plain = repo.create("Docs", &["--milestone", "Q3"]);
+    repo.ok(&["link", "add", &plain, "--relates", &secret]);
+    repo.ok(&["issue", "update", &secret, "--state", "done"]);
+    repo.ok(&["issue", "update", &plain, "--state", "done"]);
+
+    let exports: &[&[&str]] = &[
+        &["export", "--format", "dot"],
+        &["export", "--format", "mermaid"],
+        &["export", "--format", "json"],
+        &["export", "--format", "csv"],
+        &["export", "roadmap"],
+        &["export", "changelog"],
+    ];
+    for args in exports {
+        let full = stdout(&repo.jit(args));
+        assert!(
+            full.contains("Secret: acquire Acme"),
+            "{args:?} without --public"
+        );
+        let mut a = args.to_vec();
+        a.push("--public");
+        let out = repo.jit(&a);
+        assert_ok(&out);
+        let text = stdout(&out);
+        for leak in ["Secret", "Acme", secret.as_str(), secret_full.as_str()] {
+            assert!(
+                !text.contains(leak),
+                "{args:?} --public leaks `{leak}`:\n{text}"
+            );
+        }
+        assert!(
+            text.contains("Docs"),
+            "{args:?} --public keeps public work:\n{text}"
+        );
+    }
+    let site = repo.path().join("site");
+    repo.ok(&["export", "web", "--out", site.to_str().unwrap(), "--public"]);
+
+    // The query language knows visibility (absent counts as public, as exports treat it).
+    let ids = |q: &str| short_ids(&repo.ok(&["issue", "list", "--filter", q]));
+    assert_eq!(ids("visibility:internal"), vec![secret.clone()]);
+    let mut public = ids("visibility:public");
+    public.sort();
+    let mut want = vec![shown.clone(), plain.clone()];
+    want.sort();
+    assert_eq!(public, want);
+    assert_eq!(ids("-visibility:internal").len(), 2);
+    repo.err(
+        &["issue", "list", "--filter", "visibility:secret"],
+        "invalid_query",
+        2,
+    );
+}
