@@ -782,3 +782,51 @@ fn every_export_takes_public_and_visibility_is_a_query_key() {
         2,
     );
 }
+
+// ---- 9. Re-checking finished work reports and exits 0 ----
+
+#[test]
+fn gate_check_of_finished_work_reports_and_exits_zero() {
+    let repo = Repo::new();
+    let marker = repo.path().join("ran");
+    repo.define_gate(
+        "tests",
+        &[
+            "--auto",
+            "--checker",
+            &format!("touch '{}'", marker.display()),
+        ],
+    );
+    let id = repo.create("Shipped", &["--gate", "tests"]);
+    repo.ok(&["issue", "update", &id, "--state", "done"]);
+    let first = repo.ok(&["gate", "check", &id]);
+    assert_eq!(
+        (first["passed"].as_u64(), first["issue"]["state"].as_str()),
+        (Some(1), Some("done"))
+    );
+    std::fs::remove_file(&marker).unwrap();
+    let events = repo.event_count();
+    // The job re-runs on the next push: a report, exit 0, nothing run, nothing written.
+    for args in [
+        &["gate", "check", &id][..],
+        &["gate", "check", &id, "tests"],
+    ] {
+        let again = repo.ok(args);
+        assert_eq!(again["skipped"], 1, "{again}");
+        assert_eq!(again["failed"], 0);
+        assert_eq!(again["results"][0]["status"], "skipped");
+        assert!(
+            again["results"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("recorded: passed"),
+            "{again}"
+        );
+    }
+    assert!(!marker.exists(), "the checker did not run again");
+    assert_eq!(repo.event_count(), events);
+    repo.ok(&["issue", "update", &id, "--state", "archived"]);
+    let out = repo.jit(&["gate", "check", &id]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("skipped"), "{}", stdout(&out));
+}
