@@ -36,10 +36,15 @@ pub struct StaleArgs {
     pub common: Common,
 }
 
+/// The list shape of every query (`issues`, `total`, `next_cursor`, `problems`), with each
+/// issue's `reason`.
 #[derive(Serialize)]
 struct StalePage {
     issues: Vec<Stale>,
     total: usize,
+    /// Always null: `query stale` has no `--cursor` (the list schema's field, present).
+    next_cursor: Option<String>,
+    problems: Vec<crate::store::FileProblem>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -102,7 +107,13 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         if let Some(n) = a.common.limit {
             issues.truncate(n.max(1));
         }
-        return Ok(Reply::new(StalePage { issues, total }, |p: &StalePage, s| {
+        let page = StalePage {
+            issues,
+            total,
+            next_cursor: None,
+            problems,
+        };
+        return Ok(Reply::new(page, |p: &StalePage, s| {
             if p.issues.is_empty() {
                 return "no stale claims\n".into();
             }

@@ -830,3 +830,39 @@ fn gate_check_of_finished_work_reports_and_exits_zero() {
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).contains("skipped"), "{}", stdout(&out));
 }
+
+// ---- 13. query stale --json has the list shape ----
+
+#[test]
+fn query_stale_has_the_list_shape_it_claims() {
+    let repo = Repo::new();
+    let id = repo.create("Abandoned", &[]);
+    assert_ok(&repo.jit_env(
+        &["issue", "claim", &id, "--ttl", "1m", "--actor", "agent:a"],
+        &[("JIT_NOW", "2030-01-01T00:00:00Z")],
+    ));
+    std::fs::write(repo.issues_dir().join("notes.txt"), "stray").unwrap();
+    let (page, c) = json_at(&repo, &["query", "stale"], "2030-01-01T01:00:00Z");
+    assert_eq!(c, 0);
+    let schema: Value =
+        serde_json::from_str(&stdout(&repo.jit(&["schema", "issue-list"]))).unwrap();
+    for key in schema["required"].as_array().unwrap() {
+        assert!(
+            page.get(key.as_str().unwrap()).is_some(),
+            "`{key}` missing: {page}"
+        );
+    }
+    for key in page.as_object().unwrap().keys() {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "`{key}` not in the schema"
+        );
+    }
+    assert_eq!(page["issues"][0]["reason"], "lease_expired");
+    assert!(page["next_cursor"].is_null());
+    assert_eq!(page["problems"][0]["code"], "stray_file", "{page}");
+    // The same shape as `query ready`.
+    let ready = repo.ok(&["query", "ready"]);
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&page), keys(&ready));
+}
