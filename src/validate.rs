@@ -326,6 +326,40 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             ));
         }
     }
+    // Leases no right clock writes, and leases finished work still carries (an older jit).
+    let now = crate::clock::now()?;
+    for i in &issues {
+        if !i.state.is_closed() && crate::claims::lease_in_future(i, now) {
+            let l = i.lease.as_ref().map(|l| (l.acquired_at, l.expires_at));
+            problems.push(problem(
+                "lease_in_future",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` is held by `{}` under a lease dated in the future (from {}, until {}): a clock far ahead, or a lease an older jit overflowed; it blocks the issue until then. jit never ends a claim because of a clock; if nobody works on it, a human ends it with `jit issue release {} --force`",
+                    i.short_id(),
+                    i.assignee.as_deref().unwrap_or("?"),
+                    l.map(|l| l.0.to_string()).unwrap_or_default(),
+                    l.and_then(|l| l.1).map(|e| e.to_string()).unwrap_or_else(|| "-".into()),
+                    i.short_id(),
+                ),
+                false,
+            ));
+        }
+        if i.state.is_closed() && i.lease.is_some() {
+            problems.push(problem(
+                "lease_on_finished",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` is {} but its file still holds a lease; finished work is held by nobody, and `jit validate --fix` removes it",
+                    i.short_id(),
+                    i.state
+                ),
+                true,
+            ));
+        }
+    }
     for cycle in crate::graph::cycles_among(&issues, |id| pos.get(id).copied()) {
         let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
         problems.push(problem(
@@ -482,6 +516,18 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                 let issue = tx.get(&id)?;
                 let (now, by) = (tx.now, tx.actor.to_string());
                 tx.ledger_mut().record(&issue, now, &by, None);
+                p.fixed = true;
+            }
+            "lease_on_finished" => {
+                let before = tx.get(&id)?;
+                // Staging a finished issue ends its lease.
+                let after = tx.put_derived(before.clone())?;
+                tx.record(
+                    "issue.repaired",
+                    Some(&before),
+                    &after,
+                    json!({ "by": "validate --fix" }),
+                )?;
                 p.fixed = true;
             }
             _ => {}

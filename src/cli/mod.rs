@@ -342,8 +342,11 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
         style: Style::detect(),
         global: cli.global.clone(),
     };
-    let result =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, cli.command)));
+    // A `JIT_NOW` that is set is a valid time for every command, or the command fails.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::clock::now()?;
+        dispatch(&ctx, cli.command)
+    }));
     let result = match result {
         Ok(r) => r,
         Err(p) => {

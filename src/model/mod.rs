@@ -32,6 +32,10 @@ pub mod limits {
     pub const NAME: usize = 200;
     /// Bytes in a context value.
     pub const CONTEXT_VALUE: usize = 64 * 1024;
+    /// The longest lease, in seconds (365 days): a claim is work in progress, not ownership
+    /// (`issue assign` is that); and a lease ending further ahead than this was not written by
+    /// a jit with a right clock (`query stale` and `validate` show it).
+    pub const LEASE_TTL_SECS: u64 = 365 * 86_400;
 }
 
 macro_rules! string_enum {

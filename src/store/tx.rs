@@ -224,7 +224,7 @@ impl<'a> Tx<'a> {
                 self.staged.insert(issue.id.clone(), Some(orig.clone()));
                 return Ok(orig);
             }
-            issue.version = orig.version + 1;
+            issue.version = next_version(self.store, &orig)?;
         }
         issue.updated_at = self.now;
         self.staged.insert(issue.id.clone(), Some(issue.clone()));
@@ -380,7 +380,12 @@ impl<'a> Tx<'a> {
         if current == raw {
             return Ok(false);
         }
-        current.version = raw.version.max(current.version) + 1;
+        let newest = if raw.version >= current.version {
+            &raw
+        } else {
+            &current
+        };
+        current.version = next_version(self.store, newest)?;
         current.updated_at = self.now;
         self.staged.insert(id.clone(), Some(current));
         self.rewrite.insert(id.clone());
@@ -664,6 +669,22 @@ fn is_empty_value(v: &Value) -> bool {
         Value::Object(o) => o.is_empty(),
         _ => false,
     }
+}
+
+/// The version after `issue`'s: one more. A version that cannot grow (a file that says
+/// `u64::MAX`) is refused, naming the file, rather than wrapped to 0.
+fn next_version(store: &Store, issue: &Issue) -> Result<u64> {
+    issue
+        .version
+        .checked_add(1)
+        .ok_or_else(|| Error::CorruptFile {
+            path: store.issue_path(&issue.id),
+            message: format!(
+                "its version is {}, the largest there is, so it cannot count another change; \
+                 set `version` in the file to a smaller number",
+                issue.version
+            ),
+        })
 }
 
 /// Checks `--if-version` against the stored version.

@@ -76,6 +76,25 @@ pub fn lease_expired(expires_ms: Option<i64>, now_ms: i64) -> bool {
     expires_ms.is_some_and(|e| e <= now_ms)
 }
 
+/// How far ahead of this clock a lease may start before it counts as dated in the future.
+pub const FUTURE_SLACK_MS: i64 = 5 * 60 * 1000;
+
+/// Whether a lease is dated in the future beyond anything a jit with a right clock writes: it
+/// starts more than [`FUTURE_SLACK_MS`] after `now_ms`, or runs out further ahead than the
+/// longest lease ([`crate::model::limits::LEASE_TTL_SECS`]) plus that slack. Such a lease (a
+/// `JIT_NOW` far ahead, a clock years off, an older jit's overflow) would block the issue for
+/// years; `query stale` lists it and `validate` reports it. Nothing ends it automatically (the
+/// clock that says so may be the wrong one): a human releases it.
+pub fn lease_in_future(acquired_ms: i64, expires_ms: Option<i64>, now_ms: i64) -> bool {
+    let longest = i64::try_from(crate::model::limits::LEASE_TTL_SECS * 1000).unwrap_or(i64::MAX);
+    acquired_ms > now_ms.saturating_add(FUTURE_SLACK_MS)
+        || expires_ms.is_some_and(|e| {
+            e > now_ms
+                .saturating_add(longest)
+                .saturating_add(FUTURE_SLACK_MS)
+        })
+}
+
 /// Whether someone holds the issue at `now_ms`: an assignee whose lease has not run out (a
 /// plain assignment, without a lease, holds until it is removed). Finished work is held by
 /// nobody; its assignee only records who did it.
@@ -293,6 +312,29 @@ mod tests {
         ));
         let held = with(&|i| i.assignee = Some("agent:x".into()));
         assert!(is_move(&held, &base), "unassigning");
+    }
+
+    #[test]
+    fn leases_from_the_future_are_recognised() {
+        let day = 86_400_000;
+        assert!(!lease_in_future(NOW, Some(NOW + day), NOW));
+        assert!(
+            !lease_in_future(NOW + 60_000, Some(NOW + day), NOW),
+            "a little skew"
+        );
+        assert!(
+            lease_in_future(NOW + day, Some(NOW + 2 * day), NOW),
+            "starts tomorrow"
+        );
+        assert!(
+            lease_in_future(NOW, Some(NOW + 400 * day), NOW),
+            "ends in 400 days"
+        );
+        assert!(!lease_in_future(NOW, Some(NOW + 365 * day), NOW));
+        assert!(
+            !lease_in_future(NOW - 10 * day, Some(NOW - day), NOW),
+            "expired"
+        );
     }
 
     #[test]

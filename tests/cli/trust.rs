@@ -501,6 +501,15 @@ fn finished_work_holds_no_lease_is_never_claimed_and_never_stale() {
         (e["error"]["code"].as_str(), c),
         (Some("invalid_transition"), 2)
     );
+    // validate names the leftover lease and --fix removes it.
+    let (report, _) = run(&["validate"], "2030-01-01T03:00:00Z");
+    assert_eq!(
+        report["problems"][0]["code"], "lease_on_finished",
+        "{report}"
+    );
+    let (fixed, _) = run(&["validate", "--fix"], "2030-01-01T03:00:00Z");
+    assert_eq!(fixed["fixed"], 1, "{fixed}");
+    assert!(repo.read_issue(&id).get("lease").is_none());
 }
 
 // ---- 5. Containers are not work ----
@@ -865,4 +874,199 @@ fn query_stale_has_the_list_shape_it_claims() {
     let ready = repo.ok(&["query", "ready"]);
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&page), keys(&ready));
+}
+
+// ---- 15. Numbers that overflow are refused or saturate; nothing unreadable is written ----
+
+#[test]
+fn huge_leases_and_versions_are_refused_and_nothing_unreadable_is_written() {
+    let repo = Repo::new();
+    let id = repo.create("Work", &[]);
+    let before = repo.read_issue(&id);
+    for ttl in ["3000000d", "99999999999999d", "366d"] {
+        let d = repo.err(&["issue", "claim", &id, "--ttl", ttl], "invalid_value", 2);
+        assert_eq!(d["field"], "ttl", "{ttl}");
+    }
+    repo.err(
+        &["issue", "claim", &id, "--ttl", "99999999999999999999d"],
+        "invalid_value",
+        2,
+    );
+    assert_eq!(repo.read_issue(&id), before, "nothing written");
+    repo.ok(&["issue", "claim", &id, "--ttl", "365d"]);
+    repo.err(
+        &["issue", "heartbeat", &id, "--ttl", "400d"],
+        "invalid_value",
+        2,
+    );
+    repo.ok(&["issue", "release", &id]);
+    // A default from config.json is held to the same limit.
+    let cfg_path = repo.jit_dir().join("config.json");
+    let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+    cfg["default_lease_ttl"] = json!("3000000d");
+    std::fs::write(&cfg_path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+    let d = repo.err(&["issue", "claim", &id], "invalid_value", 2);
+    assert_eq!(d["field"], "default_lease_ttl");
+
+    // A version that cannot grow is refused, naming the file, not wrapped to 0.
+    repo.edit_issue(&id, |v| v["version"] = json!(u64::MAX));
+    let d = repo.err(
+        &["issue", "update", &id, "--title", "Next"],
+        "corrupt_file",
+        8,
+    );
+    assert!(d["path"].as_str().unwrap().ends_with(".json"));
+    assert_eq!(repo.read_issue(&id)["version"], json!(u64::MAX));
+    assert_eq!(repo.read_issue(&id)["title"], "Work");
+    // A span that overflows days is no panic.
+    repo.ok(&["query", "stale", "--days", "18446744073709551615"]);
+}
+
+#[test]
+fn a_lease_an_older_jit_overflowed_reads_back_and_is_reported() {
+    let repo = Repo::new();
+    let id = repo.create("Vanished", &[]);
+    repo.ok(&["issue", "claim", &id, "--actor", "agent:a"]);
+    // What `claim --ttl 3000000d` used to write: a year RFC 3339 cannot hold.
+    let path = repo.issue_path(&id);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let exp = v["lease"]["expires_at"].as_str().unwrap().to_string();
+    std::fs::write(&path, text.replace(&exp, "+10240-08-21T11:05:41.617Z")).unwrap();
+    let ledger = repo.path().join(".git/jit/claims.json");
+    if ledger.exists() {
+        let l = std::fs::read_to_string(&ledger).unwrap();
+        std::fs::write(&ledger, l.replace(&exp, "+10240-08-21T11:05:41.617Z")).unwrap();
+    }
+    // Still an issue, in every command.
+    assert_eq!(
+        repo.show(&id)["lease"]["expires_at"],
+        "9999-12-31T23:59:59.999Z"
+    );
+    assert_eq!(repo.ok(&["issue", "list"])["total"], 1);
+    let stale = repo.ok(&["query", "stale"]);
+    assert_eq!(stale["issues"][0]["reason"], "lease_in_future", "{stale}");
+    let (report, c) = repo.json(&["validate"]);
+    assert_eq!(c, 0, "a warning: {report}");
+    assert!(
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "lease_in_future"),
+        "{report}"
+    );
+    // Nothing ends a claim because of a clock; a human does, on the record.
+    repo.ok(&["validate", "--fix"]);
+    assert_eq!(repo.show(&id)["assignee"], "agent:a");
+    repo.ok(&["issue", "release", &id, "--force", "--actor", "human:lead"]);
+    assert!(repo.read_issue(&id).get("lease").is_none());
+    assert_eq!(
+        repo.ok(&["issue", "claim", &id, "--actor", "agent:b"])["assignee"],
+        "agent:b"
+    );
+    let (clean, _) = repo.json(&["validate"]);
+    assert_eq!(clean["problems"], json!([]), "{clean}");
+}
+
+// ---- 16. Clocks that lie ----
+
+#[test]
+fn an_invalid_jit_now_is_an_error_for_every_command() {
+    let repo = Repo::new();
+    let id = repo.create("Work", &[]);
+    for args in [
+        &["issue", "list"][..],
+        &["issue", "show", &id],
+        &["query", "ready"],
+        &["issue", "claim", &id],
+        &["export", "--format", "csv"],
+    ] {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = repo.jit_env(&a, &[("JIT_NOW", "garbage")]);
+        assert_eq!(code(&out), 2, "{args:?}");
+        let v = parse_one_object(&out);
+        assert_eq!(v["error"]["details"]["field"], "JIT_NOW", "{args:?}: {v}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let out = repo
+            .cmd()
+            .args(["issue", "list", "--json"])
+            .env("JIT_NOW", std::ffi::OsStr::from_bytes(b"2030-01-01\xff"))
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2);
+        assert_eq!(
+            parse_one_object(&out)["error"]["details"]["field"],
+            "JIT_NOW"
+        );
+    }
+    assert!(repo.show(&id)["assignee"].is_null(), "nothing claimed");
+    // Empty counts as unset.
+    assert_ok(&repo.jit_env(&["issue", "list"], &[("JIT_NOW", "")]));
+}
+
+#[test]
+fn leases_are_never_dated_before_the_last_change_and_future_ones_are_visible() {
+    let repo = Repo::new();
+    // A clock far behind: the lease starts at the issue's last change, not in 2000.
+    let past = repo.create("Claimed with a clock in 2000", &[]);
+    let created = repo.read_issue(&past)["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (v, c) = json_at(
+        &repo,
+        &["issue", "claim", &past, "--ttl", "1h", "--actor", "agent:a"],
+        "2000-01-01T00:00:00Z",
+    );
+    assert_eq!(c, 0, "{v}");
+    assert!(
+        v["lease"]["acquired_at"].as_str().unwrap() >= created.as_str(),
+        "{v}"
+    );
+    // So it is not expired at birth: another agent, on the real clock, cannot take it.
+    repo.err(
+        &["issue", "claim", &past, "--actor", "agent:b"],
+        "already_claimed",
+        5,
+    );
+
+    // A clock far ahead: the lease is visible as such, in `query stale` and `validate`.
+    let ahead = repo.create("Claimed with a clock in 2099", &[]);
+    let (_, c) = json_at(
+        &repo,
+        &["issue", "claim", &ahead, "--actor", "agent:a"],
+        "2099-01-01T00:00:00Z",
+    );
+    assert_eq!(c, 0);
+    let stale = repo.ok(&["query", "stale"]);
+    let ahead_row = stale["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["short_id"] == ahead.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("not listed: {stale}"));
+    assert_eq!(ahead_row["reason"], "lease_in_future");
+    assert!(
+        stale["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["short_id"] != past.as_str()),
+        "a real lease is not stale: {stale}"
+    );
+    let (report, _) = repo.json(&["validate"]);
+    let flagged: Vec<&Value> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["code"] == "lease_in_future")
+        .collect();
+    assert_eq!(flagged.len(), 1, "{report}");
+    assert_eq!(flagged[0]["id"], repo.full_id(&ahead));
 }
