@@ -65,8 +65,35 @@ fn problem(
     }
 }
 
-/// Checks the store; with `fix`, repairs what is safe under the lock.
+/// Checks the store; with `fix`, repairs what is safe under the lock. A store with a symbolic
+/// link where jit needs a real file (see [`crate::store::GUARDED`]) is reported, link by link,
+/// and nothing else is read or written until they are replaced.
 pub fn run(store: &Store, actor: &Actor, fix: bool, progress: &dyn Progress) -> Result<Report> {
+    let links = store.links();
+    if !links.is_empty() {
+        let problems = links
+            .into_iter()
+            .map(|path| {
+                let message = crate::store::link_refused(&path).to_string();
+                Problem {
+                    code: "symlink",
+                    severity: Severity::Error,
+                    id: None,
+                    path: Some(path),
+                    message,
+                    fixable: false,
+                    fixed: false,
+                }
+            })
+            .collect();
+        return Ok(Report {
+            ok: false,
+            issues_checked: 0,
+            events_checked: 0,
+            problems,
+            fixed: 0,
+        });
+    }
     if fix {
         let set_aside = set_aside_unreadable_ledger(store)?;
         store

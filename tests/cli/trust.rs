@@ -1070,3 +1070,167 @@ fn leases_are_never_dated_before_the_last_change_and_future_ones_are_visible() {
     assert_eq!(flagged.len(), 1, "{report}");
     assert_eq!(flagged[0]["id"], repo.full_id(&ahead));
 }
+
+// ---- 14. A cloned repository cannot make jit write outside it ----
+
+#[cfg(unix)]
+#[test]
+fn a_committed_symlink_in_jit_is_refused_by_name_and_nothing_is_written_through_it() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("bashrc");
+    std::fs::write(&victim, "export PS1='$ '\n").unwrap();
+    // An attacker's repository: events.jsonl committed as a link to the victim's file.
+    let evil = Repo::new();
+    let t = evil.create("$(touch /tmp/pwned)", &[]);
+    assert!(!t.is_empty());
+    let events = evil.jit_dir().join("events.jsonl");
+    std::fs::remove_file(&events).unwrap();
+    symlink(&victim, &events).unwrap();
+    crate::common::git(evil.path(), &["add", "-A"]);
+    crate::common::git(evil.path(), &["commit", "-qm", "innocent"]);
+    let clone = outside.path().join("clone");
+    crate::common::git(
+        outside.path(),
+        &[
+            "clone",
+            "-q",
+            evil.path().to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        std::fs::symlink_metadata(clone.join(".jit/events.jsonl"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let run = |args: &[&str]| {
+        let out = crate::common::jit_cmd(&clone)
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap();
+        (parse_one_object(&out), code(&out))
+    };
+    for args in [
+        &["issue", "create", "--title", "x"][..],
+        &["issue", "list"],
+        &["query", "ready"],
+        &["events", "query"],
+    ] {
+        let (v, c) = run(args);
+        assert_eq!(
+            (v["error"]["code"].as_str(), c),
+            (Some("corrupt_file"), 8),
+            "{args:?}: {v}"
+        );
+        assert!(
+            v["error"]["details"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with(".jit/events.jsonl")
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "export PS1='$ '\n",
+        "untouched"
+    );
+    let (report, c) = run(&["validate"]);
+    assert_eq!(c, 8);
+    assert_eq!(report["problems"][0]["code"], "symlink", "{report}");
+
+    // Every guarded path, one at a time, in a fresh store.
+    for (rel, dir) in [
+        (".jit/issues", true),
+        (".jit/config.json", false),
+        (".jit/gates.json", false),
+        (".jit/lock", false),
+        (".jit/cache", true),
+        (".jit/outbox", true),
+        (".jit", true),
+    ] {
+        let repo = Repo::new();
+        repo.create("Work", &[]);
+        let path = repo.path().join(rel);
+        let target = outside
+            .path()
+            .join(format!("target-{}", rel.replace('/', "_")));
+        if path.exists() {
+            std::fs::rename(&path, &target).unwrap();
+        } else if dir {
+            std::fs::create_dir_all(&target).unwrap();
+        }
+        symlink(&target, &path).unwrap();
+        let before = std::fs::read_dir(outside.path()).unwrap().count();
+        let (v, c) = repo.json(&["issue", "create", "--title", "through the link"]);
+        assert_eq!(
+            (v["error"]["code"].as_str(), c),
+            (Some("corrupt_file"), 8),
+            "{rel}: {v}"
+        );
+        let named = v["error"]["details"]["path"].as_str().unwrap().to_string();
+        assert!(named.ends_with(rel), "{rel}: {named}");
+        assert_eq!(
+            std::fs::read_dir(outside.path()).unwrap().count(),
+            before,
+            "{rel}"
+        );
+        if target.is_dir() {
+            let n = std::fs::read_dir(&target).unwrap().count();
+            let (v2, _) = repo.json(&["issue", "list"]);
+            assert_eq!(v2["error"]["code"], "corrupt_file", "{rel}");
+            assert_eq!(
+                std::fs::read_dir(&target).unwrap().count(),
+                n,
+                "{rel}: nothing added"
+            );
+        }
+        let (report, c) = repo.json(&["validate"]);
+        assert_eq!(c, 8, "{rel}");
+        assert!(
+            report["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["code"] == "symlink" && p["path"].as_str().unwrap().ends_with(rel)),
+            "{rel}: {report}"
+        );
+    }
+}
+
+/// The files themselves are opened without following a link (defence in depth, below the
+/// check every command makes first).
+#[cfg(unix)]
+#[test]
+fn the_event_log_and_the_lock_are_opened_without_following_links() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "keep\n").unwrap();
+    let link = outside.path().join("events.jsonl");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let e: jit::model::Event = serde_json::from_value(json!({
+        "id": "01J9X2ABCDEFGHJKMNPQRSTVWX", "ts": "2030-01-01T00:00:00.000Z",
+        "type": "issue.updated", "actor": "human:a"
+    }))
+    .unwrap();
+    let err = jit::store::events::append(&link, &[e]).unwrap_err();
+    assert_eq!(err.code(), "corrupt_file");
+    assert_eq!(
+        jit::store::events::read(&link).unwrap_err().code(),
+        "corrupt_file"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
+    let lock = outside.path().join("lock");
+    let made = outside.path().join("made-by-lock");
+    std::os::unix::fs::symlink(&made, &lock).unwrap();
+    assert_eq!(
+        jit::store::StoreLock::acquire(&lock).unwrap_err().code(),
+        "corrupt_file"
+    );
+    assert!(
+        !made.exists(),
+        "the lock created nothing at the link's target"
+    );
+}
