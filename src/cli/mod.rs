@@ -182,8 +182,31 @@ impl Ctx {
         Ok(store.publishing(publisher))
     }
 
-    /// The store, with claims kept in this repository whatever the config says.
+    /// The store, with claims kept in this repository whatever the config says. In a clone
+    /// whose `.gitattributes` names the jit merge driver, makes sure git config registers it
+    /// (see [`crate::gitops::install::ensure_driver`]), saying so on stderr.
     pub fn local_store(&self) -> Result<Store> {
+        let store = self.local_store_as_is()?;
+        use crate::gitops::install::{DriverCheck, ensure_driver};
+        match ensure_driver(store.root(), &store.dir().join("cache")) {
+            DriverCheck::NotNamed | DriverCheck::Registered => {}
+            DriverCheck::RegisteredNow => print_notes(&[
+                "registered the jit merge driver in this clone's git config (`.gitattributes` \
+                 names it; git config is not cloned): issue files now merge field by field"
+                    .to_string(),
+            ]),
+            DriverCheck::Missing(why) => print_warnings(&[format!(
+                "`.gitattributes` names the jit merge driver but this clone's git config lacks \
+                 it ({why}): merges of issue files will leave conflict markers; run `jit git \
+                 install` (docs/git.md)"
+            )]),
+        }
+        Ok(store)
+    }
+
+    /// [`Ctx::local_store`] without the merge driver check: for `git install` and `sync`, which
+    /// register the driver themselves and report it.
+    pub fn local_store_as_is(&self) -> Result<Store> {
         let store = Store::discover(&self.start_dir())?;
         store.config()?;
         Ok(store)
@@ -374,6 +397,13 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
     // Hook deliveries queued by this command's changes, once its reply is out.
     print_warnings(&crate::hooks::flush());
     code
+}
+
+/// Prints notes on stderr (both modes): things jit did on its own that a person should know.
+pub fn print_notes(notes: &[String]) {
+    for n in notes {
+        eprintln!("note: {}", render::clean_line(n));
+    }
 }
 
 /// Prints warnings on stderr (both modes).

@@ -1234,3 +1234,82 @@ fn the_event_log_and_the_lock_are_opened_without_following_links() {
         "the lock created nothing at the link's target"
     );
 }
+
+// ---- 12. A fresh clone registers the merge driver the repository names ----
+
+#[test]
+fn a_fresh_clone_merges_issue_files_field_by_field_without_git_install() {
+    use crate::common::git;
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Repo::new();
+    let id = a.create("Two edits", &[]);
+    git(a.path(), &["add", "-A"]);
+    git(a.path(), &["commit", "-qm", "issue"]);
+    let bare = tmp.path().join("origin.git");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            a.path().to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    git(
+        a.path(),
+        &["remote", "add", "origin", bare.to_str().unwrap()],
+    );
+    let b = tmp.path().join("b");
+    git(
+        tmp.path(),
+        &["clone", "-q", bare.to_str().unwrap(), b.to_str().unwrap()],
+    );
+    git(&b, &["config", "user.name", "B"]);
+    git(&b, &["config", "user.email", "b@example.com"]);
+    let driver = |dir: &std::path::Path| {
+        std::process::Command::new("git")
+            .current_dir(dir)
+            .args(["config", "--get", "merge.jit.driver"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(!driver(&b), "git config is not cloned");
+
+    // A changes the title and pushes; B, never having run `jit git install`, changes the
+    // priority: its first jit command registers the driver, and says so.
+    a.ok(&["issue", "update", &id, "--title", "Two edits, merged"]);
+    git(a.path(), &["commit", "-qam", "title"]);
+    git(a.path(), &["push", "-q", "origin", "HEAD"]);
+    let out = crate::common::jit_cmd(&b)
+        .args(["issue", "update", &id, "--priority", "high", "--json"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert!(
+        stderr(&out).contains("registered the jit merge driver"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(driver(&b));
+    git(&b, &["commit", "-qam", "priority"]);
+    git(
+        &b,
+        &["pull", "-q", "--no-rebase", "--no-edit", "origin", "HEAD"],
+    );
+    let out = crate::common::jit_cmd(&b)
+        .args(["issue", "show", &id, "--json"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert!(
+        stderr(&out).is_empty(),
+        "once registered, nothing more is said: {}",
+        stderr(&out)
+    );
+    let v = parse_one_object(&out);
+    assert_eq!(v["title"], "Two edits, merged");
+    assert_eq!(v["priority"], "high");
+}
