@@ -55,17 +55,25 @@ mod server {
         let server = Server {
             global: ctx.global.clone(),
         };
-        runtime.block_on(async move {
-            let running = server
-                .serve(rmcp::transport::stdio())
-                .await
-                .map_err(|e| Error::Internal(format!("MCP handshake failed: {e}")))?;
-            running
-                .waiting()
-                .await
-                .map_err(|e| Error::Internal(format!("MCP server stopped: {e}")))?;
-            Ok::<(), Error>(())
-        })?;
+        // Every line passes the wire first (`cli::mcp_wire`): the malformed ones are answered
+        // there with the JSON-RPC error they deserve, the rest reach the server.
+        let known = |name: &str| TOOLS.iter().any(|t| t.name == name);
+        runtime.block_on(super::super::mcp_wire::run(
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+            known,
+            |input, output| async move {
+                let running = server
+                    .serve((input, output))
+                    .await
+                    .map_err(|e| Error::Internal(format!("MCP handshake failed: {e}")))?;
+                running
+                    .waiting()
+                    .await
+                    .map_err(|e| Error::Internal(format!("MCP server stopped: {e}")))?;
+                Ok::<(), Error>(())
+            },
+        ))?;
         Ok(Reply::silent())
     }
 

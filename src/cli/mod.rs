@@ -20,6 +20,8 @@ mod import;
 mod init;
 mod issue;
 mod mcp;
+#[cfg(feature = "mcp")]
+mod mcp_wire;
 mod output;
 mod progress;
 mod query;

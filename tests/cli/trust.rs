@@ -231,6 +231,12 @@ pub mod mcp {
             self.request("tools/call", json!({"name": name, "arguments": args}))
         }
 
+        /// Closes stdin and returns the next message (what the server said to the last bytes).
+        pub fn close_and_read(&mut self) -> Value {
+            drop(self.stdin.take());
+            self.read()
+        }
+
         /// Closes stdin; the server must exit 0.
         pub fn finish(mut self) {
             drop(self.stdin.take());
@@ -1312,4 +1318,88 @@ fn a_fresh_clone_merges_issue_files_field_by_field_without_git_install() {
     let v = parse_one_object(&out);
     assert_eq!(v["title"], "Two edits, merged");
     assert_eq!(v["priority"], "high");
+}
+
+// ---- 17. MCP answers every request ----
+
+#[cfg(feature = "mcp")]
+#[test]
+fn mcp_answers_every_malformed_message_and_keeps_serving() {
+    let repo = Repo::new();
+    let id = repo.create("Still served", &[]);
+    let mut c = mcp::Client::start(&repo);
+    c.initialize();
+    let expect = |c: &mut mcp::Client, bytes: &[u8], code: i64, id: Value| {
+        c.write(bytes);
+        let v = c.read();
+        assert_eq!(v["error"]["code"], code, "{v}");
+        assert_eq!(v["id"], id, "{v}");
+        v
+    };
+    expect(
+        &mut c,
+        b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\n",
+        -32700,
+        Value::Null,
+    );
+    expect(
+        &mut c,
+        b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\xff\"}\n",
+        -32700,
+        Value::Null,
+    );
+    let mut deep = "[".repeat(100_000).into_bytes();
+    deep.push(b'\n');
+    expect(&mut c, &deep, -32700, Value::Null);
+    expect(
+        &mut c,
+        b"{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":5}}\n",
+        -32602,
+        json!(4),
+    );
+    expect(
+        &mut c,
+        b"{\"jsonrpc\":\"2.0\",\"id\":\"five\",\"method\":\"tools/call\",\"params\":{\"name\":\"nope\",\"arguments\":{}}}\n",
+        -32602,
+        json!("five"),
+    );
+    expect(
+        &mut c,
+        b"{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"show\",\"arguments\":[]}}\n",
+        -32602,
+        json!(6),
+    );
+    expect(
+        &mut c,
+        b"[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}]\n",
+        -32600,
+        Value::Null,
+    );
+    // 16 MiB in one message: answered without being held in memory whole.
+    let mut big = b"{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"ping\",\"pad\":\"".to_vec();
+    big.resize(16 * 1024 * 1024 + 10, b'a');
+    big.extend_from_slice(b"\"}\n");
+    let v = expect(&mut c, &big, -32600, Value::Null);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too large"),
+        "{v}"
+    );
+    assert_eq!(v["error"]["data"]["limit"], 16 * 1024 * 1024 - 1);
+    // The server still answers, and a well-formed call still works.
+    let pong = c.request("ping", json!({}));
+    assert!(pong.get("result").is_some(), "{pong}");
+    let shown = c.call("show", json!({"id": id}));
+    assert_eq!(
+        shown["result"]["structuredContent"]["short_id"],
+        id.as_str(),
+        "{shown}"
+    );
+    // A last, unterminated fragment before the client hangs up is answered too.
+    c.write(b"{\"jsonrpc\":");
+    let last = c.close_and_read();
+    assert_eq!(last["error"]["code"], -32700, "{last}");
+    c.finish();
 }
