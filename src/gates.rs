@@ -44,6 +44,9 @@ pub struct DefineRequest {
     pub stage: GateStage,
     pub checker: Option<String>,
     pub timeout_secs: Option<u64>,
+    /// The environment variables the checker gets (see [`Checker::env`]); `Some(vec![])` passes
+    /// only `PATH` and jit's own variables, `None` jit's whole environment.
+    pub env: Option<Vec<String>>,
     /// The GitHub check (check run, workflow or check suite app) whose conclusion passes or
     /// fails this gate in `jit github event` (`github_check` in gates.json); `Some("")` clears
     /// it, None keeps what the gate had.
@@ -64,6 +67,40 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
             "only applies to a gate with --checker",
         ));
     }
+    if req.env.is_some() && req.checker.is_none() {
+        return Err(Error::invalid(
+            "env",
+            "only applies to a gate with --checker",
+        ));
+    }
+    let env = req
+        .env
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| {
+                    let n = n.trim();
+                    let bare = n.strip_suffix('*').unwrap_or(n);
+                    let ok = !bare.is_empty()
+                        && !bare.contains('*')
+                        && bare
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if ok {
+                        Ok(n.to_string())
+                    } else {
+                        Err(Error::invalid(
+                            "env",
+                            format!(
+                                "`{}` is not a variable name (letters, digits, `_`; a trailing `*` for a prefix)",
+                                n.escape_debug()
+                            ),
+                        ))
+                    }
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?;
     let checker = match req.checker {
         Some(c) if c.trim().is_empty() => {
             return Err(Error::invalid("checker", "the checker command is blank"));
@@ -71,6 +108,7 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
         Some(c) => Some(Checker {
             command: c,
             timeout_secs: req.timeout_secs.unwrap_or(300),
+            env,
         }),
         None => None,
     };
@@ -471,6 +509,10 @@ fn run_checker(
                 ("JIT_GATE_KEY", key.to_string()),
                 ("JIT_ACTOR", actor.to_string()),
             ],
+            only_env: checker.passed_env(
+                std::env::vars_os()
+                    .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+            ),
             stdin: None,
             timeout: limit,
             what: format!("the checker of gate `{key}`"),

@@ -84,6 +84,9 @@ pub struct WebArgs {
     /// Only issues matching this query (see docs/query.md).
     #[arg(long)]
     pub filter: Option<String>,
+    /// Write into a directory that holds files a jit export did not write (they are left alone).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// A text export printed (under `--json`, wrapped with its format name).
@@ -129,6 +132,7 @@ fn load(
     let store = ctx.store()?;
     let filter = Filter::parse(filter)?;
     let (views, problems) = crate::issues::list_all(&store)?;
+    crate::export::refuse_unreadable(&store, &problems)?;
     let mut views: Vec<IssueView> = views.into_iter().filter(|v| filter.matches(v)).collect();
     if public {
         views = crate::export::public(views);
@@ -259,6 +263,7 @@ fn web(ctx: &Ctx, a: WebArgs) -> Result<Reply> {
         &store,
         &dir,
         a.public,
+        a.force,
         |v| filter.matches(v),
         &*ctx.progress(),
     )?;

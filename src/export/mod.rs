@@ -18,6 +18,35 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+/// Refuses to export a store with issue files that could not be read: an export that silently
+/// leaves issues out is a wrong document (a committed roadmap, a published site). Stray files
+/// (not named like issues) and an unreadable claim ledger do not count.
+pub fn refuse_unreadable(
+    store: &crate::store::Store,
+    problems: &[crate::store::FileProblem],
+) -> Result<()> {
+    let issues = store.issues_dir();
+    let bad: Vec<&crate::store::FileProblem> = problems
+        .iter()
+        .filter(|p| p.code != "stray_file" && p.path.starts_with(&issues))
+        .collect();
+    let Some(first) = bad.first() else {
+        return Ok(());
+    };
+    let more = match bad.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Err(Error::CorruptFile {
+        path: first.path.clone(),
+        message: format!(
+            "{}{more}; the export would leave it out, so nothing was exported: repair or remove \
+             it (`jit validate` lists every one)",
+            first.message
+        ),
+    })
+}
+
 /// What `--public` leaves of the views: internal issues (`visibility: internal`) are gone, and
 /// so is every reference to one in what remains (dependencies, parent, links, blockers,
 /// incoming links), so no file names an internal issue by id or title. The web site does the

@@ -544,6 +544,31 @@ pub struct Checker {
     pub command: String,
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// The environment the checker gets: these variable names (a trailing `*` matches a prefix,
+    /// `CARGO_*`), plus `PATH` and jit's `JIT_ISSUE_ID`, `JIT_GATE_KEY`, `JIT_ACTOR`. Absent: jit's
+    /// whole environment (tokens included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+}
+
+impl Checker {
+    /// The variables of `vars` (jit's environment) a checker that declares `env` passes on:
+    /// the names it lists (`PREFIX*` patterns too) and `PATH`. `None` when it declares nothing
+    /// (it inherits everything).
+    pub fn passed_env(
+        &self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Option<Vec<(String, String)>> {
+        let names = self.env.as_ref()?;
+        let wanted = |k: &str| {
+            k == "PATH"
+                || names.iter().any(|n| match n.strip_suffix('*') {
+                    Some(prefix) => k.starts_with(prefix),
+                    None => n == k,
+                })
+        };
+        Some(vars.into_iter().filter(|(k, _)| wanted(k)).collect())
+    }
 }
 
 fn default_timeout() -> u64 {

@@ -370,8 +370,11 @@ impl Store {
                 "is a symbolic link; issue files must be regular files (not followed)".into(),
             );
         }
+        if meta.is_dir() {
+            return refuse("is a directory, not an issue file".into());
+        }
         if !meta.is_file() {
-            return refuse("is not a regular file".into());
+            return refuse("is not a regular file (a FIFO, a socket or a device); not read".into());
         }
         if meta.len() > MAX_ISSUE_FILE {
             return refuse(format!(
@@ -483,7 +486,9 @@ impl Store {
         let prefix = IdPrefix::parse(input)?;
         if prefix.is_full() {
             let id = IssueId::parse(&prefix.upper)?;
-            return if self.issue_path(&id).is_file() {
+            // Whatever is there (a FIFO, a directory, a link) is this id's file: reading it
+            // reports what is wrong with it, one code for all (`corrupt_file`).
+            return if std::fs::symlink_metadata(self.issue_path(&id)).is_ok() {
                 Ok(id)
             } else {
                 Err(Error::NotFound {
@@ -503,15 +508,24 @@ impl Store {
                 return Ok(id);
             }
         }
-        let (ids, _) = self.list_ids()?;
+        let (ids, problems) = self.list_ids()?;
         if short_form {
             // The listing is paid for: keep every short id it found for the next lookups.
             short_cache::remember_all(&self.dir, &ids);
         }
+        // Entries named like issues that are not regular files resolve too, so that reading
+        // them reports them (`corrupt_file`), as for a full id.
+        let odd: Vec<IssueId> = problems
+            .iter()
+            .filter_map(|p| p.path.file_name()?.to_str().and_then(id::issue_file_stem))
+            .filter_map(|s| IssueId::parse(s).ok())
+            .collect();
         let mut hits: Vec<&IssueId> = ids
             .iter()
+            .chain(&odd)
             .filter(|id| prefix.matches(id.as_str()))
             .collect();
+        hits.sort();
         hits.dedup();
         match hits.len() {
             0 => Err(Error::NotFound {
@@ -650,10 +664,11 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
 
 /// Parses issue bytes, checking the id inside matches the file name.
 pub fn parse_issue(path: &Path, expected_id: &str, bytes: &[u8]) -> Result<Issue> {
-    let issue: Issue = serde_json::from_slice(bytes).map_err(|e| Error::CorruptFile {
-        path: path.to_path_buf(),
-        message: format!("not a valid issue: {e}"),
-    })?;
+    let issue: Issue =
+        serde_json::from_slice(strip_bom(bytes)).map_err(|e| Error::CorruptFile {
+            path: path.to_path_buf(),
+            message: format!("not a valid issue: {e}"),
+        })?;
     if issue.id.as_str() != expected_id {
         return Err(Error::CorruptFile {
             path: path.to_path_buf(),

@@ -1403,3 +1403,202 @@ fn mcp_answers_every_malformed_message_and_keeps_serving() {
     assert_eq!(last["error"]["code"], -32700, "{last}");
     c.finish();
 }
+
+// ---- 18. Smaller: BOMs, odd files, silent skips, foreign files, checker environments ----
+
+#[test]
+fn an_issue_file_saved_with_a_byte_order_mark_is_read_and_rewritten_without_it() {
+    let repo = Repo::new();
+    let id = repo.create("Edited in Notepad", &[]);
+    let path = repo.issue_path(&id);
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(&path).unwrap());
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(repo.show(&id)["title"], "Edited in Notepad");
+    assert_eq!(repo.ok(&["issue", "list"])["problems"], json!([]));
+    let (report, c) = repo.json(&["validate"]);
+    assert_eq!(c, 0, "{report}");
+    repo.ok(&["issue", "update", &id, "--priority", "high"]);
+    assert!(!std::fs::read(&path).unwrap().starts_with(b"\xEF\xBB\xBF"));
+    // config.json too.
+    let cfg = repo.jit_dir().join("config.json");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(&cfg).unwrap());
+    std::fs::write(&cfg, &bytes).unwrap();
+    repo.ok(&["issue", "list"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn show_of_a_fifo_a_directory_or_a_link_answers_one_code_and_never_blocks() {
+    let repo = Repo::new();
+    let ids = [
+        "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        "01ARZ3NDEKTSV4RRFFQ69G5FAW",
+        "01ARZ3NDEKTSV4RRFFQ69G5FAX",
+    ];
+    let p = |i: &str| repo.issues_dir().join(format!("{i}.json"));
+    let made = std::process::Command::new("mkfifo")
+        .arg(p(ids[0]))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::create_dir(p(ids[1])).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", p(ids[2])).unwrap();
+    for id in ids {
+        for form in [id.to_string(), id[18..].to_ascii_lowercase()] {
+            let d = repo.err(&["issue", "show", &form], "corrupt_file", 8);
+            assert!(
+                d["path"].as_str().unwrap().ends_with(&format!("{id}.json")),
+                "{form}"
+            );
+        }
+    }
+}
+
+#[test]
+fn exports_refuse_a_store_with_unreadable_issue_files_instead_of_skipping_them() {
+    let repo = Repo::new();
+    repo.create("Fine", &[]);
+    let bad = repo.create("Broken by a merge", &[]);
+    let path = repo.issue_path(&bad);
+    std::fs::write(&path, "<<<<<<< ours\n{}\n=======\n").unwrap();
+    let site = repo.path().join("site");
+    for args in [
+        &["export", "--format", "json"][..],
+        &["export", "--format", "csv"],
+        &["export", "roadmap"],
+        &["export", "changelog"],
+        &["export", "web", "--out", site.to_str().unwrap()],
+    ] {
+        let d = repo.err(args, "corrupt_file", 8);
+        assert_eq!(d["path"], path.to_str().unwrap(), "{args:?}");
+    }
+    assert!(!site.exists(), "nothing written");
+    // Listing still works and says what it skipped.
+    let list = repo.ok(&["issue", "list"]);
+    assert_eq!(list["problems"][0]["path"], path.to_str().unwrap());
+}
+
+#[test]
+fn export_web_never_deletes_or_overwrites_files_it_did_not_write() {
+    let repo = Repo::new();
+    let a = repo.create("First", &[]);
+    let docs = repo.path().join("docs");
+    std::fs::create_dir_all(docs.join("issues")).unwrap();
+    std::fs::write(docs.join("index.html"), "my own docs").unwrap();
+    std::fs::write(docs.join("issues/notes.html"), "mine too").unwrap();
+    let out = docs.to_str().unwrap();
+    let d = repo.err(&["export", "web", "--out", out], "out_dir_not_empty", 2);
+    assert_eq!(d["count"], 2, "{d}");
+    assert_eq!(
+        std::fs::read_to_string(docs.join("index.html")).unwrap(),
+        "my own docs"
+    );
+    // `--out .` in the checkout is refused the same way.
+    repo.err(&["export", "web", "--out", "."], "out_dir_not_empty", 2);
+
+    // A directory of its own: written, then re-exported over freely; stale pages go.
+    let site = repo.path().join("site");
+    let s = site.to_str().unwrap();
+    repo.ok(&["export", "web", "--out", s]);
+    let b = repo.create("Second", &[]);
+    repo.ok(&["export", "web", "--out", s]);
+    assert!(site.join(format!("issues/{b}.html")).is_file());
+    repo.ok(&["issue", "delete", &a]);
+    std::fs::write(site.join("issues/mine.html"), "kept").unwrap();
+    repo.err(&["export", "web", "--out", s], "out_dir_not_empty", 2);
+    repo.ok(&["export", "web", "--out", s, "--force"]);
+    assert!(
+        !site.join(format!("issues/{a}.html")).exists(),
+        "its own stale page removed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.join("issues/mine.html")).unwrap(),
+        "kept"
+    );
+    // --force beside foreign files leaves them alone.
+    repo.ok(&["export", "web", "--out", out, "--force"]);
+    assert_eq!(
+        std::fs::read_to_string(docs.join("issues/notes.html")).unwrap(),
+        "mine too"
+    );
+}
+
+#[test]
+fn a_gate_declares_the_environment_its_checker_gets() {
+    let repo = Repo::new();
+    let dump = |name: &str| format!("env > '{}'", repo.path().join(name).display());
+    repo.define_gate("open", &["--auto", "--checker", &dump("open.env")]);
+    repo.define_gate(
+        "tight",
+        &[
+            "--auto",
+            "--checker",
+            &dump("tight.env"),
+            "--env",
+            "CARGO_*",
+            "--env",
+            "LANG",
+        ],
+    );
+    repo.define_gate(
+        "bare",
+        &["--auto", "--checker", &dump("bare.env"), "--clear-env"],
+    );
+    let id = repo.create(
+        "Checked",
+        &["--gate", "open", "--gate", "tight", "--gate", "bare"],
+    );
+    let out = repo.jit_env(
+        &["gate", "check", &id, "--json"],
+        &[
+            ("GITHUB_TOKEN", "ghp_secret"),
+            ("CARGO_HOME", "/opt/cargo"),
+            ("LANG", "C.UTF-8"),
+        ],
+    );
+    assert_ok(&out);
+    let read = |n: &str| std::fs::read_to_string(repo.path().join(n)).unwrap();
+    assert!(
+        read("open.env").contains("GITHUB_TOKEN=ghp_secret"),
+        "the default inherits all"
+    );
+    let tight = read("tight.env");
+    assert!(!tight.contains("GITHUB_TOKEN"), "{tight}");
+    assert!(
+        tight.contains("CARGO_HOME=/opt/cargo") && tight.contains("LANG=C.UTF-8"),
+        "{tight}"
+    );
+    assert!(
+        tight.contains("JIT_ISSUE_ID=") && tight.contains("PATH="),
+        "{tight}"
+    );
+    let bare = read("bare.env");
+    assert!(
+        !bare.contains("GITHUB_TOKEN") && !bare.contains("CARGO_HOME"),
+        "{bare}"
+    );
+    assert!(bare.contains("JIT_GATE_KEY=bare"), "{bare}");
+    let gates: Value =
+        serde_json::from_slice(&std::fs::read(repo.jit_dir().join("gates.json")).unwrap()).unwrap();
+    assert_eq!(gates["tight"]["checker"]["env"], json!(["CARGO_*", "LANG"]));
+    assert_eq!(gates["bare"]["checker"]["env"], json!([]));
+    assert!(gates["open"]["checker"].get("env").is_none());
+    let d = repo.err(
+        &[
+            "gate",
+            "define",
+            "x",
+            "--title",
+            "x",
+            "--checker",
+            "true",
+            "--env",
+            "A B",
+        ],
+        "invalid_value",
+        2,
+    );
+    assert_eq!(d["field"], "env");
+}
