@@ -253,9 +253,44 @@ pub fn command() -> clap::Command {
     texts(Cli::command())
 }
 
-/// Parses the arguments with [`command`].
+/// Parses the arguments with [`command`]. A text option written without its value, right
+/// before a flag (`--filter --json`), is a usage error rather than a filter named `--json`: a
+/// value that is exactly one of jit's flags must be written `--filter=--json`.
 fn parse(args: &[std::ffi::OsString]) -> std::result::Result<Cli, clap::Error> {
-    let matches = command().try_get_matches_from(args)?;
+    let cmd = command();
+    let mut flags = std::collections::BTreeSet::new();
+    fn longs(c: &clap::Command, out: &mut std::collections::BTreeSet<String>) {
+        for a in c.get_arguments() {
+            if let Some(l) = a.get_long() {
+                out.insert(format!("--{l}"));
+            }
+            if let Some(s) = a.get_short() {
+                out.insert(format!("-{s}"));
+            }
+        }
+        for s in c.get_subcommands() {
+            longs(s, out);
+        }
+    }
+    longs(&cmd, &mut flags);
+    flags.extend(["--help", "-h", "--version", "-V"].map(String::from));
+    for pair in args.windows(2).take_while(|w| w[0] != "--") {
+        let (opt, next) = (pair[0].to_string_lossy(), pair[1].to_string_lossy());
+        let text = opt
+            .strip_prefix("--")
+            .is_some_and(|o| TEXT_OPTIONS.contains(&o));
+        if text && flags.contains(next.as_ref()) {
+            let mut cmd = cmd;
+            return Err(cmd.error(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "`{opt}` needs a value, and `{next}` is a flag; write `{opt}=VALUE` to \
+                     give a value that is exactly `{next}`"
+                ),
+            ));
+        }
+    }
+    let matches = cmd.try_get_matches_from(args)?;
     Cli::from_arg_matches(&matches)
 }
 

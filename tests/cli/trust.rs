@@ -597,6 +597,9 @@ fn a_negated_filter_is_a_value_everywhere_and_jit_dispatch_can_use_it() {
         a.push("-label:manual");
         repo.ok(&a);
     }
+    // A forgotten value before a flag is still a usage error, not a filter named `--json`.
+    let (v, c) = repo.json(&["issue", "list", "--filter"]);
+    assert_eq!((v["error"]["code"].as_str(), c), (Some("usage"), 2), "{v}");
     let ready = repo.ok(&["query", "ready", "--filter", "-label:manual"]);
     assert_eq!(short_ids(&ready), vec![auto.clone()]);
     // Free text may start with `-` too.
