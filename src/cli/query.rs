@@ -126,7 +126,10 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
                     .lease
                     .as_ref()
                     .and_then(|l| l.expires_at)
-                    .map(|e| format!(" (lease expired {e})"))
+                    .map(|e| match x.reason {
+                        "lease_in_future" => format!(" (lease until {e}: dated in the future)"),
+                        _ => format!(" (lease expired {e})"),
+                    })
                     .unwrap_or_default();
                 out.push_str(&format!("{}: {}{exp}\n", x.view.short_id, x.reason));
             }
