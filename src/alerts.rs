@@ -208,13 +208,15 @@ fn entered_state(events: &[Event]) -> HashMap<&str, (State, Timestamp)> {
     out
 }
 
-/// The subjects a condition holds for now.
+/// The subjects a condition holds for now. `count(ready)` counts what `query ready` lists:
+/// `containers` (with those the filter asks for let in) are not work.
 pub fn evaluate(
     cond: &Condition,
     filter: Option<&crate::query::Query>,
     views: &[IssueView],
     events: &[Event],
     now: Timestamp,
+    containers: &crate::workflow::rules::Containers,
 ) -> Result<Vec<Subject>> {
     let in_scope = |v: &&IssueView| filter.is_none_or(|q| q.matches(v));
     let per_issue = |v: &IssueView, message: String, value: Value| Subject {
@@ -232,7 +234,7 @@ pub fn evaluate(
                 .iter()
                 .filter(in_scope)
                 .filter(|v| match what {
-                    Counted::Ready => crate::queries::is_claimable(v, now),
+                    Counted::Ready => crate::queries::is_claimable(v, now, containers),
                     Counted::Blocked => v.blocked && !v.issue.state.is_closed(),
                     Counted::Filter(_) => q.as_ref().is_some_and(|q| q.matches(v)),
                 })
@@ -414,7 +416,9 @@ pub fn check(store: &Store, actor: &Actor) -> Result<CheckReport> {
                 .map(|f| crate::query::parse(f, now))
                 .transpose()
                 .map_err(|e| in_alert(name, e))?;
-            for s in evaluate(&cond, filter.as_ref(), &views, &events, now)? {
+            let containers =
+                config.containers(|t| filter.as_ref().is_some_and(|q| q.asks_for_type(t)));
+            for s in evaluate(&cond, filter.as_ref(), &views, &events, now, &containers)? {
                 let key = (name.clone(), s.issue.clone());
                 holding.insert(key.clone());
                 let mut change = AlertChange {

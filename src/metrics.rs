@@ -76,6 +76,7 @@ fn state_after(e: &Event) -> Option<State> {
 /// Computes the metrics of a store.
 pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
     let now = crate::clock::now()?;
+    let containers = store.config()?.containers(|_| false);
     let mut by_state = BTreeMap::new();
     for s in State::ALL {
         by_state.insert(s.to_string(), 0);
@@ -97,7 +98,7 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         .count();
     let ready_unclaimed = views
         .iter()
-        .filter(|v| crate::queries::is_claimable(v, now))
+        .filter(|v| crate::queries::is_claimable(v, now, &containers))
         .count();
 
     let (evs, bad) = events::read(&store.events_path())?;

@@ -22,6 +22,9 @@ pub struct Shell<'a> {
     pub cwd: &'a Path,
     /// Extra environment variables.
     pub env: Vec<(&'static str, String)>,
+    /// When set, the command starts from these variables (and `env`) only, not from jit's whole
+    /// environment (a gate that declares what it passes on).
+    pub only_env: Option<Vec<(String, String)>>,
     /// Bytes fed on stdin (None: `/dev/null`).
     pub stdin: Option<&'a [u8]>,
     /// Killed (with its whole process group) after this long.
@@ -66,6 +69,9 @@ pub fn run(shell: &Shell<'_>, tail: usize) -> Result<Finished> {
         None => Stdio::null(),
     };
     let mut cmd = Command::new("sh");
+    if let Some(vars) = &shell.only_env {
+        cmd.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
+    }
     cmd.arg("-c")
         .arg(shell.command)
         .current_dir(shell.cwd)
@@ -149,6 +155,7 @@ mod tests {
             command,
             cwd: dir,
             env: vec![("JIT_TEST_VALUE", "v1".into())],
+            only_env: None,
             stdin,
             timeout: Duration::from_secs(20),
             what: "a test command".into(),

@@ -65,8 +65,35 @@ fn problem(
     }
 }
 
-/// Checks the store; with `fix`, repairs what is safe under the lock.
+/// Checks the store; with `fix`, repairs what is safe under the lock. A store with a symbolic
+/// link where jit needs a real file (see [`crate::store::GUARDED`]) is reported, link by link,
+/// and nothing else is read or written until they are replaced.
 pub fn run(store: &Store, actor: &Actor, fix: bool, progress: &dyn Progress) -> Result<Report> {
+    let links = store.links();
+    if !links.is_empty() {
+        let problems = links
+            .into_iter()
+            .map(|path| {
+                let message = crate::store::link_refused(&path).to_string();
+                Problem {
+                    code: "symlink",
+                    severity: Severity::Error,
+                    id: None,
+                    path: Some(path),
+                    message,
+                    fixable: false,
+                    fixed: false,
+                }
+            })
+            .collect();
+        return Ok(Report {
+            ok: false,
+            issues_checked: 0,
+            events_checked: 0,
+            problems,
+            fixed: 0,
+        });
+    }
     if fix {
         let set_aside = set_aside_unreadable_ledger(store)?;
         store
@@ -326,6 +353,40 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             ));
         }
     }
+    // Leases no right clock writes, and leases finished work still carries (an older jit).
+    let now = crate::clock::now()?;
+    for i in &issues {
+        if !i.state.is_closed() && crate::claims::lease_in_future(i, now) {
+            let l = i.lease.as_ref().map(|l| (l.acquired_at, l.expires_at));
+            problems.push(problem(
+                "lease_in_future",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` is held by `{}` under a lease dated in the future (from {}, until {}): a clock far ahead, or a lease an older jit overflowed; it blocks the issue until then. jit never ends a claim because of a clock; if nobody works on it, a human ends it with `jit issue release {} --force`",
+                    i.short_id(),
+                    i.assignee.as_deref().unwrap_or("?"),
+                    l.map(|l| l.0.to_string()).unwrap_or_default(),
+                    l.and_then(|l| l.1).map(|e| e.to_string()).unwrap_or_else(|| "-".into()),
+                    i.short_id(),
+                ),
+                false,
+            ));
+        }
+        if i.state.is_closed() && i.lease.is_some() {
+            problems.push(problem(
+                "lease_on_finished",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` is {} but its file still holds a lease; finished work is held by nobody, and `jit validate --fix` removes it",
+                    i.short_id(),
+                    i.state
+                ),
+                true,
+            ));
+        }
+    }
     for cycle in crate::graph::cycles_among(&issues, |id| pos.get(id).copied()) {
         let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
         problems.push(problem(
@@ -484,6 +545,18 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                 tx.ledger_mut().record(&issue, now, &by, None);
                 p.fixed = true;
             }
+            "lease_on_finished" => {
+                let before = tx.get(&id)?;
+                // Staging a finished issue ends its lease.
+                let after = tx.put_derived(before.clone())?;
+                tx.record(
+                    "issue.repaired",
+                    Some(&before),
+                    &after,
+                    json!({ "by": "validate --fix" }),
+                )?;
+                p.fixed = true;
+            }
             _ => {}
         }
     }
@@ -531,7 +604,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             }
             crate::workflow::rederive(tx, &mut after)?;
             if after.state != before.state {
-                let after = tx.put(after)?;
+                let after = tx.put_derived(after)?;
                 tx.record(
                     "issue.state_changed",
                     Some(&before),

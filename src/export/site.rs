@@ -17,7 +17,7 @@
 
 use super::html::markdown;
 use crate::error::{Error, Result};
-use crate::model::{Event, GateDef, Timestamp, Visibility};
+use crate::model::{Event, GateDef, Timestamp};
 use crate::store::Store;
 use crate::view::IssueView;
 use serde::Serialize;
@@ -114,7 +114,7 @@ pub struct Options<'a> {
 pub fn private_ids(views: &[IssueView]) -> HashSet<String> {
     views
         .iter()
-        .filter(|v| v.issue.visibility == Some(Visibility::Internal))
+        .filter(|v| v.issue.is_internal())
         .map(|v| v.issue.id.to_string())
         .collect()
 }

@@ -9,8 +9,10 @@
 //! markdown renderer (the script sets text, never markup, except the markdown rendered here); the
 //! embedded data is [`script_json`]; with `public`, an internal issue appears in
 //! no file (not its page, title or id), and references to it read "(private)". Files are written
-//! atomically, and issue pages this export did not write are removed from `issues/`, so a public
-//! export over an earlier full one leaves nothing internal behind.
+//! atomically; a manifest (`.jit-site`) lists them, and issue pages an earlier export wrote that
+//! this one did not are removed, so a public export over an earlier full one leaves nothing
+//! internal behind. Files no export wrote are never touched, and a directory holding some is
+//! refused unless forced.
 
 use super::html::{Html, is_safe_url, markdown, script_json};
 use super::plan;
@@ -504,9 +506,78 @@ pub fn render(
     Ok(files)
 }
 
-/// Writes the site into `dir`: every file atomically; issue pages under `issues/` that this
-/// export did not write are removed.
-pub fn write(dir: &Path, files: &[SiteFile], progress: &dyn Progress) -> Result<()> {
+/// The file in a site directory listing what the last export wrote there (one path per line,
+/// relative to the directory). Only files it lists are ever replaced or removed.
+pub const MANIFEST: &str = ".jit-site";
+
+/// The files the last export wrote into `dir`, from its manifest (empty when there is none).
+fn manifest(dir: &Path) -> HashSet<String> {
+    std::fs::read_to_string(dir.join(MANIFEST))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// What `dir` holds that no jit export wrote there: files (and directories, and links) other
+/// than the manifest's and the manifest itself, relative to `dir`, sorted.
+fn foreign(dir: &Path, ours: &HashSet<String>) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((d, rel)) = stack.pop() {
+        let rd = match std::fs::read_dir(&d) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(format!("listing `{}`", d.display()), e)),
+        };
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{rel}{name}");
+            let kind = entry.file_type().ok();
+            if kind.is_some_and(|k| k.is_dir()) && path == "issues" {
+                stack.push((entry.path(), "issues/".into()));
+            } else if kind.is_some_and(|k| k.is_file())
+                && (path == MANIFEST || ours.contains(&path))
+            {
+                continue;
+            } else {
+                let dir_mark = if kind.is_some_and(|k| k.is_dir()) {
+                    "/"
+                } else {
+                    ""
+                };
+                out.push(format!("{path}{dir_mark}"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Writes the site into `dir`: every file atomically, then the manifest. Pages an earlier
+/// export wrote (by its manifest) that this one did not are removed; nothing jit did not write
+/// is ever touched. A `dir` holding files no jit export wrote (`--out .`, `--out docs`) is
+/// refused (`out_dir_not_empty`) unless `force`, which writes the site beside them.
+pub fn write(dir: &Path, files: &[SiteFile], force: bool, progress: &dyn Progress) -> Result<()> {
+    let before = manifest(dir);
+    let strangers = foreign(dir, &before)?;
+    if !strangers.is_empty() && !force {
+        let shown: Vec<&str> = strangers.iter().take(10).map(String::as_str).collect();
+        return Err(Error::Refused {
+            code: "out_dir_not_empty",
+            message: format!(
+                "`{}` holds files a jit export did not write ({}{}); writing the site there could \
+                 replace them: choose an empty or new directory, or pass --force to write beside \
+                 them (they are left alone)",
+                dir.display(),
+                shown.join(", "),
+                if strangers.len() > shown.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ),
+            details: serde_json::json!({ "dir": dir, "files": shown, "count": strangers.len() }),
+        });
+    }
     let pages = dir.join("issues");
     std::fs::create_dir_all(&pages)
         .map_err(|e| Error::io(format!("creating `{}`", pages.display()), e))?;
@@ -516,22 +587,29 @@ pub fn write(dir: &Path, files: &[SiteFile], progress: &dyn Progress) -> Result<
         progress.advance(1);
     }
     progress.finish();
-    let written: HashSet<&str> = files
-        .iter()
-        .filter_map(|f| f.path.strip_prefix("issues/"))
-        .collect();
-    let rd = std::fs::read_dir(&pages)
-        .map_err(|e| Error::io(format!("listing `{}`", pages.display()), e))?;
-    for entry in rd.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.ends_with(".html") && !written.contains(name) {
-            std::fs::remove_file(entry.path())
-                .map_err(|e| Error::io(format!("removing `{}`", entry.path().display()), e))?;
+    let written: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut gone = false;
+    for old in &before {
+        let ours = old
+            .strip_prefix("issues/")
+            .is_some_and(|n| n.ends_with(".html") && !n.contains('/') && !n.starts_with('.'));
+        if ours && !written.contains(old.as_str()) {
+            let p = dir.join(old);
+            match std::fs::remove_file(&p) {
+                Ok(()) => gone = true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(format!("removing `{}`", p.display()), e)),
+            }
         }
     }
-    crate::store::sync_dir(&pages);
-    Ok(())
+    if gone {
+        crate::store::sync_dir(&pages);
+    }
+    let mut list: Vec<&str> = written.into_iter().collect();
+    list.sort_unstable();
+    let mut text = list.join("\n");
+    text.push('\n');
+    crate::store::write_atomic(&dir.join(MANIFEST), text.as_bytes())
 }
 
 /// Renders the store's site into `dir`. `keep` is the `--filter`.
@@ -539,10 +617,12 @@ pub fn export(
     store: &crate::store::Store,
     dir: &Path,
     public: bool,
+    force: bool,
     keep: impl Fn(&IssueView) -> bool,
     progress: &dyn Progress,
 ) -> Result<SiteReport> {
-    let (views, _) = crate::issues::list_all_reporting(store, progress)?;
+    let (views, problems) = crate::issues::list_all_reporting(store, progress)?;
+    super::refuse_unreadable(store, &problems)?;
     let config = store.config()?;
     let gates = store.gates()?;
     let data = super::site::build(
@@ -557,7 +637,7 @@ pub fn export(
         },
     )?;
     let files = render(&config.project, &views, &gates, public, &keep, &data)?;
-    write(dir, &files, progress)?;
+    write(dir, &files, force, progress)?;
     Ok(SiteReport {
         dir: dir.to_path_buf(),
         index: dir.join("index.html"),

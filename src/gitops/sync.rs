@@ -792,7 +792,7 @@ fn settle_claims(
             continue; // nothing of this clone's to take back
         }
         e.apply(&mut issue);
-        issue.version = issue.version.max(file.version) + 1;
+        issue.version = issue.version.max(file.version).saturating_add(1);
         issue.updated_at = now;
         crate::store::write_atomic(&store.issue_path(&id), &issue.to_file_bytes()?)?;
         let changes = crate::store::diff_values(

@@ -35,6 +35,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Opens `path` without following a symbolic link at its end (`O_NOFOLLOW`): a link is
+/// refused as `corrupt_file` naming it, never opened, whatever it points to.
+pub fn open_no_follow(path: &Path, opts: &mut OpenOptions) -> Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    opts.open(path).map_err(|e| {
+        let looped = e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error());
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if looped || link {
+            super::link_refused(path)
+        } else {
+            Error::io(format!("opening `{}`", path.display()), e)
+        }
+    })
+}
+
 /// From this many files on, a transaction writes them with [`write_batch`].
 pub const BATCH: usize = 32;
 
@@ -130,13 +149,14 @@ pub struct StoreLock {
 impl StoreLock {
     /// Blocks until the lock is ours.
     pub fn acquire(path: &Path) -> Result<Self> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(format!("opening lock file `{}`", path.display()), e))?;
+        let file = open_no_follow(
+            path,
+            OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true),
+        )?;
         file.lock()
             .map_err(|e| Error::io(format!("locking `{}`", path.display()), e))?;
         Ok(StoreLock {

@@ -28,12 +28,11 @@ pub fn append(path: &Path, events: &[Event]) -> Result<()> {
         return Ok(());
     }
     let ctx = |e| Error::io(format!("appending to `{}`", path.display()), e);
-    let mut f = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(path)
-        .map_err(ctx)?;
+    // Never through a symbolic link: a cloned repository could point the log at any file.
+    let mut f = super::open_no_follow(
+        path,
+        OpenOptions::new().create(true).read(true).append(true),
+    )?;
     let len = f.metadata().map_err(ctx)?.len();
     let mut buf = Vec::with_capacity(256 * events.len());
     if len > 0 {
@@ -78,13 +77,19 @@ pub fn parse(bytes: &[u8]) -> (Vec<Event>, Vec<BadLine>) {
     (events, bad)
 }
 
-/// Reads the whole log.
+/// Reads the whole log (never through a symbolic link).
 pub fn read(path: &Path) -> Result<(Vec<Event>, Vec<BadLine>)> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(parse(&b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Vec::new(), Vec::new())),
-        Err(e) => Err(Error::io(format!("reading `{}`", path.display()), e)),
-    }
+    let mut f = match super::open_no_follow(path, OpenOptions::new().read(true)) {
+        Ok(f) => f,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut b = Vec::new();
+    f.read_to_end(&mut b)
+        .map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
+    Ok(parse(&b))
 }
 
 /// Rewrites the log without its unreadable lines (sorted, deduplicated). Call under the lock.

@@ -222,6 +222,10 @@ impl crate::workflow::rules::Facts for Summary<'_> {
     fn lease_expires_ms(&self) -> Option<i64> {
         Summary::lease_expires_ms(self)
     }
+
+    fn kind(&self) -> &str {
+        Summary::kind(self)
+    }
 }
 
 /// A summary as the rules see it: with the claim ledger's entry applied when it overrides the
@@ -262,6 +266,10 @@ impl crate::workflow::rules::Facts for Effective<'_> {
                 .map(|t| t.millis()),
             None => self.summary.lease_expires_ms(),
         }
+    }
+
+    fn kind(&self) -> &str {
+        self.summary.kind()
     }
 }
 

@@ -15,7 +15,7 @@ pub mod ledger;
 pub mod short_cache;
 pub mod tx;
 
-pub use atomic::{StoreLock, sync_dir, write_atomic};
+pub use atomic::{StoreLock, open_no_follow, sync_dir, write_atomic};
 pub use tx::{Tx, check_version, diff_values};
 
 use crate::error::{Error, Result};
@@ -98,6 +98,39 @@ pub struct InitReport {
 
 const GITIGNORE: &str = "# local-only files: never commit\nlock\ncache/\noutbox/\n*.tmp\n";
 
+/// The paths under the checkout root jit reads and writes at the top of the store: none of them
+/// may be a symbolic link (a cloned repository can commit one pointing anywhere).
+pub const GUARDED: &[&str] = &[
+    DIR,
+    ".jit/issues",
+    ".jit/events.jsonl",
+    ".jit/config.json",
+    ".jit/gates.json",
+    ".jit/lock",
+    ".jit/cache",
+    ".jit/outbox",
+];
+
+/// Which of [`GUARDED`] under `root` are symbolic links.
+pub fn links_under(root: &Path) -> Vec<PathBuf> {
+    GUARDED
+        .iter()
+        .map(|p| root.join(p))
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+        .collect()
+}
+
+/// The error for a symbolic link where jit needs a real file or directory.
+pub fn link_refused(path: &Path) -> Error {
+    Error::CorruptFile {
+        path: path.to_path_buf(),
+        message: "is a symbolic link; jit never follows a link in `.jit/` (a cloned repository \
+                  could point it anywhere, such as `~/.bashrc`); replace it with the real file \
+                  or directory (`jit validate` lists every one)"
+            .into(),
+    }
+}
+
 /// Finds the top of the git checkout that contains `start`.
 pub fn git_toplevel(start: &Path) -> Option<PathBuf> {
     start
@@ -115,6 +148,9 @@ impl Store {
             path: start.clone(),
         })?;
         let dir = root.join(DIR);
+        if let Some(link) = links_under(&root).first() {
+            return Err(link_refused(link));
+        }
         let existed = dir.join("config.json").is_file();
         let mut wrote = Vec::new();
         let mk = |p: &Path| {
@@ -157,8 +193,24 @@ impl Store {
         })
     }
 
-    /// Finds the store by walking up from `start`.
+    /// Finds the store by walking up from `start`. Refuses a store where `.jit`, `.jit/issues`,
+    /// `events.jsonl`, `config.json`, `gates.json`, the lock, `cache/` or `outbox/` is a
+    /// symbolic link (naming it): nothing is read or written through one.
     pub fn discover(start: &Path) -> Result<Self> {
+        let store = Self::discover_unchecked(start)?;
+        if let Some(link) = store.links().first() {
+            return Err(link_refused(link));
+        }
+        Ok(store)
+    }
+
+    /// The store's paths that are symbolic links where jit needs real files (see [`GUARDED`]).
+    pub fn links(&self) -> Vec<PathBuf> {
+        links_under(&self.root)
+    }
+
+    /// [`Store::discover`] without refusing symbolic links: for `validate`, which reports them.
+    pub fn discover_unchecked(start: &Path) -> Result<Self> {
         let start = absolute(start)?;
         for d in start.ancestors() {
             let dir = d.join(DIR);
@@ -318,8 +370,11 @@ impl Store {
                 "is a symbolic link; issue files must be regular files (not followed)".into(),
             );
         }
+        if meta.is_dir() {
+            return refuse("is a directory, not an issue file".into());
+        }
         if !meta.is_file() {
-            return refuse("is not a regular file".into());
+            return refuse("is not a regular file (a FIFO, a socket or a device); not read".into());
         }
         if meta.len() > MAX_ISSUE_FILE {
             return refuse(format!(
@@ -431,7 +486,9 @@ impl Store {
         let prefix = IdPrefix::parse(input)?;
         if prefix.is_full() {
             let id = IssueId::parse(&prefix.upper)?;
-            return if self.issue_path(&id).is_file() {
+            // Whatever is there (a FIFO, a directory, a link) is this id's file: reading it
+            // reports what is wrong with it, one code for all (`corrupt_file`).
+            return if std::fs::symlink_metadata(self.issue_path(&id)).is_ok() {
                 Ok(id)
             } else {
                 Err(Error::NotFound {
@@ -451,15 +508,24 @@ impl Store {
                 return Ok(id);
             }
         }
-        let (ids, _) = self.list_ids()?;
+        let (ids, problems) = self.list_ids()?;
         if short_form {
             // The listing is paid for: keep every short id it found for the next lookups.
             short_cache::remember_all(&self.dir, &ids);
         }
+        // Entries named like issues that are not regular files resolve too, so that reading
+        // them reports them (`corrupt_file`), as for a full id.
+        let odd: Vec<IssueId> = problems
+            .iter()
+            .filter_map(|p| p.path.file_name()?.to_str().and_then(id::issue_file_stem))
+            .filter_map(|s| IssueId::parse(s).ok())
+            .collect();
         let mut hits: Vec<&IssueId> = ids
             .iter()
+            .chain(&odd)
             .filter(|id| prefix.matches(id.as_str()))
             .collect();
+        hits.sort();
         hits.dedup();
         match hits.len() {
             0 => Err(Error::NotFound {
@@ -590,12 +656,19 @@ impl Store {
     }
 }
 
+/// `bytes` without a leading UTF-8 byte-order mark (some editors save one; RFC 8259 lets a
+/// parser ignore it). The next write of the file leaves it out.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 /// Parses issue bytes, checking the id inside matches the file name.
 pub fn parse_issue(path: &Path, expected_id: &str, bytes: &[u8]) -> Result<Issue> {
-    let issue: Issue = serde_json::from_slice(bytes).map_err(|e| Error::CorruptFile {
-        path: path.to_path_buf(),
-        message: format!("not a valid issue: {e}"),
-    })?;
+    let issue: Issue =
+        serde_json::from_slice(strip_bom(bytes)).map_err(|e| Error::CorruptFile {
+            path: path.to_path_buf(),
+            message: format!("not a valid issue: {e}"),
+        })?;
     if issue.id.as_str() != expected_id {
         return Err(Error::CorruptFile {
             path: path.to_path_buf(),
@@ -606,9 +679,12 @@ pub fn parse_issue(path: &Path, expected_id: &str, bytes: &[u8]) -> Result<Issue
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::CorruptFile {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_no_follow(path, std::fs::OpenOptions::new().read(true))?
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
+    serde_json::from_slice(strip_bom(&bytes)).map_err(|e| Error::CorruptFile {
         path: path.to_path_buf(),
         message: e.to_string(),
     })

@@ -11,11 +11,18 @@
 //! claim back in its lifecycle) gets the next fencing epoch, the holder that lost the claim is
 //! remembered, and a change by an actor whose claim was superseded is refused
 //! (`claim_superseded`).
+//!
+//! Authority is decided here too, from the acting actor only: [`Tx::gate_authority`] (who may
+//! pass a gate, and as whom it is recorded) and [`Tx::authorize_move`] (the holder rule: moves
+//! of a claimed issue are its holder's; a human may force them, recorded), which every staged
+//! change passes unless it is derived from another ([`Tx::put_derived`]).
 
 use super::ledger::{self, ClaimRecord, Ledger, Superseded};
 use super::{Store, StoreLock, events, to_pretty, write_atomic};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Change, ClaimStamp, Config, Event, GateDef, Issue, IssueId, Timestamp};
+use crate::model::{
+    Actor, Change, ClaimStamp, Config, Event, GateDef, GateState, Issue, IssueId, Timestamp,
+};
 use crate::workflow::rules;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +40,11 @@ pub struct Tx<'a> {
     ledger_dirty: bool,
     /// Per issue changed here: the holder that lost its claim in this transaction.
     superseded: HashMap<IssueId, Superseded>,
+    /// Whether a human actor forces moves of issues others hold (see [`Tx::force_moves`]).
+    force: bool,
+    /// Per issue moved here although someone else held it (forced): that holder, recorded in
+    /// the issue's events as `forced_from`.
+    forced: HashMap<IssueId, String>,
     /// Issues whose file is rewritten even though what was read (with the ledger applied) is
     /// unchanged: the file itself lags behind the ledger.
     rewrite: std::collections::HashSet<IssueId>,
@@ -65,6 +77,8 @@ impl<'a> Tx<'a> {
             ledger,
             ledger_dirty: false,
             superseded: HashMap::new(),
+            force: false,
+            forced: HashMap::new(),
             rewrite: std::collections::HashSet::new(),
             publish_to: None,
             actor,
@@ -169,9 +183,22 @@ impl<'a> Tx<'a> {
     }
 
     /// Stages a changed issue. Bumps `version` (once per transaction) and `updated_at` when its
-    /// content differs from what was read; stamps its claim (see the module docs); returns the
-    /// issue as it will be written.
-    pub fn put(&mut self, mut issue: Issue) -> Result<Issue> {
+    /// content differs from what was read; stamps its claim (see the module docs); refuses a
+    /// move of an issue someone else holds (the holder rule, [`Tx::authorize_move`]); returns
+    /// the issue as it will be written.
+    pub fn put(&mut self, issue: Issue) -> Result<Issue> {
+        self.stage(issue, false)
+    }
+
+    /// [`Tx::put`] for a change that follows from another one rather than being asked for: a
+    /// cascade of derived states, a gated issue finishing because its last gate passed (the
+    /// gate's own authority decided), a repair of `validate --fix`. Not subject to the holder
+    /// rule.
+    pub fn put_derived(&mut self, issue: Issue) -> Result<Issue> {
+        self.stage(issue, true)
+    }
+
+    fn stage(&mut self, mut issue: Issue, derived: bool) -> Result<Issue> {
         issue.normalize();
         if issue.state.is_closed() {
             // Finishing work ends its lease; the assignee stays as the record of who did it.
@@ -184,7 +211,11 @@ impl<'a> Tx<'a> {
                 self.originals.get(&issue.id).cloned().flatten()
             }
         };
+        // A superseded claim's holder hears that first (`claim_superseded`), then the rule.
         self.stamp_claim(&mut issue, original.as_ref())?;
+        if !derived && let Some(orig) = &original {
+            self.authorize_move(orig, &issue)?;
+        }
         if let Some(orig) = original {
             let mut same = issue.clone();
             same.version = orig.version;
@@ -193,11 +224,45 @@ impl<'a> Tx<'a> {
                 self.staged.insert(issue.id.clone(), Some(orig.clone()));
                 return Ok(orig);
             }
-            issue.version = orig.version + 1;
+            issue.version = next_version(self.store, &orig)?;
         }
         issue.updated_at = self.now;
         self.staged.insert(issue.id.clone(), Some(issue.clone()));
         Ok(issue)
+    }
+
+    /// The holder rule: moves of a claimed issue are its holder's. A change by another actor
+    /// of what `before` held (its state, other than the derived `backlog`/`ready`, its
+    /// assignee or its lease; see [`rules::is_move`]) is refused with `already_claimed`, unless
+    /// a human forces it ([`Tx::force_moves`]), which the issue's events record as
+    /// `forced_from`. Issues nobody holds (a lease ran out, finished work) are anyone's to move.
+    pub fn authorize_move(&mut self, before: &Issue, after: &Issue) -> Result<()> {
+        if !rules::held(before, self.now.millis()) || !rules::is_move(before, after) {
+            return Ok(());
+        }
+        let holder = before.assignee.clone().unwrap_or_default();
+        if holder == self.actor.as_str() {
+            return Ok(());
+        }
+        if self.force {
+            self.forced.insert(before.id.clone(), holder);
+            return Ok(());
+        }
+        Err(Error::AlreadyClaimed {
+            id: before.id.to_string(),
+            holder,
+            expires: before
+                .lease
+                .as_ref()
+                .and_then(|l| l.expires_at)
+                .map(|e| e.to_string()),
+        })
+    }
+
+    /// Lets this transaction move issues other actors hold, when the acting actor is a human
+    /// (`--force`); for anyone else it changes nothing, so the holder rule still refuses.
+    pub fn force_moves(&mut self) {
+        self.force = self.actor.is_human();
     }
 
     /// Refuses a change to `id` by an actor whose claim on it was taken over by a later epoch
@@ -215,6 +280,44 @@ impl<'a> Tx<'a> {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Gate authority: the actor a gate result is recorded as. Authority is the acting actor's,
+    /// never what it says about itself: `by` may name someone else only when the acting actor is
+    /// a `human:` (`by_not_allowed` otherwise), and a manual gate (`auto: false`) passes only when
+    /// a human passes it, recorded as a human (`manual_gate`), so `--by human:...` can never make
+    /// a `ci:` or `agent:` actor count as one.
+    pub fn gate_authority(
+        &self,
+        id: &IssueId,
+        def: &GateDef,
+        status: GateState,
+        by: Option<&Actor>,
+    ) -> Result<Actor> {
+        let actor = &self.actor;
+        let by = by.unwrap_or(actor);
+        if by != actor && !actor.is_human() {
+            return Err(Error::Refused {
+                code: "by_not_allowed",
+                message: format!(
+                    "`{actor}` cannot record a gate result as `{by}`: only a `human:` actor may record \
+                     someone else's result with --by; drop --by"
+                ),
+                details: json!({ "id": id, "gate": def.key, "actor": actor, "by": by }),
+            });
+        }
+        if status == GateState::Passed && !def.auto && !(actor.is_human() && by.is_human()) {
+            let who = if actor.is_human() { by } else { actor };
+            return Err(Error::Refused {
+                code: "manual_gate",
+                message: format!(
+                    "gate `{}` is manual: only a `human:` actor may pass it, not `{who}`",
+                    def.key
+                ),
+                details: json!({ "id": id, "gate": def.key, "actor": actor, "by": by }),
+            });
+        }
+        Ok(by.clone())
     }
 
     /// Whether claim changes are published on a remote before they are written here.
@@ -277,16 +380,27 @@ impl<'a> Tx<'a> {
         if current == raw {
             return Ok(false);
         }
-        current.version = raw.version.max(current.version) + 1;
+        let newest = if raw.version >= current.version {
+            &raw
+        } else {
+            &current
+        };
+        current.version = next_version(self.store, newest)?;
         current.updated_at = self.now;
         self.staged.insert(id.clone(), Some(current));
         self.rewrite.insert(id.clone());
         Ok(true)
     }
 
-    /// Stages the removal of an issue.
+    /// Stages the removal of an issue. Deleting an issue someone else holds is a move (the
+    /// holder rule, [`Tx::authorize_move`]).
     pub fn delete(&mut self, id: &IssueId) -> Result<Issue> {
         let issue = self.get(id)?;
+        let mut gone = issue.clone();
+        gone.state = crate::model::State::Archived;
+        gone.assignee = None;
+        gone.lease = None;
+        self.authorize_move(&issue, &gone)?;
         self.staged.insert(id.clone(), None);
         Ok(issue)
     }
@@ -331,6 +445,12 @@ impl<'a> Tx<'a> {
             None => crate::random::ulid(),
         };
         self.last_event = Some(id);
+        let mut data = data;
+        if let Some(holder) = issue.and_then(|i| self.forced.get(i))
+            && let Value::Object(m) = &mut data
+        {
+            m.insert("forced_from".into(), json!(holder));
+        }
         self.events.push(Event {
             id: id.to_string(),
             ts: self.now,
@@ -557,6 +677,22 @@ fn is_empty_value(v: &Value) -> bool {
         Value::Object(o) => o.is_empty(),
         _ => false,
     }
+}
+
+/// The version after `issue`'s: one more. A version that cannot grow (a file that says
+/// `u64::MAX`) is refused, naming the file, rather than wrapped to 0.
+fn next_version(store: &Store, issue: &Issue) -> Result<u64> {
+    issue
+        .version
+        .checked_add(1)
+        .ok_or_else(|| Error::CorruptFile {
+            path: store.issue_path(&issue.id),
+            message: format!(
+                "its version is {}, the largest there is, so it cannot count another change; \
+                 set `version` in the file to a smaller number",
+                issue.version
+            ),
+        })
 }
 
 /// Checks `--if-version` against the stored version.

@@ -27,4 +27,5 @@ mod snapshots;
 mod store;
 mod sync;
 mod tools;
+mod trust;
 mod validate;

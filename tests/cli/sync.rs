@@ -285,10 +285,8 @@ fn labels_added_on_both_clones_are_united() {
 fn double_claim(order: &[&str]) -> (Net, String, Vec<(String, Value, i32)>) {
     let net = Net::new();
     let id = net.shared_issue("Contested");
-    net.a
-        .ok_at(&["issue", "claim", &id, "--ttl", "100000h"], T1);
-    net.b
-        .ok_at(&["issue", "claim", &id, "--ttl", "100000h"], T2);
+    net.a.ok_at(&["issue", "claim", &id, "--ttl", "365d"], T1);
+    net.b.ok_at(&["issue", "claim", &id, "--ttl", "365d"], T2);
     let mut results = Vec::new();
     for who in order {
         let c = if *who == "a" { &net.a } else { &net.b };
