@@ -315,9 +315,10 @@ fn run(
     // 2. The claim ledger.
     if let Some((dir, _, after)) = plan.ledger {
         p.ledger = true;
-        faults
-            .point("ledger")
-            .map_err(io_at(format!("writing the claim ledger in `{}`", dir.display())))?;
+        faults.point("ledger").map_err(io_at(format!(
+            "writing the claim ledger in `{}`",
+            dir.display()
+        )))?;
         ledger::write(dir, after)?;
     }
     // 3. Temp files and before images.
@@ -440,10 +441,7 @@ fn mode_for(target: &Path) -> Option<std::fs::Permissions> {
 }
 
 fn write_temp(path: &Path, target: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
+    let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
     f.write_all(bytes)?;
     if let Some(mode) = mode_for(target) {
         f.set_permissions(mode)?;
@@ -496,8 +494,8 @@ fn write_temps(
         .map_err(io_at(format!("flushing `{}`", store_dir.display())))?;
     #[cfg(target_os = "linux")]
     {
-        let d = File::open(store_dir)
-            .map_err(io_at(format!("opening `{}`", store_dir.display())))?;
+        let d =
+            File::open(store_dir).map_err(io_at(format!("opening `{}`", store_dir.display())))?;
         rustix::fs::syncfs(&d).map_err(|e| {
             Error::io(
                 format!("flushing `{}`", store_dir.display()),
@@ -1066,13 +1064,18 @@ mod tests {
             .position(|p| *p == "ledger")
             .unwrap()
             + 1;
-        f.commit(false, &Faults::at(after_ledger, true)).unwrap_err();
+        f.commit(false, &Faults::at(after_ledger, true))
+            .unwrap_err();
         let mut l = ledger::read(&f.ledger_dir()).unwrap();
         l.entries.insert(id(1), entry("agent:elsewhere"));
         ledger::write(&f.ledger_dir(), &l).unwrap();
         recover(&f.store(), Some(&f.ledger_dir()), &f.lock()).unwrap();
         let l = ledger::read(&f.ledger_dir()).unwrap();
         assert_eq!(l.entries[&id(0)], entry("agent:old"), "put back");
-        assert_eq!(l.entries[&id(1)], entry("agent:elsewhere"), "not ours to undo");
+        assert_eq!(
+            l.entries[&id(1)],
+            entry("agent:elsewhere"),
+            "not ours to undo"
+        );
     }
 }

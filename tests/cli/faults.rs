@@ -130,7 +130,10 @@ fn a_full_disk_changes_nothing_a_command_reports_failed() {
         if round % 6 == 0 {
             let len = std::fs::metadata(&filler).unwrap().len();
             let room = (rng.below(40) + 4) * 1024;
-            let f = std::fs::OpenOptions::new().write(true).open(&filler).unwrap();
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&filler)
+                .unwrap();
             f.set_len(len.saturating_sub(room)).unwrap();
         }
         let size = (rng.below(64) * 1024 + rng.below(1024)) as usize;
@@ -149,7 +152,10 @@ fn a_full_disk_changes_nothing_a_command_reports_failed() {
         let (v, c) = run_json(&root, &args);
         if c == 0 {
             succeeded += 1;
-            assert!(line_count(&root) > events_before || v["version"].is_number(), "{v:#}");
+            assert!(
+                line_count(&root) > events_before || v["version"].is_number(),
+                "{v:#}"
+            );
         } else {
             let code = v["error"]["code"].as_str().unwrap_or_default().to_string();
             if code != "io" {
@@ -182,13 +188,26 @@ fn a_full_disk_changes_nothing_a_command_reports_failed() {
     // A retrying script: create until it succeeds, making room after each failure.
     let title = "retried until it fit";
     loop {
-        let (v, c) = run_json(&root, &["issue", "create", "--title", title, "--desc", &"r".repeat(30_000)]);
+        let (v, c) = run_json(
+            &root,
+            &[
+                "issue",
+                "create",
+                "--title",
+                title,
+                "--desc",
+                &"r".repeat(30_000),
+            ],
+        );
         if c == 0 {
             break;
         }
         assert_eq!(v["error"]["details"]["kind"], "StorageFull", "{v:#}");
         let len = std::fs::metadata(&filler).unwrap().len();
-        let f = std::fs::OpenOptions::new().write(true).open(&filler).unwrap();
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&filler)
+            .unwrap();
         f.set_len(len.saturating_sub(8 * 1024)).unwrap();
     }
     std::fs::remove_file(&filler).unwrap();
@@ -259,6 +278,35 @@ pub fn kill_group_after(mut cmd: Command, ms: u64) -> Option<std::process::ExitS
     None
 }
 
+/// Starts `cmd` in a process group of its own and kills the whole group with SIGKILL the moment
+/// `now` says so (polled every fraction of a millisecond), or when it has run for `limit`.
+pub fn kill_group_when(mut cmd: Command, limit: Duration, now: impl Fn() -> bool) -> bool {
+    use std::os::unix::process::CommandExt;
+    let mut child = cmd
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let t = Instant::now();
+    let mut hit = false;
+    while t.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if now() {
+            hit = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    if let Some(pg) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pg, rustix::process::Signal::KILL);
+    }
+    let _ = child.wait();
+    hit
+}
+
 fn csv_source(dir: &Path, n: usize) -> PathBuf {
     let mut text = String::from("title,priority,labels,description\n");
     for k in 0..n {
@@ -295,8 +343,23 @@ fn kill_9_during_import_leaves_none_or_all_of_it() {
         let events_before = repo.event_count();
         let mut cmd = jit_cmd(repo.path());
         cmd.args(["import", "csv", src.to_str().unwrap(), "--json"]);
-        let delay = rng.below(full + full / 4 + 1);
-        let finished = kill_group_after(cmd, delay);
+        // Half the trials at a random moment; half the moment the first imported file is in
+        // place (the worst moment: the files are going in one by one).
+        let (delay, finished) = if trial % 2 == 0 {
+            let delay = rng.below(full + full / 4 + 1);
+            (delay, kill_group_after(cmd, delay).map(|s| s.to_string()))
+        } else {
+            let issues = repo.issues_dir();
+            let hit = kill_group_when(cmd, Duration::from_millis(full * 4 + 1000), || {
+                std::fs::read_dir(&issues).is_ok_and(|rd| {
+                    rd.flatten()
+                        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                        .count()
+                        > 1
+                })
+            });
+            (0, (!hit).then(|| "before the first file".to_string()))
+        };
         // A reader first: it must see none or all (it finishes or undoes the import).
         let list = repo.ok(&["issue", "list", "--limit", "10000"]);
         let n = list["issues"].as_array().unwrap().len() - 1;
@@ -309,7 +372,11 @@ fn kill_9_during_import_leaves_none_or_all_of_it() {
             .into_iter()
             .filter(|e| e["type"] == "issue.created")
             .collect();
-        assert_eq!(created.len(), n + 1, "trial {trial}: one issue.created per issue");
+        assert_eq!(
+            created.len(),
+            n + 1,
+            "trial {trial}: one issue.created per issue"
+        );
         if n == 0 {
             none += 1;
             assert_eq!(repo.event_count(), events_before);
@@ -395,7 +462,10 @@ fn wait_for_pid(file: &Path) -> i32 {
         {
             return p;
         }
-        assert!(t.elapsed() < Duration::from_secs(20), "the checker never started");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the checker never started"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -446,7 +516,10 @@ fn signals_to_gate_check_stop_the_checkers_process_group() {
             t = trapped.display(),
             p = pids.display()
         );
-        repo.define_gate("long", &["--auto", "--checker", &checker, "--timeout", "600"]);
+        repo.define_gate(
+            "long",
+            &["--auto", "--checker", &checker, "--timeout", "600"],
+        );
         let id = repo.create("gated", &["--gate", "long"]);
         let mut cmd = jit_cmd(repo.path());
         cmd.args(["gate", "check", &id, "--json"])
@@ -459,7 +532,8 @@ fn signals_to_gate_check_stop_the_checkers_process_group() {
         let jit_pid = Pid::from_raw(child.id() as i32).unwrap();
         if sig == Signal::INT {
             // Ctrl-C reaches the terminal's foreground group: jit, not the checker's own group.
-            kill_process_group(jit_pid, sig).unwrap_or_else(|_| kill_process(jit_pid, sig).unwrap());
+            kill_process_group(jit_pid, sig)
+                .unwrap_or_else(|_| kill_process(jit_pid, sig).unwrap());
         } else {
             kill_process(jit_pid, sig).unwrap();
         }
@@ -483,7 +557,10 @@ fn signals_to_gate_check_stop_the_checkers_process_group() {
         }
         // Nothing was recorded for the interrupted check.
         let shown = repo.show(&id);
-        assert_eq!(shown["gates_status"]["long"]["status"], "pending", "{shown:#}");
+        assert_eq!(
+            shown["gates_status"]["long"]["status"], "pending",
+            "{shown:#}"
+        );
         repo.ok(&["validate"]);
     }
 }
