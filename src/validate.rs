@@ -181,7 +181,23 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             fixed: false,
         });
     }
-    let (evs, bad) = events::read(&store.events_path())?;
+    // The log is streamed: only the ids are kept, to count distinct events.
+    let mut ids: Vec<u128> = Vec::new();
+    let mut odd: std::collections::HashSet<String> = Default::default();
+    let scanned = events::scan(&store.events_path(), |e| {
+        match ulid::Ulid::from_string(&e.id) {
+            Ok(u) => ids.push(u.0),
+            Err(_) => {
+                odd.insert(e.id);
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    ids.sort_unstable();
+    ids.dedup();
+    let events_checked = ids.len() + odd.len();
+    drop(ids);
+    let bad = scanned.bad;
     for b in &bad {
         problems.push(Problem {
             code: if b.torn { "torn_event" } else { "bad_event" },
@@ -378,7 +394,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
     Ok(Report {
         ok,
         issues_checked: issues.len(),
-        events_checked: evs.len(),
+        events_checked,
         problems,
         fixed: 0,
     })
