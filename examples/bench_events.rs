@@ -82,7 +82,11 @@ fn make_store(jit: &Path, root: &Path, mb: u64, issues: usize) -> Vec<String> {
     run(jit, root, &["init"]);
     let mut ids = Vec::new();
     for k in 0..issues {
-        let out = run(jit, root, &["issue", "create", "--title", &format!("Task {k}"), "--json"]);
+        let out = run(
+            jit,
+            root,
+            &["issue", "create", "--title", &format!("Task {k}"), "--json"],
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         ids.push(v["id"].as_str().unwrap().to_string());
     }
@@ -120,16 +124,17 @@ fn make_store(jit: &Path, root: &Path, mb: u64, issues: usize) -> Vec<String> {
                 )
             }
             5..=6 => {
-                let (b, a) = (
-                    states[rng.below(5) as usize],
-                    states[rng.below(5) as usize],
-                );
+                let (b, a) = (states[rng.below(5) as usize], states[rng.below(5) as usize]);
                 format!(
                     r#"{{"id":"{id}","ts":"{ts}","type":"issue.state_changed","issue":"{issue}","actor":"{actor}","changes":[{{"field":"state","before":"{b}","after":"{a}"}}]}}"#
                 )
             }
             7 => {
-                let kind = if rng.below(3) == 0 { "gate.failed" } else { "gate.passed" };
+                let kind = if rng.below(3) == 0 {
+                    "gate.failed"
+                } else {
+                    "gate.passed"
+                };
                 let out = text(&mut rng, 30);
                 format!(
                     r#"{{"id":"{id}","ts":"{ts}","type":"{kind}","issue":"{issue}","actor":"ci:bench","data":{{"gate":"tests","exit_code":1,"output":"{out}"}}}}"#
@@ -150,7 +155,10 @@ fn make_store(jit: &Path, root: &Path, mb: u64, issues: usize) -> Vec<String> {
     drop(f);
     // A remote, and the store pushed once, so that the timed sync has nothing to exchange.
     let remote = root.with_extension("remote.git");
-    git(root.parent().unwrap(), &["init", "-q", "--bare", remote.to_str().unwrap()]);
+    git(
+        root.parent().unwrap(),
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
     git(root, &["remote", "add", "origin", remote.to_str().unwrap()]);
     run(jit, root, &["sync"]);
     ids
@@ -192,7 +200,13 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--mb" => mb = args.next().and_then(|s| s.parse().ok()).unwrap_or(mb),
-            "--runs" => runs = args.next().and_then(|s| s.parse().ok()).unwrap_or(runs).max(1),
+            "--runs" => {
+                runs = args
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(runs)
+                    .max(1)
+            }
             "--jit" => jit = args.next().map(PathBuf::from),
             "--keep" => keep = args.next().map(PathBuf::from),
             _ => {
@@ -210,7 +224,9 @@ fn main() {
     let root = keep.unwrap_or_else(|| tmp.path().join("store"));
     let t = Instant::now();
     let ids = make_store(&jit, &root, mb, 200);
-    let size = std::fs::metadata(root.join(".jit/events.jsonl")).unwrap().len();
+    let size = std::fs::metadata(root.join(".jit/events.jsonl"))
+        .unwrap()
+        .len();
     println!(
         "jit event-log benchmark: {} ({} runs each, median)\n\nevents.jsonl: {:.0} MiB, {} issues (generated in {:.1} s)\n",
         jit.display(),
@@ -222,14 +238,27 @@ fn main() {
     println!("| command | median ms | peak memory MiB |\n|---|---:|---:|");
     let issue = ids[7].clone();
     let cases: Vec<(&str, Vec<String>)> = vec![
-        ("events tail --limit 2", vec!["events", "tail", "--limit", "2", "--json"]),
+        (
+            "events tail --limit 2",
+            vec!["events", "tail", "--limit", "2", "--json"],
+        ),
         (
             "events query --event gate.failed --limit 10",
-            vec!["events", "query", "--event", "gate.failed", "--limit", "10", "--json"],
+            vec![
+                "events",
+                "query",
+                "--event",
+                "gate.failed",
+                "--limit",
+                "10",
+                "--json",
+            ],
         ),
         (
             "events query --issue ID --limit 20",
-            vec!["events", "query", "--issue", &issue, "--limit", "20", "--json"],
+            vec![
+                "events", "query", "--issue", &issue, "--limit", "20", "--json",
+            ],
         ),
         ("validate", vec!["validate", "--json"]),
         ("metrics", vec!["metrics", "--json"]),
@@ -252,7 +281,13 @@ fn main() {
                 let a: Vec<&str> = args
                     .iter()
                     .enumerate()
-                    .map(|(k, x)| if args[0] == "issue" && k == 4 { title.as_str() } else { x })
+                    .map(|(k, x)| {
+                        if args[0] == "issue" && k == 4 {
+                            title.as_str()
+                        } else {
+                            x
+                        }
+                    })
                     .collect();
                 let t = Instant::now();
                 run(&jit, &root, &a);

@@ -564,3 +564,93 @@ fn signals_to_gate_check_stop_the_checkers_process_group() {
         repo.ok(&["validate"]);
     }
 }
+
+/// The merge that undid finished work, through git and the merge driver: one branch finishes
+/// an issue its agent held, the other adds a dependency to it (and renews nothing). The merge
+/// keeps `done`, drops the lease, and `validate` is clean; an issue whose state contradicts a
+/// live lease (as an older driver or a hand edit leaves it) is flagged.
+#[test]
+fn a_merge_keeps_finished_work_and_validate_flags_claim_contradictions() {
+    let repo = Repo::new();
+    repo.ok(&["git", "install"]);
+    let work = repo.create("work", &[]);
+    let other = repo.create("other", &[]);
+    repo.ok(&["issue", "claim", &work, "--actor", "agent:a", "--ttl", "1h"]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "claimed"]);
+    git(repo.path(), &["checkout", "-qb", "deps"]);
+    repo.ok(&["dep", "add", &work, "--on", &other]);
+    git(repo.path(), &["commit", "-qam", "dep"]);
+    git(repo.path(), &["checkout", "-q", "-"]);
+    repo.ok(&[
+        "issue", "update", &work, "--state", "done", "--actor", "agent:a",
+    ]);
+    git(repo.path(), &["commit", "-qam", "done"]);
+    let out = Command::new("git")
+        .current_dir(repo.path())
+        .args(["merge", "-q", "--no-edit", "deps"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged = repo.read_issue(&work);
+    assert_eq!(merged["state"], "done", "{merged:#}");
+    assert!(merged.get("lease").is_none_or(Value::is_null), "{merged:#}");
+    assert_eq!(merged["dependencies"].as_array().unwrap().len(), 1);
+    // Done with an unfinished dependency is a warning (the work was finished), not an error.
+    let v = repo.ok(&["validate"]);
+    assert_eq!(v["ok"], true, "{v:#}");
+
+    // Hand-made contradictions: backlog with a live lease; done with a lease.
+    let stuck = repo.create("stuck", &[]);
+    repo.ok(&[
+        "issue", "claim", &stuck, "--actor", "agent:b", "--ttl", "1h",
+    ]);
+    repo.edit_issue(&stuck, |i| i["state"] = "backlog".into());
+    let finished = repo.create("finished", &[]);
+    repo.ok(&[
+        "issue", "claim", &finished, "--actor", "agent:c", "--ttl", "1h",
+    ]);
+    repo.ok(&[
+        "issue", "update", &finished, "--state", "done", "--actor", "agent:c",
+    ]);
+    repo.edit_issue(&finished, |i| {
+        i["lease"] = serde_json::json!({ "holder": "agent:c", "acquired_at": "2026-01-01T00:00:00.000Z", "expires_at": "2099-01-01T00:00:00.000Z" })
+    });
+    // The claim ledger agrees with the files (a merge brought them, not a claim here).
+    let _ = std::fs::remove_file(repo.path().join(".git/jit/claims.json"));
+    let (v, c) = repo.json(&["validate"]);
+    assert_eq!(c, 8, "{v:#}");
+    let codes: Vec<(&str, &str)> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["code"].as_str().unwrap(), p["severity"].as_str().unwrap()))
+        .collect();
+    assert!(codes.contains(&("lease_on_unstarted", "error")), "{v:#}");
+    assert!(codes.contains(&("lease_on_closed", "warning")), "{v:#}");
+    let (v, _) = repo.json(&["validate", "--fix"]);
+    assert!(
+        repo.read_issue(&finished)
+            .get("lease")
+            .is_none_or(Value::is_null),
+        "{v:#}"
+    );
+    // The live lease on unstarted work is for a person to resolve: it stays reported.
+    let (v, c) = repo.json(&["validate"]);
+    assert_eq!(c, 8, "{v:#}");
+    assert!(
+        v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["code"] != "lease_on_closed"),
+        "{v:#}"
+    );
+    repo.ok(&["issue", "release", &stuck, "--actor", "agent:b"]);
+    let v = repo.ok(&["validate"]);
+    assert_eq!(v["ok"], true, "{v:#}");
+}
