@@ -737,7 +737,7 @@ mod tests {
             changes: vec![],
             data: json!({ "alert": "a", "message": "m" }),
         };
-        let events = vec![
+        let events = [
             ev("1", "alert.fired", None),
             ev("2", "alert.fired", Some("X")),
             ev("3", "alert.resolved", None),

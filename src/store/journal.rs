@@ -981,12 +981,12 @@ mod tests {
         // Once the event lines are written the transaction is committed (a crash then completes it).
         let commit_at = trace.iter().position(|p| *p == "log write").unwrap();
         assert!(points > 8, "{trace:?}");
-        for n in 0..points {
+        for (n, point) in trace.iter().enumerate().take(points) {
             // A full disk at point n: the command fails and nothing changed.
             let f = Fixture::new(batch);
             let err = f.commit(batch, &Faults::at(n, false)).unwrap_err();
             assert_eq!(err.code(), "io", "{err}");
-            assert_eq!(f.snapshot(), before, "ENOSPC at {} ({n})", trace[n]);
+            assert_eq!(f.snapshot(), before, "ENOSPC at {point} ({n})");
             no_leftovers(&f);
             // The same store takes the transaction whole afterwards.
             f.commit(batch, &Faults::none()).unwrap();
@@ -997,7 +997,7 @@ mod tests {
             f.commit(batch, &Faults::at(n, true)).unwrap_err();
             let got = recover(&f.store(), Some(&f.ledger_dir()), &f.lock()).unwrap();
             let want = if n > commit_at { &after } else { &before };
-            assert_eq!(&f.snapshot(), want, "crash at {} ({n}): {got:?}", trace[n]);
+            assert_eq!(&f.snapshot(), want, "crash at {point} ({n}): {got:?}");
             no_leftovers(&f);
             if n > commit_at {
                 assert!(matches!(got, Some(Recovered::Completed(ref e)) if e.len() == 3));
