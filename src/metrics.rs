@@ -100,8 +100,9 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         .filter(|v| crate::queries::is_claimable(v, now))
         .count();
 
-    // The log is streamed; of each event only what the metrics need is kept (a few dozen
-    // bytes), then sorted by id with duplicates dropped.
+    // The log is streamed; of each creation and state change only what the metrics need is
+    // kept (a few dozen bytes), then sorted by id with duplicates dropped; of other events only
+    // their id (to count them once each).
     struct Step {
         id: u128,
         issue: u32,
@@ -129,15 +130,20 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         if e.kind == "lease.expired" {
             expiries.push(id);
         }
-        if let Some(i) = e.issue.as_deref() {
+        let created = e.kind == "issue.created";
+        let state = state_after(&e);
+        // Only creations and state changes count for cycle times, dwell and throughput.
+        if let Some(i) = e.issue.as_deref()
+            && (created || state.is_some())
+        {
             let next = issue_index.len() as u32;
             let issue = *issue_index.entry(i.to_string()).or_insert(next);
             steps.push(Step {
                 id,
                 issue,
                 ts: e.ts,
-                created: e.kind == "issue.created",
-                state: state_after(&e),
+                created,
+                state,
             });
         }
         std::ops::ControlFlow::Continue(())

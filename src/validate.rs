@@ -151,7 +151,10 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
     }
     // A transaction that a process left half done (no writer holds the lock now).
     if store.transaction_pending()
-        && crate::store::StoreLock::try_acquire(&store.dir().join("lock"))?.is_some()
+        && crate::store::StoreLock::try_acquire(&store.dir().join("lock"))
+            .ok()
+            .flatten()
+            .is_some()
     {
         problems.push(Problem {
             code: "interrupted_transaction",

@@ -18,7 +18,7 @@ use super::remote::GitPublisher;
 use crate::error::{Error, Result};
 use crate::model::{Actor, IssueId, State, id};
 use crate::store::ledger::{self, ClaimRecord, Publisher};
-use crate::store::{Store, StoreLock};
+use crate::store::{Store, StoreLock, journal};
 use crate::validate::{self, Problem, Severity};
 use serde::Serialize;
 use serde_json::json;
@@ -205,8 +205,8 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
     let (problems, outgoing) = loop {
         let remote_head = fetch(root, &remote, &branch)?;
         {
-            let _l = lock()?;
-            let fenced = settle_claims(store, actor, &claims, remote_head.as_deref())?;
+            let l = lock()?;
+            let fenced = settle_claims(store, &l.1, actor, &claims, remote_head.as_deref())?;
             if !fenced.is_empty() {
                 commit_store(store, |n| {
                     format!("jit sync: {n} issue(s) taken back under newer claims on `{remote}`")
@@ -995,6 +995,7 @@ fn sync_lock(store: &Store) -> Result<StoreLock> {
 /// Returns the issues taken back.
 fn settle_claims(
     store: &Store,
+    lock: &StoreLock,
     actor: &Actor,
     claims: &GitPublisher,
     remote_head: Option<&str>,
@@ -1004,7 +1005,8 @@ fn settle_claims(
         return Ok(Vec::new());
     };
     let now = crate::clock::now()?;
-    let mut ledger = ledger::read(dir)?;
+    let base = ledger::read(dir)?;
+    let mut ledger = base.clone();
     let seen = super::remote::list_tracking(root, claims.remote())?;
     let present = seen.iter().map(|s| s.id.clone()).collect();
     let max_skew = claims.max_skew_ms();
@@ -1047,6 +1049,7 @@ fn settle_claims(
     // Local changes made under claims the remote has since given to someone else.
     let mut taken = Vec::new();
     let mut events = Vec::new();
+    let mut puts = Vec::new();
     let ids: Vec<IssueId> = ledger.entries.keys().cloned().collect();
     for id in ids {
         let e = ledger.entries[&id].clone();
@@ -1080,7 +1083,10 @@ fn settle_claims(
         e.apply(&mut issue);
         issue.version = issue.version.max(file.version) + 1;
         issue.updated_at = now;
-        crate::store::write_atomic(&store.issue_path(&id), &issue.to_file_bytes()?)?;
+        puts.push((
+            std::path::PathBuf::from(format!("issues/{}.json", id.as_str())),
+            issue.to_file_bytes()?,
+        ));
         let changes = crate::store::diff_values(
             &serde_json::to_value(&file).unwrap_or_default(),
             &serde_json::to_value(&issue).unwrap_or_default(),
@@ -1107,9 +1113,15 @@ fn settle_claims(
             reason: "superseded",
         });
     }
-    ledger::write(dir, &ledger)?;
+    // What was learned, the files taken back and their events: one transaction.
+    let plan = journal::Plan {
+        puts,
+        deletes: Vec::new(),
+        events: &events,
+        ledger: Some((dir, &base, &ledger)),
+    };
+    journal::commit(store.dir(), lock.file(), &plan, &journal::Faults::none())?;
     store.set_ledger(std::sync::Arc::new(ledger));
-    crate::store::events::append(&store.events_path(), &events)?;
     Ok(taken)
 }
 

@@ -223,6 +223,16 @@ pub fn commit(store_dir: &Path, journal: &File, plan: &Plan<'_>, faults: &Faults
     if plan.is_empty() {
         return Ok(());
     }
+    if plan.puts.is_empty() && plan.deletes.is_empty() && plan.events.is_empty() {
+        // Only the ledger: one file, replaced atomically on its own.
+        if let Some((dir, _, after)) = plan.ledger {
+            faults
+                .point("ledger")
+                .map_err(io_at(format!("writing the claim ledger in `{}`", dir.display())))?;
+            ledger::write(dir, after)?;
+        }
+        return Ok(());
+    }
     let log_path = store_dir.join("events.jsonl");
     let tx = crate::random::ulid().to_string();
     let (offset, fresh) = log_end(&log_path)?;
