@@ -346,6 +346,9 @@ impl Follower {
         let mut partial = Vec::new();
         let mut newest: Option<String> = None;
         let lines = events::for_each_line(&self.path, |k, line, unterminated| {
+            if let Err(len) = line {
+                bytes += len as u64; // the skipped line and its newline
+            }
             if let Ok(b) = line {
                 bytes += b.len() as u64 + u64::from(!unterminated);
                 if unterminated {

@@ -105,7 +105,8 @@ pub struct Scanned {
 
 /// Calls `line` with each line of the log in file order (1-based number, bytes without the
 /// newline, and whether it is an unterminated last line), holding one line at a time; a line
-/// longer than [`MAX_LINE`] comes as `Err` and is skipped. Stops when `line` breaks. Returns
+/// longer than [`MAX_LINE`] comes as `Err` with its length in bytes (newline included) and is
+/// skipped. Stops when `line` breaks. Returns
 /// the number of lines read.
 pub fn for_each_line(
     path: &Path,

@@ -226,9 +226,10 @@ pub fn commit(store_dir: &Path, journal: &File, plan: &Plan<'_>, faults: &Faults
     if plan.puts.is_empty() && plan.deletes.is_empty() && plan.events.is_empty() {
         // Only the ledger: one file, replaced atomically on its own.
         if let Some((dir, _, after)) = plan.ledger {
-            faults
-                .point("ledger")
-                .map_err(io_at(format!("writing the claim ledger in `{}`", dir.display())))?;
+            faults.point("ledger").map_err(io_at(format!(
+                "writing the claim ledger in `{}`",
+                dir.display()
+            )))?;
             ledger::write(dir, after)?;
         }
         return Ok(());
