@@ -280,7 +280,7 @@ pub fn commit(store_dir: &Path, journal: &File, plan: &Plan<'_>, faults: &Faults
                 Ok(()) => Err(e),
                 Err(undo_err) => Err(Error::io(
                     format!(
-                        "{e}; undoing the transaction failed too ({undo_err}): the next jit command finishes undoing it"
+                        "{e}; undoing the transaction failed too ({undo_err}): it stays in `.jit/lock`, and the next jit command completes it or undoes it (`jit validate` reports it meanwhile)"
                     ),
                     std::io::Error::other("transaction left for recovery"),
                 )),
