@@ -481,6 +481,28 @@ impl Ledger {
 /// Where the ledger of the checkout at `root` lives, if `root` is in git: `<common dir>/jit`.
 /// Resolved from the files git itself reads (`.git`, `gitdir:`, `commondir`), without running git.
 pub fn locate(root: &Path) -> Option<PathBuf> {
+    let gitdir = git_dir(root)?;
+    let common = match std::fs::read_to_string(gitdir.join("commondir")) {
+        Ok(c) => {
+            let p = Path::new(c.trim());
+            if p.is_relative() {
+                gitdir.join(p)
+            } else {
+                p.to_path_buf()
+            }
+        }
+        Err(_) => gitdir,
+    };
+    // `commondir` is usually relative (`../..`): resolve it, so every worktree names the same
+    // directory and the main checkout is found beside it.
+    let common = std::fs::canonicalize(&common).unwrap_or(common);
+    Some(common.join("jit"))
+}
+
+/// The git directory of the checkout at `root` itself (`.git`, or for a linked worktree the
+/// directory its `.git` file names): where git keeps `HEAD`, the index and the state of a
+/// rebase or merge in progress.
+pub fn git_dir(root: &Path) -> Option<PathBuf> {
     let dotgit = root.join(".git");
     let meta = std::fs::metadata(&dotgit).ok()?;
     let gitdir = if meta.is_dir() {
@@ -497,21 +519,24 @@ pub fn locate(root: &Path) -> Option<PathBuf> {
     } else {
         return None;
     };
-    let common = match std::fs::read_to_string(gitdir.join("commondir")) {
-        Ok(c) => {
-            let p = Path::new(c.trim());
-            if p.is_relative() {
-                gitdir.join(p)
-            } else {
-                p.to_path_buf()
-            }
-        }
-        Err(_) => gitdir,
-    };
-    // `commondir` is usually relative (`../..`): resolve it, so every worktree names the same
-    // directory and the main checkout is found beside it.
-    let common = std::fs::canonicalize(&common).unwrap_or(common);
-    Some(common.join("jit"))
+    Some(gitdir)
+}
+
+/// The git operation the checkout at `root` is in the middle of, if any: `rebase`, `merge`,
+/// `cherry-pick` or `revert` (a file or directory git keeps in the checkout's git directory
+/// while one is stopped or running).
+pub fn git_operation(root: &Path) -> Option<&'static str> {
+    let dir = git_dir(root)?;
+    [
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("MERGE_HEAD", "merge"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+    ]
+    .into_iter()
+    .find(|(f, _)| std::fs::symlink_metadata(dir.join(f)).is_ok())
+    .map(|(_, op)| op)
 }
 
 /// The common git directory a ledger directory belongs to.
@@ -585,6 +610,13 @@ pub fn write(dir: &Path, ledger: &Ledger) -> Result<()> {
     let mut l = ledger.clone();
     l.format = FORMAT;
     write_atomic(&dir.join(FILE), &to_pretty(&l)?)
+}
+
+/// Takes the ledger's lock if no other process holds it (`None` when one does).
+pub fn try_lock(dir: &Path) -> Result<Option<StoreLock>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
+    StoreLock::try_acquire(&dir.join(LOCK))
 }
 
 /// Takes the ledger's lock, creating its directory on first use.

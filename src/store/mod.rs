@@ -11,6 +11,7 @@
 mod atomic;
 pub mod events;
 pub mod index;
+pub mod journal;
 pub mod ledger;
 pub mod short_cache;
 pub mod tx;
@@ -222,12 +223,17 @@ impl Store {
                     std::fs::create_dir_all(&issues)
                         .map_err(|e| Error::io(format!("creating `{}`", issues.display()), e))?;
                 }
-                return Ok(Store {
+                let store = Store {
                     publisher: None,
                     ledger: LedgerCell::new(d),
                     root: d.to_path_buf(),
                     dir,
-                });
+                };
+                // A transaction a process left half done is finished (or undone) before
+                // anything is read. Best effort here: a store that cannot be written (read-only
+                // media) is still read, and `validate` reports the interrupted transaction.
+                let _ = store.recover_interrupted();
+                return Ok(store);
             }
         }
         Err(Error::NotAJitRepo { start })
@@ -637,8 +643,8 @@ impl Store {
         actor: &crate::model::Actor,
         f: &mut impl FnMut(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
-        let ledger_lock = self.ledger_dir().map(ledger::lock).transpose()?;
-        let lock = StoreLock::acquire(&self.dir.join("lock"))?;
+        let (ledger_lock, lock) = self.lock_for_write()?;
+        self.refuse_mid_git()?;
         let ledger = match self.ledger_dir() {
             Some(d) => ledger::read(d)?,
             None => ledger::Ledger::default(),
@@ -661,6 +667,90 @@ impl Store {
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
+
+impl Store {
+    /// Takes the locks every write holds (in git the repository's ledger lock, then the store
+    /// lock), then finishes or undoes a transaction a process that died left behind (see
+    /// [`journal`]). Holding them, no other jit process writes this store.
+    pub fn lock_for_write(&self) -> Result<(Option<StoreLock>, StoreLock)> {
+        let ledger_lock = self.ledger_dir().map(ledger::lock).transpose()?;
+        let lock = StoreLock::acquire(&self.dir.join("lock"))?;
+        self.recover_with(&lock)?;
+        Ok((ledger_lock, lock))
+    }
+
+    fn recover_with(&self, lock: &StoreLock) -> Result<Option<journal::Recovered>> {
+        let found = journal::recover(&self.dir, self.ledger_dir(), lock.file())?;
+        if found.is_some() {
+            // The ledger may have been put back: read it again.
+            if let Some(d) = self.ledger_dir()
+                && let Ok(l) = ledger::read(d)
+            {
+                self.set_ledger(Arc::new(l));
+            }
+        }
+        if let Some(journal::Recovered::Completed(events)) = &found {
+            // The hooks of a transaction completed here were never queued by its process.
+            crate::hooks::committed(self, events);
+        }
+        Ok(found)
+    }
+
+    /// Whether a transaction is committing now or was interrupted (one `stat`).
+    pub fn transaction_pending(&self) -> bool {
+        journal::pending(&self.dir.join("lock"))
+    }
+
+    /// Finishes or undoes an interrupted transaction if no process is writing the store right
+    /// now (readers call it so they never see half of one). Returns what was done; `None` when
+    /// nothing was pending or a writer holds the lock (its transaction is not interrupted).
+    pub fn recover_interrupted(&self) -> Result<Option<journal::Recovered>> {
+        if !self.transaction_pending() {
+            return Ok(None);
+        }
+        let ledger_lock = match self.ledger_dir() {
+            Some(d) => match ledger::try_lock(d)? {
+                Some(l) => Some(l),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        let Some(lock) = StoreLock::try_acquire(&self.dir.join("lock"))? else {
+            return Ok(None);
+        };
+        let found = self.recover_with(&lock);
+        drop(lock);
+        drop(ledger_lock);
+        found
+    }
+
+    /// Refuses to write into a checkout git is in the middle of rebasing or merging: its files
+    /// are half one branch, half the other. A `jit sync` that was interrupted there is
+    /// recovered by running `jit sync` again.
+    pub fn refuse_mid_git(&self) -> Result<()> {
+        let Some(op) = ledger::git_operation(&self.root) else {
+            return Ok(());
+        };
+        let by_sync = ledger::git_dir(&self.root).is_some_and(|d| d.join(SYNC_MARKER).exists());
+        Err(Error::Conflict {
+            code: "git_in_progress",
+            message: if by_sync {
+                format!(
+                    "this checkout is in the middle of a git {op} left by an interrupted `jit sync`; nothing was changed. Run `jit sync` to recover it"
+                )
+            } else {
+                format!(
+                    "this checkout is in the middle of a git {op}; nothing was changed. Finish it (`git {op} --continue`) or abort it (`git {op} --abort`), then try again"
+                )
+            },
+            details: serde_json::json!({ "operation": op, "interrupted_sync": by_sync }),
+        })
+    }
+}
+
+/// The file `jit sync` keeps in the checkout's git directory while it runs (see
+/// `gitops::sync`): left behind, it says the sync was interrupted.
+pub const SYNC_MARKER: &str = "jit-sync.json";
 
 /// Parses issue bytes, checking the id inside matches the file name.
 pub fn parse_issue(path: &Path, expected_id: &str, bytes: &[u8]) -> Result<Issue> {

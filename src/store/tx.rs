@@ -3,9 +3,11 @@
 //! Invariants: a [`Tx`] exists only while the store lock (and, in git, the repository's claim
 //! ledger lock) is held. Issues are read from disk at first access inside the lock, with the
 //! ledger applied (so checks see the latest state, whichever worktree made it), changes are
-//! staged in memory, and [`Tx::commit`] writes the ledger, then each changed file atomically,
-//! then appends the staged events in one write. A staged issue whose content equals what was
-//! read is not rewritten and keeps its version.
+//! staged in memory, and [`Tx::commit`] writes them all as one all-or-nothing step through the
+//! [`journal`](super::journal): the intent, the ledger, the new files beside their targets,
+//! the events (the commit point), then the renames. A failure at any point leaves the store as
+//! before; a crash leaves it to the next command to finish or undo. A staged issue whose
+//! content equals what was read is not rewritten and keeps its version.
 //!
 //! Claims are stamped here, in one place: a change of holder (or a change that would move a
 //! claim back in its lifecycle) gets the next fencing epoch, the holder that lost the claim is
@@ -18,7 +20,7 @@
 //! change passes unless it is derived from another ([`Tx::put_derived`]).
 
 use super::ledger::{self, ClaimRecord, Ledger, Superseded};
-use super::{Store, StoreLock, events, to_pretty, write_atomic};
+use super::{Store, StoreLock, journal, to_pretty};
 use crate::error::{Error, Result};
 use crate::model::{
     Actor, Change, ClaimStamp, Config, Event, GateDef, GateState, Issue, IssueId, Timestamp,
@@ -37,6 +39,8 @@ pub struct Tx<'a> {
     /// The ledger lock (in git) and the store lock, released in that order's reverse on drop.
     _locks: (Option<StoreLock>, StoreLock),
     ledger: Ledger,
+    /// The ledger as it is on disk (what a transaction that is undone puts back).
+    ledger_base: Ledger,
     ledger_dirty: bool,
     /// Per issue changed here: the holder that lost its claim in this transaction.
     superseded: HashMap<IssueId, Superseded>,
@@ -74,6 +78,7 @@ impl<'a> Tx<'a> {
         Tx {
             store,
             _locks: locks,
+            ledger_base: ledger.clone(),
             ledger,
             ledger_dirty: false,
             superseded: HashMap::new(),
@@ -177,6 +182,7 @@ impl<'a> Tx<'a> {
         if let Some(dir) = self.store.ledger_dir() {
             ledger::write(dir, &self.ledger)?;
         }
+        self.ledger_base = self.ledger.clone();
         self.store
             .set_ledger(std::sync::Arc::new(self.ledger.clone()));
         Ok(())
@@ -495,8 +501,8 @@ impl<'a> Tx<'a> {
     }
 
     /// Writes everything staged: the claim changes on the remote first (when publishing), then
-    /// the ledger, issue files (each atomically), the gate registry and other store files, then
-    /// all events in one append. Returns the events it appended.
+    /// the ledger, issue files, the gate registry, other store files and the events as one
+    /// journaled step (see [`super::journal`]). Returns the events it appended.
     pub(super) fn commit(mut self) -> Result<Vec<Event>> {
         let changes = self.claim_changes();
         let mut published = Vec::new();
@@ -546,63 +552,65 @@ impl<'a> Tx<'a> {
                 self.ledger_dirty = true;
             }
         }
-        if self.ledger_dirty {
-            // The ledger first: once it holds a claim, every worktree sees it, even if this
-            // process dies before its own files are written (they catch up at the next change).
-            if let Some(dir) = self.store.ledger_dir() {
-                ledger::write(dir, &self.ledger)?;
-            }
-            self.store
-                .set_ledger(std::sync::Arc::new(self.ledger.clone()));
-        }
-        // Many files (an import) are written as one batch with one flush; a few, one by one.
-        let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        let dir = self.store.dir();
+        let mut plan = journal::Plan {
+            events: &self.events,
+            ..Default::default()
+        };
+        let issues = std::path::Path::new("issues");
         let mut created: Vec<&IssueId> = Vec::new();
         for (id, staged) in &self.staged {
-            if let Some(issue) = staged {
-                let original = self.originals.get(id).and_then(Option::as_ref);
-                if Some(issue) != original || self.rewrite.contains(id) {
-                    writes.push((self.store.issue_path(id), issue.to_file_bytes()?));
-                    if original.is_none() {
-                        created.push(id);
-                    }
-                }
-            }
-        }
-        if writes.len() >= super::atomic::BATCH {
-            // The short-id cache is a hint: a batch leaves it to the next listing to fill.
-            super::atomic::write_batch(&writes)?;
-        } else {
-            for (path, bytes) in &writes {
-                write_atomic(path, bytes)?;
-            }
-            for id in created {
-                super::short_cache::remember(self.store.dir(), id);
-            }
-        }
-        for (id, staged) in &self.staged {
+            let file = issues.join(format!("{}.json", id.as_str()));
             match staged {
-                Some(_) => {}
-                None => {
-                    let p = self.store.issue_path(id);
-                    super::short_cache::forget(self.store.dir(), id);
-                    match std::fs::remove_file(&p) {
-                        Ok(()) => super::sync_dir(&self.store.issues_dir()),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(Error::io(format!("removing `{}`", p.display()), e)),
+                Some(issue) => {
+                    let original = self.originals.get(id).and_then(Option::as_ref);
+                    if Some(issue) != original || self.rewrite.contains(id) {
+                        plan.puts.push((file, issue.to_file_bytes()?));
+                        if original.is_none() {
+                            created.push(id);
+                        }
                     }
                 }
+                None => plan.deletes.push(file),
             }
         }
         if self.gates_dirty
             && let Some(g) = &self.gates
         {
-            write_atomic(&self.store.dir().join("gates.json"), &to_pretty(g)?)?;
+            plan.puts.push(("gates.json".into(), to_pretty(g)?));
         }
         for (name, bytes) in &self.files {
-            write_atomic(&self.store.dir().join(name), bytes)?;
+            plan.puts.push((name.into(), bytes.clone()));
         }
-        events::append(&self.store.events_path(), &self.events)?;
+        // The ledger is written first (after the intent): once it holds a claim, every worktree
+        // sees it; if the transaction is undone, its entries are put back.
+        if self.ledger_dirty
+            && let Some(ldir) = self.store.ledger_dir()
+        {
+            plan.ledger = Some((ldir, &self.ledger_base, &self.ledger));
+        }
+        let faults = journal::Faults::none();
+        let result = journal::commit(dir, self._locks.1.file(), &plan, &faults);
+        if self.ledger_dirty {
+            let now = if result.is_ok() {
+                &self.ledger
+            } else {
+                &self.ledger_base
+            };
+            self.store.set_ledger(std::sync::Arc::new(now.clone()));
+        }
+        result?;
+        // The short-id cache is a hint: a batch leaves it to the next listing to fill.
+        if plan.puts.len() < super::atomic::BATCH {
+            for id in created {
+                super::short_cache::remember(dir, id);
+            }
+        }
+        for (id, staged) in &self.staged {
+            if staged.is_none() {
+                super::short_cache::forget(dir, id);
+            }
+        }
         Ok(self.events)
     }
 }

@@ -8,6 +8,7 @@ mod contract;
 mod dag;
 mod events;
 mod export;
+mod faults;
 mod fleet;
 mod fuzz;
 mod gates;
