@@ -78,6 +78,8 @@ pub struct UpdateRequest {
     pub done_when: Patch<String>,
     pub context: Vec<(String, Option<String>)>,
     pub if_version: Option<u64>,
+    /// Move the issue although someone else holds it (human actors only; recorded).
+    pub force: bool,
 }
 
 /// The result of a mutation that may move states: the issue and what the move did.
@@ -329,6 +331,9 @@ pub fn update(store: &Store, actor: &Actor, input: &str, req: UpdateRequest) -> 
         check_estimate(e)?;
     }
     store.mutate(actor, |tx| {
+        if req.force {
+            tx.force_moves();
+        }
         let before = tx.open(input, req.if_version)?;
         let id = before.id.clone();
         let mut after = before.clone();
@@ -446,7 +451,8 @@ pub struct Deleted {
 }
 
 /// Deletes an issue. Refuses while other issues depend on it or name it as parent, unless
-/// `force`, which removes those references (each with its own event).
+/// `force`, which removes those references (each with its own event); an issue someone else
+/// holds is deleted only by its holder, or by a human with `force` (the holder rule).
 pub fn delete(
     store: &Store,
     actor: &Actor,
@@ -455,6 +461,9 @@ pub fn delete(
     if_version: Option<u64>,
 ) -> Result<Deleted> {
     store.mutate(actor, |tx| {
+        if force {
+            tx.force_moves();
+        }
         let issue = tx.open(input, if_version)?;
         let id = issue.id.clone();
         let (all, _) = tx.store().load_all()?;

@@ -9,7 +9,6 @@ pub mod claims; // atomic claims, leases, claim-next, release, assign, reopen
 pub mod clock; // the clock, overridable with JIT_NOW
 pub mod demo; // jit demo: a sample repository built with the real operations
 pub mod details; // checklist items, comments, links, pull requests: add, check, link, upsert
-pub mod dispatch; // jit-dispatch: dispatch.toml, claiming work for agents, running them
 pub mod error; // the error type, its stable codes and exit codes
 pub mod export; // renderings of the store: dot, mermaid, json, csv, roadmap, changelog, web
 pub mod gates; // the gate registry, passing/failing gates, running checkers
@@ -31,6 +30,8 @@ pub mod queries; // named queries: ready, blocked, by state/priority/assignee
 pub mod query; // the query language: lexer, parser, evaluator
 pub mod random; // randomness for ids
 pub mod schema; // JSON Schemas of the stored files and the JSON output, from the Rust types
+#[cfg(feature = "serve")]
+pub mod serve; // jit serve: the live web console, an HTTP API over the same operations
 pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
 pub mod validate; // integrity checks and safe repairs
 pub mod view; // derived fields: short_id, blocked, blocked_by, progress

@@ -24,7 +24,7 @@ use crate::store::index::{Effective, Summaries, Summary};
 use crate::store::ledger::Ledger;
 use crate::store::{FileProblem, Store};
 use crate::view::{Blocker, DepInfo, IssueView, LinkRef, Progress};
-use crate::workflow::rules::{self, Facts};
+use crate::workflow::rules::{self, Containers, Facts};
 use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -193,6 +193,8 @@ pub struct Request<'a> {
     pub cursor: Option<&'a str>,
     pub limit: Option<usize>,
     pub shape: Shape,
+    /// The containers [`Select::Ready`] leaves out (those the filter asks for let in).
+    pub containers: &'a Containers,
 }
 
 /// The order of a page.
@@ -333,6 +335,9 @@ impl Subject for Known<'_> {
     fn has_checklist(&self) -> bool {
         self.summary().has_checklist()
     }
+    fn internal(&self) -> bool {
+        self.summary().internal()
+    }
     /// Never asked: a query with `text:` is answered from whole issues.
     fn text_matches(&self, _p: &Pattern) -> bool {
         false
@@ -347,10 +352,11 @@ pub fn claimable<'a>(
     ledger: &'a Ledger,
     filter: Option<&Query>,
     now: Timestamp,
+    containers: &Containers,
 ) -> Vec<Known<'a>> {
     let mut out: Vec<Known<'a>> = (0..all.len())
         .map(|k| Known::of(all, k, gates, ledger))
-        .filter(|kn| queries::summary_claimable(kn.summary(), ledger, kn.blocked, now))
+        .filter(|kn| queries::summary_claimable(kn.summary(), ledger, kn.blocked, now, containers))
         .filter(|kn| filter.is_none_or(|q| q.matches(kn)))
         .collect();
     // Work order by its key: priority, age, then id (the index is in id order).
@@ -507,7 +513,13 @@ fn from_index(
                     .map(|&k| Known::of(&all, k, &gates, &ledger))
                     .filter(|kn| {
                         req.select.selects(kn, || {
-                            queries::summary_claimable(kn.summary(), &ledger, kn.blocked, now)
+                            queries::summary_claimable(
+                                kn.summary(),
+                                &ledger,
+                                kn.blocked,
+                                now,
+                                req.containers,
+                            )
                         }) && req.filter.is_none_or(|q| q.matches(kn))
                             && since.is_none_or(|t| kn.updated_ms() >= t)
                     })
@@ -563,7 +575,7 @@ fn from_index(
     if req.shape.needs_whole_issues() && body.rows.len() <= HOLD_AT_MOST {
         let mut related = body.related(&body.rows);
         let (views, more, dropped) = body.read(&body.rows, &mut related, |v| {
-            req.select != Select::Ready || queries::is_claimable(v, now)
+            req.select != Select::Ready || queries::is_claimable(v, now, req.containers)
         });
         problems.extend(more);
         // Deleted, unreadable or no longer claimable since their summaries were checked.
@@ -592,7 +604,8 @@ fn from_views(
     let mut matched: Vec<IssueView> = views
         .into_iter()
         .filter(|v| {
-            req.select.selects(v, || queries::is_claimable(v, now))
+            req.select
+                .selects(v, || queries::is_claimable(v, now, req.containers))
                 && req.filter.is_none_or(|q| q.matches(v))
                 && since.is_none_or(|t| v.updated_ms() >= t)
         })

@@ -4,14 +4,13 @@
 //! Invariant: "ready" means claimable now by the one rule in [`rules`]; results are ordered by
 //! priority (highest first), then age (oldest first), then id.
 
-use crate::model::{GateDef, Priority, State, Timestamp};
+use crate::model::{Priority, State, Timestamp};
 use crate::query::Subject;
-use crate::store::index::{Effective, Summaries, Summary};
+use crate::store::index::{Effective, Summary};
 use crate::store::ledger::Ledger;
 use crate::view::IssueView;
-use crate::workflow::rules;
+use crate::workflow::rules::{self, Containers};
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
 
 /// Orders issues the way work should be picked: priority, then age.
 pub fn work_order(views: &mut [IssueView]) {
@@ -25,42 +24,35 @@ pub fn work_order(views: &mut [IssueView]) {
 }
 
 /// Claimable issues in work order: open, unblocked and unheld, or held under a lease that ran
-/// out at `now` (see [`rules::claimable`]).
-pub fn ready(mut views: Vec<IssueView>, now: Timestamp) -> Vec<IssueView> {
-    views.retain(|v| is_claimable(v, now));
+/// out at `now`, containers left out unless asked for (see [`rules::claimable`]).
+pub fn ready(mut views: Vec<IssueView>, now: Timestamp, containers: &Containers) -> Vec<IssueView> {
+    views.retain(|v| is_claimable(v, now, containers));
     work_order(&mut views);
     views
 }
 
 /// Whether an issue can be picked up at `now`: the one rule, [`rules::claimable`].
-pub fn is_claimable(v: &IssueView, now: Timestamp) -> bool {
-    rules::claimable(&v.issue, v.blocked, now.millis()).yes()
+pub fn is_claimable(v: &IssueView, now: Timestamp, containers: &Containers) -> bool {
+    rules::claimable(&v.issue, v.blocked, now.millis(), containers).yes()
 }
 
 /// Whether a summarised issue can be picked up at `now`: the rule of [`is_claimable`],
 /// answered from the summary index (the claim ledger applied). `blocked` comes from
 /// [`crate::view::summary_blocked`].
-pub fn summary_claimable(s: &Summary<'_>, ledger: &Ledger, blocked: bool, now: Timestamp) -> bool {
-    rules::claimable(&Effective::of(*s, ledger), blocked, now.millis()).yes()
-}
-
-/// The claimable issues of the summary index at `now`, in work order: the rule of [`ready`],
-/// answered without reading any issue file (the claim ledger applied).
-pub fn ready_summaries<'a>(
-    all: &'a Summaries,
-    gates: &BTreeMap<String, GateDef>,
-    ledger: &'a Ledger,
+pub fn summary_claimable(
+    s: &Summary<'_>,
+    ledger: &Ledger,
+    blocked: bool,
     now: Timestamp,
-) -> Vec<Summary<'a>> {
-    let mut out: Vec<Summary<'a>> = all
-        .iter()
-        .filter(|s| {
-            let blocked = crate::view::summary_blocked(s, all, gates, ledger);
-            summary_claimable(s, ledger, blocked, now)
-        })
-        .collect();
-    out.sort_unstable_by_key(|s| (Reverse(s.priority()), s.created_ms(), s.id()));
-    out
+    containers: &Containers,
+) -> bool {
+    rules::claimable(
+        &Effective::of(*s, ledger),
+        blocked,
+        now.millis(),
+        containers,
+    )
+    .yes()
 }
 
 /// Which issues a named query (or `issue list`) draws from, before any filter.

@@ -128,6 +128,9 @@ pub struct AssignArgs {
     pub id: String,
     #[arg(long)]
     pub to: String,
+    /// Take the issue from the actor holding it (human actors only; recorded as `forced_from`).
+    #[arg(long)]
+    pub force: bool,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
     #[command(flatten)]
@@ -137,6 +140,9 @@ pub struct AssignArgs {
 #[derive(Debug, Args)]
 pub struct IdVersionArgs {
     pub id: String,
+    /// Take the issue from the actor holding it (human actors only; recorded as `forced_from`).
+    #[arg(long)]
+    pub force: bool,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
     #[command(flatten)]
@@ -295,6 +301,10 @@ pub struct UpdateArgs {
     /// Refuse the write unless the issue is at this version (optimistic concurrency).
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    /// Move the issue although another actor holds it (human actors only; recorded as
+    /// `forced_from`). Without it, only the holder moves a claimed issue.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
 }
@@ -303,7 +313,8 @@ pub struct UpdateArgs {
 pub struct DeleteArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// Also remove the dependency and parent links other issues have to this one.
+    /// Also remove the dependency and parent links other issues have to this one; for a human,
+    /// also delete an issue another actor holds.
     #[arg(long)]
     pub force: bool,
     #[arg(long = "if-version")]
@@ -375,7 +386,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let to = Actor::parse(&a.to)?;
-            let v = claims::assign(&store, &actor, &a.id, Some(&to), a.if_version)?;
+            let v = claims::assign(&store, &actor, &a.id, Some(&to), a.force, a.if_version)?;
             Ok(Reply::new(v, |v: &IssueView, _| {
                 format!(
                     "{} assigned to {}\n",
@@ -387,7 +398,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Unassign(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let v = claims::assign(&store, &actor, &a.id, None, a.if_version)?;
+            let v = claims::assign(&store, &actor, &a.id, None, a.force, a.if_version)?;
             Ok(Reply::new(v, |v: &IssueView, _| {
                 format!("{} unassigned\n", v.short_id)
             }))
@@ -511,6 +522,7 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
         done_when: patch(a.done_when),
         context: context_pairs(&a.context)?,
         if_version: a.if_version,
+        force: a.force,
     };
     let out = issues::update(&store, &actor, &a.id, req)?;
     Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
@@ -597,6 +609,7 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
             cursor: a.cursor.as_deref(),
             limit: a.limit,
             shape,
+            containers: &crate::workflow::rules::Containers::default(),
         },
     )?;
     Ok(page_reply(page))
@@ -627,6 +640,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
     let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
     let filter = super::filter::Filter::parse(a.filter.as_deref())?;
     let shape = a.shape.shape()?;
+    let containers = filter.containers(&store.config()?);
     let out = claims::claim_next(
         &store,
         &actor,
@@ -634,6 +648,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
         ttl,
         filter.query(),
         a.filter.as_deref(),
+        &containers,
     )?;
     let shaped = Shaped::new(out, shape)?;
     Ok(Reply::new(shaped, |s: &Shaped, st| {

@@ -41,10 +41,15 @@ pub struct StaleArgs {
     pub limit: Option<usize>,
 }
 
+/// The list shape of every query (`issues`, `total`, `next_cursor`, `problems`), with each
+/// issue's `reason`.
 #[derive(Serialize)]
 struct StalePage {
     issues: Vec<Stale>,
     total: usize,
+    /// Always null: `query stale` has no `--cursor` (the list schema's field, present).
+    next_cursor: Option<String>,
+    problems: Vec<crate::store::FileProblem>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -94,6 +99,7 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         QueryCommand::Assignee(a) => (Select::Assignee(a.assignee), a.common),
     };
     let filter = Filter::parse(common.filter.as_deref())?;
+    let containers = filter.containers(&store.config()?);
     let page = pages::page(
         &store,
         &pages::Request {
@@ -103,6 +109,7 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
             cursor: common.cursor.as_deref(),
             limit: common.limit,
             shape: common.shape.shape()?,
+            containers: &containers,
         },
     )?;
     Ok(page_reply(page))
@@ -120,7 +127,13 @@ fn stale(ctx: &Ctx, a: StaleArgs) -> Result<Reply> {
     if let Some(n) = a.limit {
         issues.truncate(n.max(1));
     }
-    Ok(Reply::new(StalePage { issues, total }, |p: &StalePage, s| {
+    let page = StalePage {
+        issues,
+        total,
+        next_cursor: None,
+        problems,
+    };
+    Ok(Reply::new(page, |p: &StalePage, s| {
         if p.issues.is_empty() {
             return "no stale claims\n".into();
         }
@@ -133,7 +146,10 @@ fn stale(ctx: &Ctx, a: StaleArgs) -> Result<Reply> {
                 .lease
                 .as_ref()
                 .and_then(|l| l.expires_at)
-                .map(|e| format!(" (lease expired {e})"))
+                .map(|e| match x.reason {
+                    "lease_in_future" => format!(" (lease until {e}: dated in the future)"),
+                    _ => format!(" (lease expired {e})"),
+                })
                 .unwrap_or_default();
             out.push_str(&format!("{}: {}{exp}\n", x.view.short_id, x.reason));
         }

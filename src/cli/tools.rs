@@ -1,10 +1,10 @@
 //! `jit completions`, `jit man`, `jit guide`, `jit metrics`: meeting users where they are.
 
 use super::render::{Style, human};
-use super::{Cli, Ctx, Reply};
+use super::{Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::metrics::{self, Metrics};
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -50,7 +50,7 @@ struct Generated {
 }
 
 pub fn completions(a: CompletionsArgs) -> Result<Reply> {
-    let mut cmd = Cli::command();
+    let mut cmd = super::command();
     let mut buf = Vec::new();
     let shell = match a.shell {
         Shell::Bash => clap_complete::Shell::Bash,
@@ -71,7 +71,7 @@ pub fn completions(a: CompletionsArgs) -> Result<Reply> {
 }
 
 pub fn man() -> Result<Reply> {
-    let cmd = Cli::command();
+    let cmd = super::command();
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd)
         .render(&mut buf)

@@ -47,6 +47,8 @@ pub trait Subject {
     fn has_prs(&self) -> bool;
     fn has_comments(&self) -> bool;
     fn has_checklist(&self) -> bool;
+    /// Whether the issue is internal (`visibility: internal`; absent counts as public).
+    fn internal(&self) -> bool;
     /// Whether the title, the description or a comment body matches. Only whole issues know
     /// descriptions and comments: a query with a `text:` term is answered from whole issues
     /// (see `Query::needs_whole_issues`).
@@ -116,6 +118,9 @@ impl Subject for IssueView {
     }
     fn has_checklist(&self) -> bool {
         !self.issue.checklist.is_empty()
+    }
+    fn internal(&self) -> bool {
+        self.issue.is_internal()
     }
     fn text_matches(&self, p: &Pattern) -> bool {
         let i = &self.issue;
@@ -191,6 +196,8 @@ fn cond_matches(c: &Cond, i: &impl Subject) -> bool {
         Cond::Gate(p) => i.gates().any(|g| p.matches(g)),
         Cond::Is(IsWhat::Open) => !i.state().is_closed(),
         Cond::Is(IsWhat::Closed) => i.state().is_closed(),
+        Cond::Visibility(crate::model::Visibility::Internal) => i.internal(),
+        Cond::Visibility(crate::model::Visibility::Public) => !i.internal(),
     }
 }
 
@@ -215,7 +222,8 @@ pub fn needs_whole_issue(c: &Cond) -> bool {
         | Cond::Blocked(_)
         | Cond::Has(_)
         | Cond::Gate(_)
-        | Cond::Is(_) => false,
+        | Cond::Is(_)
+        | Cond::Visibility(_) => false,
     }
 }
 

@@ -1,4 +1,4 @@
-//! A derived summary index, `.jit/cache/summary.v5`, so that lists, queries and `claim-next`
+//! A derived summary index, `.jit/cache/summary.v6`, so that lists, queries and `claim-next`
 //! need not parse every issue file: each record holds the fields readiness, work order, the
 //! query language (every key but `text:`), the lean list shape, progress and incoming links
 //! depend on, and only the issues a command prints in full are read.
@@ -36,8 +36,8 @@ use crate::error::{Error, Result};
 use crate::model::{GateState, Issue, IssueId, LinkKind, Priority, State};
 use std::path::PathBuf;
 
-const FILE: &str = "summary.v5";
-const MAGIC: &[u8; 8] = b"JITSUM5\n";
+const FILE: &str = "summary.v6";
+const MAGIC: &[u8; 8] = b"JITSUM6\n";
 /// Magic, written-at ms, record count, checksum, then the issues directory's stamp.
 const HEADER: usize = MAGIC.len() + 8 + 4 + 8 + DIR_STAMP;
 /// The directory's mtime (seconds, nanoseconds) and inode; all zero when not recorded.
@@ -76,6 +76,8 @@ const F_CHECKLIST: u8 = 64;
 const G_MILESTONE: u8 = 1;
 const G_REPORTER: u8 = 2;
 const G_DUE: u8 = 4;
+/// `visibility: internal`.
+const G_INTERNAL: u8 = 8;
 /// A required gate without a recorded status.
 const NO_STATUS: u8 = 3;
 /// Records the index file may lack or hold wrong before it is rewritten (at least; more in a
@@ -281,6 +283,11 @@ impl<'a> Summary<'a> {
         self.flags() & F_CHECKLIST != 0
     }
 
+    /// Whether the issue is internal (`visibility: internal`).
+    pub fn internal(&self) -> bool {
+        self.flags2() & G_INTERNAL != 0
+    }
+
     /// When the lease runs out, in milliseconds, if there is a lease with an expiry.
     pub fn lease_expires_ms(&self) -> Option<i64> {
         let ms = i64_at(self.buf, self.fixed(O_LEASE));
@@ -421,6 +428,10 @@ impl crate::workflow::rules::Facts for Summary<'_> {
     fn lease_expires_ms(&self) -> Option<i64> {
         Summary::lease_expires_ms(self)
     }
+
+    fn kind(&self) -> &str {
+        Summary::kind(self)
+    }
 }
 
 /// A summary as the rules see it: with the claim ledger's entry applied when it overrides the
@@ -483,6 +494,10 @@ impl crate::workflow::rules::Facts for Effective<'_> {
                 .map(|t| t.millis()),
             None => self.summary.lease_expires_ms(),
         }
+    }
+
+    fn kind(&self) -> &str {
+        self.summary.kind()
     }
 }
 
@@ -652,7 +667,7 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
     decode(Priority::ALL, cur.u8()?)?;
     let flags = cur.u8()?;
     let flags2 = cur.u8()?;
-    if flags & 0x80 != 0 || flags2 & !(G_MILESTONE | G_REPORTER | G_DUE) != 0 {
+    if flags & 0x80 != 0 || flags2 & !(G_MILESTONE | G_REPORTER | G_DUE | G_INTERNAL) != 0 {
         return None;
     }
     // The layout is checked in full (every length within the record), the contents where a
@@ -816,6 +831,7 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
         (i.milestone.is_some(), G_MILESTONE),
         (i.reporter.is_some(), G_REPORTER),
         (i.due.is_some(), G_DUE),
+        (i.is_internal(), G_INTERNAL),
     ] {
         if set {
             flags2 |= bit;
@@ -898,7 +914,13 @@ fn write_index<'a>(store: &Store, header: &[u8], pieces: impl Iterator<Item = &'
         return;
     }
     // Indexes of older formats are dead weight once this one is written.
-    for old in ["summary.v1", "summary.v2", "summary.v3", "summary.v4"] {
+    for old in [
+        "summary.v1",
+        "summary.v2",
+        "summary.v3",
+        "summary.v4",
+        "summary.v5",
+    ] {
         let _ = std::fs::remove_file(dir.join(old));
     }
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));

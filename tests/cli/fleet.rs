@@ -116,6 +116,116 @@ fn a_claim_in_one_worktree_is_seen_at_once_in_every_other() {
     ok(other, &["validate"], "agent:two");
 }
 
+/// Backdates a checkout's issue files and issues directory, as a checkout's are: the summary
+/// index then trusts its records and vouches for the directory's names.
+fn age_checkout(dir: &Path) {
+    let st = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("touch -d '1 hour ago' .jit/issues/*.json .jit/issues")
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// A claim made in another worktree is recorded in the shared ledger only; this checkout's file
+/// and its summary index still say the issue is free. Every page answered from the index
+/// (lean and full lists, filters, `query ready` with a limit, `claim-next`) follows the ledger.
+#[test]
+fn pages_from_the_summary_index_follow_a_claim_made_in_another_worktree() {
+    let mut ids = Vec::new();
+    let wt = Worktrees::new(1, |r| {
+        ids.push(r.create("Urgent", &["--priority", "critical"]));
+        ids.push(r.create("Next", &["--priority", "high"]));
+        ids.push(r.create("Later", &[]));
+    });
+    let (main, other) = (&wt.trees[0], &wt.trees[1]);
+    for dir in [main, other] {
+        age_checkout(dir);
+        // Twice: the first writes the index, the second finds it trusted and vouching.
+        ok(dir, &["issue", "list"], "agent:x");
+        ok(dir, &["issue", "list"], "agent:x");
+    }
+    let urgent = ids[0].as_str();
+    let file = main.join(".jit/issues").join(format!(
+        "{}.json",
+        ok(main, &["issue", "show", urgent], "agent:x")["id"]
+            .as_str()
+            .unwrap()
+    ));
+    let before = std::fs::read(&file).unwrap();
+    ok(other, &["issue", "claim", urgent], "agent:one");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the main checkout's file is untouched: only the ledger knows the claim"
+    );
+
+    let short = |v: &Value| -> Vec<String> {
+        v["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["short_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let ready = ok(main, &["query", "ready"], "agent:two");
+    assert_eq!(ready["shape"], "lean/1");
+    assert_eq!(short(&ready), [ids[1].as_str(), ids[2].as_str()], "{ready:#}");
+    assert_eq!(ready["total"], 2);
+    let first = ok(main, &["query", "ready", "--limit", "1"], "agent:two");
+    assert_eq!(short(&first), [ids[1].as_str()], "{first:#}");
+    assert_eq!(first["total"], 2);
+    let full = ok(main, &["query", "ready", "--full"], "agent:two");
+    assert_eq!(short(&full), [ids[1].as_str(), ids[2].as_str()], "{full:#}");
+
+    let listed = ok(main, &["issue", "list", "--limit", "20"], "agent:two");
+    let row = listed["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["short_id"] == urgent)
+        .cloned()
+        .unwrap();
+    assert_eq!(row["state"], "in_progress", "{row:#}");
+    assert_eq!(row["assignee"], "agent:one", "{row:#}");
+    let mine = ok(
+        main,
+        &[
+            "issue",
+            "list",
+            "--filter",
+            "assignee:agent:one state:in_progress",
+        ],
+        "agent:two",
+    );
+    assert_eq!(short(&mine), [urgent], "{mine:#}");
+    let held = ok(main, &["query", "assignee", "agent:one"], "agent:two");
+    assert_eq!(short(&held), [urgent], "{held:#}");
+    let fields = ok(
+        main,
+        &[
+            "query",
+            "state",
+            "in_progress",
+            "--fields",
+            "id,assignee,lease",
+        ],
+        "agent:two",
+    );
+    assert_eq!(fields["issues"][0]["assignee"], "agent:one", "{fields:#}");
+    assert_eq!(fields["issues"][0]["lease"]["holder"], "agent:one");
+
+    // claim-next passes over the issue held elsewhere and takes the next one.
+    let claimed = ok(main, &["issue", "claim-next"], "agent:two");
+    assert_eq!(claimed["short_id"], ids[1].as_str(), "{claimed:#}");
+    let out = run(main, &["issue", "claim", urgent], "agent:two");
+    assert_eq!(code(&out), 5, "{}", String::from_utf8_lossy(&out.stdout));
+    // ...and the other worktree sees that claim in its pages as well.
+    let there = ok(other, &["query", "ready"], "agent:one");
+    assert_eq!(short(&there), [ids[2].as_str()], "{there:#}");
+}
+
 /// Eight agents, two in each of a checkout and three worktrees, drain a 40-issue DAG with
 /// claim-next and done, no merges between them: each issue is claimed once, after its
 /// dependencies were done, and every checkout sees all of it done.

@@ -75,7 +75,7 @@ fn ready_from_the_index_equals_ready_from_the_files() {
             assert_eq!(fast, slow, "index and full read disagree");
         }
     }
-    assert!(repo.jit_dir().join("cache/summary.v5").is_file());
+    assert!(repo.jit_dir().join("cache/summary.v6").is_file());
     let ids = ready_ids(&repo.ok(&["query", "ready"]));
     assert!(
         ids.contains(&a) && !ids.contains(&b) && !ids.contains(&d),
@@ -123,7 +123,7 @@ fn a_corrupt_or_deleted_cache_changes_no_output() {
     let before = repo.ok(&["query", "ready"]);
     repo.ok(&["query", "ready"]);
     std::fs::write(
-        repo.jit_dir().join("cache/summary.v5"),
+        repo.jit_dir().join("cache/summary.v6"),
         b"{\"version\":1,\"written_ms\":99999999999999}\n{garbage\n",
     )
     .unwrap();
@@ -218,6 +218,8 @@ fn random_store(repo: &Repo, rng: &mut Rng, n: usize) -> Vec<String> {
             .collect();
         let milestone = (rng.below(3) == 0).then(|| pick(rng, &["Phase 1", "Phase 2", " "]));
         let estimate = (rng.below(3) == 0).then(|| rng.below(8));
+        let kind = pick(rng, &["task", "task", "bug", "epic"]);
+        let visibility = (rng.below(4) == 0).then(|| pick(rng, &["internal", "public"]));
         let lease = match (assignee.as_ref(), rng.below(3)) {
             (Some(h), 0) => json!({"holder": h, "acquired_at": "2026-01-01T00:00:00Z",
                                    "expires_at": "2026-01-01T01:00:00Z"}),
@@ -233,8 +235,10 @@ fn random_store(repo: &Repo, rng: &mut Rng, n: usize) -> Vec<String> {
             v["gates_required"] = json!(required);
             v["gates_status"] = Value::Object(status);
             v["labels"] = json!(labels);
+            v["type"] = json!(kind);
             let o = v.as_object_mut().unwrap();
             for (k, val) in [
+                ("visibility", visibility.map(Value::from)),
                 ("parent", parent.map(Value::from)),
                 ("assignee", assignee.map(Value::from)),
                 ("milestone", milestone.map(Value::from)),
@@ -349,7 +353,7 @@ fn readers_racing_writers_always_see_a_consistent_store() {
 /// The inode of the summary index: a rewrite (temp file and rename) changes it.
 fn index_inode(repo: &Repo) -> u64 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(repo.jit_dir().join("cache/summary.v5"))
+    std::fs::metadata(repo.jit_dir().join("cache/summary.v6"))
         .unwrap()
         .ino()
 }
@@ -425,6 +429,8 @@ fn pages_from_summaries_equal_a_full_read_on_random_stores() {
         Some("gate:pre|post -has:estimate"),
         Some("estimate:>=3 sort:estimate"),
         Some("is:closed sort:state sort:-created"),
+        Some("visibility:internal"),
+        Some("-visibility:internal type:epic|bug"),
     ];
     let fields = "id,state,blocked,blocked_by,progress,linked_from,parent,dependencies,\
                   gates_required,version,updated_at,created_at,milestone,estimate,reporter,labels";

@@ -1080,3 +1080,33 @@ fn a_store_with_another_schema_version_is_refused() {
     let d = repo.err(&["issue", "list"], "corrupt_file", 8);
     assert!(d["path"].as_str().unwrap().ends_with("config.json"));
 }
+
+/// `JIT_SEED` with `JIT_NOW` makes ids reproducible: two fresh stores get the same issue ids.
+#[test]
+fn a_seed_and_a_pinned_clock_give_the_same_ids_every_run() {
+    let env = [("JIT_SEED", "demo"), ("JIT_NOW", "2030-01-01T00:00:00Z")];
+    let ids: Vec<String> = (0..2)
+        .map(|_| {
+            let repo = Repo::new();
+            let out = repo.jit_env(&["issue", "create", "--title", "Same", "--json"], &env);
+            assert_ok(&out);
+            crate::common::parse_one_object(&out)["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids[0], ids[1]);
+    let other = Repo::new();
+    let out = other.jit_env(
+        &["issue", "create", "--title", "Other", "--json"],
+        &[("JIT_NOW", "2030-01-01T00:00:00Z")],
+    );
+    assert_ne!(
+        crate::common::parse_one_object(&out)["id"]
+            .as_str()
+            .unwrap(),
+        ids[0],
+        "without a seed ids stay random"
+    );
+}
