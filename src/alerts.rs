@@ -584,7 +584,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<AlertDefChange
         let Some(old) = alerts.remove(&name) else {
             let known: Vec<&String> = alerts.keys().collect();
             return Err(Error::Refused {
-                code: "unknown_alert",
+                code: crate::error::ErrorCode::UnknownAlert,
                 message: format!(
                     "no alert is named `{name}`{}",
                     if known.is_empty() {

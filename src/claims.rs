@@ -80,7 +80,7 @@ fn claim_in(
     let now = tx.now;
     if matches!(before.state, State::Done | State::Archived) {
         return Err(Error::Refused {
-            code: "invalid_transition",
+            code: crate::error::ErrorCode::InvalidTransition,
             message: format!(
                 "issue `{}` is {}; there is nothing to claim",
                 id.short(),
@@ -270,7 +270,7 @@ fn require_holder(tx: &Tx<'_>, issue: &Issue, actor: &Actor, what: &str) -> Resu
                 .map(|e| e.to_string()),
         }),
         None => Err(Error::Refused {
-            code: "not_claimed",
+            code: crate::error::ErrorCode::NotClaimed,
             message: format!(
                 "issue `{}` is not claimed; nothing to {what}",
                 issue.short_id()
@@ -464,7 +464,7 @@ pub fn reopen(
         let id = before.id.clone();
         if !matches!(before.state, State::Done | State::Archived) {
             return Err(Error::Refused {
-                code: "invalid_transition",
+                code: crate::error::ErrorCode::InvalidTransition,
                 message: format!(
                     "issue `{}` is {}; only done or archived issues can be reopened",
                     id.short(),

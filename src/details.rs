@@ -106,7 +106,7 @@ pub fn checklist_add(
         let id = before.id.clone();
         if let Some(existing) = before.checklist.iter().find(|i| i.text.trim() == text) {
             return Err(Error::Refused {
-                code: "duplicate_item",
+                code: crate::error::ErrorCode::DuplicateItem,
                 message: format!(
                     "issue `{}` already has the checklist item \"{}\"; use `jit checklist check` to tick it",
                     id.short(),
@@ -230,7 +230,7 @@ fn no_such_item(issue: &Issue, text: &str) -> Error {
         format!("its items are: {}", texts.join(", "))
     };
     Error::Refused {
-        code: "no_such_item",
+        code: crate::error::ErrorCode::NoSuchItem,
         message: format!(
             "issue `{}` has no checklist item \"{}\"; {listed}",
             issue.short_id(),
@@ -311,7 +311,7 @@ pub fn link_add(
         let target = tx.resolve(target_input)?;
         if target == id {
             return Err(Error::Refused {
-                code: "self_link",
+                code: crate::error::ErrorCode::SelfLink,
                 message: format!("issue `{}` cannot link to itself", id.short()),
                 details: json!({ "id": id, "kind": kind }),
             });
@@ -392,7 +392,7 @@ pub fn link_remove(
         };
         if !before.links.contains(&link) {
             return Err(Error::Refused {
-                code: "not_linked",
+                code: crate::error::ErrorCode::NotLinked,
                 message: format!(
                     "issue `{}` has no `{kind}` link to `{}`",
                     id.short(),

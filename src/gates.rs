@@ -184,7 +184,7 @@ pub fn add(
         }
         if before.state == State::Done {
             return Err(Error::Refused {
-                code: "invalid_transition",
+                code: crate::error::ErrorCode::InvalidTransition,
                 message: format!(
                     "issue `{}` is done; reopen it before adding gate `{key}`",
                     id.short()
@@ -289,7 +289,7 @@ fn record_status(
     let before = tx.get(&id)?;
     if !before.gates_required.iter().any(|k| k == key) {
         return Err(Error::Refused {
-            code: "gate_not_required",
+            code: crate::error::ErrorCode::GateNotRequired,
             message: format!(
                 "issue `{}` does not require gate `{key}`; add it with `jit gate add {} {key}`",
                 id.short(),
@@ -302,7 +302,7 @@ fn record_status(
     let recorded_by = (by != tx.actor).then(|| tx.actor.to_string());
     if matches!(before.state, State::Done | State::Archived) {
         return Err(Error::Refused {
-            code: "invalid_transition",
+            code: crate::error::ErrorCode::InvalidTransition,
             message: format!(
                 "issue `{}` is {}; its gates are closed",
                 id.short(),
@@ -396,7 +396,7 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
             }
             if !issue.gates_required.contains(&k) {
                 return Err(Error::Refused {
-                    code: "gate_not_required",
+                    code: crate::error::ErrorCode::GateNotRequired,
                     message: format!("issue `{}` does not require gate `{k}`", id.short()),
                     details: json!({ "id": id, "gate": k }),
                 });

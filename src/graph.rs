@@ -383,7 +383,7 @@ pub fn remove_dependency(
         };
         if !before.dependencies.contains(&dep) {
             return Err(Error::Refused {
-                code: "not_a_dependency",
+                code: crate::error::ErrorCode::NotADependency,
                 message: format!(
                     "issue `{}` does not depend on `{}`",
                     id.short(),

@@ -561,7 +561,7 @@ pub fn delete(
         if !referrers.is_empty() && !force {
             let shorts: Vec<String> = referrers.iter().map(|i| i.short_id()).collect();
             return Err(Error::Conflict {
-                code: "has_dependents",
+                code: crate::error::ErrorCode::HasDependents,
                 message: format!(
                     "issue `{}` is referenced by {} issue(s) ({}); remove those links or pass --force",
                     issue.short_id(),

@@ -426,19 +426,6 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
                 false,
             ));
         }
-        if i.state.is_closed() && i.lease.is_some() {
-            problems.push(problem(
-                "lease_on_finished",
-                Severity::Warning,
-                Some(&i.id),
-                format!(
-                    "`{}` is {} but its file still holds a lease; finished work is held by nobody, and `jit validate --fix` removes it",
-                    i.short_id(),
-                    i.state
-                ),
-                true,
-            ));
-        }
     }
     for cycle in crate::graph::cycles_among(&issues, |id| pos.get(id).copied()) {
         let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
@@ -655,18 +642,6 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                 let issue = tx.get(&id)?;
                 let (now, by) = (tx.now, tx.actor.to_string());
                 tx.ledger_mut().record(&issue, now, &by, None);
-                p.fixed = true;
-            }
-            "lease_on_finished" => {
-                let before = tx.get(&id)?;
-                // Staging a finished issue ends its lease.
-                let after = tx.put_derived(before.clone())?;
-                tx.record(
-                    "issue.repaired",
-                    Some(&before),
-                    &after,
-                    json!({ "by": "validate --fix" }),
-                )?;
                 p.fixed = true;
             }
             _ => {}

@@ -202,7 +202,7 @@ pub fn check_url(u: &str) -> Result<String> {
 /// The error for an `https://` URL in a build without TLS.
 pub fn no_tls(url: &str) -> Error {
     Error::Refused {
-        code: "feature_disabled",
+        code: crate::error::ErrorCode::FeatureDisabled,
         message: format!(
             "`{}` needs TLS, and this jit was built without the `https` feature; rebuild with `--features https` or use an `http://` URL",
             url.escape_debug()
@@ -421,7 +421,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<HookChange> {
 pub fn unknown(name: &str, hooks: &BTreeMap<String, HookDef>) -> Error {
     let known: Vec<&str> = hooks.keys().map(String::as_str).collect();
     Error::Refused {
-        code: "unknown_hook",
+        code: crate::error::ErrorCode::UnknownHook,
         message: if known.is_empty() {
             format!(
                 "no hook is named `{name}`; no hooks are configured (add one with `jit hook add`)"

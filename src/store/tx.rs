@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The error code of a transaction that lost a race on the remote: [`Store::mutate`] runs it
 /// again on what the remote now holds. Never shown to a user unless the race repeats.
-pub const REMOTE_RACE: &str = "remote_race";
+pub const REMOTE_RACE: crate::error::ErrorCode = crate::error::ErrorCode::RemoteRace;
 
 /// A running transaction. See the module docs.
 pub struct Tx<'a> {
@@ -304,7 +304,7 @@ impl<'a> Tx<'a> {
         let by = by.unwrap_or(actor);
         if by != actor && !actor.is_human() {
             return Err(Error::Refused {
-                code: "by_not_allowed",
+                code: crate::error::ErrorCode::ByNotAllowed,
                 message: format!(
                     "`{actor}` cannot record a gate result as `{by}`: only a `human:` actor may record \
                      someone else's result with --by; drop --by"
@@ -315,7 +315,7 @@ impl<'a> Tx<'a> {
         if status == GateState::Passed && !def.auto && !(actor.is_human() && by.is_human()) {
             let who = if actor.is_human() { by } else { actor };
             return Err(Error::Refused {
-                code: "manual_gate",
+                code: crate::error::ErrorCode::ManualGate,
                 message: format!(
                     "gate `{}` is manual: only a `human:` actor may pass it, not `{who}`",
                     def.key

@@ -128,7 +128,7 @@ fn blocked_error(issue: &Issue, target: State, blockers: Vec<Blocker>) -> Error 
 
 fn refused(issue: &Issue, target: State, hint: &str) -> Error {
     Error::Refused {
-        code: "invalid_transition",
+        code: crate::error::ErrorCode::InvalidTransition,
         message: format!(
             "issue `{}` is {}; it cannot move to {target}: {hint}",
             issue.short_id(),
