@@ -14,6 +14,7 @@
 
 use crate::error::{Error, Result};
 use crate::issues::view_in;
+use crate::model::EventKind;
 use crate::model::{
     Actor, ChecklistItem, CiStatus, Comment, Issue, IssueId, Link, LinkKind, PrStatus, PullRequest,
     limits, validate_name, validate_text,
@@ -126,7 +127,7 @@ pub fn checklist_add(
         after.checklist.push(item.clone());
         let after = tx.put(after)?;
         tx.record(
-            "checklist.added",
+            EventKind::ChecklistAdded,
             Some(&before),
             &after,
             json!({ "item": item.id, "text": item.text }),
@@ -191,9 +192,9 @@ pub fn checklist_set(
         let item = item.clone();
         let after = tx.put(after)?;
         let kind = if checked {
-            "checklist.checked"
+            EventKind::ChecklistChecked
         } else {
-            "checklist.unchecked"
+            EventKind::ChecklistUnchecked
         };
         tx.record(
             kind,
@@ -274,7 +275,7 @@ pub fn comment(
         after.comments.push(comment.clone());
         let after = tx.put(after)?;
         tx.record(
-            "comment.added",
+            EventKind::CommentAdded,
             Some(&before),
             &after,
             json!({ "comment": comment.id }),
@@ -334,7 +335,7 @@ pub fn link_add(
         after.links.push(link);
         let after = tx.put(after)?;
         tx.record(
-            "link.added",
+            EventKind::LinkAdded,
             Some(&before),
             &after,
             json!({ "kind": kind, "target": target }),
@@ -405,7 +406,7 @@ pub fn link_remove(
         after.links.retain(|l| l != &link);
         let after = tx.put(after)?;
         tx.record(
-            "link.removed",
+            EventKind::LinkRemoved,
             Some(&before),
             &after,
             json!({ "kind": kind, "target": target }),
@@ -584,7 +585,7 @@ pub fn pr_link(
         let pr = pr.clone();
         let after = tx.put(after)?;
         tx.record(
-            "pr.linked",
+            EventKind::PrLinked,
             Some(&before),
             &after,
             json!({ "url": pr.url, "created": created, "status": pr.status, "ci": pr.ci }),

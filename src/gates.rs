@@ -7,6 +7,7 @@
 //! their results are recorded in a fresh transaction, so a slow checker never blocks writers.
 
 use crate::error::{Error, Result};
+use crate::model::EventKind;
 use crate::model::{
     Actor, Checker, GateDef, GateStage, GateState, GateStatus, IssueId, State, validate_gate_key,
     validate_text, validate_title,
@@ -148,9 +149,9 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
         gates.insert(key.clone(), def.clone());
         tx.put_gates(gates);
         let kind = if before.is_some() {
-            "gate.redefined"
+            EventKind::GateRedefined
         } else {
-            "gate.defined"
+            EventKind::GateDefined
         };
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
@@ -199,7 +200,12 @@ pub fn add(
             .entry(key.clone())
             .or_insert_with(GateStatus::pending);
         let after = tx.put(after)?;
-        tx.record("gate.added", Some(&before), &after, json!({ "gate": key }))?;
+        tx.record(
+            EventKind::GateAdded,
+            Some(&before),
+            &after,
+            json!({ "gate": key }),
+        )?;
         crate::issues::view_in(tx, after)
     })
 }
@@ -328,9 +334,9 @@ fn record_status(
     );
     let after = tx.put(after)?;
     let kind = if status == GateState::Passed {
-        "gate.passed"
+        EventKind::GatePassed
     } else {
-        "gate.failed"
+        EventKind::GateFailed
     };
     tx.record(
         kind,

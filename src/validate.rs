@@ -6,6 +6,7 @@
 //! pending gate entries, torn event-log lines, leftover temp files). Everything else is reported.
 
 use crate::error::Result;
+use crate::model::EventKind;
 use crate::model::{Actor, GateState, GateStatus, IssueId, State};
 use crate::progress::Progress;
 use crate::store::{Store, Tx, events};
@@ -675,7 +676,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
         if after != before {
             let after = tx.put(after)?;
             tx.record(
-                "issue.repaired",
+                EventKind::IssueRepaired,
                 Some(&before),
                 &after,
                 json!({ "by": "validate --fix" }),
@@ -696,7 +697,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             if after.state != before.state {
                 let after = tx.put_derived(after)?;
                 tx.record(
-                    "issue.state_changed",
+                    EventKind::IssueStateChanged,
                     Some(&before),
                     &after,
                     json!({ "by": "validate --fix" }),

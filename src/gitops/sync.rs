@@ -1094,7 +1094,7 @@ fn settle_claims(
         events.push(crate::model::Event {
             id: crate::random::ulid().to_string(),
             ts: now,
-            kind: "claim.superseded".into(),
+            kind: crate::model::EventKind::ClaimSuperseded.as_str().into(),
             issue: Some(id.to_string()),
             actor: actor.to_string(),
             changes,

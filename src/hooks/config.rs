@@ -7,6 +7,7 @@
 //! kept as it was.
 
 use crate::error::{Error, Result};
+use crate::model::EventKind;
 use crate::model::{Actor, Config};
 use crate::store::{Store, diff_values, to_pretty};
 use serde::{Deserialize, Serialize};
@@ -373,9 +374,9 @@ pub fn add(store: &Store, actor: &Actor, req: AddRequest) -> Result<HookChange> 
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
         let kind = if before.is_some() {
-            "hook.updated"
+            EventKind::HookUpdated
         } else {
-            "hook.added"
+            EventKind::HookAdded
         };
         tx.event(kind, None, diff_values(&b, &a), json!({ "hook": name }));
         Ok(HookChange {
@@ -401,7 +402,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<HookChange> {
         put_section(tx, config, SECTION, &hooks, empty)?;
         let b = serde_json::to_value(&old).unwrap_or_default();
         tx.event(
-            "hook.removed",
+            EventKind::HookRemoved,
             None,
             diff_values(&b, &Value::Object(Default::default())),
             json!({ "hook": name }),

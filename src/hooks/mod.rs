@@ -280,7 +280,7 @@ pub fn test(store: &Store, actor: &Actor, name: &str) -> Result<LogEntry> {
     let event = Event {
         id: crate::random::ulid().to_string(),
         ts: clock.now(),
-        kind: "hook.test".into(),
+        kind: crate::model::EventKind::HookTest.as_str().into(),
         issue: None,
         actor: actor.to_string(),
         changes: Vec::new(),

@@ -23,7 +23,8 @@ use super::ledger::{self, ClaimRecord, Ledger, Superseded};
 use super::{Store, StoreLock, journal, to_pretty};
 use crate::error::{Error, Result};
 use crate::model::{
-    Actor, Change, ClaimStamp, Config, Event, GateDef, GateState, Issue, IssueId, Timestamp,
+    Actor, Change, ClaimStamp, Config, Event, EventKind, GateDef, GateState, Issue, IssueId,
+    Timestamp,
 };
 use crate::workflow::rules;
 use serde_json::{Value, json};
@@ -441,7 +442,7 @@ impl<'a> Tx<'a> {
     /// Stages one event.
     pub fn event(
         &mut self,
-        kind: &str,
+        kind: EventKind,
         issue: Option<&IssueId>,
         changes: Vec<Change>,
         data: Value,
@@ -460,7 +461,7 @@ impl<'a> Tx<'a> {
         self.events.push(Event {
             id: id.to_string(),
             ts: self.now,
-            kind: kind.to_string(),
+            kind: kind.as_str().to_string(),
             issue: issue.map(|i| i.to_string()),
             actor: self.actor.to_string(),
             changes,
@@ -476,7 +477,7 @@ impl<'a> Tx<'a> {
     /// Stages an event whose changes are the field differences between two versions of an issue.
     pub fn record(
         &mut self,
-        kind: &str,
+        kind: EventKind,
         before: Option<&Issue>,
         after: &Issue,
         data: Value,
