@@ -202,7 +202,9 @@ mod tests {
             .filter(|t| {
                 t.split_once('.').is_some_and(|(a, b)| {
                     !a.is_empty() && !b.is_empty() && !b.contains('.') && !a.starts_with("data")
-                }) && t.bytes().all(|b| b == b'_' || b == b'.' || b.is_ascii_lowercase())
+                }) && t
+                    .bytes()
+                    .all(|b| b == b'_' || b == b'.' || b.is_ascii_lowercase())
             })
             .collect();
         let known: std::collections::BTreeSet<&str> =
@@ -217,7 +219,7 @@ mod tests {
             assert!(!k.doc().is_empty());
         }
         assert_eq!(EventKind::parse("issue.nope"), None);
-        assert!(String::from("gate.failed") == EventKind::GateFailed);
+        let read: String = "gate.failed".into();
+        assert!(read == EventKind::GateFailed);
     }
 }
-
