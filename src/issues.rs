@@ -5,6 +5,7 @@
 //! state changes that cascade read the whole store.
 
 use crate::error::{Error, Result};
+use crate::model::EventKind;
 use crate::model::{
     self, Actor, Issue, IssueId, Priority, State, Timestamp, Visibility, validate_name,
     validate_text, validate_title,
@@ -230,7 +231,7 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
         issue.state = workflow::readiness(tx, &issue)?;
         let issue = tx.insert(issue)?;
         tx.record(
-            "issue.created",
+            EventKind::IssueCreated,
             None,
             &issue,
             json!({ "title": issue.title }),
@@ -389,9 +390,9 @@ pub fn update(store: &Store, actor: &Actor, input: &str, req: UpdateRequest) -> 
         }
         let after = tx.put(after)?;
         let kind = if before.state != after.state && only_state_changed(&before, &after) {
-            "issue.state_changed"
+            EventKind::IssueStateChanged
         } else {
-            "issue.updated"
+            EventKind::IssueUpdated
         };
         tx.record(kind, Some(&before), &after, json!({}))?;
         if was_done != (after.state == State::Done) {
@@ -476,7 +477,7 @@ pub fn delete(
         if !referrers.is_empty() && !force {
             let shorts: Vec<String> = referrers.iter().map(|i| i.short_id()).collect();
             return Err(Error::Conflict {
-                code: "has_dependents",
+                code: crate::error::ErrorCode::HasDependents,
                 message: format!(
                     "issue `{}` is referenced by {} issue(s) ({}); remove those links or pass --force",
                     issue.short_id(),
@@ -500,18 +501,18 @@ pub fn delete(
             workflow::rederive(tx, &mut after)?;
             let after = tx.put(after)?;
             let kind = if before.dependencies != after.dependencies {
-                "dep.removed"
+                EventKind::DepRemoved
             } else if before.links != after.links {
-                "link.removed"
+                EventKind::LinkRemoved
             } else {
-                "issue.updated"
+                EventKind::IssueUpdated
             };
             tx.record(kind, Some(&before), &after, json!({ "cause": "issue.deleted", "dependency": id }))?;
             unlinked.push(r.id.to_string());
         }
         let view = view_in(tx, issue.clone())?;
         tx.delete(&id)?;
-        tx.event("issue.deleted", Some(&id), Vec::new(), json!({ "title": issue.title }));
+        tx.event(EventKind::IssueDeleted, Some(&id), Vec::new(), json!({ "title": issue.title }));
         Ok(Deleted { deleted: view, unlinked })
     })
 }

@@ -6,6 +6,7 @@
 //! pending gate entries, torn event-log lines, leftover temp files). Everything else is reported.
 
 use crate::error::Result;
+use crate::model::EventKind;
 use crate::model::{Actor, GateState, GateStatus, IssueId, State};
 use crate::progress::Progress;
 use crate::store::{Store, Tx, events};
@@ -585,7 +586,7 @@ fn issue_problems(
         ));
     }
     problems.extend(claim_contradictions(i, now.millis()));
-    // Leases no right clock writes, and leases finished work still carries (an older jit).
+    // Leases no right clock writes.
     if !i.state.is_closed() && crate::claims::lease_in_future(i, now) {
         let l = i.lease.as_ref().map(|l| (l.acquired_at, l.expires_at));
         problems.push(problem(
@@ -601,19 +602,6 @@ fn issue_problems(
                 i.short_id(),
             ),
             false,
-        ));
-    }
-    if i.state.is_closed() && i.lease.is_some() {
-        problems.push(problem(
-            "lease_on_finished",
-            Severity::Warning,
-            Some(&i.id),
-            format!(
-                "`{}` is {} but its file still holds a lease; finished work is held by nobody, and `jit validate --fix` removes it",
-                i.short_id(),
-                i.state
-            ),
-            true,
         ));
     }
     if store.ledger_dir().is_some() && !ledger_unreadable {
@@ -731,18 +719,6 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                 tx.ledger_mut().record(&issue, now, &by, None);
                 p.fixed = true;
             }
-            "lease_on_finished" => {
-                let before = tx.get(&id)?;
-                // Staging a finished issue ends its lease.
-                let after = tx.put_derived(before.clone())?;
-                tx.record(
-                    "issue.repaired",
-                    Some(&before),
-                    &after,
-                    json!({ "by": "validate --fix" }),
-                )?;
-                p.fixed = true;
-            }
             _ => {}
         }
     }
@@ -774,7 +750,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
         if after != before {
             let after = tx.put(after)?;
             tx.record(
-                "issue.repaired",
+                EventKind::IssueRepaired,
                 Some(&before),
                 &after,
                 json!({ "by": "validate --fix" }),
@@ -795,7 +771,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             if after.state != before.state {
                 let after = tx.put_derived(after)?;
                 tx.record(
-                    "issue.state_changed",
+                    EventKind::IssueStateChanged,
                     Some(&before),
                     &after,
                     json!({ "by": "validate --fix" }),

@@ -353,7 +353,7 @@ fn usage_error(e: &clap::error::Error) -> Error {
         }
     }
     Error::Refused {
-        code: "usage",
+        code: crate::error::ErrorCode::Usage,
         message,
         details: serde_json::Value::Object(details),
     }

@@ -130,7 +130,7 @@ fn merge_named(
     let (theirs_issue, theirs) = parse_side(theirs, theirs_path, "theirs")?;
     if ours_issue.id != theirs_issue.id {
         return Err(Error::Conflict {
-            code: "merge_failed",
+            code: crate::error::ErrorCode::MergeFailed,
             message: format!(
                 "cannot merge two different issues: ours is `{}`, theirs is `{}`; an issue file keeps its id, so resolve this file by hand",
                 ours_issue.id, theirs_issue.id
