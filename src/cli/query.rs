@@ -45,6 +45,8 @@ pub struct StaleArgs {
 /// issue's `reason`.
 #[derive(Serialize)]
 struct StalePage {
+    /// Whole issues (each with its `reason`): the full shape.
+    shape: &'static str,
     issues: Vec<Stale>,
     total: usize,
     /// Always null: `query stale` has no `--cursor` (the list schema's field, present).
@@ -128,6 +130,7 @@ fn stale(ctx: &Ctx, a: StaleArgs) -> Result<Reply> {
         issues.truncate(n.max(1));
     }
     let page = StalePage {
+        shape: crate::pages::SHAPE_FULL,
         issues,
         total,
         next_cursor: None,

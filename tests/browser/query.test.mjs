@@ -19,7 +19,7 @@ before(() => {
   ok(p.dir, ["issue", "update", p.ids.idea, "--due", "2026-11-30", "--estimate", "2.5", "--add-label", "İstanbul"]);
   ok(p.dir, ["issue", "update", p.ids.docs, "--due", "2027-01-15", "--estimate", "8"]);
   ok(p.dir, ["issue", "update", p.ids.creds, "--state", "archived"]);
-  issues = ok(p.dir, ["issue", "list"], { JIT_NOW: NOW }).issues;
+  issues = ok(p.dir, ["issue", "list", "--full"], { JIT_NOW: NOW }).issues;
 });
 after(() => { if (p) { p.cleanup(); } });
 

@@ -144,6 +144,17 @@ fn same_issue(api: &Value, cli: &Value) {
     assert_eq!(api, cli, "the API's issue is the CLI's `issue show --json`");
 }
 
+/// `jit issue list --json --full ARGS` without its `shape`: the API's pages hold whole issues,
+/// as the page needs them, and name no shape.
+fn full_list(repo: &Repo, args: &[&str]) -> Value {
+    let mut a = vec!["issue", "list", "--full"];
+    a.extend_from_slice(args);
+    let mut v = repo.ok(&a);
+    assert_eq!(v["shape"], "full/1");
+    v.as_object_mut().unwrap().remove("shape");
+    v
+}
+
 #[test]
 fn serve_api_mirrors_the_cli_and_guards_every_write() {
     let repo = Repo::new();
@@ -156,7 +167,7 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
     // Reads mirror the CLI.
     let list = get(&s, "/api/issues");
     assert_eq!(list.status, 200);
-    assert_eq!(list.body, repo.ok(&["issue", "list"]));
+    assert_eq!(list.body, full_list(&repo, &[]));
     let one = get(&s, &format!("/api/issues/{a}"));
     assert_eq!(one.status, 200);
     same_issue(&one.body, &repo.ok(&["issue", "show", &a]));
@@ -173,16 +184,16 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
     let q = get(&s, "/api/issues?filter=label%3Aui%20-type%3Abug");
     assert_eq!(
         q.body,
-        repo.ok(&["issue", "list", "--filter", "label:ui -type:bug"])
+        full_list(&repo, &["--filter", "label:ui -type:bug"])
     );
     assert_eq!(q.body["issues"].as_array().unwrap().len(), 1);
     let page = get(&s, "/api/issues?limit=2");
-    assert_eq!(page.body, repo.ok(&["issue", "list", "--limit", "2"]));
+    assert_eq!(page.body, full_list(&repo, &["--limit", "2"]));
     let cursor = page.body["next_cursor"].as_str().unwrap();
     let next = get(&s, &format!("/api/issues?limit=2&cursor={cursor}"));
     assert_eq!(
         next.body,
-        repo.ok(&["issue", "list", "--limit", "2", "--cursor", cursor])
+        full_list(&repo, &["--limit", "2", "--cursor", cursor])
     );
     let bad = get(&s, "/api/issues?filter=state%3Adoing");
     assert_eq!((bad.status, code_of(&bad)), (400, "invalid_query"));
