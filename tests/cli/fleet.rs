@@ -171,7 +171,11 @@ fn pages_from_the_summary_index_follow_a_claim_made_in_another_worktree() {
     };
     let ready = ok(main, &["query", "ready"], "agent:two");
     assert_eq!(ready["shape"], "lean/1");
-    assert_eq!(short(&ready), [ids[1].as_str(), ids[2].as_str()], "{ready:#}");
+    assert_eq!(
+        short(&ready),
+        [ids[1].as_str(), ids[2].as_str()],
+        "{ready:#}"
+    );
     assert_eq!(ready["total"], 2);
     let first = ok(main, &["query", "ready", "--limit", "1"], "agent:two");
     assert_eq!(short(&first), [ids[1].as_str()], "{first:#}");
