@@ -26,7 +26,7 @@ use crate::model::{
     Actor, Change, ClaimStamp, Config, Event, EventKind, GateDef, GateState, Issue, IssueId,
     Timestamp,
 };
-use crate::workflow::rules;
+use crate::rules;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 

@@ -9,7 +9,7 @@
 //! Cascades run in the same transaction (the same lock) as the change that causes them. The pure
 //! rules (blocked, derived readiness, holders, claimability) are in [`rules`].
 
-pub mod rules;
+pub use crate::rules; // the pure rules, one level down (see `crate::rules`)
 
 use crate::error::{Error, Result};
 use crate::model::EventKind;
