@@ -355,7 +355,8 @@ mod tests {
                         } else {
                             State::InProgress
                         };
-                        tx.insert(d)?;
+                        let d = tx.insert(d)?;
+                        tx.record(EventKind::IssueCreated, None, &d, json!({}))?;
                         subject.dependencies.push(id(DEP));
                     }
                 }
@@ -371,7 +372,8 @@ mod tests {
                     s.status = status;
                     subject.gates_status.insert(key.into(), s);
                 }
-                tx.insert(subject)?;
+                let subject = tx.insert(subject)?;
+                tx.record(EventKind::IssueCreated, None, &subject, json!({}))?;
                 Ok(())
             })
             .unwrap();
