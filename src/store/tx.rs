@@ -622,8 +622,11 @@ impl Tx<'_> {
     /// this transaction creates, changes or deletes is named by at least one of its events, so
     /// the log always explains the files. (A bug, never user input: nothing is written.)
     fn every_change_has_its_event(&self) -> Result<()> {
-        let recorded: std::collections::HashSet<&str> =
-            self.events.iter().filter_map(|e| e.issue.as_deref()).collect();
+        let recorded: std::collections::HashSet<&str> = self
+            .events
+            .iter()
+            .filter_map(|e| e.issue.as_deref())
+            .collect();
         for (id, staged) in &self.staged {
             let original = self.originals.get(id).and_then(Option::as_ref);
             let changed = match staged {
