@@ -227,7 +227,8 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
         issue.done_when = done_when.clone();
         issue.reporter = Some(tx.actor.to_string());
         issue.context = req.context.iter().cloned().collect::<BTreeMap<_, _>>();
-        issue.checklist = crate::details::checklist_from_markdown(&issue.description);
+        issue.checklist =
+            crate::model::checklist_from_markdown(&issue.description, || crate::random::token(6));
         issue.state = workflow::readiness(tx, &issue)?;
         let issue = tx.insert(issue)?;
         tx.record(

@@ -6,10 +6,10 @@
 
 use crate::model::{Priority, State, Timestamp};
 use crate::query::Subject;
+use crate::rules::{self, Containers};
 use crate::store::index::{Effective, Summary};
 use crate::store::ledger::Ledger;
 use crate::view::IssueView;
-use crate::workflow::rules::{self, Containers};
 use std::cmp::Reverse;
 
 /// Orders issues the way work should be picked: priority, then age.

@@ -451,10 +451,7 @@ fn claim_contradictions(i: &crate::model::Issue, now_ms: i64) -> Vec<Problem> {
     let Some(lease) = &i.lease else {
         return out;
     };
-    let live = !crate::workflow::rules::lease_expired(
-        crate::workflow::rules::Facts::lease_expires_ms(i),
-        now_ms,
-    );
+    let live = !crate::rules::lease_expired(crate::rules::Facts::lease_expires_ms(i), now_ms);
     match i.state {
         State::Backlog | State::Ready if live => out.push(problem(
             "lease_on_unstarted",
@@ -637,7 +634,7 @@ fn ledger_problem(
                 true,
             ))
         }
-        None => (crate::workflow::rules::held(i, now.millis()) && i.lease.is_some()).then(|| {
+        None => (crate::rules::held(i, now.millis()) && i.lease.is_some()).then(|| {
             problem(
                 "ledger_missing",
                 Severity::Warning,
@@ -710,7 +707,18 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
         };
         match p.code {
             "ledger_ahead" => {
-                tx.rewrite_from_ledger(&id)?;
+                if tx.rewrite_from_ledger(&id)? {
+                    // The file catches up with the claim the ledger holds: recorded against
+                    // what the file said.
+                    let file = tx.store().load_raw(&id)?;
+                    let after = tx.get(&id)?;
+                    tx.record(
+                        EventKind::IssueRepaired,
+                        Some(&file),
+                        &after,
+                        json!({ "by": "validate --fix", "from": "claim ledger" }),
+                    )?;
+                }
                 p.fixed = true;
             }
             "ledger_missing" => {

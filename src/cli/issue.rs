@@ -609,7 +609,7 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
             cursor: a.cursor.as_deref(),
             limit: a.limit,
             shape,
-            containers: &crate::workflow::rules::Containers::default(),
+            containers: &crate::rules::Containers::default(),
         },
     )?;
     Ok(page_reply(page))

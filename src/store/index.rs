@@ -416,7 +416,7 @@ impl<'a> Summary<'a> {
     }
 }
 
-impl crate::workflow::rules::Facts for Summary<'_> {
+impl crate::rules::Facts for Summary<'_> {
     fn state(&self) -> State {
         Summary::state(self)
     }
@@ -451,7 +451,7 @@ impl<'a> Effective<'a> {
                 entry: None,
             };
         }
-        let key = crate::workflow::rules::claim_key(s.epoch(), s.state(), s.assigned());
+        let key = crate::rules::claim_key(s.epoch(), s.state(), s.assigned());
         Effective {
             summary: s,
             entry: ledger.outranking(s.id(), key, s.assignee()),
@@ -475,7 +475,7 @@ impl<'a> Effective<'a> {
     }
 }
 
-impl crate::workflow::rules::Facts for Effective<'_> {
+impl crate::rules::Facts for Effective<'_> {
     fn state(&self) -> State {
         self.entry.map_or(self.summary.state(), |e| e.state)
     }
