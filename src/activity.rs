@@ -37,7 +37,12 @@ pub fn describe(e: &Event) -> String {
     let fields: Vec<String> = e
         .changes
         .iter()
-        .filter(|c| !matches!(c.field.as_str(), "lease" | "gates_status"))
+        .filter(|c| {
+            !matches!(
+                c.field.as_str(),
+                "lease" | "gates_status" | "started_at" | "finished_at"
+            )
+        })
         .map(|c| match (&c.before, &c.after) {
             (serde_json::Value::Null, a) => format!("{} = {}", c.field, short_json(a)),
             (b, a) => format!("{}: {} -> {}", c.field, short_json(b), short_json(a)),
@@ -49,7 +54,7 @@ pub fn describe(e: &Event) -> String {
             .get("gate")
             .and_then(|g| g.as_str())
             .map(|g| format!("gate {g}")),
-        "issue.reopened" => e
+        "issue.reopened" | "issue.state_changed" | "issue.updated" => e
             .data
             .get("reason")
             .and_then(|g| g.as_str())

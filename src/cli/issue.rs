@@ -18,14 +18,24 @@ use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
 pub enum IssueCommand {
-    /// Create an issue.
+    /// Create an issue (without --title on a terminal, or with --edit: write it in $EDITOR).
+    #[command(visible_alias = "new")]
     Create(CreateArgs),
-    /// List issues (oldest first), with paging.
+    /// List issues (oldest first), with paging; people see open work unless --all.
     List(ListArgs),
-    /// Show one issue (--related also finds incoming links and sub-task progress).
+    /// Show one issue, with a parent's sub-tasks (--related also finds incoming links).
+    #[command(visible_alias = "view")]
     Show(ShowIssueArgs),
-    /// Change fields of an issue, or move it through its states with --state.
+    /// Change fields of issues (one, several, or every match of --filter), or move them with --state.
     Update(UpdateArgs),
+    /// Edit an issue in $VISUAL/$EDITOR: markdown with a front matter (see docs/terminal.md).
+    Edit(super::edit::EditArgs),
+    /// Finish an issue: done (through its gates), or archived with --archive; with a reason.
+    Close(super::close::CloseArgs),
+    /// Set an issue aside until a date or for a while: not ready work until then.
+    Defer(super::defer::DeferArgs),
+    /// End a deferral now.
+    Undefer(super::defer::UndeferArgs),
     /// Delete an issue.
     Delete(DeleteArgs),
     /// Claim an issue atomically, with a lease (moves a ready issue to in_progress).
@@ -135,12 +145,22 @@ pub struct ReopenArgs {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// One-line summary.
+    /// One-line summary (without it, on a terminal, the issue is written in $EDITOR).
     #[arg(long)]
-    pub title: String,
-    /// Longer description (markdown; `- [ ] item` lines seed the checklist).
+    pub title: Option<String>,
+    /// Longer description (markdown; `- [ ] item` lines seed the checklist); `-` reads stdin.
     #[arg(long = "desc", visible_alias = "description")]
     pub desc: Option<String>,
+    /// Read the description from this file (`-`: stdin).
+    #[arg(long = "desc-file", value_name = "PATH", conflicts_with = "desc")]
+    pub desc_file: Option<std::path::PathBuf>,
+    /// Write the issue in $VISUAL/$EDITOR, starting from the values given here.
+    #[arg(long)]
+    pub edit: bool,
+    /// Write the issue in the editor starting from this file (such as the text a refused create
+    /// kept).
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<std::path::PathBuf>,
     /// low, normal, high or critical.
     #[arg(long)]
     pub priority: Option<Priority>,
@@ -196,14 +216,21 @@ pub struct ListArgs {
     /// Only issues updated at or after TIME (RFC 3339, YYYY-MM-DD, or a span back like `2h`).
     #[arg(long)]
     pub since: Option<String>,
+    /// Every issue, done and archived too (people otherwise see open work unless --filter is
+    /// given; --json lists everything unless --open).
+    #[arg(long, conflicts_with = "open")]
+    pub all: bool,
+    /// Only open work (not done, not archived), in JSON too.
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ShowIssueArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// Also show what other issues say about this one: their links to it (`linked_from`) and,
-    /// for a parent, sub-task progress. Reads every issue; plain `show` reads one file.
+    /// Also show what other issues say about this one: their links to it (`linked_from`).
+    /// Reads every issue; plain `show` reads the issue, its dependencies and its sub-tasks.
     #[arg(long, visible_alias = "links")]
     pub related: bool,
 }
@@ -212,9 +239,12 @@ pub struct ShowIssueArgs {
 pub struct CommentArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// The comment (markdown).
-    #[arg(long)]
-    pub body: String,
+    /// The comment (markdown); `-` reads stdin.
+    #[arg(long, required_unless_present = "body_file")]
+    pub body: Option<String>,
+    /// Read the comment from this file (`-`: stdin).
+    #[arg(long = "body-file", value_name = "PATH", conflicts_with = "body")]
+    pub body_file: Option<std::path::PathBuf>,
     /// Refuse unless the issue is at this version.
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
@@ -228,12 +258,29 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// Issue id, short id, or a unique prefix.
-    pub id: String,
+    /// Issue ids, short ids or unique prefixes: one, or several changed in one transaction.
+    #[arg(value_name = "ID", required_unless_present = "filter")]
+    pub ids: Vec<String>,
+    /// Change every issue this query matches (see docs/query.md), in one transaction.
+    #[arg(long, value_name = "QUERY")]
+    pub filter: Option<String>,
+    /// Show what would change, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go ahead when --filter matches more issues than --limit.
+    #[arg(long)]
+    pub yes: bool,
+    /// Refuse when --filter matches more issues than this, unless --yes (default 50).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
     #[arg(long)]
     pub title: Option<String>,
+    /// New description; `-` reads stdin.
     #[arg(long = "desc", visible_alias = "description")]
     pub desc: Option<String>,
+    /// Read the new description from this file (`-`: stdin).
+    #[arg(long = "desc-file", value_name = "PATH", conflicts_with = "desc")]
+    pub desc_file: Option<std::path::PathBuf>,
     #[arg(long)]
     pub priority: Option<Priority>,
     /// Move to this state (backlog, ready, in_progress, gated, done, archived).
@@ -290,20 +337,16 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
     match cmd {
         IssueCommand::Create(a) => create(ctx, a),
         IssueCommand::List(a) => list(ctx, a),
-        IssueCommand::Show(a) => {
-            let store = ctx.store()?;
-            let mut view = issues::show(&store, &a.id)?;
-            if a.related {
-                crate::details::add_related(&store, &mut view)?;
-            }
-            Ok(Reply::new(view, |v: &IssueView, s| {
-                human::issue_detail(v, s)
-            }))
-        }
+        IssueCommand::Show(a) => show(ctx, a),
+        IssueCommand::Edit(a) => super::edit::edit(ctx, a),
+        IssueCommand::Close(a) => super::close::run(ctx, a),
+        IssueCommand::Defer(a) => super::defer::defer(ctx, a),
+        IssueCommand::Undefer(a) => super::defer::undefer(ctx, a),
         IssueCommand::Comment(a) => {
+            let body = super::edit::text_input("body", a.body, a.body_file)?.unwrap_or_default();
             let store = ctx.store()?;
             let actor = ctx.actor(&store)?;
-            let out = crate::details::comment(&store, &actor, &a.id, &a.body, a.if_version)?;
+            let out = crate::details::comment(&store, &actor, &a.id, &body, a.if_version)?;
             Ok(Reply::new(out, |o: &CommentOutcome, s: &Style| {
                 format!(
                     "commented on {} as {} ({} comment(s))\n",
@@ -334,9 +377,9 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
                     .lease
                     .as_ref()
                     .and_then(|l| l.expires_at)
-                    .map(|e| e.to_string())
+                    .map(|e| format!("{} ({})", super::render::term::relative(e), super::render::term::minute(e)))
                     .unwrap_or_default();
-                format!("{} lease renewed until {exp}\n", v.short_id)
+                format!("{} lease renewed, ends {exp}\n", v.short_id)
             }))
         }
         IssueCommand::Release(a) => {
@@ -413,17 +456,25 @@ fn context_pairs(raw: &[String]) -> Result<Vec<(String, Option<String>)>> {
     raw.iter().map(|s| issues::parse_context(s)).collect()
 }
 
-fn create(ctx: &Ctx, a: CreateArgs) -> Result<Reply> {
-    let store = ctx.store()?;
-    let actor = ctx.actor(&store)?;
+fn create(ctx: &Ctx, mut a: CreateArgs) -> Result<Reply> {
+    let desc = super::edit::text_input("description", a.desc.take(), a.desc_file.take())?;
+    if a.edit || a.from.is_some() || a.title.is_none() {
+        return super::edit::create_in_editor(ctx, a, desc);
+    }
+    let req = create_request(a, desc)?;
+    create_reply(ctx, req)
+}
+
+/// The create request of the flags (the description already read).
+pub fn create_request(a: CreateArgs, desc: Option<String>) -> Result<CreateRequest> {
     let mut context = Vec::new();
     for (k, v) in context_pairs(&a.context)? {
         let v = v.ok_or_else(|| Error::invalid("context", format!("`{k}=` has no value")))?;
         context.push((k, v));
     }
-    let req = CreateRequest {
-        title: a.title,
-        description: a.desc,
+    Ok(CreateRequest {
+        title: a.title.unwrap_or_default(),
+        description: desc,
         priority: a.priority,
         kind: a.kind,
         labels: a.labels,
@@ -437,7 +488,13 @@ fn create(ctx: &Ctx, a: CreateArgs) -> Result<Reply> {
         evidence: a.evidence,
         done_when: a.done_when,
         context,
-    };
+    })
+}
+
+/// Creates the issue and says so.
+pub fn create_reply(ctx: &Ctx, req: CreateRequest) -> Result<Reply> {
+    let store = ctx.store()?;
+    let actor = ctx.actor(&store)?;
     let view = issues::create(&store, &actor, req)?;
     Ok(Reply::new(view, |v: &IssueView, s: &Style| {
         format!(
@@ -457,7 +514,9 @@ fn patch(v: Option<String>) -> Patch<String> {
     }
 }
 
-fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
+fn update(ctx: &Ctx, mut a: UpdateArgs) -> Result<Reply> {
+    let desc = super::edit::text_input("description", a.desc.take(), a.desc_file.take())?;
+    let bulk = a.ids.len() != 1 || a.filter.is_some() || a.dry_run;
     let store = ctx.store_with(&a.remote)?;
     let actor = ctx.actor(&store)?;
     let estimate = match a.estimate {
@@ -472,7 +531,7 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
     };
     let req = UpdateRequest {
         title: a.title,
-        description: a.desc,
+        description: desc,
         priority: a.priority,
         state: a.state,
         kind: a.kind,
@@ -487,8 +546,19 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
         done_when: patch(a.done_when),
         context: context_pairs(&a.context)?,
         if_version: a.if_version,
+        ..Default::default()
     };
-    let out = issues::update(&store, &actor, &a.id, req)?;
+    if bulk {
+        let target = super::bulk::Target {
+            ids: a.ids,
+            filter: a.filter,
+            limit: a.limit,
+            yes: a.yes,
+            dry_run: a.dry_run,
+        };
+        return super::bulk::run(&store, &actor, target, req);
+    }
+    let out = issues::update(&store, &actor, &a.ids[0], req)?;
     Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
 }
 
@@ -583,11 +653,19 @@ pub fn problem_warnings(p: &[FileProblem]) -> Vec<String> {
         .collect()
 }
 
-fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
+/// `issue list` and `jit ls`. People see open work unless `--all` or a `--filter` says
+/// otherwise; `--json` lists everything unless `--open`.
+pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let open_only = a.open || (!ctx.global.json && !a.all && a.filter.is_none());
     let (mut views, problems) = issues::list_all(&store)?;
     filter.apply(&mut views);
+    let before = views.len();
+    if open_only {
+        views.retain(|v| !v.issue.state.is_closed());
+    }
+    let hidden = if a.open { 0 } else { before - views.len() };
     let warnings = problem_warnings(&problems);
     let p = page(
         views,
@@ -596,7 +674,44 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
         a.limit,
         problems,
     )?;
-    Ok(Reply::new(p, page_text).warn(warnings))
+    Ok(Reply::new(p, move |p: &IssuePage, s: &Style| {
+        let mut out = page_text(p, s);
+        if hidden > 0 {
+            out.push_str(&s.paint(
+                &format!("({hidden} done or archived not shown; --all lists them)\n"),
+                super::render::Color::Dim,
+            ));
+        }
+        out
+    })
+    .warn(warnings))
+}
+
+fn show(ctx: &Ctx, a: ShowIssueArgs) -> Result<Reply> {
+    let store = ctx.store()?;
+    let mut view = issues::show(&store, &a.id)?;
+    let (subtasks, progress, problems) = crate::hierarchy::subtasks(&store, &view.issue.id)?;
+    if !subtasks.is_empty() {
+        view.progress = Some(progress);
+    }
+    if a.related {
+        crate::details::add_related(&store, &mut view)?;
+    }
+    let warnings = problem_warnings(&problems);
+    Ok(Reply::new(Shown { view, subtasks }, |r: &Shown, s| {
+        human::issue_detail_with(&r.view, &r.subtasks, s)
+    })
+    .warn(warnings))
+}
+
+/// `issue show`: the issue, and a parent's sub-tasks.
+#[derive(serde::Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    view: IssueView,
+    /// A parent's sub-tasks (absent for an issue without any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    subtasks: Vec<crate::hierarchy::SubTask>,
 }
 
 fn claimed_text(o: &Outcome, s: &Style) -> String {
@@ -606,7 +721,7 @@ fn claimed_text(o: &Outcome, s: &Style) -> String {
         .lease
         .as_ref()
         .and_then(|l| l.expires_at)
-        .map(|e| format!(" until {e}"))
+        .map(|e| format!(", lease ends {}", super::render::term::relative(e)))
         .unwrap_or_default();
     format!(
         "claimed {} {} for {}{exp} (now {})\n",
@@ -634,22 +749,11 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
     Ok(Reply::new(out, claimed_text))
 }
 
-fn log_text(l: &IssueLog, _s: &Style) -> String {
+fn log_text(l: &IssueLog, s: &Style) -> String {
     if l.events.is_empty() {
         return format!("no activity recorded for {}\n", l.short_id);
     }
-    let mut out = String::new();
-    for e in &l.events {
-        let what = activity::describe(e);
-        out.push_str(&format!(
-            "{}  {:<18} {:<22} {}\n",
-            e.ts,
-            clean_line(&e.actor),
-            e.kind,
-            clean_line(&human::ellipsize(&what, 100))
-        ));
-    }
-    out
+    human::timeline(&l.events, s)
 }
 
 fn context(ctx: &Ctx, input: &str) -> Result<Reply> {

@@ -48,6 +48,8 @@ mod server {
 
     /// Runs the server until the client closes stdin.
     pub fn run(ctx: &Ctx) -> Result<Reply> {
+        // stdin carries the protocol: a `-` text value is text, never "read stdin".
+        crate::cli::edit::stdin_is_protocol();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -126,6 +128,7 @@ mod server {
         "list" => ListIn: "List issues, oldest first, with paging: the same JSON as `jit issue list --json` ({issues, total, next_cursor, problems}).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::List(issue::ListArgs {
                 filter: a.filter, limit: a.limit, cursor: a.cursor, since: a.since,
+                all: false, open: false,
             }));
         "ready" => ReadyIn: "Ready, unassigned, unblocked issues, best first (priority, then age): `jit query ready --json`.",
             |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
@@ -139,14 +142,16 @@ mod server {
             |ctx, a| issue::run(ctx, issue::IssueCommand::Context(issue::ShowArgs { id: a.id }));
         "create" => CreateIn: "Create an issue; returns the new issue as `issue show` prints it.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Create(issue::CreateArgs {
-                title: a.title, desc: a.description, priority: a.priority, kind: a.kind,
+                title: Some(a.title), desc: a.description, desc_file: None, edit: false,
+                from: None, priority: a.priority, kind: a.kind,
                 labels: a.labels, gates: a.gates, deps: a.deps, milestone: a.milestone,
                 parent: a.parent, due: a.due, estimate: a.estimate, visibility: a.visibility,
                 evidence: a.evidence, done_when: a.done_when, context: pairs(a.context),
             }));
         "update" => UpdateIn: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Update(issue::UpdateArgs {
-                id: a.id, title: a.title, desc: a.description, priority: a.priority,
+                ids: vec![a.id], filter: None, dry_run: false, yes: false, limit: None,
+                title: a.title, desc: a.description, desc_file: None, priority: a.priority,
                 state: a.state, kind: a.kind, add_labels: a.add_labels,
                 remove_labels: a.remove_labels, milestone: a.milestone, parent: a.parent,
                 due: a.due, estimate: a.estimate.map(Estimate::into_text),
@@ -170,7 +175,7 @@ mod server {
             }));
         "comment" => CommentIn: "Add a comment (markdown) to an issue.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Comment(issue::CommentArgs {
-                id: a.id, body: a.body, if_version: a.if_version,
+                id: a.id, body: Some(a.body), body_file: None, if_version: a.if_version,
             }));
         "checklist_check" => ChecklistIn: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
             |ctx, a| {

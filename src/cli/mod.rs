@@ -5,9 +5,14 @@
 //! object, for success and for every error, usage errors included.
 
 mod alert;
+mod bulk;
+mod close;
+mod complete;
+mod defer;
 mod demo;
 mod dep;
 mod details;
+pub(crate) mod edit;
 mod events;
 mod export;
 mod filter;
@@ -73,6 +78,8 @@ pub enum Command {
     /// Create, list, show, change and delete issues.
     #[command(subcommand)]
     Issue(Box<issue::IssueCommand>),
+    /// List issues: `jit issue list` (open work unless --all).
+    Ls(issue::ListArgs),
     /// Acceptance criteria: add, check and uncheck items by their text.
     #[command(subcommand)]
     Checklist(details::ChecklistCommand),
@@ -102,10 +109,10 @@ pub enum Command {
     /// Git integration: attributes and the field-level merge driver.
     #[command(subcommand)]
     Git(git::GitCommand),
-    /// Shell completions, generated from the command definitions.
-    Completions(tools::CompletionsArgs),
-    /// The man page (roff), generated from the command definitions.
-    Man,
+    /// Shell completion (issue ids, gate keys, values): the script that registers it.
+    Completions(complete::CompletionsArgs),
+    /// Man pages (roff), generated from the command definitions: --out DIR writes one per command.
+    Man(complete::ManArgs),
     /// The agent workflow for AGENTS.md / CLAUDE.md, with this repository's gates.
     Guide(tools::GuideArgs),
     /// Counts, cycle and dwell times, throughput and lease expiries (text, JSON or Prometheus).
@@ -211,8 +218,10 @@ fn wants_json(args: &[std::ffi::OsString]) -> bool {
         .any(|a| a == "--json")
 }
 
-/// Runs jit with the process arguments; returns the exit code.
+/// Runs jit with the process arguments; returns the exit code. A shell asking for completions
+/// (`COMPLETE=<shell>`) is answered instead, and the process exits.
 pub fn main() -> u8 {
+    complete::complete_if_asked();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     run(args)
 }
@@ -236,6 +245,10 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
                 } else {
                     exit::OK
                 };
+            }
+            if let Some(hint) = did_you_mean(&e) {
+                print_error(&hint, json);
+                return exit::USAGE;
             }
             if json {
                 let msg = e.render().to_string();
@@ -289,6 +302,31 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
     // Hook deliveries queued by this command's changes, once its reply is out.
     print_warnings(&crate::hooks::flush());
     code
+}
+
+/// A top-level word that is an `issue` subcommand (`jit show ID`, `jit new`): the error that
+/// says which command was meant.
+fn did_you_mean(e: &clap::Error) -> Option<Error> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let issue = cmd.find_subcommand("issue")?;
+    let sub = issue.get_subcommands().find(|s| {
+        s.get_name() == word || s.get_all_aliases().any(|a| a == word)
+    })?;
+    let meant = if sub.get_name() == "list" {
+        "`jit ls` or `jit issue list`".to_string()
+    } else {
+        format!("`jit issue {word}`")
+    };
+    Some(Error::Usage {
+        message: format!("`{word}` is not a jit command; did you mean {meant}?"),
+    })
 }
 
 /// Prints warnings on stderr (both modes).
@@ -346,8 +384,9 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Export(a) => export::run(ctx, a),
         Command::Git(c) => git::run(ctx, c),
         Command::MergeDriver(a) => git::merge_driver(ctx, a),
-        Command::Completions(a) => tools::completions(a),
-        Command::Man => tools::man(),
+        Command::Ls(a) => issue::list(ctx, a),
+        Command::Completions(a) => complete::completions(a),
+        Command::Man(a) => complete::man(a),
         Command::Guide(a) => tools::guide(ctx, a),
         Command::Metrics(a) => tools::metrics(ctx, a),
         Command::Schema(a) => schema::run(ctx, a),

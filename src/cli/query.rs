@@ -25,6 +25,8 @@ pub enum QueryCommand {
     Assignee(AssigneeArgs),
     /// Claims whose lease expired; with --days N also in-progress issues idle N days.
     Stale(StaleArgs),
+    /// Issues set aside with `issue defer`, soonest back first.
+    Deferred(Common),
 }
 
 #[derive(Debug, Args)]
@@ -123,14 +125,17 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         })
         .warn(warnings));
     }
+    let deferred_table = matches!(cmd, QueryCommand::Deferred(_));
     let (mut selected, common) = match cmd {
         QueryCommand::Ready(c) => (queries::ready(views, crate::clock::now()?), c),
         QueryCommand::Blocked(c) => (queries::blocked(views), c),
         QueryCommand::State(a) => (queries::by_state(views, a.state), a.common),
         QueryCommand::Priority(a) => (queries::by_priority(views, a.priority), a.common),
         QueryCommand::Assignee(a) => (queries::by_assignee(views, &a.assignee), a.common),
+        QueryCommand::Deferred(c) => (crate::defer::deferred(views, crate::clock::now()?), c),
         QueryCommand::Stale(_) => unreachable!("handled above"),
     };
+
     Filter::parse(common.filter.as_deref())?.apply(&mut selected);
     let total = selected.len();
     if let Some(n) = common.limit {
@@ -145,5 +150,8 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         next_cursor: None,
         problems,
     };
+    if deferred_table {
+        return Ok(Reply::new(page, super::defer::page_text).warn(warnings));
+    }
     Ok(Reply::new(page, page_text).warn(warnings))
 }

@@ -1,4 +1,4 @@
-//! A derived summary index, `.jit/cache/summary.v4`, so that `query ready` and `claim-next`
+//! A derived summary index, `.jit/cache/summary.v5`, so that `query ready` and `claim-next`
 //! need not parse every issue file: each record holds the fields readiness, work order,
 //! progress and incoming links depend on, and only the issues a command returns are read in
 //! full.
@@ -20,8 +20,8 @@
 //! Layout (little-endian): `MAGIC`, written-at milliseconds (i64), record count (u32),
 //! checksum of everything after the header (u64), then the records. A record is its length
 //! (u32) followed by: id (26 bytes), file size (u64), mtime seconds (i64), mtime nanoseconds
-//! (i64), inode (u64), created-at ms (i64), lease expiry ms (i64, `i64::MIN` for none), claim
-//! epoch (u64), state, priority and flags (one byte each: bit 0 assigned, bit 1 has a parent),
+//! (i64), inode (u64), created-at ms (i64), lease expiry ms (i64, `i64::MIN` for none),
+//! deferred-until ms (i64, `i64::MIN` for none), claim epoch (u64), state, priority and flags (one byte each: bit 0 assigned, bit 1 has a parent),
 //! then the dependency count (u32) and ids (26 bytes each), the parent id (26 bytes, when
 //! flagged), the required gate count (u32) and per gate its key (u32 length, bytes) and status
 //! (byte), the link count (u32) and per link its kind (byte) and target (u32 length, bytes),
@@ -32,14 +32,14 @@ use crate::error::{Error, Result};
 use crate::model::{GateState, Issue, IssueId, LinkKind, Priority, State};
 use std::path::PathBuf;
 
-const FILE: &str = "summary.v4";
-const MAGIC: &[u8; 8] = b"JITSUM4\n";
+const FILE: &str = "summary.v5";
+const MAGIC: &[u8; 8] = b"JITSUM5\n";
 const HEADER: usize = MAGIC.len() + 8 + 4 + 8;
 /// Files modified this close to the index's writing are always re-read.
 const RACY_MS: i64 = 2000;
 const ID: usize = crate::model::id::ULID_LEN;
 /// Bytes of a record's fixed part, after its length.
-const FIXED: usize = ID + 8 * 7 + 3;
+const FIXED: usize = ID + 8 * 8 + 3;
 const NO_LEASE: i64 = i64::MIN;
 const ASSIGNED: u8 = 1;
 const HAS_PARENT: u8 = 2;
@@ -71,6 +71,7 @@ struct Rec {
     stamp: FileStamp,
     created_ms: i64,
     lease_ms: i64,
+    deferred_ms: i64,
     epoch: u64,
     state: State,
     priority: Priority,
@@ -158,6 +159,11 @@ impl<'a> Summary<'a> {
         (self.rec.lease_ms != NO_LEASE).then_some(self.rec.lease_ms)
     }
 
+    /// Until when the issue is deferred, in milliseconds, if it is.
+    pub fn deferred_until_ms(&self) -> Option<i64> {
+        (self.rec.deferred_ms != NO_LEASE).then_some(self.rec.deferred_ms)
+    }
+
     /// The fencing epoch of the issue's latest claim (0: never claimed).
     pub fn epoch(&self) -> u64 {
         self.rec.epoch
@@ -222,6 +228,10 @@ impl crate::workflow::rules::Facts for Summary<'_> {
     fn lease_expires_ms(&self) -> Option<i64> {
         Summary::lease_expires_ms(self)
     }
+
+    fn deferred_until_ms(&self) -> Option<i64> {
+        Summary::deferred_until_ms(self)
+    }
 }
 
 /// A summary as the rules see it: with the claim ledger's entry applied when it overrides the
@@ -262,6 +272,10 @@ impl crate::workflow::rules::Facts for Effective<'_> {
                 .map(|t| t.millis()),
             None => self.summary.lease_expires_ms(),
         }
+    }
+
+    fn deferred_until_ms(&self) -> Option<i64> {
+        self.summary.deferred_until_ms()
     }
 }
 
@@ -391,6 +405,7 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
         };
         let created_ms = cur.i64()?;
         let lease_ms = cur.i64()?;
+        let deferred_ms = cur.i64()?;
         let epoch = cur.u64()?;
         let state = decode(State::ALL, cur.u8()?)?;
         let priority = decode(Priority::ALL, cur.u8()?)?;
@@ -435,6 +450,7 @@ fn parse(buf: &[u8]) -> Option<(i64, Vec<Rec>)> {
             stamp,
             created_ms,
             lease_ms,
+            deferred_ms,
             epoch,
             state,
             priority,
@@ -471,6 +487,8 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
     out.extend_from_slice(&i.created_at.millis().to_le_bytes());
     let lease = i.lease.as_ref().and_then(|l| l.expires_at);
     out.extend_from_slice(&lease.map_or(NO_LEASE, |t| t.millis()).to_le_bytes());
+    let deferred = i.deferred_until.map_or(NO_LEASE, |t| t.millis());
+    out.extend_from_slice(&deferred.to_le_bytes());
     out.extend_from_slice(&i.epoch().to_le_bytes());
     out.push(code(State::ALL, &i.state));
     out.push(code(Priority::ALL, &i.priority));
@@ -529,7 +547,7 @@ fn write_index(store: &Store, bytes: &[u8]) {
         return;
     }
     // Indexes of older formats are dead weight once this one is written.
-    for old in ["summary.v1", "summary.v2", "summary.v3"] {
+    for old in ["summary.v1", "summary.v2", "summary.v3", "summary.v4"] {
         let _ = std::fs::remove_file(dir.join(old));
     }
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
@@ -759,6 +777,7 @@ mod tests {
             kind: LinkKind::Relates,
             target: "not an id ✓".into(),
         }];
+        i.deferred_until = Some(Timestamp::from_millis(now.millis() + 86_400_000));
         i
     }
 
@@ -791,6 +810,7 @@ mod tests {
         assert_eq!(s.created_ms(), i.created_at.millis());
         assert!(s.assigned());
         assert_eq!(s.lease_expires_ms(), Some(i.created_at.millis() + 60_000));
+        assert_eq!(s.deferred_until_ms(), Some(i.created_at.millis() + 86_400_000));
         let deps: Vec<&str> = s.dependencies().collect();
         assert_eq!(
             deps,
@@ -806,6 +826,7 @@ mod tests {
         assert_eq!(links, [(LinkKind::Relates, "not an id ✓")]);
         let b = all.get("01JABCDEFGHJKMNPQRSTVWXYZ9").unwrap();
         assert!(!b.assigned() && b.parent().is_none() && b.lease_expires_ms().is_none());
+        assert!(b.deferred_until_ms().is_none());
         assert_eq!(
             b.dependencies().count() + b.gates().count() + b.links().count(),
             0

@@ -185,6 +185,7 @@ impl<'a> Tx<'a> {
             }
         };
         self.stamp_claim(&mut issue, original.as_ref())?;
+        crate::workflow::times::stamp(original.as_ref().map(|o| o.state), &mut issue, self.now);
         if let Some(orig) = original {
             let mut same = issue.clone();
             same.version = orig.version;

@@ -10,6 +10,7 @@
 //! rules (blocked, derived readiness, holders, claimability) are in [`rules`].
 
 pub mod rules;
+pub mod times;
 
 use crate::error::{Error, Result};
 use crate::model::{GateDef, GateStage, Issue, IssueId, State};

@@ -7,7 +7,8 @@
 //!   whether that is a whole [`Issue`] or a summary record of the index, through [`Facts`].
 //! - One definition per concept. A lease that has run out holds nothing: the issue is claimable
 //!   (a takeover) wherever this module is asked, so `query ready`, `claim-next`, `metrics` and
-//!   the exports cannot disagree.
+//!   the exports cannot disagree. A deferred issue is not ready work until its deferral passes,
+//!   on every path alike.
 
 use crate::model::{GateStage, GateState, Issue, State};
 
@@ -21,6 +22,8 @@ pub trait Facts {
     /// When the lease runs out, in milliseconds since the epoch; `None` without a lease or
     /// without an expiry.
     fn lease_expires_ms(&self) -> Option<i64>;
+    /// Until when the issue is deferred (`issue defer`), in milliseconds; `None` when it is not.
+    fn deferred_until_ms(&self) -> Option<i64>;
 }
 
 impl Facts for Issue {
@@ -38,11 +41,21 @@ impl Facts for Issue {
             .and_then(|l| l.expires_at)
             .map(|t| t.millis())
     }
+
+    fn deferred_until_ms(&self) -> Option<i64> {
+        self.deferred_until.map(|t| t.millis())
+    }
 }
 
 /// Whether a lease that runs out at `expires_ms` has run out at `now_ms`.
 pub fn lease_expired(expires_ms: Option<i64>, now_ms: i64) -> bool {
     expires_ms.is_some_and(|e| e <= now_ms)
+}
+
+/// Whether an open issue is set aside at `now_ms`: deferred until a later time. A deferral
+/// that has passed defers nothing.
+pub fn deferred(f: &impl Facts, now_ms: i64) -> bool {
+    !f.state().is_closed() && f.deferred_until_ms().is_some_and(|u| u > now_ms)
 }
 
 /// Whether someone holds the issue at `now_ms`: an assignee whose lease has not run out (a
@@ -110,9 +123,10 @@ impl Claimable {
 
 /// Whether an issue can be claimed at `now_ms`. `blocked` comes from [`blocked`]. Open work
 /// that has not started (`backlog` whose dependencies are all done counts as `ready`) is
-/// claimable unless someone holds it; started work (`in_progress`) only once its lease ran out.
+/// claimable unless someone holds it or it is [`deferred`]; started work (`in_progress`) only
+/// once its lease ran out.
 pub fn claimable(f: &impl Facts, blocked: bool, now_ms: i64) -> Claimable {
-    if blocked {
+    if blocked || deferred(f, now_ms) {
         return Claimable::No;
     }
     let expired = f.assigned() && lease_expired(f.lease_expires_ms(), now_ms);
@@ -149,6 +163,7 @@ mod tests {
         state: State,
         assigned: bool,
         lease: Option<i64>,
+        deferred: Option<i64>,
     }
 
     impl Facts for F {
@@ -160,6 +175,9 @@ mod tests {
         }
         fn lease_expires_ms(&self) -> Option<i64> {
             self.lease
+        }
+        fn deferred_until_ms(&self) -> Option<i64> {
+            self.deferred
         }
     }
 
@@ -195,9 +213,30 @@ mod tests {
                 state,
                 assigned,
                 lease,
+                deferred: None,
             };
             assert_eq!(claimable(&f, blocked, NOW), want, "row {k}: {state:?}");
         }
+    }
+
+    #[test]
+    fn deferred_work_is_not_claimable_until_the_deferral_passes() {
+        let f = |state, assigned, lease, deferred| F {
+            state,
+            assigned,
+            lease,
+            deferred,
+        };
+        let ready = |d| f(State::Ready, false, None, d);
+        assert_eq!(claimable(&ready(Some(NOW + 1)), false, NOW), Claimable::No);
+        assert_eq!(claimable(&ready(Some(NOW)), false, NOW), Claimable::Free);
+        assert_eq!(claimable(&ready(Some(NOW - 1)), false, NOW), Claimable::Free);
+        assert_eq!(claimable(&ready(None), false, NOW), Claimable::Free);
+        // A lapsed claim on deferred work is not taken over either.
+        let lapsed = f(State::InProgress, true, Some(NOW - 1), Some(NOW + 1));
+        assert_eq!(claimable(&lapsed, false, NOW), Claimable::No);
+        assert!(deferred(&ready(Some(NOW + 1)), NOW));
+        assert!(!deferred(&f(State::Done, false, None, Some(NOW + 1)), NOW));
     }
 
     #[test]
@@ -206,6 +245,7 @@ mod tests {
             state: State::InProgress,
             assigned,
             lease,
+            deferred: None,
         };
         assert!(held(&f(true, None), NOW));
         assert!(held(&f(true, Some(NOW + 1)), NOW));
@@ -215,6 +255,7 @@ mod tests {
             state: State::Done,
             assigned: true,
             lease: None,
+            deferred: None,
         };
         assert!(!held(&done, NOW), "finished work is held by nobody");
     }

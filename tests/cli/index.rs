@@ -53,7 +53,7 @@ fn ready_from_the_index_equals_ready_from_the_files() {
         let slow = repo.ok(&["query", "ready", "--filter", "is:open"]);
         assert_eq!(fast, slow, "index and full read disagree");
     }
-    assert!(repo.jit_dir().join("cache/summary.v4").is_file());
+    assert!(repo.jit_dir().join("cache/summary.v5").is_file());
     let ids = ready_ids(&repo.ok(&["query", "ready"]));
     assert!(
         ids.contains(&a) && !ids.contains(&b) && !ids.contains(&d),
@@ -101,7 +101,7 @@ fn a_corrupt_or_deleted_cache_changes_no_output() {
     let before = repo.ok(&["query", "ready"]);
     repo.ok(&["query", "ready"]);
     std::fs::write(
-        repo.jit_dir().join("cache/summary.v4"),
+        repo.jit_dir().join("cache/summary.v5"),
         b"{\"version\":1,\"written_ms\":99999999999999}\n{garbage\n",
     )
     .unwrap();
@@ -327,7 +327,7 @@ fn readers_racing_writers_always_see_a_consistent_store() {
 /// The inode of the summary index: a rewrite (temp file and rename) changes it.
 fn index_inode(repo: &Repo) -> u64 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(repo.jit_dir().join("cache/summary.v4"))
+    std::fs::metadata(repo.jit_dir().join("cache/summary.v5"))
         .unwrap()
         .ino()
 }
