@@ -43,7 +43,12 @@ pub enum Kind {
 /// if it completes to something jit knows.
 pub fn kind_of(path: &str, id: &str) -> Option<Kind> {
     Some(match id {
-        "id" | "ids" | "deps" | "parent" | "on" | "relates" | "duplicates" => Kind::Issue,
+        "id" if path.starts_with("hook") => return None,
+        "on" if !path.starts_with("dep") => return None,
+        "issue" if !path.starts_with("events") => return None,
+        "id" | "ids" | "deps" | "parent" | "on" | "relates" | "duplicates" | "issue" => {
+            Kind::Issue
+        }
         "key" if path.starts_with("gate") => Kind::Gate,
         "gates" | "gate" => Kind::Gate,
         "milestone" => Kind::Milestone,
@@ -319,7 +324,7 @@ mod tests {
     /// not list: everything else that takes a value must complete.
     const FREE: &[&str] = &[
         "title", "desc", "desc_file", "body", "body_file", "reason", "note", "by", "to", "actor",
-        "dir", "ttl", "until", "filter", "limit", "cursor", "since", "after", "event", "issue",
+        "dir", "ttl", "until", "filter", "limit", "cursor", "since", "after", "event", "on", "id",
         "context", "due", "estimate", "evidence", "done_when", "if_version", "from", "out",
         "remote", "url", "number", "branch", "commit", "item", "checker", "timeout", "days",
         "assignee", "shell", "format", "write", "port", "bind", "name", "on_event", "command",

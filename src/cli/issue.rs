@@ -678,9 +678,10 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
         let mut out = page_text(p, s);
         if hidden > 0 {
             out.push_str(&s.paint(
-                &format!("({hidden} done or archived not shown; --all lists them)\n"),
+                &format!("({hidden} done or archived not shown; --all lists them)"),
                 super::render::Color::Dim,
             ));
+            out.push('\n');
         }
         out
     })

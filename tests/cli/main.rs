@@ -26,5 +26,7 @@ mod serve;
 mod snapshots;
 mod store;
 mod sync;
+mod terminal;
 mod tools;
+mod tty;
 mod validate;

@@ -1042,8 +1042,12 @@ fn show_related_of_a_parent_includes_its_progress() {
         json!({ "done": 1, "total": 2 }),
         "show --related agrees with list"
     );
-    // Plain show reads one file: no progress, and a child has none either way.
-    assert!(repo.show(&parent).get("progress").is_none());
+    // Plain show finds the sub-tasks through the summary index: the same progress, and the
+    // sub-tasks themselves; a child has none either way.
+    let shown = repo.show(&parent);
+    assert_eq!(shown["progress"], json!({ "done": 1, "total": 2 }));
+    assert_eq!(shown["subtasks"].as_array().map(Vec::len), Some(2));
+    assert!(repo.show(&child).get("progress").is_none());
     assert!(
         repo.ok(&["issue", "show", &child, "--related"])
             .get("progress")

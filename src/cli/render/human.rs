@@ -396,14 +396,14 @@ fn event_issue(e: &Event) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// A table of events: WHEN (relative), ACTOR, TYPE, ISSUE, WHAT; fitted to the terminal (WHAT
+/// A table of events: TIME (relative), ACTOR, TYPE, ISSUE, WHAT; fitted to the terminal (WHAT
 /// is cut, then ISSUE and ACTOR dropped).
 pub fn event_table(events: &[Event]) -> String {
     if events.is_empty() {
         return "no events\n".to_string();
     }
     let cols = [
-        Column::keep("WHEN"),
+        Column::keep("TIME"),
         Column::optional("ACTOR", 1),
         Column::keep("TYPE"),
         Column::optional("ISSUE", 2),
