@@ -2,10 +2,14 @@
 //! git checkout (see `common`), so they exercise exactly what a user or an agent sees.
 
 mod agents;
+mod authoring;
+mod bulk;
 mod common;
+mod completion;
 mod concurrency;
 mod contract;
 mod dag;
+mod deferral;
 mod events;
 mod export;
 mod fleet;
@@ -28,5 +32,6 @@ mod store;
 mod sync;
 mod terminal;
 mod tools;
+mod tour;
 mod tty;
 mod validate;
