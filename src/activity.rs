@@ -126,7 +126,10 @@ fn short_json(v: &serde_json::Value) -> String {
         Value::Array(items)
             if !items.is_empty() && items.iter().all(|x| x.as_str().and_then(id).is_some()) =>
         {
-            let shorts: Vec<String> = items.iter().filter_map(|x| x.as_str().and_then(id)).collect();
+            let shorts: Vec<String> = items
+                .iter()
+                .filter_map(|x| x.as_str().and_then(id))
+                .collect();
             format!("[{}]", shorts.join(", "))
         }
         other => short_str(&other.to_string()),

@@ -138,7 +138,10 @@ mod tests {
             p("2026-01-10T13:00:00+01:00").unwrap_err().code(),
             "invalid_value"
         );
-        assert_eq!(p("2026-01-10T13:00:00Z").unwrap(), "2026-01-10T13:00:00.000Z");
+        assert_eq!(
+            p("2026-01-10T13:00:00Z").unwrap(),
+            "2026-01-10T13:00:00.000Z"
+        );
         for bad in ["2026-01-10", "2025-12-31", "tomorrow", "", "-3d"] {
             assert!(p(bad).is_err(), "{bad}");
         }

@@ -121,7 +121,12 @@ pub fn forest(views: &[IssueView], root: Option<&IssueId>, closed: bool) -> Vec<
         None => {
             let mut r: Vec<&IssueView> = views
                 .iter()
-                .filter(|v| v.issue.parent.as_ref().is_none_or(|p| !by_id.contains_key(p)))
+                .filter(|v| {
+                    v.issue
+                        .parent
+                        .as_ref()
+                        .is_none_or(|p| !by_id.contains_key(p))
+                })
                 .collect();
             r.sort_by(|a, b| a.issue.id.cmp(&b.issue.id));
             r

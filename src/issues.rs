@@ -698,7 +698,8 @@ pub fn update_many(
             let before = tx.get(id)?;
             let outcome = apply_update(tx, id.as_str(), &checked)?;
             let after = tx.get(id)?;
-            let as_json = |i: &Issue| serde_json::to_value(i).map_err(|e| Error::Internal(e.to_string()));
+            let as_json =
+                |i: &Issue| serde_json::to_value(i).map_err(|e| Error::Internal(e.to_string()));
             let changes = crate::store::tx::diff_values(&as_json(&before)?, &as_json(&after)?);
             changed += usize::from(!changes.is_empty());
             issues.push(BulkItem { outcome, changes });

@@ -6,8 +6,8 @@
 pub mod activity; // one issue's history and its LLM-ready context
 pub mod alerts; // alerts: conditions over the store, fired and resolved as events for the hooks
 pub mod claims; // atomic claims, leases, claim-next, release, assign, reopen
-pub mod defer; // issue defer/undefer: work set aside until a date, and query deferred
 pub mod clock; // the clock, overridable with JIT_NOW
+pub mod defer; // issue defer/undefer: work set aside until a date, and query deferred
 pub mod demo; // jit demo: a sample repository built with the real operations
 pub mod details; // checklist items, comments, links, pull requests: add, check, link, upsert
 pub mod dispatch; // jit-dispatch: dispatch.toml, claiming work for agents, running them

@@ -163,7 +163,11 @@ impl Draft {
         let map = match value {
             Value::Object(m) => m,
             Value::Null => Default::default(),
-            _ => return Err(invalid("the front matter is not a list of `key: value` lines")),
+            _ => {
+                return Err(invalid(
+                    "the front matter is not a list of `key: value` lines",
+                ));
+            }
         };
         let mut d = Draft::default();
         for (k, v) in map {
@@ -182,7 +186,10 @@ impl Draft {
                         Value::Number(n) => n.as_f64(),
                         Value::String(s) if s.trim().is_empty() => None,
                         Value::String(s) => Some(s.trim().parse::<f64>().map_err(|_| {
-                            Error::invalid("estimate", format!("`{}` is not a number", s.escape_debug()))
+                            Error::invalid(
+                                "estimate",
+                                format!("`{}` is not a number", s.escape_debug()),
+                            )
                         })?),
                         _ => return Err(Error::invalid("estimate", "is not a number")),
                     }
@@ -228,7 +235,12 @@ impl Draft {
 /// at its version: only what changed, with `if_version` set so a concurrent change is refused.
 pub fn changes(issue: &Issue, old: &Draft, new: &Draft) -> UpdateRequest {
     fn patch(old: &Option<String>, new: &Option<String>) -> Patch<String> {
-        let norm = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let norm = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         match (norm(old), norm(new)) {
             (a, b) if a == b => Patch::Keep,
             (_, None) => Patch::Clear,
@@ -350,10 +362,7 @@ fn labels(v: &Value) -> Result<Vec<String>> {
     let items: Vec<Value> = match v {
         Value::Null => Vec::new(),
         Value::Array(a) => a.clone(),
-        Value::String(s) => s
-            .split(',')
-            .map(|x| Value::String(x.to_string()))
-            .collect(),
+        Value::String(s) => s.split(',').map(|x| Value::String(x.to_string())).collect(),
         other => vec![other.clone()],
     };
     let mut out = Vec::new();
@@ -388,7 +397,9 @@ fn scalar(s: &str) -> String {
 }
 
 fn looks_like_date(s: &str) -> bool {
-    s.len() >= 8 && s.chars().take(4).all(|c| c.is_ascii_digit()) && s.as_bytes().get(4) == Some(&b'-')
+    s.len() >= 8
+        && s.chars().take(4).all(|c| c.is_ascii_digit())
+        && s.as_bytes().get(4) == Some(&b'-')
 }
 
 /// The task lines of a body, as the checklist seeds them.
@@ -420,7 +431,8 @@ fn body_of(description: &str, checklist: &[ChecklistItem]) -> String {
     for line in description.trim_matches(['\n', '\r']).trim_end().lines() {
         let mut l = line.to_string();
         if let Some((at, text)) = task_line(line)
-            && let Some(k) = (0..checklist.len()).find(|&k| !used[k] && checklist[k].text.trim() == text)
+            && let Some(k) =
+                (0..checklist.len()).find(|&k| !used[k] && checklist[k].text.trim() == text)
         {
             used[k] = true;
             let mark = if checklist[k].checked { "[x]" } else { "[ ]" };
@@ -486,7 +498,10 @@ mod tests {
         let back = Draft::parse(&text).unwrap();
         assert_eq!(back, d, "{text}");
         assert!(is_empty(&changes(&i, &d, &back)));
-        assert!(text.contains("- [x] reproduce\n- [ ] fix\n\n- [ ] add a test"), "{text}");
+        assert!(
+            text.contains("- [x] reproduce\n- [ ] fix\n\n- [ ] add a test"),
+            "{text}"
+        );
         assert!(text.contains("title: \"Fix: the login # page\""), "{text}");
         assert!(text.contains("milestone: \"1.0\""), "{text}");
     }

@@ -2,9 +2,9 @@
 //! all of them, `--dry-run`, and the `--limit`/`--yes` guard against a filter that matches far
 //! more than meant.
 
+use super::Reply;
 use super::render::table::{self, Cell, Column, Layout};
 use super::render::{Color, Style, clean_line, human};
-use super::Reply;
 use crate::error::Result;
 use crate::issues::{self, BulkOutcome, BulkTargets, UpdateRequest};
 use crate::model::{Actor, Change};
@@ -30,7 +30,10 @@ pub fn run(store: &Store, actor: &Actor, t: Target, req: UpdateRequest) -> Resul
     let accept = |v: &crate::view::IssueView| filter.matches(v);
     let targets = BulkTargets {
         ids: &t.ids,
-        filter: t.filter.is_some().then_some(&accept as &dyn Fn(&crate::view::IssueView) -> bool),
+        filter: t
+            .filter
+            .is_some()
+            .then_some(&accept as &dyn Fn(&crate::view::IssueView) -> bool),
         limit: (!t.yes).then(|| t.limit.unwrap_or(DEFAULT_LIMIT)),
     };
     let out = issues::update_many(store, actor, &targets, req, t.dry_run)?;
@@ -88,7 +91,10 @@ fn text(o: &BulkOutcome, s: &Style) -> String {
             let v = &i.outcome.view;
             vec![
                 Cell::new(v.short_id.clone()),
-                Cell::painted(human::state_cell(v), Some(human::state_color(v.issue.state))),
+                Cell::painted(
+                    human::state_cell(v),
+                    Some(human::state_color(v.issue.state)),
+                ),
                 Cell::new(human::ellipsize(&clean_line(&v.issue.title), 30)),
                 Cell::painted(
                     change_text(&i.changes),
@@ -110,7 +116,9 @@ fn text(o: &BulkOutcome, s: &Style) -> String {
         for p in &t.promoted {
             out.push_str(&format!(
                 "now ready: {}\n",
-                crate::model::IssueId::parse(p).map(|x| x.short()).unwrap_or_default()
+                crate::model::IssueId::parse(p)
+                    .map(|x| x.short())
+                    .unwrap_or_default()
             ));
         }
     }

@@ -46,9 +46,7 @@ pub fn kind_of(path: &str, id: &str) -> Option<Kind> {
         "id" if path.starts_with("hook") => return None,
         "on" if !path.starts_with("dep") => return None,
         "issue" if !path.starts_with("events") => return None,
-        "id" | "ids" | "deps" | "parent" | "on" | "relates" | "duplicates" | "issue" => {
-            Kind::Issue
-        }
+        "id" | "ids" | "deps" | "parent" | "on" | "relates" | "duplicates" | "issue" => Kind::Issue,
         "key" if path.starts_with("gate") => Kind::Gate,
         "gates" | "gate" => Kind::Gate,
         "milestone" => Kind::Milestone,
@@ -167,11 +165,7 @@ fn issues() -> Vec<CompletionCandidate> {
     all.into_iter()
         .enumerate()
         .map(|(n, i)| {
-            let help = format!(
-                "{} [{}]",
-                super::render::clean_line(&i.title),
-                i.state
-            );
+            let help = format!("{} [{}]", super::render::clean_line(&i.title), i.state);
             CompletionCandidate::new(i.short_id())
                 .help(Some(help.into()))
                 .display_order(Some(n))
@@ -323,22 +317,95 @@ mod tests {
     /// Arguments whose values are free text, paths, numbers, times or other things jit does
     /// not list: everything else that takes a value must complete.
     const FREE: &[&str] = &[
-        "title", "desc", "desc_file", "body", "body_file", "reason", "note", "by", "to", "actor",
-        "dir", "ttl", "until", "filter", "limit", "cursor", "since", "after", "event", "on", "id",
-        "context", "due", "estimate", "evidence", "done_when", "if_version", "from", "out",
-        "remote", "url", "number", "branch", "commit", "item", "checker", "timeout", "days",
-        "assignee", "shell", "format", "write", "port", "bind", "name", "on_event", "command",
-        "secret_env", "when", "payload", "file", "path", "map", "source", "base", "ours",
-        "theirs", "config", "jit_path", "max", "runs", "sizes", "fields", "pattern", "project",
-        "id_or_all", "wait", "seconds", "every", "every_secs", "at", "kind", "check",
-        "github_check", "max_retries", "map_type", "map_state", "directory", "repo", "backoff",
-        "max_attempts", "delivery", "hook",
+        "title",
+        "desc",
+        "desc_file",
+        "body",
+        "body_file",
+        "reason",
+        "note",
+        "by",
+        "to",
+        "actor",
+        "dir",
+        "ttl",
+        "until",
+        "filter",
+        "limit",
+        "cursor",
+        "since",
+        "after",
+        "event",
+        "on",
+        "id",
+        "context",
+        "due",
+        "estimate",
+        "evidence",
+        "done_when",
+        "if_version",
+        "from",
+        "out",
+        "remote",
+        "url",
+        "number",
+        "branch",
+        "commit",
+        "item",
+        "checker",
+        "timeout",
+        "days",
+        "assignee",
+        "shell",
+        "format",
+        "write",
+        "port",
+        "bind",
+        "name",
+        "on_event",
+        "command",
+        "secret_env",
+        "when",
+        "payload",
+        "file",
+        "path",
+        "map",
+        "source",
+        "base",
+        "ours",
+        "theirs",
+        "config",
+        "jit_path",
+        "max",
+        "runs",
+        "sizes",
+        "fields",
+        "pattern",
+        "project",
+        "id_or_all",
+        "wait",
+        "seconds",
+        "every",
+        "every_secs",
+        "at",
+        "kind",
+        "check",
+        "github_check",
+        "max_retries",
+        "map_type",
+        "map_state",
+        "directory",
+        "repo",
+        "backoff",
+        "max_attempts",
+        "delivery",
+        "hook",
     ];
 
     fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
         for a in cmd.get_arguments() {
-            let takes_value = a.get_num_args().is_some_and(|n| n.takes_values())
-                || a.is_positional();
+            let takes_value =
+                a.get_num_args().is_some_and(|n| n.takes_values()) || a.is_positional();
             if !takes_value || a.get_id() == "help" || a.get_id() == "version" {
                 continue;
             }
@@ -377,7 +444,14 @@ mod tests {
         };
         assert_eq!(
             v(Kind::State),
-            ["backlog", "ready", "in_progress", "gated", "done", "archived"]
+            [
+                "backlog",
+                "ready",
+                "in_progress",
+                "gated",
+                "done",
+                "archived"
+            ]
         );
         assert_eq!(v(Kind::Priority), ["low", "normal", "high", "critical"]);
         assert_eq!(v(Kind::Ci), ["pending", "success", "failure", "cancelled"]);

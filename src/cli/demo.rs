@@ -115,9 +115,8 @@ fn path_hint() -> Option<String> {
     let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
     let on_path = std::env::var_os("PATH")
         .map(|p| {
-            std::env::split_paths(&p).any(|d| {
-                std::fs::canonicalize(d.join("jit")).is_ok_and(|found| found == exe)
-            })
+            std::env::split_paths(&p)
+                .any(|d| std::fs::canonicalize(d.join("jit")).is_ok_and(|found| found == exe))
         })
         .unwrap_or(false);
     if on_path {

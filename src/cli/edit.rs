@@ -36,7 +36,11 @@ pub fn stdin_is_protocol() {
 }
 
 /// Reads a long text flag: the value itself, `-` for stdin, or a file (`-`: stdin).
-pub fn text_input(field: &str, value: Option<String>, file: Option<PathBuf>) -> Result<Option<String>> {
+pub fn text_input(
+    field: &str,
+    value: Option<String>,
+    file: Option<PathBuf>,
+) -> Result<Option<String>> {
     let limit = crate::model::limits::TEXT;
     let read = |mut r: Box<dyn Read>, what: &str| -> Result<String> {
         let mut buf = Vec::new();
@@ -52,9 +56,7 @@ pub fn text_input(field: &str, value: Option<String>, file: Option<PathBuf>) -> 
     };
     let stdin_ok = !STDIN_IS_PROTOCOL.load(std::sync::atomic::Ordering::SeqCst);
     match (value, file) {
-        (Some(v), _) if v == "-" && stdin_ok => {
-            read(Box::new(std::io::stdin()), "stdin").map(Some)
-        }
+        (Some(v), _) if v == "-" && stdin_ok => read(Box::new(std::io::stdin()), "stdin").map(Some),
         (Some(v), _) => Ok(Some(v)),
         (None, Some(p)) if p.as_os_str() == "-" && stdin_ok => {
             read(Box::new(std::io::stdin()), "stdin").map(Some)
@@ -217,11 +219,13 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Reply> {
     };
     let buffer = Buffer::new(&short, &start)?;
     if let Err(e) = run_editor(&buffer.path) {
-        return Err(if buffer.read().ok().as_deref() == Some(&start) || a.from.is_some() {
-            e
-        } else {
-            kept(e, &buffer.keep(), &short)
-        });
+        return Err(
+            if buffer.read().ok().as_deref() == Some(&start) || a.from.is_some() {
+                e
+            } else {
+                kept(e, &buffer.keep(), &short)
+            },
+        );
     }
     let text = buffer.read()?;
     if text.trim().is_empty() {
@@ -293,11 +297,13 @@ pub fn create_in_editor(ctx: &Ctx, a: CreateArgs, desc: Option<String>) -> Resul
     };
     let buffer = Buffer::new("new", &start)?;
     if let Err(e) = run_editor(&buffer.path) {
-        return Err(if buffer.read().ok().as_deref() == Some(&start) || a.from.is_some() {
-            e
-        } else {
-            kept_new(e, &buffer.keep())
-        });
+        return Err(
+            if buffer.read().ok().as_deref() == Some(&start) || a.from.is_some() {
+                e
+            } else {
+                kept_new(e, &buffer.keep())
+            },
+        );
     }
     let text = buffer.read()?;
     let parsed = if text.trim().is_empty() {

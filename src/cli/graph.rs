@@ -212,17 +212,20 @@ fn hierarchy(store: &crate::store::Store, issues: &[Issue], a: &TreeArgs) -> Res
     let views = crate::view::views_for(issues.to_vec(), &gates);
     let root = a.id.as_deref().map(|i| store.resolve(i)).transpose()?;
     let roots = crate::hierarchy::forest(&views, root.as_ref(), a.all);
-    Ok(Reply::new(HierarchyReply { roots }, |r: &HierarchyReply, s| {
-        if r.roots.is_empty() {
-            return "no open issues (--all shows done and archived ones)\n".into();
-        }
-        let mut out = String::new();
-        let width = super::render::term::width();
-        for n in &r.roots {
-            draw(n, "", None, s, width, &mut out);
-        }
-        out
-    }))
+    Ok(Reply::new(
+        HierarchyReply { roots },
+        |r: &HierarchyReply, s| {
+            if r.roots.is_empty() {
+                return "no open issues (--all shows done and archived ones)\n".into();
+            }
+            let mut out = String::new();
+            let width = super::render::term::width();
+            for n in &r.roots {
+                draw(n, "", None, s, width, &mut out);
+            }
+            out
+        },
+    ))
 }
 
 /// One node and its sub-tasks: `├──`/`└──` branches, the state in brackets, a parent's
@@ -282,6 +285,13 @@ fn draw(
         Some(false) => format!("{prefix}│   "),
     };
     for (k, c) in n.children.iter().enumerate() {
-        draw(c, &child_prefix, Some(k + 1 == n.children.len()), s, width, out);
+        draw(
+            c,
+            &child_prefix,
+            Some(k + 1 == n.children.len()),
+            s,
+            width,
+            out,
+        );
     }
 }

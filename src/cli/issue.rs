@@ -26,7 +26,7 @@ pub enum IssueCommand {
     /// Show one issue, with a parent's sub-tasks (--related also finds incoming links).
     #[command(visible_alias = "view")]
     Show(ShowIssueArgs),
-    /// Change fields of issues (one, several, or every match of --filter), or move them with --state.
+    /// Change issues (one, several, or every --filter match), or move them with --state.
     Update(UpdateArgs),
     /// Edit an issue in $VISUAL/$EDITOR: markdown with a front matter (see docs/terminal.md).
     Edit(super::edit::EditArgs),
@@ -377,7 +377,13 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
                     .lease
                     .as_ref()
                     .and_then(|l| l.expires_at)
-                    .map(|e| format!("{} ({})", super::render::term::relative(e), super::render::term::minute(e)))
+                    .map(|e| {
+                        format!(
+                            "{} ({})",
+                            super::render::term::relative(e),
+                            super::render::term::minute(e)
+                        )
+                    })
                     .unwrap_or_default();
                 format!("{} lease renewed, ends {exp}\n", v.short_id)
             }))

@@ -111,7 +111,7 @@ pub enum Command {
     Git(git::GitCommand),
     /// Shell completion (issue ids, gate keys, values): the script that registers it.
     Completions(complete::CompletionsArgs),
-    /// Man pages (roff), generated from the command definitions: --out DIR writes one per command.
+    /// Man pages (roff) from the command definitions; --out DIR writes one per command.
     Man(complete::ManArgs),
     /// The agent workflow for AGENTS.md / CLAUDE.md, with this repository's gates.
     Guide(tools::GuideArgs),
@@ -316,9 +316,9 @@ fn did_you_mean(e: &clap::Error) -> Option<Error> {
     };
     let cmd = <Cli as clap::CommandFactory>::command();
     let issue = cmd.find_subcommand("issue")?;
-    let sub = issue.get_subcommands().find(|s| {
-        s.get_name() == word || s.get_all_aliases().any(|a| a == word)
-    })?;
+    let sub = issue
+        .get_subcommands()
+        .find(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))?;
     let meant = if sub.get_name() == "list" {
         "`jit ls` or `jit issue list`".to_string()
     } else {

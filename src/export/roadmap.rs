@@ -92,7 +92,12 @@ fn nested<'a>(live: &[&'a IssueView]) -> Vec<(&'a IssueView, usize)> {
     let mut kids: BTreeMap<&IssueId, Vec<&'a IssueView>> = BTreeMap::new();
     let mut tops = Vec::new();
     for v in live {
-        match v.issue.parent.as_ref().filter(|p| here.contains(p) && **p != v.issue.id) {
+        match v
+            .issue
+            .parent
+            .as_ref()
+            .filter(|p| here.contains(p) && **p != v.issue.id)
+        {
             Some(p) => kids.entry(p).or_default().push(v),
             None => tops.push(*v),
         }

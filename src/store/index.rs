@@ -810,7 +810,10 @@ mod tests {
         assert_eq!(s.created_ms(), i.created_at.millis());
         assert!(s.assigned());
         assert_eq!(s.lease_expires_ms(), Some(i.created_at.millis() + 60_000));
-        assert_eq!(s.deferred_until_ms(), Some(i.created_at.millis() + 86_400_000));
+        assert_eq!(
+            s.deferred_until_ms(),
+            Some(i.created_at.millis() + 86_400_000)
+        );
         let deps: Vec<&str> = s.dependencies().collect();
         assert_eq!(
             deps,

@@ -230,7 +230,10 @@ mod tests {
         let ready = |d| f(State::Ready, false, None, d);
         assert_eq!(claimable(&ready(Some(NOW + 1)), false, NOW), Claimable::No);
         assert_eq!(claimable(&ready(Some(NOW)), false, NOW), Claimable::Free);
-        assert_eq!(claimable(&ready(Some(NOW - 1)), false, NOW), Claimable::Free);
+        assert_eq!(
+            claimable(&ready(Some(NOW - 1)), false, NOW),
+            Claimable::Free
+        );
         assert_eq!(claimable(&ready(None), false, NOW), Claimable::Free);
         // A lapsed claim on deferred work is not taken over either.
         let lapsed = f(State::InProgress, true, Some(NOW - 1), Some(NOW + 1));

@@ -33,7 +33,12 @@ fn an_edit_applies_the_front_matter_the_body_and_the_checklist_as_one_update() {
     let repo = Repo::new();
     let id = repo.create(
         "Fix login",
-        &["--desc", "Users cannot log in.\n\n- [ ] reproduce\n- [ ] fix", "--label", "auth"],
+        &[
+            "--desc",
+            "Users cannot log in.\n\n- [ ] reproduce\n- [ ] fix",
+            "--label",
+            "auth",
+        ],
     );
     let before = repo.show(&id);
     let items: Vec<Value> = before["checklist"].as_array().unwrap().clone();
@@ -57,7 +62,11 @@ printf -- '- [ ] add a regression test\n' >> "$f""#,
     assert_eq!(v["priority"], "high");
     assert_eq!(v["labels"], serde_json::json!(["auth", "safari"]));
     assert_eq!(v["milestone"], "v1.2");
-    assert_eq!(v["version"], before["version"].as_u64().unwrap() + 1, "one update");
+    assert_eq!(
+        v["version"],
+        before["version"].as_u64().unwrap() + 1,
+        "one update"
+    );
     assert!(
         v["description"]
             .as_str()
@@ -68,7 +77,10 @@ printf -- '- [ ] add a regression test\n' >> "$f""#,
     assert_eq!(after.len(), 3);
     // The items that were there keep their ids; the ticked one records who ticked it.
     assert_eq!(after[0]["id"], items[0]["id"]);
-    assert_eq!((after[0]["text"].as_str(), after[0]["checked"].as_bool()), (Some("reproduce"), Some(true)));
+    assert_eq!(
+        (after[0]["text"].as_str(), after[0]["checked"].as_bool()),
+        (Some("reproduce"), Some(true))
+    );
     assert_eq!(after[0]["checked_by"], "human:tester");
     assert_eq!(after[1]["id"], items[1]["id"]);
     assert_eq!(after[2]["text"], "add a regression test");
@@ -115,20 +127,52 @@ fn a_change_made_while_editing_is_a_conflict_and_the_edited_text_is_kept() {
     assert_eq!(code(&out), 4, "{}", stdout(&out));
     let err = parse_one_object(&out)["error"].clone();
     assert_eq!(err["code"], "version_conflict");
-    assert_eq!((err["details"]["expected"].as_u64(), err["details"]["actual"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (
+            err["details"]["expected"].as_u64(),
+            err["details"]["actual"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
     let saved = PathBuf::from(err["details"]["saved"].as_str().unwrap());
     let kept = std::fs::read_to_string(&saved).unwrap();
     assert!(kept.contains("title: My careful rewrite"), "{kept}");
-    assert!(err["message"].as_str().unwrap().contains(&saved.display().to_string()));
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains(&saved.display().to_string())
+    );
     // Nothing was overwritten: the concurrent change stands, the title is the old one.
     let now = repo.show(&id);
-    assert_eq!((now["title"].as_str(), now["priority"].as_str()), (Some("Original title"), Some("low")));
+    assert_eq!(
+        (now["title"].as_str(), now["priority"].as_str()),
+        (Some("Original title"), Some("low"))
+    );
     // The kept text is applied on top of the issue as it is now.
-    let keep_low = editor(&repo, "merge", "sed -i 's/^priority: .*/priority: low/' \"$f\"");
-    let out = edit_with(&repo, &keep_low, &["issue", "edit", &id, "--from", saved.to_str().unwrap(), "--json"]);
+    let keep_low = editor(
+        &repo,
+        "merge",
+        "sed -i 's/^priority: .*/priority: low/' \"$f\"",
+    );
+    let out = edit_with(
+        &repo,
+        &keep_low,
+        &[
+            "issue",
+            "edit",
+            &id,
+            "--from",
+            saved.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert_ok(&out);
     let v = parse_one_object(&out);
-    assert_eq!((v["title"].as_str(), v["priority"].as_str()), (Some("My careful rewrite"), Some("low")));
+    assert_eq!(
+        (v["title"].as_str(), v["priority"].as_str()),
+        (Some("My careful rewrite"), Some("low"))
+    );
     let _ = std::fs::remove_file(saved);
 }
 
@@ -136,18 +180,31 @@ fn a_change_made_while_editing_is_a_conflict_and_the_edited_text_is_kept() {
 fn a_draft_that_cannot_be_applied_is_refused_and_kept() {
     let repo = Repo::new();
     let id = repo.create("Typo", &[]);
-    let script = editor(&repo, "typo", "sed -i 's/^priority: normal/priorty: high/' \"$f\"");
+    let script = editor(
+        &repo,
+        "typo",
+        "sed -i 's/^priority: normal/priorty: high/' \"$f\"",
+    );
     let out = edit_with(&repo, &script, &["issue", "edit", &id, "--json"]);
     assert_eq!(code(&out), 2);
     let e = parse_one_object(&out);
     assert_eq!(e["error"]["code"], "invalid_value");
-    assert!(e["error"]["message"].as_str().unwrap().contains("`priorty` is not a field"));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`priorty` is not a field")
+    );
     let warn = stderr(&out);
     let path = warn
         .split('`')
         .find(|p| p.ends_with(".md"))
         .unwrap_or_else(|| panic!("the kept file is named: {warn}"));
-    assert!(std::fs::read_to_string(path).unwrap().contains("priorty: high"));
+    assert!(
+        std::fs::read_to_string(path)
+            .unwrap()
+            .contains("priorty: high")
+    );
     assert_eq!(repo.show(&id)["version"], 1);
     let bad_value = editor(&repo, "bad", "sed -i 's/^due:$/due: next tuesday/' \"$f\"");
     let out = edit_with(&repo, &bad_value, &["issue", "edit", &id, "--json"]);
@@ -164,25 +221,45 @@ fn create_without_a_title_writes_the_issue_in_the_editor_on_a_terminal() {
         "sed -i 's/^title:.*/title: Written in the editor/' \"$f\"\nprintf '\\nWhy it matters.\\n\\n- [ ] first step\\n' >> \"$f\"",
     );
     let mut cmd = repo.cmd();
-    cmd.args(["issue", "create", "--label", "from-flags", "--priority", "high"])
-        .env("EDITOR", &script)
-        .env_remove("VISUAL");
+    cmd.args([
+        "issue",
+        "create",
+        "--label",
+        "from-flags",
+        "--priority",
+        "high",
+    ])
+    .env("EDITOR", &script)
+    .env_remove("VISUAL");
     let screen = tty::run(cmd, 100);
     assert_eq!(screen.code, 0, "{}", screen.text);
     assert!(screen.text.contains("created "), "{}", screen.text);
     let list = repo.ok(&["issue", "list"]);
     let v = &list["issues"][0];
     assert_eq!(v["title"], "Written in the editor");
-    assert_eq!(v["labels"], serde_json::json!(["from-flags"]), "flags fill the template");
+    assert_eq!(
+        v["labels"],
+        serde_json::json!(["from-flags"]),
+        "flags fill the template"
+    );
     assert_eq!(v["priority"], "high");
     assert_eq!(v["description"], "Why it matters.\n\n- [ ] first step");
     assert_eq!(v["checklist"][0]["text"], "first step");
     // In a pipe there is no one to edit: a usage error, nothing created.
     let out = repo.jit(&["issue", "create", "--json"]);
     assert_eq!(code(&out), 2);
-    assert!(parse_one_object(&out)["error"]["message"].as_str().unwrap().contains("--title"));
+    assert!(
+        parse_one_object(&out)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--title")
+    );
     // --edit asks for the editor anyway; a template left without a title creates nothing.
-    let out = edit_with(&repo, Path::new("true"), &["issue", "create", "--edit", "--json"]);
+    let out = edit_with(
+        &repo,
+        Path::new("true"),
+        &["issue", "create", "--edit", "--json"],
+    );
     assert_eq!(parse_one_object(&out)["error"]["code"], "aborted");
     assert_eq!(repo.ok(&["issue", "list"])["total"], 1);
 }
@@ -200,28 +277,66 @@ fn descriptions_come_from_stdin_or_a_file() {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert_ok(&out);
         parse_one_object(&out)
     };
-    let v = run_stdin(&["issue", "create", "--title", "From stdin", "--desc", "-"], "Line one.\n- [ ] item\n");
+    let v = run_stdin(
+        &["issue", "create", "--title", "From stdin", "--desc", "-"],
+        "Line one.\n- [ ] item\n",
+    );
     assert_eq!(v["description"], "Line one.\n- [ ] item\n");
     assert_eq!(v["checklist"][0]["text"], "item");
     let id = v["short_id"].as_str().unwrap().to_string();
     let file = repo.path().join("desc.md");
     std::fs::write(&file, "From a file.").unwrap();
-    let v = repo.ok(&["issue", "update", &id, "--desc-file", file.to_str().unwrap()]);
+    let v = repo.ok(&[
+        "issue",
+        "update",
+        &id,
+        "--desc-file",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(v["description"], "From a file.");
-    let v = run_stdin(&["issue", "update", &id, "--desc-file", "-"], "Piped again.");
+    let v = run_stdin(
+        &["issue", "update", &id, "--desc-file", "-"],
+        "Piped again.",
+    );
     assert_eq!(v["description"], "Piped again.");
-    let v = run_stdin(&["issue", "comment", &id, "--body", "-"], "A comment from stdin");
+    let v = run_stdin(
+        &["issue", "comment", &id, "--body", "-"],
+        "A comment from stdin",
+    );
     assert_eq!(v["comment"]["body"], "A comment from stdin");
-    repo.err(&["issue", "update", &id, "--desc-file", "/nonexistent/x.md"], "io", 1);
-    repo.err(&["issue", "update", &id, "--desc", "x", "--desc-file", "y"], "usage", 2);
+    repo.err(
+        &["issue", "update", &id, "--desc-file", "/nonexistent/x.md"],
+        "io",
+        1,
+    );
+    repo.err(
+        &["issue", "update", &id, "--desc", "x", "--desc-file", "y"],
+        "usage",
+        2,
+    );
     let big = "x".repeat(256 * 1024 + 1);
     std::fs::write(&file, &big).unwrap();
-    repo.err(&["issue", "update", &id, "--desc-file", file.to_str().unwrap()], "invalid_value", 2);
+    repo.err(
+        &[
+            "issue",
+            "update",
+            &id,
+            "--desc-file",
+            file.to_str().unwrap(),
+        ],
+        "invalid_value",
+        2,
+    );
     assert_eq!(repo.show(&id)["description"], "Piped again.");
 }
 
@@ -250,13 +365,27 @@ fn aliases_close_and_did_you_mean() {
     // A top-level word that is an issue command says which one was meant.
     let out = repo.jit(&["show", &id]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("did you mean `jit issue show`?"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `jit issue show`?"),
+        "{}",
+        stderr(&out)
+    );
     let (e, c) = repo.json(&["new", "--title", "x"]);
     assert_eq!(c, 2);
     assert_eq!(e["error"]["code"], "usage");
-    assert!(e["error"]["message"].as_str().unwrap().contains("`jit issue new`"), "{e:#}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`jit issue new`"),
+        "{e:#}"
+    );
     let out = repo.jit(&["list"]);
-    assert!(stderr(&out).contains("`jit ls` or `jit issue list`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`jit ls` or `jit issue list`"),
+        "{}",
+        stderr(&out)
+    );
     // Within `issue`, clap suggests the nearest name, aliases included.
     let out = repo.jit(&["issue", "veiw", &id]);
     assert_eq!(code(&out), 2);

@@ -8,7 +8,10 @@ use serde_json::Value;
 fn snapshot(repo: &Repo) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for name in repo.issue_files() {
-        out.push((name.clone(), std::fs::read(repo.issues_dir().join(&name)).unwrap()));
+        out.push((
+            name.clone(),
+            std::fs::read(repo.issues_dir().join(&name)).unwrap(),
+        ));
     }
     out.push((
         "events.jsonl".into(),
@@ -33,8 +36,20 @@ fn several_ids_change_together_or_not_at_all() {
     let b = repo.create("b", &[]);
     let blocker = repo.create("blocker", &[]);
     let c = repo.create("c", &["--dep", &blocker]);
-    let v = repo.ok(&["issue", "update", &a, &b, "--priority", "high", "--add-label", "ops"]);
-    assert_eq!((v["total"].as_u64(), v["changed"].as_u64()), (Some(2), Some(2)));
+    let v = repo.ok(&[
+        "issue",
+        "update",
+        &a,
+        &b,
+        "--priority",
+        "high",
+        "--add-label",
+        "ops",
+    ]);
+    assert_eq!(
+        (v["total"].as_u64(), v["changed"].as_u64()),
+        (Some(2), Some(2))
+    );
     assert_eq!(ids_of(&v), [a.clone(), b.clone()]);
     let changes = &v["issues"][0]["changes"];
     let fields: Vec<&str> = changes
@@ -46,7 +61,10 @@ fn several_ids_change_together_or_not_at_all() {
     assert_eq!(fields, ["labels", "priority"], "{changes:#}");
     for id in [&a, &b] {
         let s = repo.show(id);
-        assert_eq!((s["priority"].as_str(), s["version"].as_u64()), (Some("high"), Some(2)));
+        assert_eq!(
+            (s["priority"].as_str(), s["version"].as_u64()),
+            (Some("high"), Some(2))
+        );
     }
     // One of three cannot start (its dependency is open): none of them changes.
     let before = snapshot(&repo);
@@ -61,7 +79,16 @@ fn several_ids_change_together_or_not_at_all() {
     assert_eq!(v["changed"], 0);
     assert_eq!(v["issues"][0]["changes"], serde_json::json!([]));
     repo.err(
-        &["issue", "update", &a, &b, "--title", "x", "--if-version", "2"],
+        &[
+            "issue",
+            "update",
+            &a,
+            &b,
+            "--title",
+            "x",
+            "--if-version",
+            "2",
+        ],
         "invalid_value",
         2,
     );
@@ -76,7 +103,13 @@ fn a_filtered_update_is_shown_by_dry_run_and_then_applied() {
     let other = repo.create("feature", &["--type", "feature"]);
     let before = snapshot(&repo);
     let v = repo.ok(&[
-        "issue", "update", "--filter", "type:bug", "--milestone", "v2", "--dry-run",
+        "issue",
+        "update",
+        "--filter",
+        "type:bug",
+        "--milestone",
+        "v2",
+        "--dry-run",
     ]);
     assert_eq!(v["dry_run"], true);
     assert_eq!(ids_of(&v), bugs);
@@ -84,23 +117,56 @@ fn a_filtered_update_is_shown_by_dry_run_and_then_applied() {
     assert_eq!(v["issues"][0]["changes"][0]["after"], "v2");
     assert_eq!(snapshot(&repo), before, "a dry run writes nothing");
     let human = crate::common::stdout(&repo.jit(&[
-        "issue", "update", "--filter", "type:bug", "--milestone", "v2", "--dry-run",
+        "issue",
+        "update",
+        "--filter",
+        "type:bug",
+        "--milestone",
+        "v2",
+        "--dry-run",
     ]));
-    assert!(human.starts_with("would change 3 of 3 issue(s); nothing was written"), "{human}");
+    assert!(
+        human.starts_with("would change 3 of 3 issue(s); nothing was written"),
+        "{human}"
+    );
     assert!(human.contains("milestone: - -> v2"), "{human}");
-    let v = repo.ok(&["issue", "update", "--filter", "type:bug", "--milestone", "v2"]);
-    assert_eq!((v["dry_run"].as_bool(), v["changed"].as_u64()), (Some(false), Some(3)));
+    let v = repo.ok(&[
+        "issue",
+        "update",
+        "--filter",
+        "type:bug",
+        "--milestone",
+        "v2",
+    ]);
+    assert_eq!(
+        (v["dry_run"].as_bool(), v["changed"].as_u64()),
+        (Some(false), Some(3))
+    );
     for id in &bugs {
         assert_eq!(repo.show(id)["milestone"], "v2");
     }
     assert!(repo.show(&other).get("milestone").is_none());
     // A filter and named ids together: the union, each once.
     let v = repo.ok(&[
-        "issue", "update", &other, &bugs[0], "--filter", "type:bug", "--priority", "low",
+        "issue",
+        "update",
+        &other,
+        &bugs[0],
+        "--filter",
+        "type:bug",
+        "--priority",
+        "low",
     ]);
     assert_eq!(v["total"], 4);
     repo.err(
-        &["issue", "update", "--filter", "state:nonsense", "--priority", "low"],
+        &[
+            "issue",
+            "update",
+            "--filter",
+            "state:nonsense",
+            "--priority",
+            "low",
+        ],
         "invalid_query",
         2,
     );
@@ -114,25 +180,61 @@ fn a_filter_that_matches_more_than_the_limit_needs_yes() {
     }
     let before = snapshot(&repo);
     let d = repo.err(
-        &["issue", "update", "--filter", "label:mass", "--priority", "low"],
+        &[
+            "issue",
+            "update",
+            "--filter",
+            "label:mass",
+            "--priority",
+            "low",
+        ],
         "too_many_matches",
         2,
     );
-    assert_eq!((d["matched"].as_u64(), d["limit"].as_u64()), (Some(51), Some(50)));
+    assert_eq!(
+        (d["matched"].as_u64(), d["limit"].as_u64()),
+        (Some(51), Some(50))
+    );
     repo.err(
-        &["issue", "update", "--filter", "label:mass", "--priority", "low", "--limit", "10"],
+        &[
+            "issue",
+            "update",
+            "--filter",
+            "label:mass",
+            "--priority",
+            "low",
+            "--limit",
+            "10",
+        ],
         "too_many_matches",
         2,
     );
     assert_eq!(snapshot(&repo), before);
     let events = repo.event_count();
     let v = repo.ok(&[
-        "issue", "update", "--filter", "label:mass", "--priority", "low", "--yes",
+        "issue",
+        "update",
+        "--filter",
+        "label:mass",
+        "--priority",
+        "low",
+        "--yes",
     ]);
     assert_eq!(v["changed"], 51);
-    assert_eq!(repo.event_count(), events + 51, "one event per changed issue");
+    assert_eq!(
+        repo.event_count(),
+        events + 51,
+        "one event per changed issue"
+    );
     let v = repo.ok(&[
-        "issue", "update", "--filter", "label:mass", "--add-label", "x", "--limit", "60",
+        "issue",
+        "update",
+        "--filter",
+        "label:mass",
+        "--add-label",
+        "x",
+        "--limit",
+        "60",
     ]);
     assert_eq!(v["changed"], 51);
     assert_eq!(strings(&repo.show(&ids_of(&v)[0])["labels"]), ["mass", "x"]);

@@ -29,7 +29,18 @@ impl Tmux {
             std::env::var("PATH").unwrap_or_default()
         );
         let st = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "200", "-y", "50"])
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "200",
+                "-y",
+                "50",
+            ])
             .args(["-c", dir.to_str().unwrap()])
             .args([
                 "env",
@@ -73,7 +84,10 @@ impl Tmux {
             if want.iter().all(|w| s.contains(w)) {
                 return s;
             }
-            assert!(Instant::now() < end, "the screen never showed {want:?}:\n{s}");
+            assert!(
+                Instant::now() < end,
+                "the screen never showed {want:?}:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -83,7 +97,11 @@ impl Tmux {
         self.keys(&["C-u", "C-l"]);
         let end = Instant::now() + Duration::from_secs(20);
         while self.screen().trim_end() != "$" {
-            assert!(Instant::now() < end, "the screen never cleared:\n{}", self.screen());
+            assert!(
+                Instant::now() < end,
+                "the screen never cleared:\n{}",
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -118,7 +136,10 @@ fn store() -> (Repo, String, String) {
     let repo = Repo::new();
     repo.define_gate("unit-tests", &["--auto"]);
     repo.define_gate("review", &[]);
-    let a = repo.create("Alpha task", &["--milestone", "spring-release", "--label", "backend"]);
+    let a = repo.create(
+        "Alpha task",
+        &["--milestone", "spring-release", "--label", "backend"],
+    );
     let b = repo.create("Bravo task", &["--label", "frontend", "--gate", "review"]);
     (repo, a, b)
 }
@@ -133,11 +154,23 @@ fn bash_completes_ids_values_gate_keys_milestones_and_labels() {
     t.keys(&["Enter"]);
     t.wait_for(&["-F _clap_complete_jit jit"]);
     t.complete("jit issue show ", &[&a, &b]);
-    t.complete(&format!("jit issue update {a} --state "), &["backlog", "in_progress", "archived"]);
-    t.complete(&format!("jit issue update {a} --priority "), &["low", "normal", "high", "critical"]);
+    t.complete(
+        &format!("jit issue update {a} --state "),
+        &["backlog", "in_progress", "archived"],
+    );
+    t.complete(
+        &format!("jit issue update {a} --priority "),
+        &["low", "normal", "high", "critical"],
+    );
     t.complete(&format!("jit gate pass {b} "), &["unit-tests", "review"]);
-    t.complete(&format!("jit issue update {a} --milestone "), &["spring-release"]);
-    t.complete(&format!("jit issue update {a} --add-label "), &["backend", "frontend"]);
+    t.complete(
+        &format!("jit issue update {a} --milestone "),
+        &["spring-release"],
+    );
+    t.complete(
+        &format!("jit issue update {a} --add-label "),
+        &["backend", "frontend"],
+    );
     t.complete(&format!("jit dep add {a} --on "), &[&b]);
     t.complete("jit issue create --visibility ", &["internal", "public"]);
     t.complete("jit issue create --type ", &["feature", "epic"]);
@@ -167,10 +200,21 @@ fn zsh_and_fish_get_titles_as_descriptions() {
         stdout(&out)
     };
     let fish = run("fish", &["jit", "issue", "show", ""], "3");
-    assert!(fish.lines().any(|l| l == format!("{a}\tAlpha task [ready]")), "{fish}");
-    assert!(fish.lines().any(|l| l == format!("{b}\tBravo task [ready]")), "{fish}");
+    assert!(
+        fish.lines()
+            .any(|l| l == format!("{a}\tAlpha task [ready]")),
+        "{fish}"
+    );
+    assert!(
+        fish.lines()
+            .any(|l| l == format!("{b}\tBravo task [ready]")),
+        "{fish}"
+    );
     let zsh = run("zsh", &["jit", "issue", "show", ""], "3");
-    assert!(zsh.lines().any(|l| l == format!("{a}:Alpha task [ready]")), "{zsh}");
+    assert!(
+        zsh.lines().any(|l| l == format!("{a}:Alpha task [ready]")),
+        "{zsh}"
+    );
     let gates = run("fish", &["jit", "gate", "add", &a, ""], "4");
     assert!(gates.lines().any(|l| l == "review\treview"), "{gates}");
     // Outside a repository ids complete to nothing, and nothing fails.
@@ -182,7 +226,11 @@ fn zsh_and_fish_get_titles_as_descriptions() {
         .output()
         .unwrap();
     assert_ok(&out);
-    assert!(!stdout(&out).lines().any(|l| !l.starts_with('-')), "{}", stdout(&out));
+    assert!(
+        !stdout(&out).lines().any(|l| !l.starts_with('-')),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -191,7 +239,14 @@ fn man_writes_one_page_per_command_and_every_reference_resolves() {
     let dir = repo.path().join("man");
     let v = repo.ok(&["man", "--out", dir.to_str().unwrap()]);
     let pages: Vec<String> = crate::common::strings(&v["pages"]);
-    for want in ["jit.1", "jit-issue.1", "jit-issue-create.1", "jit-issue-edit.1", "jit-graph-tree.1", "jit-ls.1"] {
+    for want in [
+        "jit.1",
+        "jit-issue.1",
+        "jit-issue-create.1",
+        "jit-issue-edit.1",
+        "jit-graph-tree.1",
+        "jit-ls.1",
+    ] {
         assert!(pages.iter().any(|p| p == want), "{want} in {pages:?}");
     }
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
@@ -203,7 +258,10 @@ fn man_writes_one_page_per_command_and_every_reference_resolves() {
     // Every `jit-...(1)` a page names is a page that exists.
     for p in &pages {
         let text = std::fs::read_to_string(dir.join(p)).unwrap();
-        assert!(text.starts_with(".ie") || text.contains(".TH "), "{p} is roff");
+        assert!(
+            text.starts_with(".ie") || text.contains(".TH "),
+            "{p} is roff"
+        );
         for word in text.split(|c: char| c.is_whitespace() || c == '\\' || c == '"') {
             if let Some(name) = word.strip_suffix("(1)").filter(|n| n.starts_with("jit")) {
                 assert!(

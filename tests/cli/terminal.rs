@@ -71,7 +71,10 @@ impl Fixture {
                 "critical",
             ],
         );
-        let docs = create(T0, &["--title", "Docs for the file format", "--priority", "low"]);
+        let docs = create(
+            T0,
+            &["--title", "Docs for the file format", "--priority", "low"],
+        );
         at(T1, &["issue", "update", &wal, "--state", "done"]);
         at(
             T2,
@@ -167,7 +170,10 @@ fn issue_tables_fit_60_100_and_200_columns_and_are_never_cut_in_a_pipe() {
         fx.snap(&format!("terminal_issue_list_{cols}"), &text);
     }
     let narrow = fx.tty(&["issue", "list"], 60, false);
-    assert!(narrow.contains('…'), "60 columns cut the long titles:\n{narrow}");
+    assert!(
+        narrow.contains('…'),
+        "60 columns cut the long titles:\n{narrow}"
+    );
     assert!(
         !narrow.contains("UPDATED") && !narrow.contains("TYPE"),
         "60 columns drop UPDATED and TYPE first:\n{narrow}"
@@ -208,14 +214,14 @@ fn colour_marks_state_and_priority_on_a_terminal_only() {
         "\x1b[2mlow\x1b[0m",
         "\x1b[34min_progress\x1b[0m",
     ] {
-        assert!(
-            coloured.contains(painted),
-            "{painted:?} in:\n{coloured:?}"
-        );
+        assert!(coloured.contains(painted), "{painted:?} in:\n{coloured:?}");
     }
     // Colour does not move the columns: without the escapes it is the plain table.
     let plain = fx.tty(&["issue", "list"], 200, false);
-    assert!(!plain.contains('\x1b'), "NO_COLOR turns colour off:\n{plain:?}");
+    assert!(
+        !plain.contains('\x1b'),
+        "NO_COLOR turns colour off:\n{plain:?}"
+    );
     let stripped = strip_ansi(&coloured);
     assert_eq!(stripped, plain);
     // A pipe gets no colour even without NO_COLOR.
@@ -254,14 +260,20 @@ fn a_parent_lists_its_sub_tasks_with_relative_times() {
     let narrow = fx.tty(&["issue", "show", &epic], 60, false);
     // The heading keeps the whole title (the terminal wraps it); the sub-task table fits.
     let (heading, rest) = narrow.split_once('\n').unwrap();
-    assert!(heading.ends_with("for every issue and its history"), "{heading}");
+    assert!(
+        heading.ends_with("for every issue and its history"),
+        "{heading}"
+    );
     assert!(widest(rest) <= 60, "{narrow}");
     assert!(rest.contains("Compaction of old seg…"), "{narrow}");
     fx.snap("terminal_issue_show_parent_60", &narrow);
     let piped = fx.pipe(&["issue", "show", &epic]);
     assert!(piped.contains("sub-tasks (1/2 done):"), "{piped}");
     assert!(piped.contains("progress:    1/2 done"), "{piped}");
-    assert!(piped.contains("created:     3h ago by human:tester"), "{piped}");
+    assert!(
+        piped.contains("created:     3h ago by human:tester"),
+        "{piped}"
+    );
     fx.snap("terminal_issue_show_parent_pipe", &piped);
     let sub = fx.pipe(&["issue", "show", &fx.id("compact")]);
     assert!(
@@ -287,7 +299,10 @@ fn the_tree_draws_parents_sub_tasks_and_dependencies() {
     fx.snap("terminal_graph_tree_all_60", &narrow);
     let v = fx.repo.ok(&["graph", "tree", &fx.id("storage"), "--all"]);
     let root = &v["roots"][0];
-    assert_eq!(root["progress"], serde_json::json!({ "done": 1, "total": 2 }));
+    assert_eq!(
+        root["progress"],
+        serde_json::json!({ "done": 1, "total": 2 })
+    );
     let kids: Vec<&str> = root["children"]
         .as_array()
         .unwrap()

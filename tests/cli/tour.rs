@@ -28,7 +28,12 @@ fn the_readme_tour_runs_as_written() {
     assert!(script.lines().count() > 20, "{script}");
     // The tour puts `$PWD/target/debug` on PATH: run it where that is the jit under test.
     let bin_dir = jit_bin().parent().unwrap().canonicalize().unwrap();
-    assert_eq!(bin_dir.file_name().unwrap(), "debug", "{}", bin_dir.display());
+    assert_eq!(
+        bin_dir.file_name().unwrap(),
+        "debug",
+        "{}",
+        bin_dir.display()
+    );
     let checkout = bin_dir.parent().unwrap().parent().unwrap();
     assert_eq!(
         checkout.join("target/debug").canonicalize().unwrap(),
@@ -44,7 +49,9 @@ fn the_readme_tour_runs_as_written() {
     let tmp = tempfile::tempdir().unwrap();
     let out = Command::new("bash")
         .arg("-c")
-        .arg(format!("set -euo pipefail\n{script}\necho TOUR-DONE \"$PWD\""))
+        .arg(format!(
+            "set -euo pipefail\n{script}\necho TOUR-DONE \"$PWD\""
+        ))
         .current_dir(checkout)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -67,9 +74,15 @@ fn the_readme_tour_runs_as_written() {
     let work = std::path::Path::new(done);
     assert!(work.starts_with(tmp.path().canonicalize().unwrap()) || work.starts_with(tmp.path()));
     // What the tour promises happened.
-    assert!(stdout.contains("(issue is done)"), "the last gate finished the issue:\n{stdout}");
+    assert!(
+        stdout.contains("(issue is done)"),
+        "the last gate finished the issue:\n{stdout}"
+    );
     assert!(stdout.contains("now ready: "), "{stdout}");
-    assert!(stdout.contains("would change 1 of 1 issue(s); nothing was written"), "{stdout}");
+    assert!(
+        stdout.contains("would change 1 of 1 issue(s); nothing was written"),
+        "{stdout}"
+    );
     assert!(work.join("ROADMAP.md").is_file() && work.join("site/index.html").is_file());
     let issues = std::fs::read_dir(work.join(".jit/issues")).unwrap().count();
     assert_eq!(issues, 4, "three created, one imported");
@@ -80,5 +93,9 @@ fn the_readme_tour_runs_as_written() {
         .env("HOME", home.path())
         .output()
         .unwrap();
-    assert!(log.status.success(), "{}", String::from_utf8_lossy(&log.stderr));
+    assert!(
+        log.status.success(),
+        "{}",
+        String::from_utf8_lossy(&log.stderr)
+    );
 }

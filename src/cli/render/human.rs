@@ -496,7 +496,10 @@ pub fn timeline(events: &[Event], style: &Style) -> String {
         .iter()
         .map(|e| {
             vec![
-                Cell::painted(e.ts.datetime().format("%H:%M:%S").to_string(), Some(Color::Dim)),
+                Cell::painted(
+                    e.ts.datetime().format("%H:%M:%S").to_string(),
+                    Some(Color::Dim),
+                ),
                 Cell::new(clean_line(&e.actor)),
                 Cell::painted(event_verb(&e.kind), Some(event_color(&e.kind))),
                 Cell::new(clean_line(&crate::activity::describe(e))),
@@ -520,10 +523,9 @@ pub fn timeline(events: &[Event], style: &Style) -> String {
             } else {
                 term::relative_to(start.max(e.ts.min(now)), now)
             };
-            out.push_str(&style.paint(
-                &format!("{} · {ago}", d.format("%a %Y-%m-%d")),
-                Color::Bold,
-            ));
+            out.push_str(
+                &style.paint(&format!("{} · {ago}", d.format("%a %Y-%m-%d")), Color::Bold),
+            );
             out.push('\n');
             day = Some(d);
         }

@@ -139,7 +139,11 @@ pub fn lines(cols: &[Column], rows: &[Vec<Cell>], style: &Style, layout: Layout)
     let n = cols.len();
     let natural: Vec<usize> = (0..n)
         .map(|k| {
-            let head = if layout.header { cols[k].header.width() } else { 0 };
+            let head = if layout.header {
+                cols[k].header.width()
+            } else {
+                0
+            };
             rows.iter()
                 .map(|r| r.get(k).map_or(0, Cell::width))
                 .max()

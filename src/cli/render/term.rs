@@ -35,9 +35,8 @@ pub fn width() -> Option<usize> {
 pub fn now() -> Timestamp {
     static NOW: OnceLock<Timestamp> = OnceLock::new();
     *NOW.get_or_init(|| {
-        crate::clock::now().unwrap_or_else(|_| {
-            Timestamp::from_millis(crate::clock::system_millis() as i64)
-        })
+        crate::clock::now()
+            .unwrap_or_else(|_| Timestamp::from_millis(crate::clock::system_millis() as i64))
     })
 }
 
