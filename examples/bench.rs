@@ -339,6 +339,28 @@ fn main() {
         time("issue show", &mut |_| {
             run(&jit, &dir, &["issue", "show", &show_id, "--json"])
         });
+        // People: `issue show` finds a parent's sub-tasks through the summary index (a statx of
+        // every file); `--json` above does not.
+        time("issue show (for people)", &mut |_| {
+            run(&jit, &dir, &["issue", "show", &show_id])
+        });
+        // People: the open-work table in a pipe (every issue read, nothing cut).
+        time("issue list (table)", &mut |_| {
+            run(&jit, &dir, &["issue", "list"])
+        });
+        // A TAB after `jit issue show `: the completion engine lists every issue with its title.
+        time("complete issue ids", &mut |_| {
+            let start = Instant::now();
+            let out = Command::new(&jit)
+                .args(["--", "jit", "issue", "show", ""])
+                .env("COMPLETE", "fish")
+                .current_dir(&dir)
+                .stdout(Stdio::null())
+                .output()
+                .expect("complete");
+            assert!(out.status.success(), "completion failed");
+            start.elapsed()
+        });
         time("issue create", &mut |_| {
             run(
                 &jit,

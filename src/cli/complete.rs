@@ -362,7 +362,6 @@ mod tests {
         "port",
         "bind",
         "name",
-        "on_event",
         "command",
         "secret_env",
         "when",
@@ -370,24 +369,10 @@ mod tests {
         "file",
         "path",
         "map",
-        "source",
         "base",
         "ours",
         "theirs",
-        "config",
-        "jit_path",
-        "max",
-        "runs",
-        "sizes",
-        "fields",
-        "pattern",
-        "project",
-        "id_or_all",
         "wait",
-        "seconds",
-        "every",
-        "every_secs",
-        "at",
         "kind",
         "check",
         "github_check",
@@ -402,8 +387,14 @@ mod tests {
         "hook",
     ];
 
-    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+    fn walk(
+        cmd: &clap::Command,
+        path: &str,
+        missing: &mut Vec<String>,
+        seen: &mut BTreeSet<String>,
+    ) {
         for a in cmd.get_arguments() {
+            seen.insert(a.get_id().to_string());
             let takes_value =
                 a.get_num_args().is_some_and(|n| n.takes_values()) || a.is_positional();
             if !takes_value || a.get_id() == "help" || a.get_id() == "version" {
@@ -421,7 +412,7 @@ mod tests {
             } else {
                 format!("{path} {}", sc.get_name())
             };
-            walk(sc, &p, missing);
+            walk(sc, &p, missing, seen);
         }
     }
 
@@ -430,8 +421,14 @@ mod tests {
         let mut cmd = Cli::command();
         cmd.build();
         let mut missing = Vec::new();
-        walk(&cmd, "", &mut missing);
+        let mut seen = BTreeSet::new();
+        walk(&cmd, "", &mut missing, &mut seen);
         assert!(missing.is_empty(), "classify these arguments: {missing:#?}");
+        let stale: Vec<&&str> = FREE.iter().filter(|f| !seen.contains(**f)).collect();
+        assert!(
+            stale.is_empty(),
+            "no argument is named {stale:?}: drop them from FREE"
+        );
     }
 
     #[test]

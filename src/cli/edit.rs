@@ -31,6 +31,7 @@ pub struct EditArgs {
 static STDIN_IS_PROTOCOL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Marks stdin as a protocol stream (`jit mcp`): from now on `-` is taken as the text `-`.
+#[cfg(feature = "mcp")]
 pub fn stdin_is_protocol() {
     STDIN_IS_PROTOCOL.store(true, std::sync::atomic::Ordering::SeqCst);
 }

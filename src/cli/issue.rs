@@ -229,8 +229,9 @@ pub struct ListArgs {
 pub struct ShowIssueArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// Also show what other issues say about this one: their links to it (`linked_from`).
-    /// Reads every issue; plain `show` reads the issue, its dependencies and its sub-tasks.
+    /// Also show what other issues say about this one: their links to it (`linked_from`) and,
+    /// under --json, a parent's `subtasks` and `progress`. Reads every issue; `show --json`
+    /// reads one file and its dependencies.
     #[arg(long, visible_alias = "links")]
     pub related: bool,
 }
@@ -694,10 +695,17 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
     .warn(warnings))
 }
 
+/// `issue show`. People see a parent's sub-tasks, found through the summary index (a `statx`
+/// of every issue file, no reads); `--json` stays a read of the issue and its dependencies, and
+/// adds them with `--related`, which reads more anyway.
 fn show(ctx: &Ctx, a: ShowIssueArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let mut view = issues::show(&store, &a.id)?;
-    let (subtasks, progress, problems) = crate::hierarchy::subtasks(&store, &view.issue.id)?;
+    let (subtasks, progress, problems) = if !ctx.global.json || a.related {
+        crate::hierarchy::subtasks(&store, &view.issue.id)?
+    } else {
+        Default::default()
+    };
     if !subtasks.is_empty() {
         view.progress = Some(progress);
     }

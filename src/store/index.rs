@@ -21,11 +21,12 @@
 //! checksum of everything after the header (u64), then the records. A record is its length
 //! (u32) followed by: id (26 bytes), file size (u64), mtime seconds (i64), mtime nanoseconds
 //! (i64), inode (u64), created-at ms (i64), lease expiry ms (i64, `i64::MIN` for none),
-//! deferred-until ms (i64, `i64::MIN` for none), claim epoch (u64), state, priority and flags (one byte each: bit 0 assigned, bit 1 has a parent),
-//! then the dependency count (u32) and ids (26 bytes each), the parent id (26 bytes, when
-//! flagged), the required gate count (u32) and per gate its key (u32 length, bytes) and status
-//! (byte), the link count (u32) and per link its kind (byte) and target (u32 length, bytes),
-//! the type (u32 length, bytes), and the assignee (u32 length, bytes; empty when unassigned).
+//! deferred-until ms (i64, `i64::MIN` for none), claim epoch (u64), state, priority and flags
+//! (one byte each: bit 0 assigned, bit 1 has a parent), then the dependency count (u32) and
+//! ids (26 bytes each), the parent id (26 bytes, when flagged), the required gate count (u32)
+//! and per gate its key (u32 length, bytes) and status (byte), the link count (u32) and per
+//! link its kind (byte) and target (u32 length, bytes), the type (u32 length, bytes), and the
+//! assignee (u32 length, bytes; empty when unassigned).
 
 use super::{FileProblem, Store};
 use crate::error::{Error, Result};

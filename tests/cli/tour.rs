@@ -99,3 +99,34 @@ fn the_readme_tour_runs_as_written() {
         String::from_utf8_lossy(&log.stderr)
     );
 }
+
+#[test]
+fn the_demo_says_how_to_put_jit_on_path_when_it_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::common::jit_cmd(dir.path())
+        .args(["demo", "--dir"])
+        .arg(dir.path().join("demo"))
+        .output()
+        .unwrap();
+    crate::common::assert_ok(&out);
+    let text = crate::common::stdout(&out);
+    let bin_dir = jit_bin().parent().unwrap().canonicalize().unwrap();
+    assert!(
+        text.contains(&format!("export PATH=\"{}:$PATH\"", bin_dir.display())),
+        "{text}"
+    );
+    // With this jit on PATH, the hint is not needed.
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = crate::common::jit_cmd(dir.path())
+        .args(["demo", "--dir"])
+        .arg(dir.path().join("demo2"))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    crate::common::assert_ok(&out);
+    assert!(!crate::common::stdout(&out).contains("not on your PATH"));
+}
