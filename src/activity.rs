@@ -19,16 +19,21 @@ pub struct IssueLog {
 
 /// Reads one issue's events.
 pub fn issue_log(store: &Store, id: &IssueId) -> Result<IssueLog> {
-    let (all, bad) = events::read(&store.events_path())?;
-    let events = all
-        .into_iter()
-        .filter(|e| e.issue.as_deref() == Some(id.as_str()))
-        .collect();
+    // Streamed: only this issue's events are kept.
+    let mut events: Vec<Event> = Vec::new();
+    let scanned = events::scan(&store.events_path(), |e| {
+        if e.issue.as_deref() == Some(id.as_str()) {
+            events.push(e);
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    events.sort_by(|a, b| a.id.cmp(&b.id));
+    events.dedup_by(|a, b| a.id == b.id);
     Ok(IssueLog {
         id: id.to_string(),
         short_id: id.short(),
         events,
-        unreadable_lines: bad.len(),
+        unreadable_lines: scanned.bad.len(),
     })
 }
 

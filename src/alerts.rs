@@ -189,11 +189,14 @@ pub struct Subject {
 }
 
 /// When each issue entered its current state, from the event log.
-fn entered_state(events: &[Event]) -> HashMap<&str, (State, Timestamp)> {
-    let mut out: HashMap<&str, (State, Timestamp)> = HashMap::new();
-    for e in events {
-        let Some(issue) = e.issue.as_deref() else {
-            continue;
+/// When each issue entered its current state, by the log (streamed: one entry per issue).
+pub type Entered = HashMap<String, (State, Timestamp)>;
+
+fn entered_state(log: &std::path::Path) -> Result<Entered> {
+    let mut latest: HashMap<String, (String, State, Timestamp)> = HashMap::new();
+    crate::store::events::scan(log, |e| {
+        let Some(issue) = e.issue else {
+            return std::ops::ControlFlow::Continue(());
         };
         if let Some(s) = e
             .changes
@@ -202,19 +205,32 @@ fn entered_state(events: &[Event]) -> HashMap<&str, (State, Timestamp)> {
             .and_then(|c| c.after.as_str())
             .and_then(|s| s.parse::<State>().ok())
         {
-            out.insert(issue, (s, e.ts));
+            // The latest by id wins, whatever order a merge left the lines in.
+            match latest.get_mut(&issue) {
+                Some(l) if l.0 >= e.id => {}
+                Some(l) => *l = (e.id, s, e.ts),
+                None => {
+                    latest.insert(issue, (e.id, s, e.ts));
+                }
+            }
         }
-    }
-    out
+        std::ops::ControlFlow::Continue(())
+    })?;
+    Ok(latest
+        .into_iter()
+        .map(|(k, (_, s, t))| (k, (s, t)))
+        .collect())
 }
 
-/// The subjects a condition holds for now.
+/// The subjects a condition holds for now. `count(ready)` counts what `query ready` lists:
+/// `containers` (with those the filter asks for let in) are not work.
 pub fn evaluate(
     cond: &Condition,
     filter: Option<&crate::query::Query>,
     views: &[IssueView],
-    events: &[Event],
+    entered: &Entered,
     now: Timestamp,
+    containers: &crate::workflow::rules::Containers,
 ) -> Result<Vec<Subject>> {
     let in_scope = |v: &&IssueView| filter.is_none_or(|q| q.matches(v));
     let per_issue = |v: &IssueView, message: String, value: Value| Subject {
@@ -232,7 +248,7 @@ pub fn evaluate(
                 .iter()
                 .filter(in_scope)
                 .filter(|v| match what {
-                    Counted::Ready => crate::queries::is_claimable(v, now),
+                    Counted::Ready => crate::queries::is_claimable(v, now, containers),
                     Counted::Blocked => v.blocked && !v.issue.state.is_closed(),
                     Counted::Filter(_) => q.as_ref().is_some_and(|q| q.matches(v)),
                 })
@@ -273,32 +289,29 @@ pub fn evaluate(
                 )
             })
             .collect(),
-        Condition::InState { state, longer_than } => {
-            let entered = entered_state(events);
-            views
-                .iter()
-                .filter(in_scope)
-                .filter(|v| v.issue.state == *state)
-                .filter_map(|v| {
-                    let since = match entered.get(v.issue.id.as_str()) {
-                        Some((s, t)) if s == state => *t,
-                        _ => v.issue.created_at.min(v.issue.updated_at),
-                    };
-                    let secs = (now.millis() - since.millis()).max(0) / 1000;
-                    (secs as u64 > longer_than.as_secs()).then(|| {
-                        per_issue(
-                            v,
-                            format!(
-                                "`{}` has been {state} since {since} ({})",
-                                v.short_id,
-                                crate::issues::age(now, since)
-                            ),
-                            json!(secs),
-                        )
-                    })
+        Condition::InState { state, longer_than } => views
+            .iter()
+            .filter(in_scope)
+            .filter(|v| v.issue.state == *state)
+            .filter_map(|v| {
+                let since = match entered.get(v.issue.id.as_str()) {
+                    Some((s, t)) if s == state => *t,
+                    _ => v.issue.created_at.min(v.issue.updated_at),
+                };
+                let secs = (now.millis() - since.millis()).max(0) / 1000;
+                (secs as u64 > longer_than.as_secs()).then(|| {
+                    per_issue(
+                        v,
+                        format!(
+                            "`{}` has been {state} since {since} ({})",
+                            v.short_id,
+                            crate::issues::age(now, since)
+                        ),
+                        json!(secs),
+                    )
                 })
-                .collect()
-        }
+            })
+            .collect(),
         Condition::GateFailed(key) => views
             .iter()
             .filter(in_scope)
@@ -356,9 +369,19 @@ pub struct CheckReport {
 type Key = (String, Option<String>);
 
 /// The (alert, subject) pairs whose last alert event is `alert.fired`.
-fn firing_now(events: &[Event]) -> BTreeMap<Key, String> {
+fn firing_now(log: &std::path::Path) -> Result<BTreeMap<Key, String>> {
+    // Streamed: only the alert events are kept, then taken in id order.
+    let mut events: Vec<Event> = Vec::new();
+    crate::store::events::scan(log, |e| {
+        if matches!(e.kind.as_str(), "alert.fired" | "alert.resolved") {
+            events.push(e);
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    events.sort_by(|a, b| a.id.cmp(&b.id));
+    events.dedup_by(|a, b| a.id == b.id);
     let mut state: BTreeMap<Key, (bool, String)> = BTreeMap::new();
-    for e in events {
+    for e in &events {
         let fired = match e.kind.as_str() {
             "alert.fired" => true,
             "alert.resolved" => false,
@@ -375,11 +398,11 @@ fn firing_now(events: &[Event]) -> BTreeMap<Key, String> {
             .to_string();
         state.insert((name.to_string(), e.issue.clone()), (fired, message));
     }
-    state
+    Ok(state
         .into_iter()
         .filter(|(_, (f, _))| *f)
         .map(|(k, (_, m))| (k, m))
-        .collect()
+        .collect())
 }
 
 fn short(issue: &Option<String>) -> Option<String> {
@@ -399,8 +422,8 @@ pub fn check(store: &Store, actor: &Actor) -> Result<CheckReport> {
         let (issues, _) = tx.store().load_all()?;
         let gates = tx.gates()?.clone();
         let views = crate::view::views_for(issues, &gates);
-        let (events, _) = crate::store::events::read(&tx.store().events_path())?;
-        let before = firing_now(&events);
+        let before = firing_now(&tx.store().events_path())?;
+        let entered = entered_state(&tx.store().events_path())?;
         let mut report = CheckReport {
             alerts: alerts.len(),
             ..Default::default()
@@ -414,7 +437,9 @@ pub fn check(store: &Store, actor: &Actor) -> Result<CheckReport> {
                 .map(|f| crate::query::parse(f, now))
                 .transpose()
                 .map_err(|e| in_alert(name, e))?;
-            for s in evaluate(&cond, filter.as_ref(), &views, &events, now)? {
+            let containers =
+                config.containers(|t| filter.as_ref().is_some_and(|q| q.asks_for_type(t)));
+            for s in evaluate(&cond, filter.as_ref(), &views, &entered, now, &containers)? {
                 let key = (name.clone(), s.issue.clone());
                 holding.insert(key.clone());
                 let mut change = AlertChange {
@@ -587,8 +612,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<AlertDefChange
             diff_values(&b, &Value::Object(Default::default())),
             json!({ "alert": name }),
         );
-        let (events, _) = crate::store::events::read(&tx.store().events_path())?;
-        for ((alert, issue), message) in firing_now(&events) {
+        for ((alert, issue), message) in firing_now(&tx.store().events_path())? {
             if alert != name {
                 continue;
             }
@@ -628,8 +652,7 @@ pub struct AlertList {
 pub fn list(store: &Store) -> Result<AlertList> {
     let config = store.config()?;
     let alerts = read_alerts(&config, store)?;
-    let (events, _) = crate::store::events::read(&store.events_path())?;
-    let firing = firing_now(&events);
+    let firing = firing_now(&store.events_path())?;
     Ok(AlertList {
         alerts: alerts
             .into_iter()
@@ -718,13 +741,22 @@ mod tests {
             changes: vec![],
             data: json!({ "alert": "a", "message": "m" }),
         };
-        let events = vec![
+        let events = [
             ev("1", "alert.fired", None),
             ev("2", "alert.fired", Some("X")),
             ev("3", "alert.resolved", None),
             ev("4", "issue.updated", Some("X")),
         ];
-        let f = firing_now(&events);
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("events.jsonl");
+        let mut text = String::new();
+        // Written out of order, as a git merge may leave them: the id decides.
+        for e in [&events[2], &events[0], &events[3], &events[1]] {
+            text.push_str(&serde_json::to_string(e).unwrap());
+            text.push('\n');
+        }
+        std::fs::write(&log, text).unwrap();
+        let f = firing_now(&log).unwrap();
         assert_eq!(
             f.keys().cloned().collect::<Vec<_>>(),
             [("a".to_string(), Some("X".to_string()))]

@@ -34,10 +34,37 @@ pub fn holder(issue: &Issue, now: Timestamp) -> Option<&str> {
 }
 
 fn ttl_or_default(store: &Store, ttl: Option<Duration>) -> Result<Duration> {
-    match ttl {
-        Some(t) => Ok(t),
-        None => crate::model::time::parse_duration(&store.config()?.default_lease_ttl),
+    let (ttl, what) = match ttl {
+        Some(t) => (t, "ttl"),
+        None => (
+            crate::model::time::parse_duration(&store.config()?.default_lease_ttl)?,
+            "default_lease_ttl",
+        ),
+    };
+    check_ttl(ttl, what)
+}
+
+/// Refuses a lease longer than [`crate::model::limits::LEASE_TTL_SECS`].
+fn check_ttl(ttl: Duration, what: &str) -> Result<Duration> {
+    let max = crate::model::limits::LEASE_TTL_SECS;
+    if ttl.as_secs() > max {
+        return Err(Error::invalid(
+            what,
+            format!(
+                "a lease of {}s is longer than the {}d a lease may last; renew it with \
+                 `issue heartbeat`, or use `issue assign` for lasting ownership",
+                ttl.as_secs(),
+                max / 86_400
+            ),
+        ));
     }
+    Ok(ttl)
+}
+
+/// When a lease taken or renewed now starts: now, but never before the issue's last change
+/// (a clock set back, a `JIT_NOW` in the past, cannot make a lease that is expired at birth).
+fn lease_start(issue: &Issue, now: Timestamp) -> Timestamp {
+    now.max(issue.updated_at)
 }
 
 /// Claims one issue inside a transaction (shared by `claim` and `claim-next`).
@@ -96,14 +123,15 @@ fn claim_in(
         after.state = state;
     }
     after.assignee = Some(to.to_string());
+    let start = lease_start(&before, now);
     let acquired_at = match &current.lease {
         Some(l) if l.holder == to.as_str() => l.acquired_at,
-        _ => now,
+        _ => start,
     };
     after.lease = Some(Lease {
         holder: to.to_string(),
         acquired_at,
-        expires_at: Some(now.plus(ttl)),
+        expires_at: Some(start.plus(ttl)),
         ttl_secs: Some(ttl.as_secs()),
     });
     let after = tx.put(after)?;
@@ -164,7 +192,8 @@ fn refused_on_sight(e: &Error) -> bool {
 
 /// `issue claim-next`: picks the best claimable issue and claims it in the same locked
 /// operation. `accept` is the filter `filter_text` was parsed into; without a filter the summary
-/// index alone picks the issue. Issues whose lease expired count as claimable.
+/// index alone picks the issue. Issues whose lease expired count as claimable; `containers`
+/// (built from the config and the filter) are never picked unless the filter asked for them.
 pub fn claim_next(
     store: &Store,
     actor: &Actor,
@@ -172,6 +201,7 @@ pub fn claim_next(
     ttl: Option<Duration>,
     accept: &dyn Fn(&IssueView) -> bool,
     filter_text: Option<&str>,
+    containers: &rules::Containers,
 ) -> Result<Outcome> {
     let to = to.unwrap_or(actor).clone();
     let ttl = ttl_or_default(store, ttl)?;
@@ -188,7 +218,7 @@ pub fn claim_next(
             // reading any issue file. `claim_in` re-reads the chosen issue under the lock.
             let (all, _) = crate::store::index::load(tx.store())?;
             let ledger = tx.ledger().clone();
-            crate::queries::ready_summaries(&all, &gates, &ledger, now)
+            crate::queries::ready_summaries(&all, &gates, &ledger, now, containers)
                 .iter()
                 .take(SPREAD)
                 .map(|s| IssueId::parse(s.id()))
@@ -197,7 +227,7 @@ pub fn claim_next(
             let (issues, _) = tx.store().load_all()?;
             let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
                 .into_iter()
-                .filter(|v| crate::queries::is_claimable(v, now))
+                .filter(|v| crate::queries::is_claimable(v, now, containers))
                 .filter(|v| accept(v))
                 .collect();
             crate::queries::work_order(&mut candidates);
@@ -269,19 +299,20 @@ pub fn heartbeat(
                 .and_then(|l| l.ttl_secs)
                 .map(Duration::from_secs)
         }) {
-            Some(t) => t,
+            Some(t) => check_ttl(t, "ttl")?,
             None => ttl_or_default(tx.store(), None)?,
         };
         let mut after = before.clone();
+        let start = lease_start(&before, tx.now);
         let acquired_at = before
             .lease
             .as_ref()
             .map(|l| l.acquired_at)
-            .unwrap_or(tx.now);
+            .unwrap_or(start);
         after.lease = Some(Lease {
             holder: actor.to_string(),
             acquired_at,
-            expires_at: Some(tx.now.plus(ttl)),
+            expires_at: Some(start.plus(ttl)),
             ttl_secs: Some(ttl.as_secs()),
         });
         let after = tx.put(after)?;
@@ -306,7 +337,9 @@ pub fn release(
 ) -> Result<IssueView> {
     store.mutate(actor, |tx| {
         let before = tx.open(input, if_version)?;
-        if !(force && actor.is_human()) {
+        if force && actor.is_human() {
+            tx.force_moves();
+        } else {
             require_holder(tx, &before, actor, "release")?;
         }
         let mut after = before.clone();
@@ -327,15 +360,20 @@ pub fn release(
 }
 
 /// `issue assign` (to = Some) and `issue unassign` (None): a person's plain assignment, no
-/// lease and no state change.
+/// lease and no state change. Taking an issue from someone who holds it is a move: only its
+/// holder, or a human with `force` (recorded).
 pub fn assign(
     store: &Store,
     actor: &Actor,
     input: &str,
     to: Option<&Actor>,
+    force: bool,
     if_version: Option<u64>,
 ) -> Result<IssueView> {
     store.mutate(actor, |tx| {
+        if force {
+            tx.force_moves();
+        }
         let before = tx.open(input, if_version)?;
         let mut after = before.clone();
         after.assignee = to.map(|a| a.to_string());
@@ -356,13 +394,26 @@ pub fn assign(
 pub struct Stale {
     #[serde(flatten)]
     pub view: IssueView,
-    /// Why it is stale: `lease_expired` or `idle`.
+    /// Why it is stale: `lease_expired`, `lease_in_future` (dated beyond what a right clock
+    /// writes, see [`rules::lease_in_future`]) or `idle`.
     pub reason: &'static str,
 }
 
-/// Claims whose lease has expired, and (with `idle_days`) in-progress issues untouched that long.
+/// Whether an issue's lease is dated in the future (see [`rules::lease_in_future`]).
+pub fn lease_in_future(issue: &Issue, now: Timestamp) -> bool {
+    issue.lease.as_ref().is_some_and(|l| {
+        rules::lease_in_future(
+            l.acquired_at.millis(),
+            l.expires_at.map(|e| e.millis()),
+            now.millis(),
+        )
+    })
+}
+
+/// Claims whose lease has expired or is dated in the future, and (with `idle_days`)
+/// in-progress issues untouched that long.
 pub fn stale(views: Vec<IssueView>, now: Timestamp, idle_days: Option<u64>) -> Vec<Stale> {
-    let cutoff = idle_days.map(|d| now.minus(Duration::from_secs(d * 86_400)));
+    let cutoff = idle_days.map(|d| now.minus(Duration::from_secs(d.saturating_mul(86_400))));
     let mut out: Vec<Stale> = views
         .into_iter()
         .filter_map(|v| {
@@ -373,6 +424,11 @@ pub fn stale(views: Vec<IssueView>, now: Timestamp, idle_days: Option<u64>) -> V
                 Some(Stale {
                     view: v,
                     reason: "lease_expired",
+                })
+            } else if lease_in_future(&v.issue, now) {
+                Some(Stale {
+                    view: v,
+                    reason: "lease_in_future",
                 })
             } else if cutoff
                 .is_some_and(|c| v.issue.state == State::InProgress && v.issue.updated_at < c)

@@ -77,6 +77,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
             stage: GateStage::Postcheck,
             checker: Some("true".into()),
             timeout_secs: Some(60),
+            env: None,
             github_check: None,
         },
     )?;
@@ -91,6 +92,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
             stage: GateStage::Postcheck,
             checker: None,
             timeout_secs: None,
+            env: None,
             github_check: None,
         },
     )?;
@@ -105,6 +107,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
             stage: GateStage::Precheck,
             checker: None,
             timeout_secs: None,
+            env: None,
             github_check: None,
         },
     )?;
@@ -233,6 +236,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
     let site = crate::export::web::export(
         &store,
         &store.root().join("site"),
+        false,
         false,
         |_| true,
         &crate::progress::Silent,

@@ -28,6 +28,9 @@ pub mod exit {
     pub const CHECK_FAILED: u8 = 8;
     /// The git remote claims are published on could not be reached; nothing was changed.
     pub const REMOTE_UNAVAILABLE: u8 = 9;
+    /// Interrupted by a signal (SIGTERM, SIGINT, SIGHUP) while running a command: 128 plus the
+    /// signal's number, as shells report a process the signal ended.
+    pub const SIGNAL_BASE: u8 = 128;
 }
 
 /// Every way a jit operation can fail.
@@ -150,6 +153,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("{message}")]
+    Interrupted { signal: i32, message: String },
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -206,6 +212,7 @@ impl Error {
             Error::Conflict { code, .. } | Error::Refused { code, .. } => code,
             Error::SchemaTooNew { .. } | Error::SchemaTooOld { .. } => "schema_version",
             Error::Io { .. } => "io",
+            Error::Interrupted { .. } => "interrupted",
             Error::Internal(_) => "internal",
         }
     }
@@ -264,6 +271,10 @@ impl Error {
             Error::Io { context, source } => {
                 json!({ "context": context, "kind": format!("{:?}", source.kind()) })
             }
+            Error::Interrupted { signal, .. } => json!({
+                "signal": signal,
+                "name": signal_hook::low_level::signal_name(*signal),
+            }),
             Error::Internal(_) => json!({}),
         }
     }
@@ -293,6 +304,9 @@ impl Error {
             | Error::SchemaTooNew { .. }
             | Error::SchemaTooOld { .. } => exit::CHECK_FAILED,
             Error::Io { .. } | Error::Internal(_) => exit::INTERNAL,
+            Error::Interrupted { signal, .. } => {
+                exit::SIGNAL_BASE.saturating_add(u8::try_from(*signal).unwrap_or(0))
+            }
         }
     }
 
@@ -479,6 +493,14 @@ mod tests {
                 9,
             ),
             (Error::Internal("x".into()), "internal", 1),
+            (
+                Error::Interrupted {
+                    signal: 15,
+                    message: "m".into(),
+                },
+                "interrupted",
+                143,
+            ),
         ];
         for (e, code, exit) in table {
             assert_eq!(e.code(), code);

@@ -2,7 +2,8 @@
 //! and running checker commands.
 //!
 //! Invariants: a gate key on an issue always names a registry entry; a manual gate
-//! (`auto: false`) is passed only by a `human:` actor; checkers run outside the store lock and
+//! (`auto: false`) is passed only by a `human:` actor, and `--by` never lends a `ci:` or `agent:`
+//! actor a human's authority (both decided by [`Tx::gate_authority`]); checkers run outside the store lock and
 //! their results are recorded in a fresh transaction, so a slow checker never blocks writers.
 
 use crate::error::{Error, Result};
@@ -43,6 +44,9 @@ pub struct DefineRequest {
     pub stage: GateStage,
     pub checker: Option<String>,
     pub timeout_secs: Option<u64>,
+    /// The environment variables the checker gets (see [`Checker::env`]); `Some(vec![])` passes
+    /// only `PATH` and jit's own variables, `None` jit's whole environment.
+    pub env: Option<Vec<String>>,
     /// The GitHub check (check run, workflow or check suite app) whose conclusion passes or
     /// fails this gate in `jit github event` (`github_check` in gates.json); `Some("")` clears
     /// it, None keeps what the gate had.
@@ -63,6 +67,40 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
             "only applies to a gate with --checker",
         ));
     }
+    if req.env.is_some() && req.checker.is_none() {
+        return Err(Error::invalid(
+            "env",
+            "only applies to a gate with --checker",
+        ));
+    }
+    let env = req
+        .env
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| {
+                    let n = n.trim();
+                    let bare = n.strip_suffix('*').unwrap_or(n);
+                    let ok = !bare.is_empty()
+                        && !bare.contains('*')
+                        && bare
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if ok {
+                        Ok(n.to_string())
+                    } else {
+                        Err(Error::invalid(
+                            "env",
+                            format!(
+                                "`{}` is not a variable name (letters, digits, `_`; a trailing `*` for a prefix)",
+                                n.escape_debug()
+                            ),
+                        ))
+                    }
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?;
     let checker = match req.checker {
         Some(c) if c.trim().is_empty() => {
             return Err(Error::invalid("checker", "the checker command is blank"));
@@ -70,6 +108,7 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
         Some(c) => Some(Checker {
             command: c,
             timeout_secs: req.timeout_secs.unwrap_or(300),
+            env,
         }),
         None => None,
     };
@@ -184,7 +223,8 @@ pub struct RunDetails {
     pub output: Option<String>,
 }
 
-/// Records a gate as passed or failed (`by` defaults to the actor).
+/// Records a gate as passed or failed. `by` (default: the actor) is checked by
+/// [`Tx::gate_authority`]: only a human may record someone else.
 pub fn set_status(
     store: &Store,
     actor: &Actor,
@@ -194,23 +234,7 @@ pub fn set_status(
     by: Option<&str>,
     note: Option<&str>,
 ) -> Result<GateOutcome> {
-    let key = validate_gate_key(key.trim())?;
-    let by = match by {
-        Some(b) => Actor::parse(b)?,
-        None => actor.clone(),
-    };
-    let note = note.map(|n| validate_text("note", n)).transpose()?;
-    store.mutate(actor, |tx| {
-        record_status(
-            tx,
-            input,
-            &key,
-            status,
-            &by,
-            note.as_deref(),
-            RunDetails::default(),
-        )
-    })
+    set_status_if_version(store, actor, input, key, status, by, note, None)
 }
 
 /// [`set_status`] refusing a stale write: `if_version` is checked against the issue under the
@@ -227,19 +251,18 @@ pub fn set_status_if_version(
     if_version: Option<u64>,
 ) -> Result<GateOutcome> {
     let key = validate_gate_key(key.trim())?;
-    let by = match by {
-        Some(b) => Actor::parse(b)?,
-        None => actor.clone(),
-    };
+    let by = by.map(Actor::parse).transpose()?;
     let note = note.map(|n| validate_text("note", n)).transpose()?;
     store.mutate(actor, |tx| {
-        tx.open(input, if_version)?;
+        if if_version.is_some() {
+            tx.open(input, if_version)?;
+        }
         record_status(
             tx,
             input,
             &key,
             status,
-            &by,
+            by.as_ref(),
             note.as_deref(),
             RunDetails::default(),
         )
@@ -251,7 +274,7 @@ fn record_status(
     input: &str,
     key: &str,
     status: GateState,
-    by: &Actor,
+    by: Option<&Actor>,
     note: Option<&str>,
     run: RunDetails,
 ) -> Result<GateOutcome> {
@@ -275,15 +298,8 @@ fn record_status(
             details: json!({ "id": id, "gate": key }),
         });
     }
-    if status == GateState::Passed && !def.auto && !by.is_human() {
-        return Err(Error::Refused {
-            code: "manual_gate",
-            message: format!(
-                "gate `{key}` is manual: only a `human:` actor may pass it, not `{by}`"
-            ),
-            details: json!({ "id": id, "gate": key, "by": by }),
-        });
-    }
+    let by = tx.gate_authority(&id, &def, status, by)?;
+    let recorded_by = (by != tx.actor).then(|| tx.actor.to_string());
     if matches!(before.state, State::Done | State::Archived) {
         return Err(Error::Refused {
             code: "invalid_transition",
@@ -301,6 +317,7 @@ fn record_status(
         GateStatus {
             status,
             by: Some(by.to_string()),
+            recorded_by,
             at: Some(tx.now),
             note: note.map(str::to_string),
             exit_code: run.exit_code,
@@ -388,15 +405,42 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
         }
         None => issue.gates_required.clone(),
     };
-    if matches!(issue.state, State::Done | State::Archived) {
-        return Err(Error::Refused {
-            code: "invalid_transition",
-            message: format!(
-                "issue `{}` is {}; its gates are closed",
-                id.short(),
-                issue.state
-            ),
-            details: json!({ "id": id, "state": issue.state }),
+    if issue.state.is_closed() {
+        // A re-check of finished work (a CI job on every push) is a report, not a failure:
+        // nothing runs, nothing is written, each gate shows what was recorded.
+        let results: Vec<CheckResult> = keys
+            .iter()
+            .map(|key| {
+                let recorded = issue
+                    .gates_status
+                    .get(key)
+                    .map(|g| g.status)
+                    .unwrap_or(GateState::Pending);
+                CheckResult {
+                    gate: key.clone(),
+                    status: "skipped".into(),
+                    exit_code: None,
+                    duration_ms: 0,
+                    timed_out: false,
+                    output: String::new(),
+                    reason: Some(format!(
+                        "issue is {}: its gates are closed (recorded: {recorded})",
+                        issue.state
+                    )),
+                }
+            })
+            .collect();
+        let skipped = results.len();
+        let view = crate::issues::show(store, id.as_str())?;
+        return Ok(CheckReport {
+            id: id.to_string(),
+            short_id: id.short(),
+            results,
+            passed: 0,
+            failed: 0,
+            skipped,
+            issue: view,
+            transition: Transition::default(),
         });
     }
     let mut results = Vec::new();
@@ -434,7 +478,7 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
             output: Some(run.output.clone()),
         };
         store.mutate(actor, |tx| {
-            record_status(tx, id.as_str(), &key, status, actor, None, details.clone())
+            record_status(tx, id.as_str(), &key, status, None, None, details.clone())
         })?;
         results.push(CheckResult {
             status: status.to_string(),
@@ -484,6 +528,10 @@ fn run_checker(
                 ("JIT_GATE_KEY", key.to_string()),
                 ("JIT_ACTOR", actor.to_string()),
             ],
+            only_env: checker.passed_env(
+                std::env::vars_os()
+                    .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+            ),
             stdin: None,
             timeout: limit,
             what: format!("the checker of gate `{key}`"),

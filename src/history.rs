@@ -5,6 +5,10 @@
 //! time) with duplicate ids dropped, because a git `merge=union` may reorder or repeat lines.
 //! Unreadable lines are counted and skipped, never fatal. A follower reads only the bytes
 //! appended since its last poll; an incomplete last line is held back until its newline arrives.
+//!
+//! Memory stays bounded whatever the log's size: a query streams the log and keeps only its
+//! matches (with `--limit`, only the newest `limit` of them); `tail` without `--after` reads
+//! backwards from the end of the file and stops once it has the events it shows.
 
 use crate::error::{Error, Result};
 use crate::model::{Event, IdPrefix, IssueId, Timestamp};
@@ -12,8 +16,9 @@ use crate::queries::wildcard;
 use crate::store::Store;
 use crate::store::events::{self, BadLine};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 /// How many events `events tail` shows when neither `--after` nor `--limit` is given.
@@ -73,24 +78,29 @@ fn check_limit(limit: Option<usize>) -> Result<Option<usize>> {
 }
 
 /// Resolves `--issue`: an existing issue by any accepted form, else (a deleted issue) an id the
-/// log mentions, matched by the same prefix rules.
-fn resolve_issue(store: &Store, input: &str, log: &[Event]) -> Result<String> {
+/// log mentions, matched by the same prefix rules (one pass over the log).
+fn resolve_issue(store: &Store, input: &str) -> Result<String> {
     match store.resolve(input) {
         Ok(id) => return Ok(id.to_string()),
         Err(Error::NotFound { .. }) => {}
         Err(e) => return Err(e),
     }
     let prefix = IdPrefix::parse(input)?;
-    let mut hits: Vec<&str> = log
-        .iter()
-        .filter_map(|e| e.issue.as_deref())
+    let mut hits: std::collections::BTreeSet<String> = Default::default();
+    events::scan(&store.events_path(), |e| {
         // Only canonical ids: a hand-edited value is not matched by prefix.
-        .filter(|i| IssueId::parse(i).is_ok_and(|p| p.as_str() == *i) && prefix.matches(i))
-        .collect();
-    hits.sort_unstable();
-    hits.dedup();
+        if let Some(i) = e.issue
+            && IssueId::parse(&i).is_ok_and(|p| p.as_str() == i)
+            && prefix.matches(&i)
+            && hits.len() <= 20
+        {
+            hits.insert(i);
+        }
+        ControlFlow::Continue(())
+    })?;
+    let hits: Vec<String> = hits.into_iter().collect();
     match hits.as_slice() {
-        [one] => Ok(one.to_string()),
+        [one] => Ok(one.clone()),
         [] => Err(Error::NotFound {
             id: input.to_string(),
         }),
@@ -123,33 +133,45 @@ pub fn query(store: &Store, q: &EventQuery) -> Result<EventPage> {
         .map(|a| check_pattern("actor", a))
         .transpose()?;
     let limit = check_limit(q.limit)?;
-    let (all, bad) = events::read(&store.events_path())?;
     let issue = q
         .issue
         .as_deref()
-        .map(|i| resolve_issue(store, i, &all))
+        .map(|i| resolve_issue(store, i))
         .transpose()?;
-    let mut matched: Vec<Event> = all
-        .into_iter()
-        .filter(|e| since.is_none_or(|t| e.ts >= t))
-        .filter(|e| kind.as_deref().is_none_or(|k| wildcard(k, &e.kind)))
-        .filter(|e| actor.as_deref().is_none_or(|a| wildcard(a, &e.actor)))
-        .filter(|e| {
-            issue
+    // The matches by id: all of them, or with a limit only the newest `limit` (plus the ids
+    // of all, to count them once each).
+    let mut kept: BTreeMap<String, Event> = BTreeMap::new();
+    let mut seen: HashSet<u128> = HashSet::new();
+    let mut total = 0;
+    let scanned = events::scan(&store.events_path(), |e| {
+        let matches = since.is_none_or(|t| e.ts >= t)
+            && kind.as_deref().is_none_or(|k| wildcard(k, &e.kind))
+            && actor.as_deref().is_none_or(|a| wildcard(a, &e.actor))
+            && issue
                 .as_deref()
-                .is_none_or(|i| e.issue.as_deref() == Some(i))
-        })
-        .collect();
-    let total = matched.len();
-    if let Some(n) = limit
-        && matched.len() > n
-    {
-        matched.drain(..matched.len() - n);
-    }
+                .is_none_or(|i| e.issue.as_deref() == Some(i));
+        if !matches {
+            return ControlFlow::Continue(());
+        }
+        let fresh = match ulid::Ulid::from_string(&e.id) {
+            Ok(u) => seen.insert(u.0),
+            Err(_) => !kept.contains_key(&e.id),
+        };
+        if fresh {
+            total += 1;
+        }
+        kept.insert(e.id.clone(), e);
+        if let Some(n) = limit
+            && kept.len() > n
+        {
+            kept.pop_first();
+        }
+        ControlFlow::Continue(())
+    })?;
     Ok(EventPage {
-        events: matched,
+        events: kept.into_values().collect(),
         total,
-        unreadable_lines: bad.len(),
+        unreadable_lines: scanned.bad.len(),
     })
 }
 
@@ -183,30 +205,47 @@ pub struct Tail {
 }
 
 /// `events tail`: with `after`, the events after that id (the first `limit` of them); without,
-/// the last `limit` (default [`DEFAULT_TAIL`]).
+/// the last `limit` (default [`DEFAULT_TAIL`]) appended to the log, read from its end.
 pub fn tail(store: &Store, after: Option<&str>, limit: Option<usize>) -> Result<Tail> {
+    tail_where(store, after, limit, |_| true)
+}
+
+fn tail_where(
+    store: &Store,
+    after: Option<&str>,
+    limit: Option<usize>,
+    keep: impl Fn(&Event) -> bool,
+) -> Result<Tail> {
     let after = after.map(parse_event_id).transpose()?;
     let limit = check_limit(limit)?;
-    let mut follower = Follower::new(store.events_path());
-    let (all, bad) = follower.read_from_start()?;
-    follower.remember(&all);
-    let events = match &after {
+    let path = store.events_path();
+    let mut follower = Follower::new(path.clone());
+    let (events, bad) = match &after {
         Some(a) => {
-            let mut v: Vec<Event> = all.into_iter().filter(|e| &e.id > a).collect();
-            if let Some(n) = limit {
-                v.truncate(n);
-            }
-            v
+            // Everything after `a` (the first `limit` by id), one pass from the start; the
+            // follower continues from where the pass ended.
+            let mut kept: BTreeMap<String, Event> = BTreeMap::new();
+            let (found, bad) = follower.read_from_start_with(|e| {
+                if &e.id > a && keep(&e) {
+                    kept.insert(e.id.clone(), e);
+                    if let Some(n) = limit
+                        && kept.len() > n
+                    {
+                        kept.pop_last();
+                    }
+                }
+            })?;
+            let _ = found;
+            (kept.into_values().collect::<Vec<_>>(), bad)
         }
         None => {
             let n = limit.unwrap_or(DEFAULT_TAIL);
-            let mut v = all;
-            if v.len() > n {
-                v.drain(..v.len() - n);
-            }
-            v
+            let t = events::tail(&path, n, &keep)?;
+            follower.start_at(t.end, t.partial);
+            (t.events, t.bad)
         }
     };
+    follower.remember(&events);
     Ok(Tail {
         events,
         bad,
@@ -227,21 +266,7 @@ pub fn tail_matching(
         return tail(store, after, limit);
     };
     let kind = check_pattern("event", kind)?;
-    let limit = check_limit(limit)?;
-    // Everything after `after` (or the whole log), then the first (or last) N that match.
-    let mut t = tail(store, after, Some(usize::MAX))?;
-    t.events.retain(|e| wildcard(&kind, &e.kind));
-    match (after, limit) {
-        (Some(_), Some(n)) => t.events.truncate(n),
-        (Some(_), None) => {}
-        (None, n) => {
-            let n = n.unwrap_or(DEFAULT_TAIL);
-            if t.events.len() > n {
-                t.events.drain(..t.events.len() - n);
-            }
-        }
-    }
-    Ok(t)
+    tail_where(store, after, limit, |e| wildcard(&kind, &e.kind))
 }
 
 /// What one poll of a [`Follower`] found.
@@ -263,8 +288,9 @@ pub struct Follower {
     offset: u64,
     /// Bytes after the last newline read: a line still being written.
     partial: Vec<u8>,
-    /// Complete lines consumed so far (for line numbers in warnings).
-    lines: usize,
+    /// Complete lines consumed so far (for line numbers in warnings); counted when first
+    /// needed after a start from the end.
+    lines: Option<usize>,
     seen: HashSet<String>,
     newest: Option<String>,
     file_id: Option<u64>,
@@ -287,7 +313,7 @@ impl Follower {
             path,
             offset: 0,
             partial: Vec::new(),
-            lines: 0,
+            lines: Some(0),
             seen: HashSet::new(),
             newest: None,
             file_id: None,
@@ -299,12 +325,77 @@ impl Follower {
     }
 
     /// Reads the whole file, remembering where it stopped; returns every event in it.
+    #[cfg(test)]
     fn read_from_start(&mut self) -> Result<(Vec<Event>, Vec<BadLine>)> {
         self.offset = 0;
         self.partial.clear();
-        self.lines = 0;
+        self.lines = Some(0);
         self.file_id = None;
         self.read_new()
+    }
+
+    /// Reads the whole file a block at a time, handing each event to `f` and remembering it as
+    /// seen; continues from the end of what it read. Returns how many events it read.
+    fn read_from_start_with(&mut self, mut f: impl FnMut(Event)) -> Result<(usize, Vec<BadLine>)> {
+        self.offset = 0;
+        self.partial.clear();
+        self.file_id = std::fs::metadata(&self.path).ok().and_then(|m| file_id(&m));
+        let mut n = 0;
+        let mut bytes = 0u64;
+        let mut bad = Vec::new();
+        let mut partial = Vec::new();
+        let mut newest: Option<String> = None;
+        let lines = events::for_each_line(&self.path, |k, line, unterminated| {
+            if let Err(len) = line {
+                bytes += len as u64; // the skipped line and its newline
+            }
+            if let Ok(b) = line {
+                bytes += b.len() as u64 + u64::from(!unterminated);
+                if unterminated {
+                    // Held back until its newline arrives.
+                    partial = b.to_vec();
+                    return ControlFlow::Continue(());
+                }
+            }
+            let one = match line {
+                Ok(b) if b.iter().all(u8::is_ascii_whitespace) => return ControlFlow::Continue(()),
+                Ok(b) => serde_json::from_slice::<Event>(b).map_err(|e| e.to_string()),
+                Err(len) => Err(format!(
+                    "a line of {len} bytes, longer than an event may be"
+                )),
+            };
+            match one {
+                Ok(e) => {
+                    n += 1;
+                    if newest.as_ref().is_none_or(|x| &e.id > x) {
+                        newest = Some(e.id.clone());
+                    }
+                    f(e);
+                }
+                Err(message) => bad.push(BadLine {
+                    line: k,
+                    torn: false,
+                    message,
+                }),
+            }
+            ControlFlow::Continue(())
+        })?;
+        self.offset = bytes;
+        self.lines = Some(lines - usize::from(!partial.is_empty()));
+        self.partial = partial;
+        if newest.as_ref() > self.newest.as_ref() {
+            self.newest = newest;
+        }
+        Ok((n, bad))
+    }
+
+    /// Continues from byte `end` of the file (read by [`events::tail`]), with `partial` the
+    /// bytes after its last newline.
+    fn start_at(&mut self, end: u64, partial: Vec<u8>) {
+        self.file_id = std::fs::metadata(&self.path).ok().and_then(|m| file_id(&m));
+        self.offset = end;
+        self.partial = partial;
+        self.lines = None;
     }
 
     /// Reads from the offset to the end of the file; returns the events of the complete lines.
@@ -324,6 +415,7 @@ impl Follower {
             .map_err(|e| self.io_err(e))?;
         let mut fresh = Vec::new();
         f.read_to_end(&mut fresh).map_err(|e| self.io_err(e))?;
+        let buf_start = self.offset - self.partial.len() as u64;
         self.offset += fresh.len() as u64;
         let mut buf = std::mem::take(&mut self.partial);
         buf.extend_from_slice(&fresh);
@@ -338,11 +430,40 @@ impl Follower {
             }
         };
         let (events, mut bad) = events::parse(&complete);
+        let before = if bad.is_empty() {
+            self.lines.unwrap_or(0)
+        } else {
+            self.lines_before(buf_start)?
+        };
         for b in &mut bad {
-            b.line += self.lines;
+            b.line += before;
         }
-        self.lines += complete.iter().filter(|b| **b == b'\n').count();
+        let added = complete.iter().filter(|b| **b == b'\n').count();
+        self.lines = self.lines.map(|l| l + added);
         Ok((events, bad))
+    }
+
+    /// The number of complete lines before the current offset (counted once, on the first
+    /// bad line after a start from the end).
+    fn lines_before(&mut self, upto: u64) -> Result<usize> {
+        if let Some(l) = self.lines {
+            return Ok(l);
+        }
+        let mut count = 0usize;
+        let mut f = std::fs::File::open(&self.path).map_err(|e| self.io_err(e))?;
+        let mut left = upto;
+        let mut buf = vec![0u8; 64 * 1024];
+        while left > 0 {
+            let want = buf.len().min(left as usize);
+            let got = f.read(&mut buf[..want]).map_err(|e| self.io_err(e))?;
+            if got == 0 {
+                break;
+            }
+            count += buf[..got].iter().filter(|b| **b == b'\n').count();
+            left -= got as u64;
+        }
+        self.lines = Some(count);
+        Ok(count)
     }
 
     /// Notes events as seen, so a later poll never returns them again.
@@ -369,7 +490,16 @@ impl Follower {
         }
         let newest_before = self.newest.clone();
         let (events, bad) = if replaced {
-            self.read_from_start()?
+            // Read again a block at a time, keeping only what is newer than what was seen.
+            let mut newer = Vec::new();
+            let (_, bad) = self.read_from_start_with(|e| {
+                if newest_before.as_ref().is_none_or(|n| &e.id > n) {
+                    newer.push(e);
+                }
+            })?;
+            newer.sort_by(|a, b| a.id.cmp(&b.id));
+            newer.dedup_by(|a, b| a.id == b.id);
+            (newer, bad)
         } else {
             self.read_new()?
         };

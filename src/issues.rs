@@ -82,6 +82,8 @@ pub struct UpdateRequest {
     pub checklist: Option<Vec<(String, bool)>>,
     /// Why, recorded in the event (`issue close`).
     pub reason: Option<String>,
+    /// Move the issue although someone else holds it (human actors only; recorded).
+    pub force: bool,
 }
 
 /// The result of a mutation that may move states: the issue and what the move did.
@@ -310,7 +312,8 @@ pub fn ready(
     let gates = store.gates()?;
     let (ledger, ledger_problem) = store.ledger();
     problems.extend(ledger_problem);
-    let mut chosen = crate::queries::ready_summaries(&all, &gates, &ledger, now);
+    let containers = store.config()?.containers(|_| false);
+    let mut chosen = crate::queries::ready_summaries(&all, &gates, &ledger, now, &containers);
     let mut total = chosen.len();
     if let Some(n) = limit {
         chosen.truncate(n);
@@ -359,7 +362,9 @@ pub fn ready(
             },
             &gates,
         );
-        if !crate::workflow::rules::claimable(&issue, !b.is_empty(), now.millis()).yes() {
+        if !crate::workflow::rules::claimable(&issue, !b.is_empty(), now.millis(), &containers)
+            .yes()
+        {
             total -= 1;
             continue;
         }
@@ -494,6 +499,9 @@ fn check_checklist(items: &[(String, bool)]) -> Result<Vec<(String, bool)>> {
 /// cascade of a move into or out of `done`.
 pub fn apply_update(tx: &mut Tx<'_>, input: &str, c: &CheckedUpdate) -> Result<Outcome> {
     let req = &c.req;
+    if req.force {
+        tx.force_moves();
+    }
     let before = tx.open(input, req.if_version)?;
     let id = before.id.clone();
     let mut after = before.clone();
@@ -771,7 +779,8 @@ pub struct Deleted {
 }
 
 /// Deletes an issue. Refuses while other issues depend on it or name it as parent, unless
-/// `force`, which removes those references (each with its own event).
+/// `force`, which removes those references (each with its own event); an issue someone else
+/// holds is deleted only by its holder, or by a human with `force` (the holder rule).
 pub fn delete(
     store: &Store,
     actor: &Actor,
@@ -780,6 +789,9 @@ pub fn delete(
     if_version: Option<u64>,
 ) -> Result<Deleted> {
     store.mutate(actor, |tx| {
+        if force {
+            tx.force_moves();
+        }
         let issue = tx.open(input, if_version)?;
         let id = issue.id.clone();
         let (all, _) = tx.store().load_all()?;

@@ -10,7 +10,6 @@ pub mod clock; // the clock, overridable with JIT_NOW
 pub mod defer; // issue defer/undefer: work set aside until a date, and query deferred
 pub mod demo; // jit demo: a sample repository built with the real operations
 pub mod details; // checklist items, comments, links, pull requests: add, check, link, upsert
-pub mod dispatch; // jit-dispatch: dispatch.toml, claiming work for agents, running them
 pub mod error; // the error type, its stable codes and exit codes
 pub mod export; // renderings of the store: dot, mermaid, json, csv, roadmap, changelog, web
 pub mod gates; // the gate registry, passing/failing gates, running checkers

@@ -81,6 +81,7 @@ fn state_after(e: &Event) -> Option<State> {
 /// Computes the metrics of a store.
 pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
     let now = crate::clock::now()?;
+    let containers = store.config()?.containers(|_| false);
     let mut by_state = BTreeMap::new();
     for s in State::ALL {
         by_state.insert(s.to_string(), 0);
@@ -102,7 +103,7 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         .count();
     let ready_unclaimed = views
         .iter()
-        .filter(|v| crate::queries::is_claimable(v, now))
+        .filter(|v| crate::queries::is_claimable(v, now, &containers))
         .count();
     let deferred = views
         .iter()
@@ -116,26 +117,84 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         .map(|(s, f)| (f.millis() - s.millis()) as f64 / 1000.0)
         .collect();
 
-    let (evs, bad) = events::read(&store.events_path())?;
-    let mut per_issue: HashMap<&str, Vec<&Event>> = HashMap::new();
-    for e in &evs {
-        if let Some(i) = e.issue.as_deref() {
-            per_issue.entry(i).or_default().push(e);
+    // The log is streamed; of each creation and state change only what the metrics need is
+    // kept (a few dozen bytes), then sorted by id with duplicates dropped; of other events only
+    // their id (to count them once each).
+    struct Step {
+        id: u128,
+        issue: u32,
+        ts: Timestamp,
+        created: bool,
+        state: Option<State>,
+    }
+    let mut issue_index: HashMap<String, u32> = HashMap::new();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut expiries: Vec<u128> = Vec::new();
+    let mut all: Vec<u128> = Vec::new();
+    let mut odd = std::collections::HashSet::new();
+    let scanned = events::scan(&store.events_path(), |e| {
+        let id = match ulid::Ulid::from_string(&e.id) {
+            Ok(u) => u.0,
+            Err(_) => {
+                // Not a ULID (a hand edit): counted once by its text, ordered last.
+                odd.insert(e.id.clone());
+                u128::MAX
+            }
+        };
+        if id != u128::MAX {
+            all.push(id);
         }
+        if e.kind == "lease.expired" {
+            expiries.push(id);
+        }
+        let created = e.kind == "issue.created";
+        let state = state_after(&e);
+        // Only creations and state changes count for cycle times, dwell and throughput.
+        if let Some(i) = e.issue.as_deref()
+            && (created || state.is_some())
+        {
+            let next = issue_index.len() as u32;
+            let issue = *issue_index.entry(i.to_string()).or_insert(next);
+            steps.push(Step {
+                id,
+                issue,
+                ts: e.ts,
+                created,
+                state,
+            });
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    let bad = scanned.bad;
+    all.sort_unstable();
+    all.dedup();
+    let event_count = all.len() + odd.len();
+    drop(all);
+    expiries.sort_unstable();
+    expiries.dedup();
+    steps.sort_by_key(|s| (s.issue, s.id));
+    steps.dedup_by(|a, b| a.issue == b.issue && a.id == b.id && a.id != u128::MAX);
+    let mut per_issue: Vec<&[Step]> = Vec::new();
+    let mut rest: &[Step] = &steps;
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|s| s.issue == first.issue).count();
+        let (group, tail) = rest.split_at(n);
+        per_issue.push(group);
+        rest = tail;
     }
     let (mut c2d, mut p2d) = (Vec::new(), Vec::new());
     let mut dwell: HashMap<String, Vec<f64>> = HashMap::new();
     let mut weekly: BTreeMap<String, usize> = BTreeMap::new();
     let secs = |a: Timestamp, b: Timestamp| (b.millis() - a.millis()) as f64 / 1000.0;
-    for list in per_issue.values() {
+    for list in per_issue {
         let mut created: Option<Timestamp> = None;
         let mut started: Option<Timestamp> = None;
         let mut current: Option<(State, Timestamp)> = None;
         for e in list {
-            if e.kind == "issue.created" {
+            if e.created {
                 created = Some(e.ts);
             }
-            let Some(next) = state_after(e) else { continue };
+            let Some(next) = e.state else { continue };
             if let Some((prev, since)) = current
                 && prev != next
             {
@@ -150,7 +209,7 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
             if next == State::InProgress && started.is_none() {
                 started = Some(e.ts);
             }
-            if next == State::Done && e.kind != "issue.created" {
+            if next == State::Done && !e.created {
                 if let Some(c) = created {
                     c2d.push(secs(c, e.ts));
                 }
@@ -178,8 +237,8 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         deferred,
         dwell: dwell.into_iter().map(|(k, v)| (k, Spread::of(v))).collect(),
         throughput_per_week: weekly,
-        lease_expiries: evs.iter().filter(|e| e.kind == "lease.expired").count(),
-        events: evs.len(),
+        lease_expiries: expiries.len(),
+        events: event_count,
         unreadable_event_lines: bad.len(),
     })
 }

@@ -8,7 +8,7 @@ use crate::model::{GateDef, Priority, State, Timestamp};
 use crate::store::index::{Effective, Summaries, Summary};
 use crate::store::ledger::Ledger;
 use crate::view::IssueView;
-use crate::workflow::rules;
+use crate::workflow::rules::{self, Containers};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
@@ -24,16 +24,16 @@ pub fn work_order(views: &mut [IssueView]) {
 }
 
 /// Claimable issues in work order: open, unblocked and unheld, or held under a lease that ran
-/// out at `now` (see [`rules::claimable`]).
-pub fn ready(mut views: Vec<IssueView>, now: Timestamp) -> Vec<IssueView> {
-    views.retain(|v| is_claimable(v, now));
+/// out at `now`, containers left out unless asked for (see [`rules::claimable`]).
+pub fn ready(mut views: Vec<IssueView>, now: Timestamp, containers: &Containers) -> Vec<IssueView> {
+    views.retain(|v| is_claimable(v, now, containers));
     work_order(&mut views);
     views
 }
 
 /// Whether an issue can be picked up at `now`: the one rule, [`rules::claimable`].
-pub fn is_claimable(v: &IssueView, now: Timestamp) -> bool {
-    rules::claimable(&v.issue, v.blocked, now.millis()).yes()
+pub fn is_claimable(v: &IssueView, now: Timestamp, containers: &Containers) -> bool {
+    rules::claimable(&v.issue, v.blocked, now.millis(), containers).yes()
 }
 
 /// The claimable issues of the summary index at `now`, in work order: the rule of [`ready`],
@@ -43,12 +43,19 @@ pub fn ready_summaries<'a>(
     gates: &BTreeMap<String, GateDef>,
     ledger: &'a Ledger,
     now: Timestamp,
+    containers: &Containers,
 ) -> Vec<Summary<'a>> {
     let mut out: Vec<Summary<'a>> = all
         .iter()
         .filter(|s| {
             let blocked = crate::view::summary_blocked(s, all, gates, ledger);
-            rules::claimable(&Effective::of(*s, ledger), blocked, now.millis()).yes()
+            rules::claimable(
+                &Effective::of(*s, ledger),
+                blocked,
+                now.millis(),
+                containers,
+            )
+            .yes()
         })
         .collect();
     out.sort_unstable_by_key(|s| (Reverse(s.priority()), s.created_ms(), s.id()));

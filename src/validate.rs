@@ -65,8 +65,35 @@ fn problem(
     }
 }
 
-/// Checks the store; with `fix`, repairs what is safe under the lock.
+/// Checks the store; with `fix`, repairs what is safe under the lock. A store with a symbolic
+/// link where jit needs a real file (see [`crate::store::GUARDED`]) is reported, link by link,
+/// and nothing else is read or written until they are replaced.
 pub fn run(store: &Store, actor: &Actor, fix: bool, progress: &dyn Progress) -> Result<Report> {
+    let links = store.links();
+    if !links.is_empty() {
+        let problems = links
+            .into_iter()
+            .map(|path| {
+                let message = crate::store::link_refused(&path).to_string();
+                Problem {
+                    code: "symlink",
+                    severity: Severity::Error,
+                    id: None,
+                    path: Some(path),
+                    message,
+                    fixable: false,
+                    fixed: false,
+                }
+            })
+            .collect();
+        return Ok(Report {
+            ok: false,
+            issues_checked: 0,
+            events_checked: 0,
+            problems,
+            fixed: 0,
+        });
+    }
     if fix {
         let set_aside = set_aside_unreadable_ledger(store)?;
         store
@@ -131,6 +158,41 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             }
         }
     }
+    // A checkout in the middle of a rebase or merge holds half of each side.
+    if let Some(op) = crate::store::ledger::git_operation(store.root()) {
+        let by_sync = crate::store::ledger::git_dir(store.root())
+            .is_some_and(|d| d.join(crate::store::SYNC_MARKER).exists());
+        problems.push(Problem {
+            code: "git_in_progress",
+            severity: Severity::Error,
+            id: None,
+            path: None,
+            message: if by_sync {
+                format!("the checkout is in the middle of a git {op} left by an interrupted `jit sync`: its files are half merged; run `jit sync` to recover it")
+            } else {
+                format!("the checkout is in the middle of a git {op}: its files are half merged; finish or abort it with git")
+            },
+            fixable: false,
+            fixed: false,
+        });
+    }
+    // A transaction that a process left half done (no writer holds the lock now).
+    if store.transaction_pending()
+        && crate::store::StoreLock::try_acquire(&store.dir().join("lock"))
+            .ok()
+            .flatten()
+            .is_some()
+    {
+        problems.push(Problem {
+            code: "interrupted_transaction",
+            severity: Severity::Error,
+            id: None,
+            path: Some(store.dir().join("lock")),
+            message: "a transaction was interrupted and could not be finished yet; the next jit command that can write the store finishes or undoes it (`jit validate --fix`)".into(),
+            fixable: true,
+            fixed: false,
+        });
+    }
     let (issues, file_problems) = store.load_all_reporting(progress)?;
     problems.extend(ledger_problems(store, &issues)?);
     for fp in file_problems {
@@ -149,7 +211,23 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             fixed: false,
         });
     }
-    let (evs, bad) = events::read(&store.events_path())?;
+    // The log is streamed: only the ids are kept, to count distinct events.
+    let mut ids: Vec<u128> = Vec::new();
+    let mut odd: std::collections::HashSet<String> = Default::default();
+    let scanned = events::scan(&store.events_path(), |e| {
+        match ulid::Ulid::from_string(&e.id) {
+            Ok(u) => ids.push(u.0),
+            Err(_) => {
+                odd.insert(e.id);
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    ids.sort_unstable();
+    ids.dedup();
+    let events_checked = ids.len() + odd.len();
+    drop(ids);
+    let bad = scanned.bad;
     for b in &bad {
         problems.push(Problem {
             code: if b.torn { "torn_event" } else { "bad_event" },
@@ -161,6 +239,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             fixed: false,
         });
     }
+    let now_ms = crate::clock::now()?.millis();
     // Positions by id, shared by every check below and the cycle search (no id is cloned).
     let pos: HashMap<&IssueId, usize> =
         issues.iter().enumerate().map(|(k, i)| (&i.id, k)).collect();
@@ -299,6 +378,7 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             )),
             _ => {}
         }
+        problems.extend(claim_contradictions(i, now_ms));
         let unpassed = i.unpassed_gates();
         if i.state == State::Done && !unpassed.is_empty() {
             problems.push(problem(
@@ -326,6 +406,40 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
             ));
         }
     }
+    // Leases no right clock writes, and leases finished work still carries (an older jit).
+    let now = crate::clock::now()?;
+    for i in &issues {
+        if !i.state.is_closed() && crate::claims::lease_in_future(i, now) {
+            let l = i.lease.as_ref().map(|l| (l.acquired_at, l.expires_at));
+            problems.push(problem(
+                "lease_in_future",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` is held by `{}` under a lease dated in the future (from {}, until {}): a clock far ahead, or a lease an older jit overflowed; it blocks the issue until then. jit never ends a claim because of a clock; if nobody works on it, a human ends it with `jit issue release {} --force`",
+                    i.short_id(),
+                    i.assignee.as_deref().unwrap_or("?"),
+                    l.map(|l| l.0.to_string()).unwrap_or_default(),
+                    l.and_then(|l| l.1).map(|e| e.to_string()).unwrap_or_else(|| "-".into()),
+                    i.short_id(),
+                ),
+                false,
+            ));
+        }
+        if i.state.is_closed() && i.lease.is_some() {
+            problems.push(problem(
+                "lease_on_finished",
+                Severity::Warning,
+                Some(&i.id),
+                format!(
+                    "`{}` is {} but its file still holds a lease; finished work is held by nobody, and `jit validate --fix` removes it",
+                    i.short_id(),
+                    i.state
+                ),
+                true,
+            ));
+        }
+    }
     for cycle in crate::graph::cycles_among(&issues, |id| pos.get(id).copied()) {
         let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
         problems.push(problem(
@@ -344,10 +458,69 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
     Ok(Report {
         ok,
         issues_checked: issues.len(),
-        events_checked: evs.len(),
+        events_checked,
         problems,
         fixed: 0,
     })
+}
+
+/// States that contradict an issue's claim, as a merge can leave them: work not started
+/// (`backlog`, `ready`) that someone holds a live lease on, finished work that still carries a
+/// lease, a lease held by someone other than the assignee.
+fn claim_contradictions(i: &crate::model::Issue, now_ms: i64) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let Some(lease) = &i.lease else {
+        return out;
+    };
+    let live = !crate::workflow::rules::lease_expired(
+        crate::workflow::rules::Facts::lease_expires_ms(i),
+        now_ms,
+    );
+    match i.state {
+        State::Backlog | State::Ready if live => out.push(problem(
+            "lease_on_unstarted",
+            Severity::Error,
+            Some(&i.id),
+            format!(
+                "`{}` is {} but `{}` holds a live lease on it{}: a merge kept a derived state over the claim. Its holder continues with `jit issue update {} --state in_progress`, or gives it back with `jit issue release {}`",
+                i.short_id(),
+                i.state,
+                lease.holder,
+                lease.expires_at.map(|e| format!(" (until {e})")).unwrap_or_default(),
+                i.short_id(),
+                i.short_id(),
+            ),
+            false,
+        )),
+        State::Done | State::Archived => out.push(problem(
+            "lease_on_closed",
+            Severity::Warning,
+            Some(&i.id),
+            format!(
+                "`{}` is {} but still carries `{}`'s lease; finished work holds no claim, and `jit validate --fix` drops it",
+                i.short_id(),
+                i.state,
+                lease.holder
+            ),
+            true,
+        )),
+        _ => {}
+    }
+    if i.assignee.as_deref() != Some(lease.holder.as_str()) && !i.state.is_closed() {
+        out.push(problem(
+            "lease_holder_mismatch",
+            Severity::Error,
+            Some(&i.id),
+            format!(
+                "`{}` is assigned to `{}` but its lease is held by `{}`: a merge combined two claims; release it and claim it again",
+                i.short_id(),
+                i.assignee.as_deref().unwrap_or("nobody"),
+                lease.holder
+            ),
+            false,
+        ));
+    }
+    out
 }
 
 /// What the repository's claim ledger and this worktree's files disagree on. Issues are read
@@ -484,6 +657,18 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                 tx.ledger_mut().record(&issue, now, &by, None);
                 p.fixed = true;
             }
+            "lease_on_finished" => {
+                let before = tx.get(&id)?;
+                // Staging a finished issue ends its lease.
+                let after = tx.put_derived(before.clone())?;
+                tx.record(
+                    "issue.repaired",
+                    Some(&before),
+                    &after,
+                    json!({ "by": "validate --fix" }),
+                )?;
+                p.fixed = true;
+            }
             _ => {}
         }
     }
@@ -509,6 +694,9 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                 .entry(k.clone())
                 .or_insert_with(GateStatus::pending);
         }
+        if after.state.is_closed() {
+            after.lease = None; // finished work holds no claim
+        }
         if after != before {
             let after = tx.put(after)?;
             tx.record(
@@ -531,7 +719,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             }
             crate::workflow::rederive(tx, &mut after)?;
             if after.state != before.state {
-                let after = tx.put(after)?;
+                let after = tx.put_derived(after)?;
                 tx.record(
                     "issue.state_changed",
                     Some(&before),
@@ -554,6 +742,8 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                 | "dangling_link"
                 | "missing_gate_status"
                 | "state_mismatch"
+                | "lease_on_closed"
+                | "interrupted_transaction"
         ) {
             p.fixed = true;
         }

@@ -23,6 +23,10 @@ pub struct CloseArgs {
     /// Refuse unless the issue is at this version.
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    /// Close it although another actor holds it (human actors only; recorded as
+    /// `forced_from`). Without it, only the holder closes a claimed issue.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
 }
@@ -47,6 +51,7 @@ pub fn run(ctx: &Ctx, a: CloseArgs) -> Result<Reply> {
         }),
         reason,
         if_version: a.if_version,
+        force: a.force,
         ..Default::default()
     };
     let out = issues::update(&store, &actor, &a.id, req)?;

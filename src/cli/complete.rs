@@ -12,11 +12,11 @@
 //! Completion never fails loudly: outside a jit repository, ids and keys simply complete to
 //! nothing.
 
-use super::{Cli, Reply};
+use super::Reply;
 use crate::error::{Error, Result};
 use crate::model::{CiStatus, GateStage, LinkKind, PrStatus, Priority, State, Visibility};
 use crate::store::Store;
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -65,7 +65,7 @@ pub fn kind_of(path: &str, id: &str) -> Option<Kind> {
 
 /// The command tree with a completer on every argument [`kind_of`] knows.
 pub fn command() -> clap::Command {
-    decorate(Cli::command(), "")
+    decorate(super::command(), "")
 }
 
 fn decorate(cmd: clap::Command, path: &str) -> clap::Command {
@@ -275,7 +275,7 @@ fn pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
 
 /// `jit man [--out DIR]`.
 pub fn man(a: ManArgs) -> Result<Reply> {
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = super::command().disable_help_subcommand(true);
     cmd.build();
     let Some(dir) = a.out else {
         let mut buf = Vec::new();
@@ -364,6 +364,7 @@ mod tests {
         "name",
         "command",
         "secret_env",
+        "env",
         "when",
         "payload",
         "file",
@@ -418,7 +419,7 @@ mod tests {
 
     #[test]
     fn every_argument_that_takes_a_value_completes_or_is_free_text() {
-        let mut cmd = Cli::command();
+        let mut cmd = super::super::command();
         cmd.build();
         let mut missing = Vec::new();
         let mut seen = BTreeSet::new();

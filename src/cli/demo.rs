@@ -35,7 +35,8 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<Reply> {
     let report = crate::demo::build(&dir)?;
     let store = Store::discover(&report.dir)?;
     let (views, _) = crate::issues::list_all(&store)?;
-    let ready = crate::queries::ready(views.clone(), crate::clock::now()?);
+    let containers = store.config()?.containers(|_| false);
+    let ready = crate::queries::ready(views.clone(), crate::clock::now()?, &containers);
     let blocked = crate::queries::blocked(views.clone());
     let issues: Vec<_> = views.iter().map(|v| v.issue.clone()).collect();
     let graph = crate::graph::Graph::build(&issues);

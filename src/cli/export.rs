@@ -29,6 +29,9 @@ pub struct ExportArgs {
     /// Export only issues matching this query (see docs/query.md).
     #[arg(long)]
     pub filter: Option<String>,
+    /// Leave out `visibility: internal` issues and every reference to them.
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +55,9 @@ pub struct RoadmapArgs {
     /// Compare FILE with the roadmap the store renders now; exit 8 (`out_of_date`) if it differs.
     #[arg(long, value_name = "FILE")]
     pub check: Option<PathBuf>,
+    /// Leave out `visibility: internal` issues and every reference to them.
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +68,9 @@ pub struct ChangelogArgs {
     /// Write the notes to FILE (atomically) instead of printing them.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Leave out `visibility: internal` issues and every reference to them.
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +84,9 @@ pub struct WebArgs {
     /// Only issues matching this query (see docs/query.md).
     #[arg(long)]
     pub filter: Option<String>,
+    /// Write into a directory that holds files a jit export did not write (they are left alone).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// A text export printed (under `--json`, wrapped with its format name).
@@ -98,7 +110,7 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Reply> {
         (Some(ExportCommand::Roadmap(r)), None) => roadmap(ctx, r),
         (Some(ExportCommand::Changelog(c)), None) => changelog(ctx, c),
         (Some(ExportCommand::Web(w)), None) => web(ctx, w),
-        (None, Some(f)) => format(ctx, f, a.filter.as_deref()),
+        (None, Some(f)) => format(ctx, f, a.filter.as_deref(), a.public),
         (None, None) => Err(Error::Usage {
             message: "give `--format dot|mermaid|json|csv` or a subcommand (`roadmap`, \
                       `changelog`, `web`); see `jit export --help`"
@@ -110,17 +122,26 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Reply> {
     }
 }
 
-/// The store's views that pass the filter, in id order, and the warnings for unreadable files.
-fn load(ctx: &Ctx, filter: Option<&str>) -> Result<(Store, Vec<IssueView>, Vec<String>)> {
+/// The store's views that pass the filter, in id order (with `public`, what
+/// [`crate::export::public`] leaves), and the warnings for unreadable files.
+fn load(
+    ctx: &Ctx,
+    filter: Option<&str>,
+    public: bool,
+) -> Result<(Store, Vec<IssueView>, Vec<String>)> {
     let store = ctx.store()?;
     let filter = Filter::parse(filter)?;
     let (views, problems) = crate::issues::list_all(&store)?;
-    let views = views.into_iter().filter(|v| filter.matches(v)).collect();
+    crate::export::refuse_unreadable(&store, &problems)?;
+    let mut views: Vec<IssueView> = views.into_iter().filter(|v| filter.matches(v)).collect();
+    if public {
+        views = crate::export::public(views);
+    }
     Ok((store, views, super::issue::problem_warnings(&problems)))
 }
 
-fn format(ctx: &Ctx, f: Format, filter: Option<&str>) -> Result<Reply> {
-    let (store, views, warnings) = load(ctx, filter)?;
+fn format(ctx: &Ctx, f: Format, filter: Option<&str>, public: bool) -> Result<Reply> {
+    let (store, views, warnings) = load(ctx, filter, public)?;
     let (format, content) = match f {
         Format::Dot | Format::Mermaid => {
             let issues: Vec<crate::model::Issue> = views.into_iter().map(|v| v.issue).collect();
@@ -195,12 +216,13 @@ fn deliver(
 }
 
 fn roadmap(ctx: &Ctx, a: RoadmapArgs) -> Result<Reply> {
-    let (store, views, warnings) = load(ctx, a.filter.as_deref())?;
+    let (store, views, warnings) = load(ctx, a.filter.as_deref(), a.public)?;
     let refs: Vec<&IssueView> = views.iter().collect();
     let content = crate::export::roadmap::render(&store.config()?.project, &refs);
+    let public = if a.public { " --public" } else { "" };
     let command = match &a.check {
-        Some(p) => format!("jit export roadmap --out {}", p.display()),
-        None => "jit export roadmap --out FILE".into(),
+        Some(p) => format!("jit export roadmap{public} --out {}", p.display()),
+        None => format!("jit export roadmap{public} --out FILE"),
     };
     deliver(
         "roadmap",
@@ -214,7 +236,7 @@ fn roadmap(ctx: &Ctx, a: RoadmapArgs) -> Result<Reply> {
 }
 
 fn changelog(ctx: &Ctx, a: ChangelogArgs) -> Result<Reply> {
-    let (store, views, warnings) = load(ctx, None)?;
+    let (store, views, warnings) = load(ctx, None, a.public)?;
     let refs: Vec<&IssueView> = views.iter().collect();
     let content =
         crate::export::changelog::render(&store.config()?.project, &refs, a.milestone.as_deref());
@@ -241,6 +263,7 @@ fn web(ctx: &Ctx, a: WebArgs) -> Result<Reply> {
         &store,
         &dir,
         a.public,
+        a.force,
         |v| filter.matches(v),
         &*ctx.progress(),
     )?;

@@ -17,6 +17,11 @@ impl Filter {
         }
     }
 
+    /// The store's containers, with those this filter asks for by type let in.
+    pub fn containers(&self, config: &crate::model::Config) -> crate::workflow::rules::Containers {
+        config.containers(|t| self.0.as_ref().is_some_and(|q| q.asks_for_type(t)))
+    }
+
     /// Whether a view passes the filter.
     pub fn matches(&self, v: &IssueView) -> bool {
         self.0.as_ref().is_none_or(|q| q.matches(v))

@@ -49,6 +49,14 @@ pub struct DefineArgs {
     /// Seconds before the checker is killed (default 300).
     #[arg(long)]
     pub timeout: Option<u64>,
+    /// Pass only this variable of jit's environment to the checker (repeatable; `CARGO_*`
+    /// matches a prefix); PATH and JIT_ISSUE_ID, JIT_GATE_KEY, JIT_ACTOR always. Without
+    /// --env or --clear-env the checker inherits jit's whole environment, tokens included.
+    #[arg(long = "env", value_name = "VAR")]
+    pub env: Vec<String>,
+    /// Pass nothing of jit's environment but PATH (and jit's own variables) to the checker.
+    #[arg(long = "clear-env", conflicts_with = "env")]
+    pub clear_env: bool,
     /// The GitHub check (check run or workflow name) whose conclusion passes or fails this
     /// gate in `jit github event`; an empty value removes the mapping.
     #[arg(long = "github-check", value_name = "NAME")]
@@ -107,6 +115,7 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
                     stage: a.stage,
                     checker: a.checker,
                     timeout_secs: a.timeout,
+                    env: (a.clear_env || !a.env.is_empty()).then_some(a.env),
                     github_check: a.github_check,
                 },
             )?;

@@ -41,7 +41,7 @@ pub struct SyncArgs {
 /// `jit sync`: commit `.jit/`, pull, validate, push. Exit 8 when validation errors remain (then
 /// nothing is pushed); the `claim_lost` error (exit 4) when another clone's claim won.
 pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<Reply> {
-    let store = ctx.local_store()?;
+    let store = ctx.local_store_as_is()?;
     let actor = ctx.actor(&store)?;
     let req = SyncRequest {
         remote: a.remote,
@@ -152,7 +152,7 @@ fn sync_text(r: &SyncReport, s: &Style) -> String {
 pub fn run(ctx: &Ctx, cmd: GitCommand) -> Result<Reply> {
     match cmd {
         GitCommand::Install => {
-            let store = ctx.local_store()?;
+            let store = ctx.local_store_as_is()?;
             let report = gitops::install(store.root())?;
             Ok(Reply::new(report, |r: &InstallReport, _| {
                 format!(

@@ -116,6 +116,9 @@ pub struct AssignArgs {
     pub id: String,
     #[arg(long)]
     pub to: String,
+    /// Take the issue from the actor holding it (human actors only; recorded as `forced_from`).
+    #[arg(long)]
+    pub force: bool,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
     #[command(flatten)]
@@ -125,6 +128,9 @@ pub struct AssignArgs {
 #[derive(Debug, Args)]
 pub struct IdVersionArgs {
     pub id: String,
+    /// Take the issue from the actor holding it (human actors only; recorded as `forced_from`).
+    #[arg(long)]
+    pub force: bool,
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
     #[command(flatten)]
@@ -319,6 +325,10 @@ pub struct UpdateArgs {
     /// Refuse the write unless the issue is at this version (optimistic concurrency).
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
+    /// Move the issue although another actor holds it (human actors only; recorded as
+    /// `forced_from`). Without it, only the holder moves a claimed issue.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
 }
@@ -327,7 +337,8 @@ pub struct UpdateArgs {
 pub struct DeleteArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// Also remove the dependency and parent links other issues have to this one.
+    /// Also remove the dependency and parent links other issues have to this one; for a human,
+    /// also delete an issue another actor holds.
     #[arg(long)]
     pub force: bool,
     #[arg(long = "if-version")]
@@ -401,7 +412,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let to = Actor::parse(&a.to)?;
-            let v = claims::assign(&store, &actor, &a.id, Some(&to), a.if_version)?;
+            let v = claims::assign(&store, &actor, &a.id, Some(&to), a.force, a.if_version)?;
             Ok(Reply::new(v, |v: &IssueView, _| {
                 format!(
                     "{} assigned to {}\n",
@@ -413,7 +424,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Unassign(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let v = claims::assign(&store, &actor, &a.id, None, a.if_version)?;
+            let v = claims::assign(&store, &actor, &a.id, None, a.force, a.if_version)?;
             Ok(Reply::new(v, |v: &IssueView, _| {
                 format!("{} unassigned\n", v.short_id)
             }))
@@ -553,6 +564,7 @@ fn update(ctx: &Ctx, mut a: UpdateArgs) -> Result<Reply> {
         done_when: patch(a.done_when),
         context: context_pairs(&a.context)?,
         if_version: a.if_version,
+        force: a.force,
         ..Default::default()
     };
     if bulk {
@@ -753,6 +765,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
     let to = a.to.as_deref().map(Actor::parse).transpose()?;
     let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
     let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let containers = filter.containers(&store.config()?);
     let out = claims::claim_next(
         &store,
         &actor,
@@ -760,6 +773,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
         ttl,
         &|v| filter.matches(v),
         a.filter.as_deref(),
+        &containers,
     )?;
     Ok(Reply::new(out, claimed_text))
 }

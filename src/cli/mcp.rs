@@ -57,17 +57,25 @@ mod server {
         let server = Server {
             global: ctx.global.clone(),
         };
-        runtime.block_on(async move {
-            let running = server
-                .serve(rmcp::transport::stdio())
-                .await
-                .map_err(|e| Error::Internal(format!("MCP handshake failed: {e}")))?;
-            running
-                .waiting()
-                .await
-                .map_err(|e| Error::Internal(format!("MCP server stopped: {e}")))?;
-            Ok::<(), Error>(())
-        })?;
+        // Every line passes the wire first (`cli::mcp_wire`): the malformed ones are answered
+        // there with the JSON-RPC error they deserve, the rest reach the server.
+        let known = |name: &str| TOOLS.iter().any(|t| t.name == name);
+        runtime.block_on(super::super::mcp_wire::run(
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+            known,
+            |input, output| async move {
+                let running = server
+                    .serve((input, output))
+                    .await
+                    .map_err(|e| Error::Internal(format!("MCP handshake failed: {e}")))?;
+                running
+                    .waiting()
+                    .await
+                    .map_err(|e| Error::Internal(format!("MCP server stopped: {e}")))?;
+                Ok::<(), Error>(())
+            },
+        ))?;
         Ok(Reply::silent())
     }
 
@@ -156,7 +164,7 @@ mod server {
                 remove_labels: a.remove_labels, milestone: a.milestone, parent: a.parent,
                 due: a.due, estimate: a.estimate.map(Estimate::into_text),
                 visibility: a.visibility, evidence: a.evidence, done_when: a.done_when,
-                context: pairs(a.context), if_version: a.if_version,
+                context: pairs(a.context), if_version: a.if_version, force: false,
                 remote: Default::default(),
             }));
         "claim" => ClaimIn: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it.",

@@ -25,6 +25,8 @@ mod import;
 mod init;
 mod issue;
 mod mcp;
+#[cfg(feature = "mcp")]
+mod mcp_wire;
 mod output;
 mod progress;
 mod query;
@@ -39,7 +41,7 @@ pub use output::Reply;
 use crate::error::{Error, Result, exit};
 use crate::model::Actor;
 use crate::store::Store;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use render::Style;
 use std::path::PathBuf;
 
@@ -193,8 +195,31 @@ impl Ctx {
         Ok(store.publishing(publisher))
     }
 
-    /// The store, with claims kept in this repository whatever the config says.
+    /// The store, with claims kept in this repository whatever the config says. In a clone
+    /// whose `.gitattributes` names the jit merge driver, makes sure git config registers it
+    /// (see [`crate::gitops::install::ensure_driver`]), saying so on stderr.
     pub fn local_store(&self) -> Result<Store> {
+        let store = self.local_store_as_is()?;
+        use crate::gitops::install::{DriverCheck, ensure_driver};
+        match ensure_driver(store.root(), &store.dir().join("cache")) {
+            DriverCheck::NotNamed | DriverCheck::Registered => {}
+            DriverCheck::RegisteredNow => print_notes(&[
+                "registered the jit merge driver in this clone's git config (`.gitattributes` \
+                 names it; git config is not cloned): issue files now merge field by field"
+                    .to_string(),
+            ]),
+            DriverCheck::Missing(why) => print_warnings(&[format!(
+                "`.gitattributes` names the jit merge driver but this clone's git config lacks \
+                 it ({why}): merges of issue files will leave conflict markers; run `jit git \
+                 install` (docs/git.md)"
+            )]),
+        }
+        Ok(store)
+    }
+
+    /// [`Ctx::local_store`] without the merge driver check: for `git install` and `sync`, which
+    /// register the driver themselves and report it.
+    pub fn local_store_as_is(&self) -> Result<Store> {
         let store = Store::discover(&self.start_dir())?;
         store.config()?;
         Ok(store)
@@ -212,6 +237,135 @@ impl Ctx {
     }
 }
 
+/// Options whose value is a query or free text: a value starting with `-` is still their value
+/// (`--filter '-label:bug'`, `--body "-1 from me"`), never taken for a flag.
+const TEXT_OPTIONS: &[&str] = &[
+    "filter",
+    "title",
+    "desc",
+    "body",
+    "note",
+    "reason",
+    "item",
+    "evidence",
+    "done-when",
+];
+
+/// The command line definition every parse, completion and man page uses: the clap derive,
+/// with [`TEXT_OPTIONS`] taking values that start with `-` in every subcommand.
+pub fn command() -> clap::Command {
+    fn texts(cmd: clap::Command) -> clap::Command {
+        cmd.mut_args(|a| {
+            let text = a.get_long().is_some_and(|l| TEXT_OPTIONS.contains(&l));
+            if text { a.allow_hyphen_values(true) } else { a }
+        })
+        .mut_subcommands(texts)
+    }
+    texts(Cli::command())
+}
+
+/// Parses the arguments with [`command`]. A text option written without its value, right
+/// before a flag (`--filter --json`), is a usage error rather than a filter named `--json`: a
+/// value that is exactly one of jit's flags must be written `--filter=--json`.
+fn parse(args: &[std::ffi::OsString]) -> std::result::Result<Cli, clap::Error> {
+    let cmd = command();
+    let mut flags = std::collections::BTreeSet::new();
+    fn longs(c: &clap::Command, out: &mut std::collections::BTreeSet<String>) {
+        for a in c.get_arguments() {
+            if let Some(l) = a.get_long() {
+                out.insert(format!("--{l}"));
+            }
+            if let Some(s) = a.get_short() {
+                out.insert(format!("-{s}"));
+            }
+        }
+        for s in c.get_subcommands() {
+            longs(s, out);
+        }
+    }
+    longs(&cmd, &mut flags);
+    flags.extend(["--help", "-h", "--version", "-V"].map(String::from));
+    for pair in args.windows(2).take_while(|w| w[0] != "--") {
+        let (opt, next) = (pair[0].to_string_lossy(), pair[1].to_string_lossy());
+        let text = opt
+            .strip_prefix("--")
+            .is_some_and(|o| TEXT_OPTIONS.contains(&o));
+        if text && flags.contains(next.as_ref()) {
+            let mut cmd = cmd;
+            return Err(cmd.error(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "`{opt}` needs a value, and `{next}` is a flag; write `{opt}=VALUE` to \
+                     give a value that is exactly `{next}`"
+                ),
+            ));
+        }
+    }
+    let matches = cmd.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// A clap error as the one JSON object `--json` prints: the whole message (every missing or
+/// invalid argument named), its kind, the arguments it is about and the usage line.
+fn usage_error(e: &clap::error::Error) -> Error {
+    use clap::error::{ContextKind, ContextValue};
+    let text = e.render().to_string();
+    let message = text
+        .trim()
+        .trim_start_matches("error: ")
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let strings = |kind: ContextKind| -> Vec<String> {
+        match e.get(kind) {
+            Some(ContextValue::String(s)) => vec![s.clone()],
+            Some(ContextValue::Strings(v)) => v.clone(),
+            Some(ContextValue::StyledStr(s)) => vec![s.to_string()],
+            Some(ContextValue::StyledStrs(v)) => v.iter().map(|s| s.to_string()).collect(),
+            Some(ContextValue::Number(n)) => vec![n.to_string()],
+            _ => Vec::new(),
+        }
+    };
+    let mut details = serde_json::Map::new();
+    let kind = format!("{:?}", e.kind());
+    let mut snake = String::new();
+    for (i, c) in kind.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    details.insert("kind".into(), snake.into());
+    let mut arguments = strings(ContextKind::InvalidArg);
+    arguments.extend(strings(ContextKind::InvalidSubcommand));
+    details.insert("arguments".into(), arguments.into());
+    for (key, kind) in [
+        ("value", ContextKind::InvalidValue),
+        ("valid_values", ContextKind::ValidValue),
+        ("valid_subcommands", ContextKind::ValidSubcommand),
+        ("suggested", ContextKind::SuggestedArg),
+        ("suggested_subcommands", ContextKind::SuggestedSubcommand),
+        ("usage", ContextKind::Usage),
+    ] {
+        let v = strings(kind);
+        match (key, v.len()) {
+            (_, 0) => {}
+            ("valid_values" | "valid_subcommands" | "suggested" | "suggested_subcommands", _) => {
+                details.insert(key.into(), v.into());
+            }
+            _ => {
+                details.insert(key.into(), v.join(" ").trim().to_string().into());
+            }
+        }
+    }
+    Error::Refused {
+        code: "usage",
+        message,
+        details: serde_json::Value::Object(details),
+    }
+}
+
 fn wants_json(args: &[std::ffi::OsString]) -> bool {
     args.iter()
         .take_while(|a| *a != "--")
@@ -226,55 +380,50 @@ pub fn main() -> u8 {
     run(args)
 }
 
-/// Runs jit with explicit arguments; returns the exit code.
+/// Runs jit with explicit arguments; returns the exit code. Under `--json` everything it
+/// prints on stdout is one JSON object: replies, errors, usage errors, `--help` and `--version`.
 pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
     let json = wants_json(&args);
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match parse(&args) {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                let _ = e.print();
-                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                    exit::USAGE
+            let shown = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+            if json && shown {
+                // Help and version are replies too: one JSON object.
+                let text = e.render().to_string();
+                let v = if e.kind() == ErrorKind::DisplayVersion {
+                    serde_json::json!({
+                        "name": env!("CARGO_PKG_NAME"),
+                        "version": env!("CARGO_PKG_VERSION"),
+                    })
                 } else {
-                    exit::OK
+                    serde_json::json!({ "help": text })
                 };
+                print_json(&v);
+                return exit::OK;
             }
             if let Some(hint) = did_you_mean(&e) {
                 print_error(&hint, json);
                 return exit::USAGE;
             }
             if json {
-                let msg = e.render().to_string();
-                let first = msg
-                    .lines()
-                    .next()
-                    .unwrap_or("usage error")
-                    .trim_start_matches("error: ")
-                    .to_string();
-                let err = Error::Usage { message: first };
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&err.to_json()).unwrap_or_default()
-                );
-            } else {
-                let _ = e.print();
+                print_error(&usage_error(&e), true);
+                return exit::USAGE;
             }
-            return exit::USAGE;
+            let _ = e.print();
+            return if shown { exit::OK } else { exit::USAGE };
         }
     };
     let ctx = Ctx {
         style: Style::detect(),
         global: cli.global.clone(),
     };
-    let result =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, cli.command)));
+    // A `JIT_NOW` that is set is a valid time for every command, or the command fails.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::clock::now()?;
+        dispatch(&ctx, cli.command)
+    }));
     let result = match result {
         Ok(r) => r,
         Err(p) => {
@@ -329,6 +478,13 @@ fn did_you_mean(e: &clap::Error) -> Option<Error> {
     })
 }
 
+/// Prints notes on stderr (both modes): things jit did on its own that a person should know.
+pub fn print_notes(notes: &[String]) {
+    for n in notes {
+        eprintln!("note: {}", render::clean_line(n));
+    }
+}
+
 /// Prints warnings on stderr (both modes).
 pub fn print_warnings(warnings: &[String]) {
     if warnings.is_empty() {
@@ -347,13 +503,17 @@ pub fn print_warnings(warnings: &[String]) {
     }
 }
 
+/// Prints one JSON value on stdout; a reader that went away (a closed pipe) is not an error.
+fn print_json(v: &serde_json::Value) {
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
 /// Prints an error: JSON on stdout under `--json`, else a message on stderr.
 pub fn print_error(e: &Error, json: bool) {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&e.to_json()).unwrap_or_default()
-        );
+        print_json(&e.to_json());
     } else {
         let style = Style {
             color: std::io::IsTerminal::is_terminal(&std::io::stderr())
@@ -397,5 +557,16 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Hook(c) => hook::run(ctx, c),
         Command::Alert(c) => alert::run(ctx, c),
         Command::Github(c) => github::run(ctx, c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks over every command, flag and alias (conflicting names,
+    /// missing values, bad defaults), so a definition error fails a test, not a user.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

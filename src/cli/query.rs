@@ -38,10 +38,15 @@ pub struct StaleArgs {
     pub common: Common,
 }
 
+/// The list shape of every query (`issues`, `total`, `next_cursor`, `problems`), with each
+/// issue's `reason`.
 #[derive(Serialize)]
 struct StalePage {
     issues: Vec<Stale>,
     total: usize,
+    /// Always null: `query stale` has no `--cursor` (the list schema's field, present).
+    next_cursor: Option<String>,
+    problems: Vec<crate::store::FileProblem>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -104,7 +109,13 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         if let Some(n) = a.common.limit {
             issues.truncate(n.max(1));
         }
-        return Ok(Reply::new(StalePage { issues, total }, |p: &StalePage, s| {
+        let page = StalePage {
+            issues,
+            total,
+            next_cursor: None,
+            problems,
+        };
+        return Ok(Reply::new(page, |p: &StalePage, s| {
             if p.issues.is_empty() {
                 return "no stale claims\n".into();
             }
@@ -117,7 +128,10 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
                     .lease
                     .as_ref()
                     .and_then(|l| l.expires_at)
-                    .map(|e| format!(" (lease expired {e})"))
+                    .map(|e| match x.reason {
+                        "lease_in_future" => format!(" (lease until {e}: dated in the future)"),
+                        _ => format!(" (lease expired {e})"),
+                    })
                     .unwrap_or_default();
                 out.push_str(&format!("{}: {}{exp}\n", x.view.short_id, x.reason));
             }
@@ -127,7 +141,10 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
     }
     let deferred_table = matches!(cmd, QueryCommand::Deferred(_));
     let (mut selected, common) = match cmd {
-        QueryCommand::Ready(c) => (queries::ready(views, crate::clock::now()?), c),
+        QueryCommand::Ready(c) => {
+            let containers = Filter::parse(c.filter.as_deref())?.containers(&store.config()?);
+            (queries::ready(views, crate::clock::now()?, &containers), c)
+        }
         QueryCommand::Blocked(c) => (queries::blocked(views), c),
         QueryCommand::State(a) => (queries::by_state(views, a.state), a.common),
         QueryCommand::Priority(a) => (queries::by_priority(views, a.priority), a.common),

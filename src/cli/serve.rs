@@ -52,7 +52,6 @@ fn env_ms(name: &str) -> Option<std::time::Duration> {
 
 #[cfg(feature = "serve")]
 pub fn run(ctx: &Ctx, a: ServeArgs) -> crate::error::Result<Reply> {
-    use std::io::Write;
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
     let mut cfg = crate::serve::Config::new(actor.clone());
@@ -65,9 +64,23 @@ pub fn run(ctx: &Ctx, a: ServeArgs) -> crate::error::Result<Reply> {
     }
     let server = crate::serve::bind(store, cfg)?;
     let started = server.started();
+    let json = ctx.global.json;
+    server.run(|| announce(&started, json, &actor, &a))?;
+    Ok(Reply::silent())
+}
+
+/// Prints where the server listens (and opens the browser with `--open`).
+#[cfg(feature = "serve")]
+fn announce(
+    started: &crate::serve::Started,
+    json: bool,
+    actor: &crate::model::Actor,
+    a: &ServeArgs,
+) {
+    use std::io::Write;
     {
         let mut out = std::io::stdout().lock();
-        let line = if ctx.global.json {
+        let line = if json {
             serde_json::to_string(&started).unwrap_or_default()
         } else {
             format!(
@@ -98,6 +111,4 @@ pub fn run(ctx: &Ctx, a: ServeArgs) -> crate::error::Result<Reply> {
             eprintln!("warning: could not run `{opener}` to open the browser: {e}");
         }
     }
-    server.run()?;
-    Ok(Reply::silent())
 }

@@ -19,6 +19,71 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+/// Refuses to export a store with issue files that could not be read: an export that silently
+/// leaves issues out is a wrong document (a committed roadmap, a published site). Stray files
+/// (not named like issues) and an unreadable claim ledger do not count.
+pub fn refuse_unreadable(
+    store: &crate::store::Store,
+    problems: &[crate::store::FileProblem],
+) -> Result<()> {
+    let issues = store.issues_dir();
+    let bad: Vec<&crate::store::FileProblem> = problems
+        .iter()
+        .filter(|p| p.code != "stray_file" && p.path.starts_with(&issues))
+        .collect();
+    let Some(first) = bad.first() else {
+        return Ok(());
+    };
+    let more = match bad.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Err(Error::CorruptFile {
+        path: first.path.clone(),
+        message: format!(
+            "{}{more}; the export would leave it out, so nothing was exported: repair or remove \
+             it (`jit validate` lists every one)",
+            first.message
+        ),
+    })
+}
+
+/// What `--public` leaves of the views: internal issues (`visibility: internal`) are gone, and
+/// so is every reference to one in what remains (dependencies, parent, links, blockers,
+/// incoming links), so no file names an internal issue by id or title. The web site does the
+/// same with "(private)" placeholders ([`web`]).
+pub fn public(views: Vec<crate::view::IssueView>) -> Vec<crate::view::IssueView> {
+    let private: HashSet<String> = views
+        .iter()
+        .filter(|v| v.issue.is_internal())
+        .map(|v| v.issue.id.to_string())
+        .collect();
+    if private.is_empty() {
+        return views;
+    }
+    let hidden = |id: &str| private.contains(id);
+    views
+        .into_iter()
+        .filter(|v| !v.issue.is_internal())
+        .map(|mut v| {
+            let i = &mut v.issue;
+            i.dependencies.retain(|d| !hidden(d.as_str()));
+            if i.parent.as_ref().is_some_and(|p| hidden(p.as_str())) {
+                i.parent = None;
+            }
+            i.links.retain(|l| !hidden(&l.target));
+            v.blocked_by.retain(|b| match b {
+                crate::view::Blocker::Dependency { id, .. } => !hidden(id),
+                _ => true,
+            });
+            if let Some(l) = v.linked_from.as_mut() {
+                l.retain(|r| !hidden(&r.id));
+            }
+            v
+        })
+        .collect()
+}
+
 /// Writes an export to `path` atomically (creating its directory).
 pub fn write_file(path: &Path, content: &str) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

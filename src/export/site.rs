@@ -17,7 +17,7 @@
 
 use super::html::markdown;
 use crate::error::{Error, Result};
-use crate::model::{Event, GateDef, Timestamp, Visibility};
+use crate::model::{Event, GateDef, Timestamp};
 use crate::store::Store;
 use crate::view::IssueView;
 use serde::Serialize;
@@ -62,8 +62,13 @@ impl Rendered {
     /// Renders one issue's description and comments.
     pub fn of(v: &IssueView) -> Self {
         Rendered {
-            description: markdown(&v.issue.description),
-            comments: v.issue.comments.iter().map(|c| markdown(&c.body)).collect(),
+            description: markdown(&v.issue.description).into_string(),
+            comments: v
+                .issue
+                .comments
+                .iter()
+                .map(|c| markdown(&c.body).into_string())
+                .collect(),
         }
     }
 }
@@ -109,7 +114,7 @@ pub struct Options<'a> {
 pub fn private_ids(views: &[IssueView]) -> HashSet<String> {
     views
         .iter()
-        .filter(|v| v.issue.visibility == Some(Visibility::Internal))
+        .filter(|v| v.issue.is_internal())
         .map(|v| v.issue.id.to_string())
         .collect()
 }

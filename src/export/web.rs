@@ -4,16 +4,20 @@
 //! `style.css`, and one plain page per issue under `issues/<short_id>.html` (no script; for
 //! reading without JavaScript and for links). It opens from `file://` with no network.
 //!
-//! Invariants: every piece of user text passes through [`escape_html`] or the safe markdown
-//! renderer (the script sets text, never markup, except the markdown rendered here); the
+//! Invariants: every page is built of [`Html`] — user text escaped, markdown rendered safely,
+//! template literals filled only with `Html` — so unescaped text cannot reach a page; the safe
+//! markdown renderer (the script sets text, never markup, except the markdown rendered here); the
 //! embedded data is [`script_json`]; with `public`, an internal issue appears in
 //! no file (not its page, title or id), and references to it read "(private)". Files are written
-//! atomically, and issue pages this export did not write are removed from `issues/`, so a public
-//! export over an earlier full one leaves nothing internal behind.
+//! atomically; a manifest (`.jit-site`) lists them, and issue pages an earlier export wrote that
+//! this one did not are removed, so a public export over an earlier full one leaves nothing
+//! internal behind. Files no export wrote are never touched, and a directory holding some is
+//! refused unless forced.
 
-use super::html::{escape_html, is_safe_url, markdown, script_json};
+use super::html::{Html, is_safe_url, markdown, script_json};
 use super::plan;
 use crate::error::{Error, Result};
+use crate::html;
 use crate::model::{GateDef, GateState, IssueId, State};
 use crate::progress::Progress;
 use crate::view::{Blocker, IssueView};
@@ -57,9 +61,9 @@ struct Site<'a> {
 
 impl<'a> Site<'a> {
     /// A reference to another issue, from an issue page (`issues/`) or from the index.
-    fn reference(&self, id: &str, from_issue_page: bool) -> String {
+    fn reference(&self, id: &str, from_issue_page: bool) -> Html {
         if self.private.contains(id) {
-            return "<span class=\"private\">(private)</span>".into();
+            return html!("<span class=\"private\">(private)</span>");
         }
         let parsed = IssueId::parse(id).ok();
         let view = parsed.as_ref().and_then(|p| self.all.get(p).copied());
@@ -74,95 +78,96 @@ impl<'a> Site<'a> {
                 } else {
                     format!("issues/{}.html", v.short_id)
                 };
-                format!(
+                html!(
                     "<a class=\"ref\" href=\"{}\"><code>{}</code> {}</a> {}",
-                    escape_html(&href),
-                    escape_html(&v.short_id),
-                    escape_html(&v.issue.title),
+                    Html::text(&href),
+                    Html::text(&v.short_id),
+                    Html::text(&v.issue.title),
                     state_badge(v)
                 )
             }
-            Some(v) => format!(
+            Some(v) => html!(
                 "<code>{}</code> {} {}",
-                escape_html(&v.short_id),
-                escape_html(&v.issue.title),
+                Html::text(&v.short_id),
+                Html::text(&v.issue.title),
                 state_badge(v)
             ),
-            None => format!("<code>{}</code> (missing)", escape_html(&short)),
+            None => html!("<code>{}</code> (missing)", Html::text(&short)),
         }
     }
 }
 
-fn state_class(s: State) -> &'static str {
-    s.as_str()
-}
-
-fn state_badge(v: &IssueView) -> String {
+fn state_badge(v: &IssueView) -> Html {
     let s = v.issue.state;
-    let mut out = format!(
+    let mut out = html!(
         "<span class=\"badge st-{}\">{}</span>",
-        state_class(s),
-        plan::state_label(s)
+        Html::text(s.as_str()),
+        Html::text(plan::state_label(s))
     );
     if v.blocked {
-        out.push_str(" <span class=\"badge blocked\">blocked</span>");
+        out.push(html!(" <span class=\"badge blocked\">blocked</span>"));
     }
     out
 }
 
-fn page(title: &str, css: &str, body: &str, script: &str) -> String {
-    format!(
+fn page(title: &str, css: &str, body: Html, script: Html) -> String {
+    html!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta name=\"referrer\" content=\"no-referrer\">\n<title>{}</title>\n\
 <link rel=\"stylesheet\" href=\"{}\">\n</head>\n<body>\n{}{}</body>\n</html>\n",
-        escape_html(title),
-        css,
+        Html::text(title),
+        Html::text(css),
         body,
         script
     )
+    .into_string()
 }
 
 /// The app's page: the toolbar skeleton the script fills, the data element and the script.
-/// `data` is the JSON for `<script type="application/json" id="data">` (already made
-/// script-safe); `assets` is the path prefix of `app.js` and `style.css`; `fallback` is shown
-/// without JavaScript.
-pub fn shell(project: &str, data: &str, assets: &str, fallback: &str) -> String {
-    let body = format!(
-        "<header class=\"top\"><div class=\"brand\"><a class=\"home\" href=\"#/board\">{p}</a>\
+/// `data` is the JSON for `<script type="application/json" id="data">` ([`script_json`]);
+/// `assets` is the path prefix of `app.js` and `style.css`; `fallback` is shown without
+/// JavaScript.
+pub fn shell(project: &str, data: &Html, assets: &str, fallback: &Html) -> String {
+    let body = html!(
+        "<header class=\"top\"><div class=\"brand\"><a class=\"home\" href=\"#/board\">{}</a>\
 <span class=\"sub\" id=\"mode\"></span></div>\
 <div class=\"searchbox\"><input type=\"search\" id=\"q\" data-testid=\"search\" autocomplete=\"off\" spellcheck=\"false\" \
 placeholder=\"Search: label:ui -type:bug\" aria-label=\"Search with the query language\"><kbd>/</kbd></div>\
 <span class=\"live-dot\" id=\"live\" hidden></span></header>\n\
 <nav class=\"tabs\" id=\"tabs\" aria-label=\"Views\"></nav>\n\
 <div class=\"filters\" id=\"filters\"></div>\n<div class=\"qerror\" id=\"qerror\" role=\"alert\" hidden></div>\n\
-<main id=\"app\"><noscript>{fallback}</noscript></main>\n<div class=\"toasts\" id=\"toasts\" aria-live=\"polite\"></div>\n",
-        p = escape_html(project),
+<main id=\"app\"><noscript>{}</noscript></main>\n<div class=\"toasts\" id=\"toasts\" aria-live=\"polite\"></div>\n",
+        Html::text(project),
+        fallback.clone(),
     );
+    let assets = Html::text(assets);
     page(
         &format!("{project} · issues"),
-        &format!("{assets}style.css"),
-        &body,
-        &format!(
-            "<script type=\"application/json\" id=\"data\">{data}</script>\n<script src=\"{assets}app.js\"></script>\n"
+        &format!("{}style.css", assets.as_str()),
+        body,
+        html!(
+            "<script type=\"application/json\" id=\"data\">{}</script>\n<script src=\"{}app.js\"></script>\n",
+            data.clone(),
+            assets
         ),
     )
 }
 
 /// What a page without JavaScript shows: a plain list of links to the issue pages.
-fn fallback(live: &[&IssueView]) -> String {
-    let mut out = String::from(
-        "<p class=\"empty\">This view needs JavaScript. Every issue also has a plain page:</p><ul class=\"plain\">",
+fn fallback(live: &[&IssueView]) -> Html {
+    let mut out = html!(
+        "<p class=\"empty\">This view needs JavaScript. Every issue also has a plain page:</p><ul class=\"plain\">"
     );
     for v in live {
-        out.push_str(&format!(
-            "<li><a href=\"issues/{sid}.html\"><code>{sid}</code> {}</a> ({})</li>",
-            escape_html(&v.issue.title),
-            plan::state_label(v.issue.state),
-            sid = escape_html(&v.short_id),
+        out.push(html!(
+            "<li><a href=\"issues/{0}.html\"><code>{0}</code> {1}</a> ({2})</li>",
+            Html::text(&v.short_id),
+            Html::text(&v.issue.title),
+            Html::text(plan::state_label(v.issue.state)),
         ));
     }
-    out.push_str("</ul>");
+    out.push(html!("</ul>"));
     out
 }
 
@@ -171,94 +176,98 @@ fn when(t: &crate::model::Timestamp) -> String {
     t.datetime().format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn row(label: &str, value: String) -> String {
+/// A row of the details table; nothing for an empty value.
+fn row(label: &str, value: Html) -> Html {
     if value.is_empty() {
-        return String::new();
+        return Html::empty();
     }
-    format!(
+    html!(
         "<tr><th>{}</th><td>{}</td></tr>\n",
-        escape_html(label),
+        Html::text(label),
         value
     )
 }
 
+/// An optional text field as a row.
+fn text_row(label: &str, value: Option<&str>) -> Html {
+    row(label, Html::text(value.unwrap_or("")))
+}
+
 fn issue_page(site: &Site<'_>, v: &IssueView, dependents: &[&IssueView]) -> String {
     let i = &v.issue;
-    let mut b = format!(
+    let mut b = html!(
         "<header class=\"top\"><div class=\"brand\"><a class=\"back\" href=\"../index.html\">← {}</a></div></header>\n<main class=\"issue\">\n\
-<div class=\"issue-head st-{}\"><code class=\"sid\">{}</code> {} <span class=\"chip type\">{}</span> <span class=\"chip prio p-{p}\">{p}</span>\n<h1>{}</h1></div>\n",
-        escape_html(site.project),
-        state_class(i.state),
-        escape_html(&v.short_id),
+<div class=\"issue-head st-{}\"><code class=\"sid\">{}</code> {} <span class=\"chip type\">{}</span> <span class=\"chip prio p-{5}\">{5}</span>\n<h1>{6}</h1></div>\n",
+        Html::text(site.project),
+        Html::text(i.state.as_str()),
+        Html::text(&v.short_id),
         state_badge(v),
-        escape_html(&i.kind),
-        escape_html(&i.title),
-        p = i.priority.as_str(),
+        Html::text(&i.kind),
+        Html::text(i.priority.as_str()),
+        Html::text(&i.title),
     );
-    b.push_str("<div class=\"issue-grid\">\n<div class=\"issue-main\">\n");
-    b.push_str("<section class=\"box\"><h2>Description</h2>\n");
+    b.push(html!(
+        "<div class=\"issue-grid\">\n<div class=\"issue-main\">\n<section class=\"box\"><h2>Description</h2>\n"
+    ));
     if i.description.trim().is_empty() {
-        b.push_str("<p class=\"empty\">No description.</p>\n");
+        b.push(html!("<p class=\"empty\">No description.</p>\n"));
     } else {
-        b.push_str(&format!(
+        b.push(html!(
             "<div class=\"md\">{}</div>\n",
             markdown(&i.description)
         ));
     }
-    b.push_str("</section>\n");
+    b.push(html!("</section>\n"));
     if !i.checklist.is_empty() {
         let done = i.checklist.iter().filter(|c| c.checked).count();
-        b.push_str(&format!(
-            "<section class=\"box\"><h2>Checklist <span class=\"count\">{done} of {}</span></h2>\n<ul class=\"checklist\">\n",
-            i.checklist.len()
+        b.push(html!(
+            "<section class=\"box\"><h2>Checklist <span class=\"count\">{} of {}</span></h2>\n<ul class=\"checklist\">\n",
+            Html::text(&done.to_string()),
+            Html::text(&i.checklist.len().to_string())
         ));
         for c in &i.checklist {
-            b.push_str(&format!(
+            b.push(html!(
                 "<li class=\"{}\"><span class=\"tick\">{}</span> {}</li>\n",
-                if c.checked { "checked" } else { "open" },
-                if c.checked { "☑" } else { "☐" },
-                escape_html(&c.text)
+                Html::text(if c.checked { "checked" } else { "open" }),
+                Html::text(if c.checked { "☑" } else { "☐" }),
+                Html::text(&c.text)
             ));
         }
-        b.push_str("</ul></section>\n");
+        b.push(html!("</ul></section>\n"));
     }
     if !i.comments.is_empty() {
-        b.push_str(&format!(
+        b.push(html!(
             "<section class=\"box\"><h2>Comments <span class=\"count\">{}</span></h2>\n",
-            i.comments.len()
+            Html::text(&i.comments.len().to_string())
         ));
         for c in &i.comments {
-            b.push_str(&format!(
+            b.push(html!(
                 "<article class=\"comment\"><div class=\"comment-head\"><strong>{}</strong> <span class=\"muted\">{}</span></div><div class=\"md\">{}</div></article>\n",
-                escape_html(&c.author),
-                escape_html(&when(&c.at)),
+                Html::text(&c.author),
+                Html::text(&when(&c.at)),
                 markdown(&c.body)
             ));
         }
-        b.push_str("</section>\n");
+        b.push(html!("</section>\n"));
     }
-    b.push_str("</div>\n<aside class=\"issue-side\">\n<section class=\"box\"><h2>Details</h2><table class=\"facts\">\n");
-    b.push_str(&row(
-        "Assignee",
-        escape_html(i.assignee.as_deref().unwrap_or("")),
+    b.push(html!(
+        "</div>\n<aside class=\"issue-side\">\n<section class=\"box\"><h2>Details</h2><table class=\"facts\">\n"
     ));
-    b.push_str(&row(
-        "Milestone",
-        escape_html(i.milestone.as_deref().unwrap_or("")),
-    ));
-    b.push_str(&row("Due", escape_html(i.due.as_deref().unwrap_or(""))));
-    b.push_str(&row(
+    b.push(text_row("Assignee", i.assignee.as_deref()));
+    b.push(text_row("Milestone", i.milestone.as_deref()));
+    b.push(text_row("Due", i.due.as_deref()));
+    b.push(text_row(
         "Estimate",
-        i.estimate.map(|e| e.to_string()).unwrap_or_default(),
+        i.estimate.map(|e| e.to_string()).as_deref(),
     ));
-    b.push_str(&row(
+    b.push(row(
         "Labels",
         i.labels
             .iter()
-            .map(|l| format!("<span class=\"chip label\">{}</span>", escape_html(l)))
+            .map(|l| html!("<span class=\"chip label\">{}</span>", Html::text(l)))
             .collect(),
     ));
-    b.push_str(&row(
+    b.push(row(
         "Parent",
         i.parent
             .as_ref()
@@ -266,71 +275,69 @@ fn issue_page(site: &Site<'_>, v: &IssueView, dependents: &[&IssueView]) -> Stri
             .unwrap_or_default(),
     ));
     if let Some(p) = &v.progress {
-        b.push_str(&row("Sub-tasks", format!("{} of {} done", p.done, p.total)));
+        b.push(text_row(
+            "Sub-tasks",
+            Some(&format!("{} of {} done", p.done, p.total)),
+        ));
     }
-    b.push_str(&row(
-        "Evidence",
-        escape_html(i.evidence.as_deref().unwrap_or("")),
-    ));
-    b.push_str(&row(
-        "Done when",
-        escape_html(i.done_when.as_deref().unwrap_or("")),
-    ));
-    b.push_str(&row(
-        "Reporter",
-        escape_html(i.reporter.as_deref().unwrap_or("")),
-    ));
-    b.push_str(&row("Created", escape_html(&when(&i.created_at))));
-    b.push_str(&row("Updated", escape_html(&when(&i.updated_at))));
-    b.push_str("</table></section>\n");
+    b.push(text_row("Evidence", i.evidence.as_deref()));
+    b.push(text_row("Done when", i.done_when.as_deref()));
+    b.push(text_row("Reporter", i.reporter.as_deref()));
+    b.push(text_row("Created", Some(&when(&i.created_at))));
+    b.push(text_row("Updated", Some(&when(&i.updated_at))));
+    b.push(html!("</table></section>\n"));
 
     if !v.blocked_by.is_empty() {
-        b.push_str("<section class=\"box warn\"><h2>Blocked by</h2><ul>\n");
+        b.push(html!(
+            "<section class=\"box warn\"><h2>Blocked by</h2><ul>\n"
+        ));
         for bl in &v.blocked_by {
             match bl {
                 Blocker::Dependency { id, .. } => {
-                    b.push_str(&format!("<li>{}</li>\n", site.reference(id, true)))
+                    b.push(html!("<li>{}</li>\n", site.reference(id, true)))
                 }
-                Blocker::Gate { key, status, .. } => b.push_str(&format!(
+                Blocker::Gate { key, status, .. } => b.push(html!(
                     "<li>gate <code>{}</code> {}</li>\n",
-                    escape_html(key),
-                    status.as_str()
+                    Html::text(key),
+                    Html::text(status.as_str())
                 )),
             }
         }
-        b.push_str("</ul></section>\n");
+        b.push(html!("</ul></section>\n"));
     }
     if !i.gates_required.is_empty() {
-        b.push_str("<section class=\"box\"><h2>Gates</h2><ul class=\"gates\">\n");
+        b.push(html!(
+            "<section class=\"box\"><h2>Gates</h2><ul class=\"gates\">\n"
+        ));
         for key in &i.gates_required {
             let st = i.gates_status.get(key);
             let status = st.map(|g| g.status).unwrap_or(GateState::Pending);
             let title = site.gates.get(key).map(|g| g.title.as_str()).unwrap_or("");
-            let mut extra = String::new();
+            let mut extra = Html::empty();
             if let Some(g) = st {
                 if let Some(by) = &g.by {
-                    extra.push_str(&format!(" by {}", escape_html(by)));
+                    extra.push(html!(" by {}", Html::text(by)));
                 }
                 if let Some(n) = &g.note {
-                    extra.push_str(&format!(" — {}", escape_html(n)));
+                    extra.push(html!(" — {}", Html::text(n)));
                 }
             }
-            b.push_str(&format!(
-                "<li class=\"gate g-{s}\"><span class=\"badge g-{s}\">{s}</span> <code>{}</code> {}<span class=\"muted\">{}</span></li>\n",
-                escape_html(key),
-                escape_html(title),
+            b.push(html!(
+                "<li class=\"gate g-{0}\"><span class=\"badge g-{0}\">{0}</span> <code>{1}</code> {2}<span class=\"muted\">{3}</span></li>\n",
+                Html::text(status.as_str()),
+                Html::text(key),
+                Html::text(title),
                 extra,
-                s = status.as_str()
             ));
         }
-        b.push_str("</ul></section>\n");
+        b.push(html!("</ul></section>\n"));
     }
-    let deps: Vec<String> = i
+    let deps: Vec<Html> = i
         .dependencies
         .iter()
         .map(|d| site.reference(d.as_str(), true))
         .collect();
-    let downs: Vec<String> = dependents
+    let downs: Vec<Html> = dependents
         .iter()
         .map(|d| site.reference(d.issue.id.as_str(), true))
         .collect();
@@ -338,35 +345,50 @@ fn issue_page(site: &Site<'_>, v: &IssueView, dependents: &[&IssueView]) -> Stri
         if items.is_empty() {
             continue;
         }
-        b.push_str(&format!(
-            "<section class=\"box\"><h2>{title}</h2><ul class=\"refs\">\n"
+        b.push(html!(
+            "<section class=\"box\"><h2>{}</h2><ul class=\"refs\">\n",
+            Html::text(title)
         ));
         for it in items {
-            b.push_str(&format!("<li>{it}</li>\n"));
+            b.push(html!("<li>{}</li>\n", it));
         }
-        b.push_str("</ul></section>\n");
+        b.push(html!("</ul></section>\n"));
     }
-    let mut links: Vec<String> = i
+    let mut links: Vec<Html> = i
         .links
         .iter()
-        .map(|l| format!("{} {}", l.kind.as_str(), site.reference(&l.target, true)))
+        .map(|l| {
+            html!(
+                "{} {}",
+                Html::text(l.kind.as_str()),
+                site.reference(&l.target, true)
+            )
+        })
         .collect();
     for l in v.linked_from.iter().flatten() {
         let verb = match l.kind {
             crate::model::LinkKind::Relates => "related from",
             crate::model::LinkKind::Duplicates => "duplicated by",
         };
-        links.push(format!("{verb} {}", site.reference(&l.id, true)));
+        links.push(html!(
+            "{} {}",
+            Html::text(verb),
+            site.reference(&l.id, true)
+        ));
     }
     if !links.is_empty() {
-        b.push_str("<section class=\"box\"><h2>Links</h2><ul class=\"refs\">\n");
+        b.push(html!(
+            "<section class=\"box\"><h2>Links</h2><ul class=\"refs\">\n"
+        ));
         for l in links {
-            b.push_str(&format!("<li>{l}</li>\n"));
+            b.push(html!("<li>{}</li>\n", l));
         }
-        b.push_str("</ul></section>\n");
+        b.push(html!("</ul></section>\n"));
     }
     if !i.prs.is_empty() {
-        b.push_str("<section class=\"box\"><h2>Pull requests</h2><ul class=\"prs\">\n");
+        b.push(html!(
+            "<section class=\"box\"><h2>Pull requests</h2><ul class=\"prs\">\n"
+        ));
         for pr in &i.prs {
             let name = match (pr.number, &pr.title) {
                 (Some(n), Some(t)) => format!("#{n} {t}"),
@@ -374,38 +396,42 @@ fn issue_page(site: &Site<'_>, v: &IssueView, dependents: &[&IssueView]) -> Stri
                 (None, Some(t)) => t.clone(),
                 (None, None) => pr.url.clone(),
             };
-            let name = escape_html(&name);
+            let name = Html::text(&name);
             let link = if is_safe_url(&pr.url) {
-                format!(
-                    "<a href=\"{}\" rel=\"noopener noreferrer\">{name}</a>",
-                    escape_html(&pr.url)
+                html!(
+                    "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
+                    Html::text(&pr.url),
+                    name
                 )
             } else {
                 name
             };
-            let mut tags = String::new();
+            let mut tags = Html::empty();
             if let Some(s) = pr.status {
-                tags.push_str(&format!(" <span class=\"chip\">{}</span>", s.as_str()));
+                tags.push(html!(
+                    " <span class=\"chip\">{}</span>",
+                    Html::text(s.as_str())
+                ));
             }
             if let Some(c) = pr.ci {
-                tags.push_str(&format!(
-                    " <span class=\"chip ci-{c}\">CI {c}</span>",
-                    c = c.as_str()
+                tags.push(html!(
+                    " <span class=\"chip ci-{0}\">CI {0}</span>",
+                    Html::text(c.as_str())
                 ));
             }
             if let Some(br) = &pr.branch {
-                tags.push_str(&format!(" <code>{}</code>", escape_html(br)));
+                tags.push(html!(" <code>{}</code>", Html::text(br)));
             }
-            b.push_str(&format!("<li>{link}{tags}</li>\n"));
+            b.push(html!("<li>{}{}</li>\n", link, tags));
         }
-        b.push_str("</ul></section>\n");
+        b.push(html!("</ul></section>\n"));
     }
-    b.push_str("</aside>\n</div>\n</main>\n");
+    b.push(html!("</aside>\n</div>\n</main>\n"));
     page(
         &format!("{} · {}", v.short_id, i.title),
         "../style.css",
-        &b,
-        "",
+        b,
+        Html::empty(),
     )
 }
 
@@ -480,9 +506,78 @@ pub fn render(
     Ok(files)
 }
 
-/// Writes the site into `dir`: every file atomically; issue pages under `issues/` that this
-/// export did not write are removed.
-pub fn write(dir: &Path, files: &[SiteFile], progress: &dyn Progress) -> Result<()> {
+/// The file in a site directory listing what the last export wrote there (one path per line,
+/// relative to the directory). Only files it lists are ever replaced or removed.
+pub const MANIFEST: &str = ".jit-site";
+
+/// The files the last export wrote into `dir`, from its manifest (empty when there is none).
+fn manifest(dir: &Path) -> HashSet<String> {
+    std::fs::read_to_string(dir.join(MANIFEST))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// What `dir` holds that no jit export wrote there: files (and directories, and links) other
+/// than the manifest's and the manifest itself, relative to `dir`, sorted.
+fn foreign(dir: &Path, ours: &HashSet<String>) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((d, rel)) = stack.pop() {
+        let rd = match std::fs::read_dir(&d) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(format!("listing `{}`", d.display()), e)),
+        };
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{rel}{name}");
+            let kind = entry.file_type().ok();
+            if kind.is_some_and(|k| k.is_dir()) && path == "issues" {
+                stack.push((entry.path(), "issues/".into()));
+            } else if kind.is_some_and(|k| k.is_file())
+                && (path == MANIFEST || ours.contains(&path))
+            {
+                continue;
+            } else {
+                let dir_mark = if kind.is_some_and(|k| k.is_dir()) {
+                    "/"
+                } else {
+                    ""
+                };
+                out.push(format!("{path}{dir_mark}"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Writes the site into `dir`: every file atomically, then the manifest. Pages an earlier
+/// export wrote (by its manifest) that this one did not are removed; nothing jit did not write
+/// is ever touched. A `dir` holding files no jit export wrote (`--out .`, `--out docs`) is
+/// refused (`out_dir_not_empty`) unless `force`, which writes the site beside them.
+pub fn write(dir: &Path, files: &[SiteFile], force: bool, progress: &dyn Progress) -> Result<()> {
+    let before = manifest(dir);
+    let strangers = foreign(dir, &before)?;
+    if !strangers.is_empty() && !force {
+        let shown: Vec<&str> = strangers.iter().take(10).map(String::as_str).collect();
+        return Err(Error::Refused {
+            code: "out_dir_not_empty",
+            message: format!(
+                "`{}` holds files a jit export did not write ({}{}); writing the site there could \
+                 replace them: choose an empty or new directory, or pass --force to write beside \
+                 them (they are left alone)",
+                dir.display(),
+                shown.join(", "),
+                if strangers.len() > shown.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ),
+            details: serde_json::json!({ "dir": dir, "files": shown, "count": strangers.len() }),
+        });
+    }
     let pages = dir.join("issues");
     std::fs::create_dir_all(&pages)
         .map_err(|e| Error::io(format!("creating `{}`", pages.display()), e))?;
@@ -492,22 +587,29 @@ pub fn write(dir: &Path, files: &[SiteFile], progress: &dyn Progress) -> Result<
         progress.advance(1);
     }
     progress.finish();
-    let written: HashSet<&str> = files
-        .iter()
-        .filter_map(|f| f.path.strip_prefix("issues/"))
-        .collect();
-    let rd = std::fs::read_dir(&pages)
-        .map_err(|e| Error::io(format!("listing `{}`", pages.display()), e))?;
-    for entry in rd.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.ends_with(".html") && !written.contains(name) {
-            std::fs::remove_file(entry.path())
-                .map_err(|e| Error::io(format!("removing `{}`", entry.path().display()), e))?;
+    let written: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut gone = false;
+    for old in &before {
+        let ours = old
+            .strip_prefix("issues/")
+            .is_some_and(|n| n.ends_with(".html") && !n.contains('/') && !n.starts_with('.'));
+        if ours && !written.contains(old.as_str()) {
+            let p = dir.join(old);
+            match std::fs::remove_file(&p) {
+                Ok(()) => gone = true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(format!("removing `{}`", p.display()), e)),
+            }
         }
     }
-    crate::store::sync_dir(&pages);
-    Ok(())
+    if gone {
+        crate::store::sync_dir(&pages);
+    }
+    let mut list: Vec<&str> = written.into_iter().collect();
+    list.sort_unstable();
+    let mut text = list.join("\n");
+    text.push('\n');
+    crate::store::write_atomic(&dir.join(MANIFEST), text.as_bytes())
 }
 
 /// Renders the store's site into `dir`. `keep` is the `--filter`.
@@ -515,10 +617,12 @@ pub fn export(
     store: &crate::store::Store,
     dir: &Path,
     public: bool,
+    force: bool,
     keep: impl Fn(&IssueView) -> bool,
     progress: &dyn Progress,
 ) -> Result<SiteReport> {
-    let (views, _) = crate::issues::list_all_reporting(store, progress)?;
+    let (views, problems) = crate::issues::list_all_reporting(store, progress)?;
+    super::refuse_unreadable(store, &problems)?;
     let config = store.config()?;
     let gates = store.gates()?;
     let data = super::site::build(
@@ -533,7 +637,7 @@ pub fn export(
         },
     )?;
     let files = render(&config.project, &views, &gates, public, &keep, &data)?;
-    write(dir, &files, progress)?;
+    write(dir, &files, force, progress)?;
     Ok(SiteReport {
         dir: dir.to_path_buf(),
         index: dir.join("index.html"),

@@ -69,6 +69,137 @@ pub fn install(repo_root: &Path) -> Result<InstallReport> {
     })
 }
 
+/// What [`ensure_driver`] found in a checkout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriverCheck {
+    /// `.gitattributes` does not name the jit driver: nothing to do.
+    NotNamed,
+    /// The driver is registered (in the repository's config, or elsewhere git reads).
+    Registered,
+    /// It was missing and has just been registered in the repository's git config.
+    RegisteredNow,
+    /// It is missing and could not be registered: why.
+    Missing(String),
+}
+
+/// The name of the stamp under `.jit/cache/` recording that git finds the driver outside the
+/// repository's own config file (a global or included config), for that file's size and time.
+const DRIVER_STAMP: &str = "merge-driver";
+
+/// Makes sure the jit merge driver is registered in the checkout at `repo_root` when its
+/// `.gitattributes` names it (`merge=jit`): git config is per clone and not versioned, so a fresh
+/// clone has the attribute and not the driver, and git would merge issue files line by line
+/// (conflict markers). Cheap on every command: it reads `.gitattributes` and the repository's
+/// config file, and runs git only when the driver is not in that file (once; a stamp in `cache`
+/// remembers a driver found in a global or included config until the config file changes).
+pub fn ensure_driver(repo_root: &Path, cache: &Path) -> DriverCheck {
+    let names_driver = std::fs::read(repo_root.join(".gitattributes")).is_ok_and(|b| {
+        b.split(|c| *c == b'\n')
+            .filter(|l| !l.trim_ascii_start().starts_with(b"#"))
+            .any(|l| l.split(u8::is_ascii_whitespace).any(|t| t == b"merge=jit"))
+    });
+    if !names_driver {
+        return DriverCheck::NotNamed;
+    }
+    let Some(config) = repo_config_file(repo_root) else {
+        return DriverCheck::Missing("the repository's git config file was not found".into());
+    };
+    let text = std::fs::read(&config).unwrap_or_default();
+    if config_has_driver(&String::from_utf8_lossy(&text)) {
+        return DriverCheck::Registered;
+    }
+    let stamp = std::fs::metadata(&config)
+        .ok()
+        .map(|m| {
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{} {t}\n", m.len())
+        })
+        .unwrap_or_default();
+    let stamp_path = cache.join(DRIVER_STAMP);
+    if !stamp.is_empty() && std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(&stamp) {
+        return DriverCheck::Registered;
+    }
+    match config_get(repo_root, "merge.jit.driver") {
+        Ok(Some(_)) => {
+            // Registered where git looks besides this file: remember, so git is not run again.
+            if std::fs::create_dir_all(cache).is_ok() {
+                let _ = crate::store::write_atomic(&stamp_path, stamp.as_bytes());
+            }
+            DriverCheck::Registered
+        }
+        Ok(None) => match configure_driver(repo_root, &driver_command()) {
+            Ok(_) => DriverCheck::RegisteredNow,
+            Err(e) => DriverCheck::Missing(e.to_string()),
+        },
+        Err(e) => DriverCheck::Missing(e.to_string()),
+    }
+}
+
+/// The repository's own git config file: `.git/config`, or for a worktree (`.git` is a file
+/// naming its git dir) the common dir's `config`.
+fn repo_config_file(repo_root: &Path) -> Option<PathBuf> {
+    let dot_git = repo_root.join(".git");
+    let meta = std::fs::metadata(&dot_git).ok()?;
+    let git_dir = if meta.is_dir() {
+        dot_git
+    } else {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let dir = PathBuf::from(text.trim().strip_prefix("gitdir:")?.trim());
+        if dir.is_absolute() {
+            dir
+        } else {
+            repo_root.join(dir)
+        }
+    };
+    let common = match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(c) => {
+            let c = PathBuf::from(c.trim());
+            if c.is_absolute() { c } else { git_dir.join(c) }
+        }
+        Err(_) => git_dir,
+    };
+    Some(common.join("config"))
+}
+
+/// Whether git config text sets `merge.jit.driver`: a `[merge "jit"]` section (or the old
+/// `[merge.jit]` form) with a `driver` key. Section and key names are case-insensitive, the
+/// subsection `jit` is not (git's rules).
+fn config_has_driver(text: &str) -> bool {
+    let mut in_section = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
+            continue;
+        }
+        let mut rest = line;
+        if let Some(after) = line.strip_prefix('[') {
+            let Some((header, tail)) = after.split_once(']') else {
+                continue;
+            };
+            let header = header.trim();
+            in_section = match header.split_once(char::is_whitespace) {
+                Some((name, sub)) => name.eq_ignore_ascii_case("merge") && sub.trim() == "\"jit\"",
+                None => header.eq_ignore_ascii_case("merge.jit"),
+            };
+            rest = tail.trim();
+            if rest.is_empty() {
+                continue;
+            }
+        }
+        if in_section {
+            let key = rest.split(['=', ' ', '\t']).next().unwrap_or("");
+            if key.eq_ignore_ascii_case("driver") && rest.contains('=') {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Adds jit's lines to `<root>/.gitattributes` where missing, removes duplicates of them, and
 /// keeps everything else. Returns the path and whether the file changed.
 pub fn write_attributes(repo_root: &Path) -> Result<(PathBuf, bool)> {
@@ -410,6 +541,48 @@ mod tests {
         assert_eq!(
             attr,
             ".jit/issues/X.json: merge: jit\n.jit/events.jsonl: merge: union"
+        );
+    }
+
+    #[test]
+    fn the_driver_is_found_in_git_config_text() {
+        let yes = [
+            "[merge \"jit\"]\n\tname = x\n\tdriver = jit merge-driver %O %A %B\n",
+            "[core]\n\tbare = false\n[Merge \"jit\"]\n  Driver=jit\n",
+            "[merge.jit]\ndriver = jit\n",
+            "[merge \"jit\"] driver = jit\n",
+        ];
+        for t in yes {
+            assert!(config_has_driver(t), "{t}");
+        }
+        let no = [
+            "",
+            "[merge \"jit\"]\n\tname = x\n",
+            "[merge \"JIT\"]\n\tdriver = x\n",
+            "[merge \"other\"]\n\tdriver = x\n[core]\n\tdriver = y\n",
+            "# [merge \"jit\"]\n# driver = x\n",
+        ];
+        for t in no {
+            assert!(!config_has_driver(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_clone_whose_attributes_name_the_driver_gets_it_registered_once() {
+        let repo = temp_repo();
+        let root = repo.path();
+        let cache = root.join(".jit/cache");
+        assert_eq!(ensure_driver(root, &cache), DriverCheck::NotNamed);
+        write_attributes(root).unwrap();
+        assert_eq!(ensure_driver(root, &cache), DriverCheck::RegisteredNow);
+        assert_eq!(
+            git_ok(root, &["config", "--get", "merge.jit.driver"]),
+            driver_command()
+        );
+        assert_eq!(ensure_driver(root, &cache), DriverCheck::Registered);
+        assert!(
+            !cache.join(DRIVER_STAMP).exists(),
+            "found in .git/config: no stamp"
         );
     }
 

@@ -397,6 +397,14 @@ impl Merger {
         ) {
             out.insert("state".into(), state);
         }
+        // Finished work holds no claim (as every transaction makes it): a lease renewed on one
+        // side does not survive the other side's finish.
+        if matches!(
+            out.get("state").and_then(Value::as_str),
+            Some("done" | "archived")
+        ) {
+            out.remove("lease");
+        }
         let context = self.merge_context(
             base.get("context"),
             ours.get("context"),
@@ -680,10 +688,26 @@ impl Merger {
             ThreeWay::Take(v) => (v.cloned().unwrap_or(Value::Null), None),
             ThreeWay::Both => {
                 let base_holder = str_at(&ub, "assignee");
-                let by_fence = side_of(fence(ours_issue).cmp(&fence(theirs_issue)));
+                // A release never undoes a finish: giving work back and finishing it on two
+                // branches leaves it finished (a later claim by someone else is a contest,
+                // decided by the fencing rule below).
+                let finish_over_release = |a: &Issue, b: &Issue| {
+                    a.state.is_closed() && b.assignee.is_none() && !b.state.is_closed()
+                };
+                let by_finish = if finish_over_release(ours_issue, theirs_issue) {
+                    Some(Side::Ours)
+                } else if finish_over_release(theirs_issue, ours_issue) {
+                    Some(Side::Theirs)
+                } else {
+                    None
+                };
+                let by_fence = match by_finish {
+                    Some(_) => None,
+                    None => side_of(fence(ours_issue).cmp(&fence(theirs_issue))),
+                };
                 fenced = by_fence.is_some();
                 let kept = match (
-                    by_fence,
+                    by_finish.or(by_fence),
                     ours_issue.assignee.as_deref(),
                     theirs_issue.assignee.as_deref(),
                 ) {
@@ -1492,6 +1516,158 @@ mod tests {
             "the later derived state does not undo done"
         );
         assert_eq!(m.dependencies.len(), 1);
+    }
+
+    /// The merge class of item "merges of finished work": from every starting state, every
+    /// pair of the state changes jit makes (claims, heartbeats, releases, finishing, gating,
+    /// archiving, reopening, and the derived moves a dependency change causes), each on one
+    /// side at each of two times, merged both ways round. Always: an explicit state beats a
+    /// derived one unless a claim contest carried the state with its winner; the result never
+    /// contradicts its claim (a live lease only on started work, held by the assignee; no lease
+    /// on finished work); and the same whichever side is ours.
+    #[test]
+    fn every_pair_of_state_changes_merges_explicit_over_derived_without_contradictions() {
+        const FAR: &str = "2099-01-01T00:00:00.000Z";
+        let lease = |who: &str, at: &str| json!({ "holder": who, "acquired_at": at, "expires_at": FAR, "ttl_secs": 1800 });
+        let held = |state: &str| {
+            with(
+                &base(),
+                json!({ "state": state, "assignee": "agent:a", "lease": lease("agent:a", T0), "claim": { "epoch": 1 } }),
+            )
+        };
+        let bases = [
+            (
+                "backlog",
+                with(
+                    &base(),
+                    json!({ "state": "backlog", "dependencies": [DEP1] }),
+                ),
+            ),
+            ("ready", base()),
+            ("in_progress", held("in_progress")),
+            ("gated", held("gated")),
+            (
+                "done",
+                with(
+                    &base(),
+                    json!({ "state": "done", "assignee": "agent:a", "claim": { "epoch": 1 } }),
+                ),
+            ),
+            ("archived", with(&base(), json!({ "state": "archived" }))),
+        ];
+        // (name, derived?, the patch jit writes for that change from `b`), for one base.
+        let changes = |b: &Value| -> Vec<(&'static str, bool, Value)> {
+            let holder = b["assignee"].as_str().map(str::to_string);
+            let open = !matches!(b["state"].as_str(), Some("done" | "archived"));
+            let mut v = Vec::new();
+            if open {
+                for who in ["agent:a", "agent:b"] {
+                    if holder.as_deref().is_none_or(|h| h == who) {
+                        // A claim starts work not started; the holder's own claim renews.
+                        let state = match b["state"].as_str() {
+                            Some("backlog" | "ready") => json!("in_progress"),
+                            _ => b["state"].clone(),
+                        };
+                        let epoch = if holder.is_some() { 1 } else { 2 };
+                        v.push((
+                            if who == "agent:a" { "claim a" } else { "claim b" },
+                            false,
+                            json!({ "state": state, "assignee": who, "lease": lease(who, T1), "claim": { "epoch": epoch } }),
+                        ));
+                    }
+                }
+                if let Some(h) = &holder {
+                    v.push(("heartbeat", false, json!({ "lease": lease(h, T2) })));
+                    v.push(("release", true, json!({ "state": "ready", "assignee": null, "lease": null, "claim": { "epoch": 2 } })));
+                }
+                v.push(("finish", false, json!({ "state": "done", "lease": null })));
+                v.push(("gate", false, json!({ "state": "gated" })));
+                v.push((
+                    "archive",
+                    false,
+                    json!({ "state": "archived", "lease": null }),
+                ));
+            } else {
+                v.push((
+                    "reopen",
+                    true,
+                    json!({ "state": "ready", "assignee": null, "lease": null, "reopened": true }),
+                ));
+            }
+            if matches!(b["state"].as_str(), Some("backlog" | "ready")) {
+                v.push((
+                    "dep added",
+                    true,
+                    json!({ "state": "backlog", "dependencies": [DEP1, DEP2] }),
+                ));
+                v.push(("dep done", true, json!({ "state": "ready" })));
+            } else {
+                // A dependency added to started or finished work leaves its state alone.
+                v.push(("dep added", false, json!({ "dependencies": [DEP3] })));
+            }
+            v.push(("retitle", false, json!({ "title": "Renamed" })));
+            v
+        };
+        let mut merges = 0;
+        for (bname, b) in &bases {
+            let cs = changes(b);
+            for (i, (on, o_derived, op)) in cs.iter().enumerate() {
+                for (tn, t_derived, tp) in cs.iter().skip(i) {
+                    for (at_o, at_t) in [(T1, T2), (T2, T1)] {
+                        let o = edit(b, at_o, op.clone());
+                        let t = edit(b, at_t, tp.clone());
+                        let (m, _) = merge(b, &o, &t);
+                        merges += 1;
+                        let what = format!("from {bname}: `{on}` at {at_o} with `{tn}` at {at_t}");
+                        let state = |v: &Value| v["state"].as_str().unwrap().to_string();
+                        let (so, st) = (state(&o), state(&t));
+                        let claim_changed = |v: &Value| {
+                            (&v["assignee"], &v["claim"], &v["lease"])
+                                != (&b["assignee"], &b["claim"], &b["lease"])
+                        };
+                        // A claim contest carries the state with its winner.
+                        let contest = claim_changed(&o) && claim_changed(&t);
+                        // Explicit beats derived otherwise.
+                        if so != st
+                            && o_derived != t_derived
+                            && so != state(b)
+                            && st != state(b)
+                            && !contest
+                        {
+                            let explicit = if *o_derived { &st } else { &so };
+                            assert_eq!(&m.state.to_string(), explicit, "{what}: {m:?}");
+                        }
+                        let live = m.lease.is_some();
+                        if live {
+                            assert!(
+                                !matches!(
+                                    m.state,
+                                    State::Backlog | State::Ready | State::Done | State::Archived
+                                ),
+                                "{what}: a lease on {} work: {m:?}",
+                                m.state
+                            );
+                            assert_eq!(
+                                m.assignee.as_deref(),
+                                m.lease.as_ref().map(|l| l.holder.as_str()),
+                                "{what}: the lease is not the assignee's"
+                            );
+                        }
+                        // Finished work stays finished against a derived change (a release or a
+                        // dependency change), unless that side handed the work to a new holder.
+                        let new_holder =
+                            |v: &Value| !v["assignee"].is_null() && v["assignee"] != b["assignee"];
+                        let finished = |v: &str| v == "done" && state(b) != "done";
+                        if (finished(&so) && *t_derived && st != "done" && !new_holder(&t))
+                            || (finished(&st) && *o_derived && so != "done" && !new_holder(&o))
+                        {
+                            assert_eq!(m.state, State::Done, "{what}: finished work undone");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(merges > 150, "{merges}");
     }
 
     #[test]

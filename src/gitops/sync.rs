@@ -18,7 +18,7 @@ use super::remote::GitPublisher;
 use crate::error::{Error, Result};
 use crate::model::{Actor, IssueId, State, id};
 use crate::store::ledger::{self, ClaimRecord, Publisher};
-use crate::store::{Store, StoreLock};
+use crate::store::{Store, StoreLock, journal};
 use crate::validate::{self, Problem, Severity};
 use serde::Serialize;
 use serde_json::json;
@@ -104,11 +104,26 @@ pub struct LostClaim {
     pub reason: &'static str,
 }
 
+/// An interrupted sync, recovered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recovered {
+    /// The git operation it was in the middle of and that was aborted (`rebase`, `merge`), if
+    /// any; the checkout is back on its own commit with the user's uncommitted changes.
+    pub aborted: Option<&'static str>,
+    /// Lock files its git left behind, removed (paths relative to the git directory).
+    pub removed_locks: Vec<String>,
+    /// When it started (this clone's clock, ms since the epoch).
+    pub started_ms: i64,
+}
+
 /// What `jit sync` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncReport {
     pub remote: String,
     pub branch: String,
+    /// What was left by an earlier `jit sync` of this clone that was interrupted (killed) and
+    /// recovered before this one ran; `null` when there was nothing.
+    pub recovered: Option<Recovered>,
     /// True when sync had to register the merge driver in this clone first.
     pub driver_installed: bool,
     /// The commit of local changes, if there were any.
@@ -155,6 +170,13 @@ impl SyncReport {
 pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncReport> {
     let root = store.root();
     check_git_repo(root)?;
+    // One sync at a time in this clone (a second one waits), whatever its worktree: for the
+    // whole sync, from the branch check to the push.
+    let _sync = sync_lock(store)?;
+    // A sync of this clone that was killed is recovered first (its rebase or merge undone,
+    // the user's stashed changes back, the lock files its git left removed).
+    let recovered = recover_interrupted(store)?;
+    let _marker = Marker::start(store)?;
     let current = current_branch(root)?;
     let (remote, branch) = target(root, current.as_deref(), req)?;
     let driver_installed = if config_get(root, "merge.jit.driver")?.is_none() {
@@ -163,14 +185,9 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
     } else {
         false
     };
-    // One sync at a time in this clone (a second one waits), whatever its worktree.
-    let _sync = sync_lock(store)?;
-    let lock_path = store.dir().join("lock");
-    // The repository's claim ledger (shared by its worktrees) is always locked before the store.
-    let lock = || -> Result<(Option<StoreLock>, StoreLock)> {
-        let ledger = store.ledger_dir().map(ledger::lock).transpose()?;
-        Ok((ledger, StoreLock::acquire(&lock_path)?))
-    };
+    // The repository's claim ledger (shared by its worktrees) is always locked before the
+    // store; a transaction a killed jit left is finished first.
+    let lock = || -> Result<(Option<StoreLock>, StoreLock)> { store.lock_for_write() };
     let claims = GitPublisher::new(store, &remote)?;
 
     let committed = {
@@ -188,8 +205,8 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
     let (problems, outgoing) = loop {
         let remote_head = fetch(root, &remote, &branch)?;
         {
-            let _l = lock()?;
-            let fenced = settle_claims(store, actor, &claims, remote_head.as_deref())?;
+            let l = lock()?;
+            let fenced = settle_claims(store, &l.1, actor, &claims, remote_head.as_deref())?;
             if !fenced.is_empty() {
                 commit_store(store, |n| {
                     format!("jit sync: {n} issue(s) taken back under newer claims on `{remote}`")
@@ -284,6 +301,7 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
     Ok(SyncReport {
         remote,
         branch,
+        recovered,
         driver_installed,
         committed,
         incoming: Incoming {
@@ -303,9 +321,56 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
 fn git_ok(root: &Path, args: &[&str]) -> Result<String> {
     let out = git(root, args)?;
     if !out.status.success() {
-        return Err(git_failed(root, &args.join(" "), &out));
+        return Err(classify(root, &args.join(" "), &out, None));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The error for a git command that failed, with its own code where the failure is one a sync
+/// can expect: another git holding a lock of this clone (`git_busy`), a remote that cannot be
+/// reached (`remote_unavailable`). Anything else is `io` with git's message.
+fn classify(root: &Path, what: &str, out: &std::process::Output, remote: Option<&str>) -> Error {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lower = stderr.to_ascii_lowercase();
+    // What the remote says (`remote: ...`) is about the remote's refs: a ref it could not
+    // lock there is another clone's push winning a race, which the caller retries.
+    let here: String = lower
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("remote:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let locked = here.contains("cannot lock ref")
+        || (here.contains(".lock") && here.contains("file exists"))
+        || here.contains("unable to create") && here.contains(".lock");
+    if locked {
+        return Error::Conflict {
+            code: "git_busy",
+            message: format!(
+                "another git command is using this clone (`git {what}` found a lock held: {}); wait for it to finish and run `jit sync` again",
+                stderr.trim()
+            ),
+            details: json!({ "command": what, "git": stderr.trim() }),
+        };
+    }
+    const UNREACHABLE: [&str; 8] = [
+        "could not read from remote repository",
+        "unable to access",
+        "does not appear to be a git repository",
+        "connection refused",
+        "could not resolve host",
+        "connection timed out",
+        "operation timed out",
+        "the remote end hung up",
+    ];
+    if let Some(remote) = remote
+        && UNREACHABLE.iter().any(|p| lower.contains(p))
+    {
+        return Error::RemoteUnavailable {
+            remote: remote.to_string(),
+            reason: stderr.trim().to_string(),
+        };
+    }
+    git_failed(root, what, out)
 }
 
 /// The checked-out branch, or `None` on a detached HEAD.
@@ -559,10 +624,12 @@ fn tracked_issue_files(root: &Path, rev: &str) -> Result<Vec<String>> {
 
 /// The commit the remote branch points at, asked of the remote; `None` if it has no such branch.
 fn remote_branch_head(root: &Path, remote: &str, branch: &str) -> Result<Option<String>> {
-    let out = git_ok(
-        root,
-        &["ls-remote", remote, &format!("refs/heads/{branch}")],
-    )?;
+    let args = ["ls-remote", remote, &format!("refs/heads/{branch}")];
+    let out = git(root, &args)?;
+    if !out.status.success() {
+        return Err(classify(root, &args.join(" "), &out, Some(remote)));
+    }
+    let out = String::from_utf8_lossy(&out.stdout).trim().to_string();
     Ok(out
         .lines()
         .find_map(|l| l.split_whitespace().next().map(str::to_string)))
@@ -599,7 +666,12 @@ fn fetch(root: &Path, remote: &str, branch: &str) -> Result<Option<String>> {
     }
     match remote_branch_head(root, remote, branch) {
         Ok(None) => Ok(None),
-        _ => Err(git_failed(root, &format!("fetch {remote} {branch}"), &out)),
+        _ => Err(classify(
+            root,
+            &format!("fetch {remote} {branch}"),
+            &out,
+            Some(remote),
+        )),
     }
 }
 
@@ -617,7 +689,12 @@ fn integrate(root: &Path, remote_head: &str, remote: &str, branch: &str) -> Resu
     }
     let stopped = in_progress(root, "rebase-merge")? || in_progress(root, "rebase-apply")?;
     if !stopped {
-        return Err(git_failed(root, &format!("rebase {remote}/{branch}"), &out));
+        return Err(classify(
+            root,
+            &format!("rebase {remote}/{branch}"),
+            &out,
+            None,
+        ));
     }
     git_ok(root, &["rebase", "--abort"])?;
     let message = format!("jit sync: merge {remote}/{branch}");
@@ -637,7 +714,12 @@ fn integrate(root: &Path, remote_head: &str, remote: &str, branch: &str) -> Resu
         return Ok("merge");
     }
     if !in_progress(root, "MERGE_HEAD")? {
-        return Err(git_failed(root, &format!("merge {remote}/{branch}"), &out));
+        return Err(classify(
+            root,
+            &format!("merge {remote}/{branch}"),
+            &out,
+            None,
+        ));
     }
     let files = nul_separated(&git_ok_raw(
         root,
@@ -675,7 +757,10 @@ fn push(root: &Path, remote: &str, branch: &str) -> Result<Pushed> {
     if out.status.success() {
         return Ok(Pushed::Yes);
     }
-    let mut err = git_failed(root, &format!("push {remote} {dest}"), &out);
+    let mut err = classify(root, &format!("push {remote} {dest}"), &out, Some(remote));
+    if err.code() != "io" {
+        return Err(err);
+    }
     let report = String::from_utf8_lossy(&out.stdout);
     if let Error::Io { context, .. } = &mut err
         && let Some(line) = report.lines().find(|l| l.starts_with('!'))
@@ -683,6 +768,207 @@ fn push(root: &Path, remote: &str, branch: &str) -> Result<Pushed> {
         context.push_str(&format!(": {}", line.trim_start_matches('!').trim()));
     }
     Ok(Pushed::Rejected(err))
+}
+
+/// What the marker of a running sync holds (`<git dir>/jit-sync.json`).
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+struct MarkerData {
+    pid: u32,
+    started_ms: i64,
+    /// The branch checked out when the sync started.
+    branch: Option<String>,
+}
+
+/// The marker of the sync running in this checkout: written when it starts, removed when it
+/// ends with the checkout clean. Found at the start of a sync, it says the last one was killed.
+struct Marker(Option<std::path::PathBuf>);
+
+impl Marker {
+    fn start(store: &Store) -> Result<Self> {
+        let Some(dir) = ledger::git_dir(store.root()) else {
+            return Ok(Marker(None));
+        };
+        let data = MarkerData {
+            pid: std::process::id(),
+            started_ms: crate::clock::system_millis() as i64,
+            branch: current_branch(store.root())?,
+        };
+        let path = dir.join(crate::store::SYNC_MARKER);
+        let bytes = serde_json::to_vec(&data).map_err(|e| Error::Internal(e.to_string()))?;
+        crate::store::write_atomic(&path, &bytes)?;
+        Ok(Marker(Some(path)))
+    }
+}
+
+impl Drop for Marker {
+    fn drop(&mut self) {
+        // Left in place while git is still in the middle of something: the next sync (and
+        // every jit mutation's refusal) then knows whose it is.
+        if let Some(p) = &self.0 {
+            let busy = p.parent().is_some_and(|gitdir| {
+                ["rebase-merge", "rebase-apply", "MERGE_HEAD"]
+                    .iter()
+                    .any(|f| gitdir.join(f).exists())
+            });
+            if !busy {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+}
+
+/// Recovers what a killed `jit sync` of this checkout left (its marker is there): removes the
+/// lock files its git left behind (those made since it started; the sync lock is ours, so no
+/// sync of jit's holds them), aborts the rebase or merge it was in the middle of (which
+/// restores the user's autostashed changes) and returns to the branch it started on.
+fn recover_interrupted(store: &Store) -> Result<Option<Recovered>> {
+    let root = store.root();
+    let Some(gitdir) = ledger::git_dir(root) else {
+        return Ok(None);
+    };
+    let marker = gitdir.join(crate::store::SYNC_MARKER);
+    let Ok(bytes) = std::fs::read(&marker) else {
+        return Ok(None);
+    };
+    let data: MarkerData = serde_json::from_slice(&bytes).unwrap_or_default();
+    let common = store
+        .ledger_dir()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| gitdir.clone());
+    let since = data.started_ms - 2_000;
+    let mut removed = Vec::new();
+    let mut candidates: Vec<std::path::PathBuf> = [
+        "index.lock",
+        "HEAD.lock",
+        "ORIG_HEAD.lock",
+        "AUTO_MERGE.lock",
+        "MERGE_HEAD.lock",
+    ]
+    .iter()
+    .map(|f| gitdir.join(f))
+    .collect();
+    candidates.push(common.join("packed-refs.lock"));
+    for sub in ["refs/heads", "refs/remotes"] {
+        lock_files(&common.join(sub), &mut candidates);
+    }
+    for c in candidates {
+        let made = std::fs::metadata(&c)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as i64);
+        if made.is_some_and(|m| m >= since) && std::fs::remove_file(&c).is_ok() {
+            let shown = c
+                .strip_prefix(&common)
+                .or_else(|_| c.strip_prefix(&gitdir))
+                .unwrap_or(&c);
+            removed.push(shown.display().to_string());
+        }
+    }
+    let aborted = match ledger::git_operation(root) {
+        Some(op @ ("rebase" | "merge")) => {
+            let mut out = git(root, &[op, "--abort"])?;
+            if !out.status.success() && op == "rebase" {
+                // Killed before git had written its whole state (no `head-name` yet): git
+                // cannot abort it, but nothing was committed either. Drop the state, go back
+                // to the branch (its ref is untouched until a rebase finishes) and put the
+                // autostash back.
+                out = quit_rebase(root, &gitdir, data.branch.as_deref())?;
+            }
+            if !out.status.success() {
+                return Err(Error::Conflict {
+                    code: "sync_interrupted",
+                    message: format!(
+                        "an interrupted `jit sync` left this checkout in the middle of a git {op}, and `git {op} --abort` failed ({}); resolve it with git, then run `jit sync` again",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ),
+                    details: json!({ "operation": op }),
+                });
+            }
+            Some(op)
+        }
+        _ => None,
+    };
+    // Back on the branch it started from, if the abort left HEAD detached.
+    if current_branch(root)?.is_none()
+        && let Some(b) = &data.branch
+    {
+        let _ = git(root, &["checkout", "-q", b]);
+    }
+    let _ = std::fs::remove_file(&marker);
+    Ok(Some(Recovered {
+        aborted,
+        removed_locks: removed,
+        started_ms: data.started_ms,
+    }))
+}
+
+/// Ends a rebase that `git rebase --abort` cannot undo (its state half written): `git rebase
+/// --quit`, back to `branch` if HEAD was detached, and the autostash applied again.
+fn quit_rebase(root: &Path, gitdir: &Path, branch: Option<&str>) -> Result<std::process::Output> {
+    let autostash = ["rebase-merge", "rebase-apply"]
+        .iter()
+        .find_map(|d| std::fs::read_to_string(gitdir.join(d).join("autostash")).ok())
+        .map(|s| s.trim().to_string())
+        // Written only once git has made it (and before it resets the working tree): an
+        // empty or unreadable one means the user's changes are still in the working tree.
+        .filter(|s| {
+            !s.is_empty()
+                && git(
+                    root,
+                    &["rev-parse", "-q", "--verify", &format!("{s}^{{commit}}")],
+                )
+                .is_ok_and(|o| o.status.success())
+        });
+    let out = git(root, &["rebase", "--quit"])?;
+    if !out.status.success() {
+        return Ok(out);
+    }
+    if current_branch(root)?.is_none()
+        && let Some(b) = branch
+    {
+        // HEAD is detached only after git stashed the user's changes: nothing of theirs is in
+        // the working tree but what the rebase itself checked out.
+        let out = git(root, &["checkout", "-q", "-f", b])?;
+        if !out.status.success() {
+            return Ok(out);
+        }
+    }
+    if let Some(stash) = autostash {
+        // `--quit` keeps the autostash in the stash list: apply it and drop it from there.
+        let top = git(root, &["rev-parse", "-q", "--verify", "refs/stash"])?;
+        // Killed after git stashed the changes but before it reset the working tree: they
+        // are still there, and applying them again is not needed.
+        let already = git(root, &["diff", "--quiet", &stash, "--"])?
+            .status
+            .success();
+        if !already {
+            let out = git(root, &["stash", "apply", "-q", &stash])?;
+            if !out.status.success() {
+                return Ok(out);
+            }
+        }
+        if String::from_utf8_lossy(&top.stdout).trim() == stash {
+            let _ = git(root, &["stash", "drop", "-q"]);
+        }
+    }
+    Ok(out)
+}
+
+/// Adds the `*.lock` files below `dir` to `out`.
+fn lock_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => lock_files(&p, out),
+            Ok(t) if t.is_file() && p.extension().is_some_and(|x| x == "lock") => out.push(p),
+            _ => {}
+        }
+    }
 }
 
 /// Takes the clone's sync lock (waiting for a sync already running in any worktree of it).
@@ -709,6 +995,7 @@ fn sync_lock(store: &Store) -> Result<StoreLock> {
 /// Returns the issues taken back.
 fn settle_claims(
     store: &Store,
+    lock: &StoreLock,
     actor: &Actor,
     claims: &GitPublisher,
     remote_head: Option<&str>,
@@ -718,7 +1005,8 @@ fn settle_claims(
         return Ok(Vec::new());
     };
     let now = crate::clock::now()?;
-    let mut ledger = ledger::read(dir)?;
+    let base = ledger::read(dir)?;
+    let mut ledger = base.clone();
     let seen = super::remote::list_tracking(root, claims.remote())?;
     let present = seen.iter().map(|s| s.id.clone()).collect();
     let max_skew = claims.max_skew_ms();
@@ -761,6 +1049,7 @@ fn settle_claims(
     // Local changes made under claims the remote has since given to someone else.
     let mut taken = Vec::new();
     let mut events = Vec::new();
+    let mut puts = Vec::new();
     let ids: Vec<IssueId> = ledger.entries.keys().cloned().collect();
     for id in ids {
         let e = ledger.entries[&id].clone();
@@ -792,9 +1081,12 @@ fn settle_claims(
             continue; // nothing of this clone's to take back
         }
         e.apply(&mut issue);
-        issue.version = issue.version.max(file.version) + 1;
+        issue.version = issue.version.max(file.version).saturating_add(1);
         issue.updated_at = now;
-        crate::store::write_atomic(&store.issue_path(&id), &issue.to_file_bytes()?)?;
+        puts.push((
+            std::path::PathBuf::from(format!("issues/{}.json", id.as_str())),
+            issue.to_file_bytes()?,
+        ));
         let changes = crate::store::diff_values(
             &serde_json::to_value(&file).unwrap_or_default(),
             &serde_json::to_value(&issue).unwrap_or_default(),
@@ -821,9 +1113,15 @@ fn settle_claims(
             reason: "superseded",
         });
     }
-    ledger::write(dir, &ledger)?;
+    // What was learned, the files taken back and their events: one transaction.
+    let plan = journal::Plan {
+        puts,
+        deletes: Vec::new(),
+        events: &events,
+        ledger: Some((dir, &base, &ledger)),
+    };
+    journal::commit(store.dir(), lock.file(), &plan, &journal::Faults::none())?;
     store.set_ledger(std::sync::Arc::new(ledger));
-    crate::store::events::append(&store.events_path(), &events)?;
     Ok(taken)
 }
 

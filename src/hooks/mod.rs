@@ -335,8 +335,15 @@ pub fn replay(store: &Store, input: &str) -> Result<LogEntry> {
                 details: json!({ "delivery": id }),
             });
         }
-        let (events, _) = crate::store::events::read(&store.events_path())?;
-        let Some(event) = events.into_iter().find(|e| e.id == line.event_id) else {
+        let mut found = None;
+        crate::store::events::scan(&store.events_path(), |e| {
+            if e.id == line.event_id {
+                found = Some(e);
+                return std::ops::ControlFlow::Break(());
+            }
+            std::ops::ControlFlow::Continue(())
+        })?;
+        let Some(event) = found else {
             return Err(Error::Refused {
                 code: "unknown_delivery",
                 message: format!(

@@ -75,6 +75,7 @@ fn run_command(store: &Store, d: &Delivery, hook: &HookDef, command: &str) -> At
         command,
         cwd: store.root(),
         env,
+        only_env: None,
         stdin: Some(&body),
         timeout: Duration::from_secs(hook.timeout_secs),
         what: format!("hook `{}`", d.hook),

@@ -514,6 +514,7 @@ fn read_gates(root: &Root, notes: &mut Notes) -> Result<Vec<GateDef>> {
             Some(Checker {
                 command: line,
                 timeout_secs: timeout,
+                env: None,
             })
         });
         let title = match s("title") {

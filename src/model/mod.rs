@@ -32,6 +32,10 @@ pub mod limits {
     pub const NAME: usize = 200;
     /// Bytes in a context value.
     pub const CONTEXT_VALUE: usize = 64 * 1024;
+    /// The longest lease, in seconds (365 days): a claim is work in progress, not ownership
+    /// (`issue assign` is that); and a lease ending further ahead than this was not written by
+    /// a jit with a right clock (`query stale` and `validate` show it).
+    pub const LEASE_TTL_SECS: u64 = 365 * 86_400;
 }
 
 macro_rules! string_enum {
@@ -158,6 +162,9 @@ pub struct GateStatus {
     pub status: GateState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// The actor that recorded the result, when a human recorded it for someone else (`--by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +185,7 @@ impl GateStatus {
         GateStatus {
             status: GateState::Pending,
             by: None,
+            recorded_by: None,
             at: None,
             note: None,
             exit_code: None,
@@ -315,7 +323,7 @@ pub struct Issue {
     /// Set aside until then (`issue defer`): not ready work before this time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deferred_until: Option<Timestamp>,
-    /// Who may see it in exports (absent: internal).
+    /// Who may see it in exports (absent: public; `--public` exports leave out `internal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
     /// Who created it.
@@ -431,6 +439,11 @@ impl Issue {
         Ok(out)
     }
 
+    /// Whether `--public` exports leave it out: its visibility is `internal` (absent is public).
+    pub fn is_internal(&self) -> bool {
+        self.visibility == Some(Visibility::Internal)
+    }
+
     /// The short id.
     pub fn short_id(&self) -> String {
         self.id.short()
@@ -544,6 +557,31 @@ pub struct Checker {
     pub command: String,
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// The environment the checker gets: these variable names (a trailing `*` matches a prefix,
+    /// `CARGO_*`), plus `PATH` and jit's `JIT_ISSUE_ID`, `JIT_GATE_KEY`, `JIT_ACTOR`. Absent: jit's
+    /// whole environment (tokens included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+}
+
+impl Checker {
+    /// The variables of `vars` (jit's environment) a checker that declares `env` passes on:
+    /// the names it lists (`PREFIX*` patterns too) and `PATH`. `None` when it declares nothing
+    /// (it inherits everything).
+    pub fn passed_env(
+        &self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Option<Vec<(String, String)>> {
+        let names = self.env.as_ref()?;
+        let wanted = |k: &str| {
+            k == "PATH"
+                || names.iter().any(|n| match n.strip_suffix('*') {
+                    Some(prefix) => k.starts_with(prefix),
+                    None => n == k,
+                })
+        };
+        Some(vars.into_iter().filter(|(k, _)| wanted(k)).collect())
+    }
 }
 
 fn default_timeout() -> u64 {
@@ -599,6 +637,10 @@ pub struct Config {
     pub default_lease_ttl: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<ClaimsConfig>,
+    /// Issue types that group work rather than being work: never handed out by `query ready`
+    /// or `claim-next` unless a filter asks for the type (absent: `epic`, `milestone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<Vec<String>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -636,7 +678,20 @@ impl Config {
             default_priority: default_priority(),
             default_lease_ttl: default_ttl(),
             claims: None,
+            containers: None,
             extra: BTreeMap::new(),
         }
+    }
+
+    /// The container types (`containers`, else `epic` and `milestone`).
+    pub fn container_types(&self) -> Vec<String> {
+        self.containers
+            .clone()
+            .unwrap_or_else(|| vec!["epic".to_string(), "milestone".to_string()])
+    }
+
+    /// The containers of this store, with those a filter asks for (`asks(type)`) let in.
+    pub fn containers(&self, asks: impl Fn(&str) -> bool) -> crate::workflow::rules::Containers {
+        crate::workflow::rules::Containers::new(&self.container_types(), asks)
     }
 }

@@ -1,7 +1,9 @@
 //! Timestamps and durations: RFC 3339 in UTC with millisecond precision, and `30m`-style spans.
 //!
-//! Invariant: a [`Timestamp`] always serializes as `YYYY-MM-DDTHH:MM:SS.mmmZ`, so files diff
-//! cleanly and string order equals time order.
+//! Invariants: a [`Timestamp`] always serializes as `YYYY-MM-DDTHH:MM:SS.mmmZ`, so files diff
+//! cleanly and string order equals time order; it lies between [`Timestamp::MIN`] (year 0) and
+//! [`Timestamp::MAX`] (the end of year 9999), the range RFC 3339 can write, so every time jit
+//! writes reads back. Arithmetic saturates at those ends; it never wraps.
 
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
@@ -12,16 +14,36 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct Timestamp(DateTime<Utc>);
 
+/// Milliseconds since the epoch of 0000-01-01T00:00:00.000Z.
+const MIN_MS: i64 = -62_167_219_200_000;
+/// Milliseconds since the epoch of 9999-12-31T23:59:59.999Z.
+const MAX_MS: i64 = 253_402_300_799_999;
+
 impl Timestamp {
-    /// Wraps a chrono time, truncated to milliseconds.
-    pub fn from_datetime(t: DateTime<Utc>) -> Self {
-        let ms = t.timestamp_millis();
-        Timestamp(Utc.timestamp_millis_opt(ms).single().unwrap_or(t))
+    /// The earliest time: 0000-01-01T00:00:00.000Z.
+    pub const MIN_MILLIS: i64 = MIN_MS;
+    /// The latest time: 9999-12-31T23:59:59.999Z.
+    pub const MAX_MILLIS: i64 = MAX_MS;
+
+    /// The latest time RFC 3339 can write: 9999-12-31T23:59:59.999Z.
+    pub fn max() -> Self {
+        Timestamp::from_millis(MAX_MS)
     }
 
-    /// From milliseconds since the epoch.
+    /// Wraps a chrono time, truncated to milliseconds and held within [`Timestamp::MIN_MILLIS`]
+    /// and [`Timestamp::MAX_MILLIS`].
+    pub fn from_datetime(t: DateTime<Utc>) -> Self {
+        Timestamp::from_millis(t.timestamp_millis())
+    }
+
+    /// From milliseconds since the epoch, held within the range (never wrapped).
     pub fn from_millis(ms: i64) -> Self {
-        Timestamp(Utc.timestamp_millis_opt(ms).single().unwrap_or_default())
+        let ms = ms.clamp(MIN_MS, MAX_MS);
+        Timestamp(
+            Utc.timestamp_millis_opt(ms)
+                .single()
+                .expect("every millisecond of years 0 to 9999 is a valid time"),
+        )
     }
 
     /// Parses RFC 3339 (any offset; stored as UTC).
@@ -29,6 +51,31 @@ impl Timestamp {
         DateTime::parse_from_rfc3339(s.trim())
             .map(|t| Timestamp::from_datetime(t.with_timezone(&Utc)))
             .map_err(|e| Error::invalid("time", format!("`{s}` is not an RFC 3339 time ({e})")))
+    }
+
+    /// A time beyond what RFC 3339 writes, as chrono writes it (`+10240-08-21T11:05:41.617Z`,
+    /// `-0001-...`): an earlier jit could write one. Read back as the nearest end of the range,
+    /// so the file stays readable and `validate` can repair what it says.
+    fn parse_out_of_range(s: &str) -> Option<Self> {
+        let t = s.trim();
+        let (sign, rest) = match t.as_bytes().first()? {
+            b'+' => (1, &t[1..]),
+            b'-' => (-1, &t[1..]),
+            _ => return None,
+        };
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let year_ok = digits >= 4 && rest.as_bytes().get(digits) == Some(&b'-');
+        let tail = &rest[digits..];
+        (year_ok && tail.len() >= 10 && tail.as_bytes()[6] == b'T').then(|| {
+            if sign > 0 && digits > 4 {
+                Timestamp::from_millis(MAX_MS)
+            } else if sign > 0 {
+                // `+2026-...`: an explicit sign on a year RFC 3339 can write.
+                Timestamp::parse(rest).unwrap_or(Timestamp::from_millis(MAX_MS))
+            } else {
+                Timestamp::from_millis(MIN_MS)
+            }
+        })
     }
 
     /// Parses a point in time given as RFC 3339, a date `YYYY-MM-DD` (midnight UTC), or a span
@@ -64,14 +111,16 @@ impl Timestamp {
         self.0
     }
 
-    /// This time plus a duration.
+    /// This time plus a duration, at most [`Timestamp::max`].
     pub fn plus(&self, d: std::time::Duration) -> Self {
-        Timestamp::from_millis(self.millis().saturating_add(d.as_millis() as i64))
+        let add = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Timestamp::from_millis(self.millis().saturating_add(add))
     }
 
-    /// This time minus a duration.
+    /// This time minus a duration, at least year 0.
     pub fn minus(&self, d: std::time::Duration) -> Self {
-        Timestamp::from_millis(self.millis().saturating_sub(d.as_millis() as i64))
+        let sub = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Timestamp::from_millis(self.millis().saturating_sub(sub))
     }
 }
 
@@ -90,7 +139,9 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Timestamp::parse(&s).map_err(serde::de::Error::custom)
+        Timestamp::parse(&s)
+            .or_else(|e| Timestamp::parse_out_of_range(&s).ok_or(e))
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -170,6 +221,29 @@ mod tests {
         for bad in ["", "m", "30", "0m", "5x", "-5m", "99999999999999999999w"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn arithmetic_saturates_within_what_rfc3339_writes() {
+        let now = Timestamp::parse("2026-12-01T00:00:00Z").unwrap();
+        for secs in [259_200_000_000u64, 99_999_999_999_999 * 86_400, u64::MAX] {
+            let t = now.plus(std::time::Duration::from_secs(secs));
+            assert_eq!(t.to_string(), "9999-12-31T23:59:59.999Z");
+            assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t, "reads back");
+            let t = now.minus(std::time::Duration::from_secs(secs));
+            assert_eq!(t.to_string(), "0000-01-01T00:00:00.000Z");
+            assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
+        }
+        assert_eq!(
+            Timestamp::from_millis(i64::MIN),
+            Timestamp::from_millis(i64::MIN + 1)
+        );
+        // What an earlier jit wrote for a year past 9999 reads back as the end of the range.
+        let old: Timestamp = serde_json::from_str("\"+10240-08-21T11:05:41.617Z\"").unwrap();
+        assert_eq!(old, Timestamp::max());
+        let neg: Timestamp = serde_json::from_str("\"-0001-01-01T00:00:00.000Z\"").unwrap();
+        assert_eq!(neg.millis(), Timestamp::MIN_MILLIS);
+        assert!(serde_json::from_str::<Timestamp>("\"+1x\"").is_err());
     }
 
     #[test]

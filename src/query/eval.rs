@@ -88,6 +88,8 @@ fn cond_matches(c: &Cond, v: &IssueView) -> bool {
         Cond::Gate(p) => i.gates_required.iter().any(|g| p.matches(g)),
         Cond::Is(IsWhat::Open) => !i.state.is_closed(),
         Cond::Is(IsWhat::Closed) => i.state.is_closed(),
+        Cond::Visibility(crate::model::Visibility::Internal) => i.is_internal(),
+        Cond::Visibility(crate::model::Visibility::Public) => !i.is_internal(),
     }
 }
 

@@ -49,6 +49,18 @@ impl Query {
         eval::sort(&self.sort, views);
     }
 
+    /// Whether the query asks for issues of type `kind` by name: a term that is not negated
+    /// and holds a `type:` alternative matching `kind` (`type:epic`, `type:epic|task`,
+    /// `type:*`). How containers get into `query ready` and `claim-next`.
+    pub fn asks_for_type(&self, kind: &str) -> bool {
+        self.terms.iter().any(|t| {
+            !t.negated
+                && t.any
+                    .iter()
+                    .any(|c| matches!(c, Cond::Type(p) if p.matches(kind)))
+        })
+    }
+
     /// True when a `blocked:` term is present (negated or not).
     pub fn mentions_blocked(&self) -> bool {
         self.terms

@@ -44,6 +44,8 @@ pub enum Cond {
     Has(HasField),
     Gate(Pattern),
     Is(IsWhat),
+    /// Who may see it in exports (absent counts as public, as `--public` treats it).
+    Visibility(crate::model::Visibility),
 }
 
 /// One term: any of its alternatives matching makes it match, then negation applies.
@@ -267,6 +269,7 @@ enum Key {
     Has,
     Gate,
     Is,
+    Visibility,
     Sort,
 }
 
@@ -290,6 +293,7 @@ const KEYS: &[(&str, Key)] = &[
     ("has", Key::Has),
     ("gate", Key::Gate),
     ("is", Key::Is),
+    ("visibility", Key::Visibility),
     ("sort", Key::Sort),
 ];
 
@@ -551,6 +555,14 @@ fn cond(key: Key, alt: &Alt, now: Timestamp) -> Result<Cond> {
             "closed" => Ok(Cond::Is(IsWhat::Closed)),
             _ => Err(bad(format!("`is:` takes open or closed, not `{value}`"))),
         },
+        Key::Visibility => value
+            .parse::<crate::model::Visibility>()
+            .map(Cond::Visibility)
+            .map_err(|_| {
+                bad(format!(
+                    "`visibility:` takes internal or public, not `{value}`"
+                ))
+            }),
         // Sort terms never reach here.
         Key::Sort => Err(bad("`sort:` is not a condition".to_string())),
     }

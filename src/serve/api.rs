@@ -806,7 +806,7 @@ fn page(
                 &project,
                 &crate::export::html::script_json(&boot).map_err(|e| error_reply(&e))?,
                 "/",
-                "<p>This console needs JavaScript.</p>",
+                &crate::html!("<p>This console needs JavaScript.</p>"),
             );
             let mut r = http::response(StatusCode::OK, "text/html; charset=utf-8", html);
             insert(

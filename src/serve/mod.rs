@@ -183,8 +183,10 @@ impl Server {
         }
     }
 
-    /// Serves until Ctrl-C (SIGINT) or SIGTERM. Requests in flight finish first.
-    pub fn run(self) -> Result<()> {
+    /// Serves until Ctrl-C (SIGINT) or SIGTERM. Requests in flight finish first. `ready` runs
+    /// once the signals are caught (so a signal sent as soon as the address is announced stops
+    /// the server cleanly instead of killing it) and before the first request is served.
+    pub fn run(self, ready: impl FnOnce()) -> Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -194,8 +196,9 @@ impl Server {
         let result = runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener)
                 .map_err(|e| Error::io("registering the listening socket", e))?;
-            let stop = shutdown_signal();
+            let stop = shutdown_signal()?;
             tokio::pin!(stop);
+            ready();
             loop {
                 tokio::select! {
                     _ = &mut stop => break,
@@ -225,24 +228,27 @@ impl Server {
 }
 
 /// Resolves when the process is asked to stop.
-async fn shutdown_signal() {
+/// Catches SIGINT and SIGTERM now (the handlers are installed before this returns) and gives
+/// the future that resolves when one arrives.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let catch =
+            |k: SignalKind| signal(k).map_err(|e| Error::io("installing the signal handlers", e));
+        let mut int = catch(SignalKind::interrupt())?;
+        let mut term = catch(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

@@ -233,6 +233,10 @@ impl crate::workflow::rules::Facts for Summary<'_> {
     fn deferred_until_ms(&self) -> Option<i64> {
         Summary::deferred_until_ms(self)
     }
+
+    fn kind(&self) -> &str {
+        Summary::kind(self)
+    }
 }
 
 /// A summary as the rules see it: with the claim ledger's entry applied when it overrides the
@@ -277,6 +281,10 @@ impl crate::workflow::rules::Facts for Effective<'_> {
 
     fn deferred_until_ms(&self) -> Option<i64> {
         self.summary.deferred_until_ms()
+    }
+
+    fn kind(&self) -> &str {
+        self.summary.kind()
     }
 }
 

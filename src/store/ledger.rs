@@ -188,6 +188,9 @@ pub struct Ledger {
     /// The empty tree object, once written (the claim refs' commits carry it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty_tree: Option<String>,
+    /// How many entries the ledger held after it was last compacted (see [`Ledger::compact`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub compacted_at: usize,
     /// Whether the repository has linked worktrees (decided when read; not stored).
     #[serde(skip)]
     pub shared: bool,
@@ -432,9 +435,74 @@ pub trait Publisher: std::fmt::Debug + Send + Sync {
     fn fetch(&self, root: &Path, ledger: &mut Ledger, now_ms: i64) -> Result<()>;
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Entries past which a change compacts the ledger (and past twice what the last compaction
+/// left, so a ledger that cannot shrink is not rescanned on every change).
+pub const COMPACT_AT: usize = 1024;
+
+impl Ledger {
+    /// Whether the ledger has grown enough since its last compaction to try again.
+    pub fn wants_compaction(&self) -> bool {
+        self.entries.len() > COMPACT_AT.max(self.compacted_at.saturating_mul(2))
+    }
+
+    /// Drops the entries that add nothing any more: a released or finished claim, not tied to
+    /// a remote's ref and with nobody superseded, whose issue every worktree of the repository
+    /// (`dir` is the ledger's directory) either records at least as far along or does not have.
+    /// Returns how many went.
+    pub fn compact(&mut self, dir: &Path) -> usize {
+        let trees = worktrees(dir);
+        let before = self.entries.len();
+        self.entries.retain(|id, e| {
+            if !e.is_terminal() || e.seen.is_some() || !e.superseded.is_empty() {
+                return true;
+            }
+            let caught_up = trees.iter().all(|t| {
+                let path = t
+                    .join(super::DIR)
+                    .join("issues")
+                    .join(format!("{}.json", id.as_str()));
+                match std::fs::read(&path) {
+                    Err(err) => err.kind() == std::io::ErrorKind::NotFound,
+                    Ok(bytes) => super::parse_issue(&path, id.as_str(), &bytes)
+                        .is_ok_and(|i| issue_key(&i) >= e.key()),
+                }
+            });
+            !caught_up
+        });
+        self.compacted_at = self.entries.len();
+        before - self.entries.len()
+    }
+}
+
 /// Where the ledger of the checkout at `root` lives, if `root` is in git: `<common dir>/jit`.
 /// Resolved from the files git itself reads (`.git`, `gitdir:`, `commondir`), without running git.
 pub fn locate(root: &Path) -> Option<PathBuf> {
+    let gitdir = git_dir(root)?;
+    let common = match std::fs::read_to_string(gitdir.join("commondir")) {
+        Ok(c) => {
+            let p = Path::new(c.trim());
+            if p.is_relative() {
+                gitdir.join(p)
+            } else {
+                p.to_path_buf()
+            }
+        }
+        Err(_) => gitdir,
+    };
+    // `commondir` is usually relative (`../..`): resolve it, so every worktree names the same
+    // directory and the main checkout is found beside it.
+    let common = std::fs::canonicalize(&common).unwrap_or(common);
+    Some(common.join("jit"))
+}
+
+/// The git directory of the checkout at `root` itself (`.git`, or for a linked worktree the
+/// directory its `.git` file names): where git keeps `HEAD`, the index and the state of a
+/// rebase or merge in progress.
+pub fn git_dir(root: &Path) -> Option<PathBuf> {
     let dotgit = root.join(".git");
     let meta = std::fs::metadata(&dotgit).ok()?;
     let gitdir = if meta.is_dir() {
@@ -451,18 +519,24 @@ pub fn locate(root: &Path) -> Option<PathBuf> {
     } else {
         return None;
     };
-    let common = match std::fs::read_to_string(gitdir.join("commondir")) {
-        Ok(c) => {
-            let p = Path::new(c.trim());
-            if p.is_relative() {
-                gitdir.join(p)
-            } else {
-                p.to_path_buf()
-            }
-        }
-        Err(_) => gitdir,
-    };
-    Some(common.join("jit"))
+    Some(gitdir)
+}
+
+/// The git operation the checkout at `root` is in the middle of, if any: `rebase`, `merge`,
+/// `cherry-pick` or `revert` (a file or directory git keeps in the checkout's git directory
+/// while one is stopped or running).
+pub fn git_operation(root: &Path) -> Option<&'static str> {
+    let dir = git_dir(root)?;
+    [
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("MERGE_HEAD", "merge"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+    ]
+    .into_iter()
+    .find(|(f, _)| std::fs::symlink_metadata(dir.join(f)).is_ok())
+    .map(|(_, op)| op)
 }
 
 /// The common git directory a ledger directory belongs to.
@@ -538,9 +612,119 @@ pub fn write(dir: &Path, ledger: &Ledger) -> Result<()> {
     write_atomic(&dir.join(FILE), &to_pretty(&l)?)
 }
 
+/// Takes the ledger's lock if no other process holds it (`None` when one does).
+pub fn try_lock(dir: &Path) -> Result<Option<StoreLock>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
+    StoreLock::try_acquire(&dir.join(LOCK))
+}
+
 /// Takes the ledger's lock, creating its directory on first use.
 pub fn lock(dir: &Path) -> Result<StoreLock> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
     StoreLock::acquire(&dir.join(LOCK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Issue;
+
+    fn issue(n: u32, state: State, epoch: u64) -> Issue {
+        let id = IssueId::parse(&format!("01JAAAAAAAAAAAAAAAAAAA{n:04}")).unwrap();
+        let mut i = Issue::new(id, format!("t{n}"), Timestamp::from_millis(0));
+        i.state = state;
+        i.claim = (epoch > 0).then_some(ClaimStamp {
+            epoch,
+            remote: None,
+        });
+        i
+    }
+
+    fn write_issue(top: &Path, i: &Issue) {
+        let d = top.join(".jit/issues");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(format!("{}.json", i.id)), i.to_file_bytes().unwrap()).unwrap();
+    }
+
+    /// A main checkout and one linked worktree, as git lays them out.
+    fn repo() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+        let t = tempfile::tempdir().unwrap();
+        let main = t.path().join("main");
+        let wt = t.path().join("wt");
+        std::fs::create_dir_all(main.join(".git/worktrees/wt")).unwrap();
+        std::fs::create_dir_all(&wt).unwrap();
+        std::fs::write(
+            main.join(".git/worktrees/wt/gitdir"),
+            format!("{}\n", wt.join(".git").display()),
+        )
+        .unwrap();
+        std::fs::write(main.join(".git/worktrees/wt/commondir"), "../..\n").unwrap();
+        std::fs::write(
+            wt.join(".git"),
+            format!("gitdir: {}\n", main.join(".git/worktrees/wt").display()),
+        )
+        .unwrap();
+        let dir = locate(&wt).unwrap();
+        (t, main, wt, dir)
+    }
+
+    #[test]
+    fn a_linked_worktree_finds_the_shared_ledger() {
+        let (_t, main, _wt, dir) = repo();
+        assert_eq!(
+            dir,
+            std::fs::canonicalize(main.join(".git"))
+                .unwrap()
+                .join("jit")
+        );
+        assert_eq!(
+            locate(&main).map(|d| std::fs::canonicalize(d.parent().unwrap()).unwrap()),
+            Some(std::fs::canonicalize(main.join(".git")).unwrap())
+        );
+        assert!(has_worktrees(&dir));
+        assert_eq!(worktrees(&dir).len(), 2);
+    }
+
+    #[test]
+    fn compaction_keeps_what_a_worktree_still_needs() {
+        let (_t, main, wt, dir) = repo();
+        let mut l = Ledger {
+            shared: true,
+            ..Ledger::default()
+        };
+        let at = Timestamp::from_millis(0);
+        // 1: finished, and both worktrees' files say so: goes.
+        let done = issue(1, State::Done, 1);
+        write_issue(&main, &done);
+        write_issue(&wt, &done);
+        l.record(&done, at, "agent:a", None);
+        // 2: finished here, but the worktree's file still shows it claimed: stays.
+        let two = issue(2, State::Done, 1);
+        write_issue(&main, &two);
+        let mut behind = issue(2, State::InProgress, 1);
+        behind.assignee = Some("agent:a".into());
+        write_issue(&wt, &behind);
+        l.record(&two, at, "agent:a", None);
+        // 3: finished, absent from the worktree's branch: goes.
+        let three = issue(3, State::Done, 2);
+        write_issue(&main, &three);
+        l.record(&three, at, "agent:a", None);
+        // 5: finished in the worktree, the main checkout's file lags: stays.
+        let five = issue(5, State::Done, 1);
+        write_issue(&wt, &five);
+        write_issue(&main, &issue(5, State::Ready, 0));
+        l.record(&five, at, "agent:a", None);
+        // 4: a live claim: stays.
+        let mut four = issue(4, State::InProgress, 1);
+        four.assignee = Some("agent:b".into());
+        l.record(&four, at, "agent:b", None);
+        assert_eq!(l.entries.len(), 5);
+        assert_eq!(l.compact(&dir), 2);
+        let left: Vec<&str> = l.entries.keys().map(|k| &k.as_str()[22..]).collect();
+        assert_eq!(left, ["0002", "0004", "0005"]);
+        assert_eq!(l.compacted_at, 3);
+        assert!(!l.wants_compaction());
+    }
 }

@@ -11,11 +11,12 @@
 mod atomic;
 pub mod events;
 pub mod index;
+pub mod journal;
 pub mod ledger;
 pub mod short_cache;
 pub mod tx;
 
-pub use atomic::{StoreLock, sync_dir, write_atomic};
+pub use atomic::{StoreLock, open_no_follow, sync_dir, write_atomic};
 pub use tx::{Tx, check_version, diff_values};
 
 use crate::error::{Error, Result};
@@ -98,6 +99,39 @@ pub struct InitReport {
 
 const GITIGNORE: &str = "# local-only files: never commit\nlock\ncache/\noutbox/\n*.tmp\n";
 
+/// The paths under the checkout root jit reads and writes at the top of the store: none of them
+/// may be a symbolic link (a cloned repository can commit one pointing anywhere).
+pub const GUARDED: &[&str] = &[
+    DIR,
+    ".jit/issues",
+    ".jit/events.jsonl",
+    ".jit/config.json",
+    ".jit/gates.json",
+    ".jit/lock",
+    ".jit/cache",
+    ".jit/outbox",
+];
+
+/// Which of [`GUARDED`] under `root` are symbolic links.
+pub fn links_under(root: &Path) -> Vec<PathBuf> {
+    GUARDED
+        .iter()
+        .map(|p| root.join(p))
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+        .collect()
+}
+
+/// The error for a symbolic link where jit needs a real file or directory.
+pub fn link_refused(path: &Path) -> Error {
+    Error::CorruptFile {
+        path: path.to_path_buf(),
+        message: "is a symbolic link; jit never follows a link in `.jit/` (a cloned repository \
+                  could point it anywhere, such as `~/.bashrc`); replace it with the real file \
+                  or directory (`jit validate` lists every one)"
+            .into(),
+    }
+}
+
 /// Finds the top of the git checkout that contains `start`.
 pub fn git_toplevel(start: &Path) -> Option<PathBuf> {
     start
@@ -115,6 +149,9 @@ impl Store {
             path: start.clone(),
         })?;
         let dir = root.join(DIR);
+        if let Some(link) = links_under(&root).first() {
+            return Err(link_refused(link));
+        }
         let existed = dir.join("config.json").is_file();
         let mut wrote = Vec::new();
         let mk = |p: &Path| {
@@ -157,8 +194,24 @@ impl Store {
         })
     }
 
-    /// Finds the store by walking up from `start`.
+    /// Finds the store by walking up from `start`. Refuses a store where `.jit`, `.jit/issues`,
+    /// `events.jsonl`, `config.json`, `gates.json`, the lock, `cache/` or `outbox/` is a
+    /// symbolic link (naming it): nothing is read or written through one.
     pub fn discover(start: &Path) -> Result<Self> {
+        let store = Self::discover_unchecked(start)?;
+        if let Some(link) = store.links().first() {
+            return Err(link_refused(link));
+        }
+        Ok(store)
+    }
+
+    /// The store's paths that are symbolic links where jit needs real files (see [`GUARDED`]).
+    pub fn links(&self) -> Vec<PathBuf> {
+        links_under(&self.root)
+    }
+
+    /// [`Store::discover`] without refusing symbolic links: for `validate`, which reports them.
+    pub fn discover_unchecked(start: &Path) -> Result<Self> {
         let start = absolute(start)?;
         for d in start.ancestors() {
             let dir = d.join(DIR);
@@ -170,12 +223,17 @@ impl Store {
                     std::fs::create_dir_all(&issues)
                         .map_err(|e| Error::io(format!("creating `{}`", issues.display()), e))?;
                 }
-                return Ok(Store {
+                let store = Store {
                     publisher: None,
                     ledger: LedgerCell::new(d),
                     root: d.to_path_buf(),
                     dir,
-                });
+                };
+                // A transaction a process left half done is finished (or undone) before
+                // anything is read. Best effort here: a store that cannot be written (read-only
+                // media) is still read, and `validate` reports the interrupted transaction.
+                let _ = store.recover_interrupted();
+                return Ok(store);
             }
         }
         Err(Error::NotAJitRepo { start })
@@ -318,8 +376,11 @@ impl Store {
                 "is a symbolic link; issue files must be regular files (not followed)".into(),
             );
         }
+        if meta.is_dir() {
+            return refuse("is a directory, not an issue file".into());
+        }
         if !meta.is_file() {
-            return refuse("is not a regular file".into());
+            return refuse("is not a regular file (a FIFO, a socket or a device); not read".into());
         }
         if meta.len() > MAX_ISSUE_FILE {
             return refuse(format!(
@@ -431,7 +492,9 @@ impl Store {
         let prefix = IdPrefix::parse(input)?;
         if prefix.is_full() {
             let id = IssueId::parse(&prefix.upper)?;
-            return if self.issue_path(&id).is_file() {
+            // Whatever is there (a FIFO, a directory, a link) is this id's file: reading it
+            // reports what is wrong with it, one code for all (`corrupt_file`).
+            return if std::fs::symlink_metadata(self.issue_path(&id)).is_ok() {
                 Ok(id)
             } else {
                 Err(Error::NotFound {
@@ -451,15 +514,24 @@ impl Store {
                 return Ok(id);
             }
         }
-        let (ids, _) = self.list_ids()?;
+        let (ids, problems) = self.list_ids()?;
         if short_form {
             // The listing is paid for: keep every short id it found for the next lookups.
             short_cache::remember_all(&self.dir, &ids);
         }
+        // Entries named like issues that are not regular files resolve too, so that reading
+        // them reports them (`corrupt_file`), as for a full id.
+        let odd: Vec<IssueId> = problems
+            .iter()
+            .filter_map(|p| p.path.file_name()?.to_str().and_then(id::issue_file_stem))
+            .filter_map(|s| IssueId::parse(s).ok())
+            .collect();
         let mut hits: Vec<&IssueId> = ids
             .iter()
+            .chain(&odd)
             .filter(|id| prefix.matches(id.as_str()))
             .collect();
+        hits.sort();
         hits.dedup();
         match hits.len() {
             0 => Err(Error::NotFound {
@@ -574,8 +646,7 @@ impl Store {
         actor: &crate::model::Actor,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
-        let ledger_lock = self.ledger_dir().map(ledger::lock).transpose()?;
-        let lock = StoreLock::acquire(&self.dir.join("lock"))?;
+        let (ledger_lock, lock) = self.lock_for_write()?;
         let ledger = match self.ledger_dir() {
             Some(d) => ledger::read(d)?,
             None => ledger::Ledger::default(),
@@ -590,8 +661,8 @@ impl Store {
         actor: &crate::model::Actor,
         f: &mut impl FnMut(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
-        let ledger_lock = self.ledger_dir().map(ledger::lock).transpose()?;
-        let lock = StoreLock::acquire(&self.dir.join("lock"))?;
+        let (ledger_lock, lock) = self.lock_for_write()?;
+        self.refuse_mid_git()?;
         let ledger = match self.ledger_dir() {
             Some(d) => ledger::read(d)?,
             None => ledger::Ledger::default(),
@@ -609,12 +680,103 @@ impl Store {
     }
 }
 
+/// `bytes` without a leading UTF-8 byte-order mark (some editors save one; RFC 8259 lets a
+/// parser ignore it). The next write of the file leaves it out.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+impl Store {
+    /// Takes the locks every write holds (in git the repository's ledger lock, then the store
+    /// lock), then finishes or undoes a transaction a process that died left behind (see
+    /// [`journal`]). Holding them, no other jit process writes this store.
+    pub fn lock_for_write(&self) -> Result<(Option<StoreLock>, StoreLock)> {
+        let ledger_lock = self.ledger_dir().map(ledger::lock).transpose()?;
+        let lock = StoreLock::acquire(&self.dir.join("lock"))?;
+        self.recover_with(&lock)?;
+        Ok((ledger_lock, lock))
+    }
+
+    fn recover_with(&self, lock: &StoreLock) -> Result<Option<journal::Recovered>> {
+        let found = journal::recover(&self.dir, self.ledger_dir(), lock.file())?;
+        if found.is_some() {
+            // The ledger may have been put back: read it again.
+            if let Some(d) = self.ledger_dir()
+                && let Ok(l) = ledger::read(d)
+            {
+                self.set_ledger(Arc::new(l));
+            }
+        }
+        if let Some(journal::Recovered::Completed(events)) = &found {
+            // The hooks of a transaction completed here were never queued by its process.
+            crate::hooks::committed(self, events);
+        }
+        Ok(found)
+    }
+
+    /// Whether a transaction is committing now or was interrupted (one `stat`).
+    pub fn transaction_pending(&self) -> bool {
+        journal::pending(&self.dir.join("lock"))
+    }
+
+    /// Finishes or undoes an interrupted transaction if no process is writing the store right
+    /// now (readers call it so they never see half of one). Returns what was done; `None` when
+    /// nothing was pending or a writer holds the lock (its transaction is not interrupted).
+    pub fn recover_interrupted(&self) -> Result<Option<journal::Recovered>> {
+        if !self.transaction_pending() {
+            return Ok(None);
+        }
+        let ledger_lock = match self.ledger_dir() {
+            Some(d) => match ledger::try_lock(d)? {
+                Some(l) => Some(l),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        let Some(lock) = StoreLock::try_acquire(&self.dir.join("lock"))? else {
+            return Ok(None);
+        };
+        let found = self.recover_with(&lock);
+        drop(lock);
+        drop(ledger_lock);
+        found
+    }
+
+    /// Refuses to write into a checkout git is in the middle of rebasing or merging: its files
+    /// are half one branch, half the other. A `jit sync` that was interrupted there is
+    /// recovered by running `jit sync` again.
+    pub fn refuse_mid_git(&self) -> Result<()> {
+        let Some(op) = ledger::git_operation(&self.root) else {
+            return Ok(());
+        };
+        let by_sync = ledger::git_dir(&self.root).is_some_and(|d| d.join(SYNC_MARKER).exists());
+        Err(Error::Conflict {
+            code: "git_in_progress",
+            message: if by_sync {
+                format!(
+                    "this checkout is in the middle of a git {op} left by an interrupted `jit sync`; nothing was changed. Run `jit sync` to recover it"
+                )
+            } else {
+                format!(
+                    "this checkout is in the middle of a git {op}; nothing was changed. Finish it (`git {op} --continue`) or abort it (`git {op} --abort`), then try again"
+                )
+            },
+            details: serde_json::json!({ "operation": op, "interrupted_sync": by_sync }),
+        })
+    }
+}
+
+/// The file `jit sync` keeps in the checkout's git directory while it runs (see
+/// `gitops::sync`): left behind, it says the sync was interrupted.
+pub const SYNC_MARKER: &str = "jit-sync.json";
+
 /// Parses issue bytes, checking the id inside matches the file name.
 pub fn parse_issue(path: &Path, expected_id: &str, bytes: &[u8]) -> Result<Issue> {
-    let issue: Issue = serde_json::from_slice(bytes).map_err(|e| Error::CorruptFile {
-        path: path.to_path_buf(),
-        message: format!("not a valid issue: {e}"),
-    })?;
+    let issue: Issue =
+        serde_json::from_slice(strip_bom(bytes)).map_err(|e| Error::CorruptFile {
+            path: path.to_path_buf(),
+            message: format!("not a valid issue: {e}"),
+        })?;
     if issue.id.as_str() != expected_id {
         return Err(Error::CorruptFile {
             path: path.to_path_buf(),
@@ -625,9 +787,12 @@ pub fn parse_issue(path: &Path, expected_id: &str, bytes: &[u8]) -> Result<Issue
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::CorruptFile {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_no_follow(path, std::fs::OpenOptions::new().read(true))?
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
+    serde_json::from_slice(strip_bom(&bytes)).map_err(|e| Error::CorruptFile {
         path: path.to_path_buf(),
         message: e.to_string(),
     })

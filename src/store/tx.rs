@@ -3,19 +3,28 @@
 //! Invariants: a [`Tx`] exists only while the store lock (and, in git, the repository's claim
 //! ledger lock) is held. Issues are read from disk at first access inside the lock, with the
 //! ledger applied (so checks see the latest state, whichever worktree made it), changes are
-//! staged in memory, and [`Tx::commit`] writes the ledger, then each changed file atomically,
-//! then appends the staged events in one write. A staged issue whose content equals what was
-//! read is not rewritten and keeps its version.
+//! staged in memory, and [`Tx::commit`] writes them all as one all-or-nothing step through the
+//! [`journal`](super::journal): the intent, the ledger, the new files beside their targets,
+//! the events (the commit point), then the renames. A failure at any point leaves the store as
+//! before; a crash leaves it to the next command to finish or undo. A staged issue whose
+//! content equals what was read is not rewritten and keeps its version.
 //!
 //! Claims are stamped here, in one place: a change of holder (or a change that would move a
 //! claim back in its lifecycle) gets the next fencing epoch, the holder that lost the claim is
 //! remembered, and a change by an actor whose claim was superseded is refused
 //! (`claim_superseded`).
+//!
+//! Authority is decided here too, from the acting actor only: [`Tx::gate_authority`] (who may
+//! pass a gate, and as whom it is recorded) and [`Tx::authorize_move`] (the holder rule: moves
+//! of a claimed issue are its holder's; a human may force them, recorded), which every staged
+//! change passes unless it is derived from another ([`Tx::put_derived`]).
 
 use super::ledger::{self, ClaimRecord, Ledger, Superseded};
-use super::{Store, StoreLock, events, to_pretty, write_atomic};
+use super::{Store, StoreLock, journal, to_pretty};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Change, ClaimStamp, Config, Event, GateDef, Issue, IssueId, Timestamp};
+use crate::model::{
+    Actor, Change, ClaimStamp, Config, Event, GateDef, GateState, Issue, IssueId, Timestamp,
+};
 use crate::workflow::rules;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -30,9 +39,16 @@ pub struct Tx<'a> {
     /// The ledger lock (in git) and the store lock, released in that order's reverse on drop.
     _locks: (Option<StoreLock>, StoreLock),
     ledger: Ledger,
+    /// The ledger as it is on disk (what a transaction that is undone puts back).
+    ledger_base: Ledger,
     ledger_dirty: bool,
     /// Per issue changed here: the holder that lost its claim in this transaction.
     superseded: HashMap<IssueId, Superseded>,
+    /// Whether a human actor forces moves of issues others hold (see [`Tx::force_moves`]).
+    force: bool,
+    /// Per issue moved here although someone else held it (forced): that holder, recorded in
+    /// the issue's events as `forced_from`.
+    forced: HashMap<IssueId, String>,
     /// Issues whose file is rewritten even though what was read (with the ledger applied) is
     /// unchanged: the file itself lags behind the ledger.
     rewrite: std::collections::HashSet<IssueId>,
@@ -62,9 +78,12 @@ impl<'a> Tx<'a> {
         Tx {
             store,
             _locks: locks,
+            ledger_base: ledger.clone(),
             ledger,
             ledger_dirty: false,
             superseded: HashMap::new(),
+            force: false,
+            forced: HashMap::new(),
             rewrite: std::collections::HashSet::new(),
             publish_to: None,
             actor,
@@ -163,15 +182,29 @@ impl<'a> Tx<'a> {
         if let Some(dir) = self.store.ledger_dir() {
             ledger::write(dir, &self.ledger)?;
         }
+        self.ledger_base = self.ledger.clone();
         self.store
             .set_ledger(std::sync::Arc::new(self.ledger.clone()));
         Ok(())
     }
 
     /// Stages a changed issue. Bumps `version` (once per transaction) and `updated_at` when its
-    /// content differs from what was read; stamps its claim (see the module docs); returns the
-    /// issue as it will be written.
-    pub fn put(&mut self, mut issue: Issue) -> Result<Issue> {
+    /// content differs from what was read; stamps its claim (see the module docs); refuses a
+    /// move of an issue someone else holds (the holder rule, [`Tx::authorize_move`]); returns
+    /// the issue as it will be written.
+    pub fn put(&mut self, issue: Issue) -> Result<Issue> {
+        self.stage(issue, false)
+    }
+
+    /// [`Tx::put`] for a change that follows from another one rather than being asked for: a
+    /// cascade of derived states, a gated issue finishing because its last gate passed (the
+    /// gate's own authority decided), a repair of `validate --fix`. Not subject to the holder
+    /// rule.
+    pub fn put_derived(&mut self, issue: Issue) -> Result<Issue> {
+        self.stage(issue, true)
+    }
+
+    fn stage(&mut self, mut issue: Issue, derived: bool) -> Result<Issue> {
         issue.normalize();
         if issue.state.is_closed() {
             // Finishing work ends its lease; the assignee stays as the record of who did it.
@@ -184,7 +217,11 @@ impl<'a> Tx<'a> {
                 self.originals.get(&issue.id).cloned().flatten()
             }
         };
+        // A superseded claim's holder hears that first (`claim_superseded`), then the rule.
         self.stamp_claim(&mut issue, original.as_ref())?;
+        if !derived && let Some(orig) = &original {
+            self.authorize_move(orig, &issue)?;
+        }
         crate::workflow::times::stamp(original.as_ref().map(|o| o.state), &mut issue, self.now);
         if let Some(orig) = original {
             let mut same = issue.clone();
@@ -194,11 +231,45 @@ impl<'a> Tx<'a> {
                 self.staged.insert(issue.id.clone(), Some(orig.clone()));
                 return Ok(orig);
             }
-            issue.version = orig.version + 1;
+            issue.version = next_version(self.store, &orig)?;
         }
         issue.updated_at = self.now;
         self.staged.insert(issue.id.clone(), Some(issue.clone()));
         Ok(issue)
+    }
+
+    /// The holder rule: moves of a claimed issue are its holder's. A change by another actor
+    /// of what `before` held (its state, other than the derived `backlog`/`ready`, its
+    /// assignee or its lease; see [`rules::is_move`]) is refused with `already_claimed`, unless
+    /// a human forces it ([`Tx::force_moves`]), which the issue's events record as
+    /// `forced_from`. Issues nobody holds (a lease ran out, finished work) are anyone's to move.
+    pub fn authorize_move(&mut self, before: &Issue, after: &Issue) -> Result<()> {
+        if !rules::held(before, self.now.millis()) || !rules::is_move(before, after) {
+            return Ok(());
+        }
+        let holder = before.assignee.clone().unwrap_or_default();
+        if holder == self.actor.as_str() {
+            return Ok(());
+        }
+        if self.force {
+            self.forced.insert(before.id.clone(), holder);
+            return Ok(());
+        }
+        Err(Error::AlreadyClaimed {
+            id: before.id.to_string(),
+            holder,
+            expires: before
+                .lease
+                .as_ref()
+                .and_then(|l| l.expires_at)
+                .map(|e| e.to_string()),
+        })
+    }
+
+    /// Lets this transaction move issues other actors hold, when the acting actor is a human
+    /// (`--force`); for anyone else it changes nothing, so the holder rule still refuses.
+    pub fn force_moves(&mut self) {
+        self.force = self.actor.is_human();
     }
 
     /// Refuses a change to `id` by an actor whose claim on it was taken over by a later epoch
@@ -216,6 +287,44 @@ impl<'a> Tx<'a> {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Gate authority: the actor a gate result is recorded as. Authority is the acting actor's,
+    /// never what it says about itself: `by` may name someone else only when the acting actor is
+    /// a `human:` (`by_not_allowed` otherwise), and a manual gate (`auto: false`) passes only when
+    /// a human passes it, recorded as a human (`manual_gate`), so `--by human:...` can never make
+    /// a `ci:` or `agent:` actor count as one.
+    pub fn gate_authority(
+        &self,
+        id: &IssueId,
+        def: &GateDef,
+        status: GateState,
+        by: Option<&Actor>,
+    ) -> Result<Actor> {
+        let actor = &self.actor;
+        let by = by.unwrap_or(actor);
+        if by != actor && !actor.is_human() {
+            return Err(Error::Refused {
+                code: "by_not_allowed",
+                message: format!(
+                    "`{actor}` cannot record a gate result as `{by}`: only a `human:` actor may record \
+                     someone else's result with --by; drop --by"
+                ),
+                details: json!({ "id": id, "gate": def.key, "actor": actor, "by": by }),
+            });
+        }
+        if status == GateState::Passed && !def.auto && !(actor.is_human() && by.is_human()) {
+            let who = if actor.is_human() { by } else { actor };
+            return Err(Error::Refused {
+                code: "manual_gate",
+                message: format!(
+                    "gate `{}` is manual: only a `human:` actor may pass it, not `{who}`",
+                    def.key
+                ),
+                details: json!({ "id": id, "gate": def.key, "actor": actor, "by": by }),
+            });
+        }
+        Ok(by.clone())
     }
 
     /// Whether claim changes are published on a remote before they are written here.
@@ -278,16 +387,27 @@ impl<'a> Tx<'a> {
         if current == raw {
             return Ok(false);
         }
-        current.version = raw.version.max(current.version) + 1;
+        let newest = if raw.version >= current.version {
+            &raw
+        } else {
+            &current
+        };
+        current.version = next_version(self.store, newest)?;
         current.updated_at = self.now;
         self.staged.insert(id.clone(), Some(current));
         self.rewrite.insert(id.clone());
         Ok(true)
     }
 
-    /// Stages the removal of an issue.
+    /// Stages the removal of an issue. Deleting an issue someone else holds is a move (the
+    /// holder rule, [`Tx::authorize_move`]).
     pub fn delete(&mut self, id: &IssueId) -> Result<Issue> {
         let issue = self.get(id)?;
+        let mut gone = issue.clone();
+        gone.state = crate::model::State::Archived;
+        gone.assignee = None;
+        gone.lease = None;
+        self.authorize_move(&issue, &gone)?;
         self.staged.insert(id.clone(), None);
         Ok(issue)
     }
@@ -332,6 +452,12 @@ impl<'a> Tx<'a> {
             None => crate::random::ulid(),
         };
         self.last_event = Some(id);
+        let mut data = data;
+        if let Some(holder) = issue.and_then(|i| self.forced.get(i))
+            && let Value::Object(m) = &mut data
+        {
+            m.insert("forced_from".into(), json!(holder));
+        }
         self.events.push(Event {
             id: id.to_string(),
             ts: self.now,
@@ -376,8 +502,8 @@ impl<'a> Tx<'a> {
     }
 
     /// Writes everything staged: the claim changes on the remote first (when publishing), then
-    /// the ledger, issue files (each atomically), the gate registry and other store files, then
-    /// all events in one append. Returns the events it appended.
+    /// the ledger, issue files, the gate registry, other store files and the events as one
+    /// journaled step (see [`super::journal`]). Returns the events it appended.
     pub(super) fn commit(mut self) -> Result<Vec<Event>> {
         let changes = self.claim_changes();
         let mut published = Vec::new();
@@ -415,69 +541,77 @@ impl<'a> Tx<'a> {
             }
         }
         self.record_claims(&changes);
+        if self.ledger_dirty
+            && self.ledger.wants_compaction()
+            && let Some(dir) = self.store.ledger_dir()
+        {
+            self.ledger.compact(dir);
+        }
         if let Some(p) = self.store.publisher() {
             for (r, sha) in &published {
                 self.ledger.published(p.remote(), sha, r, self.now.millis());
                 self.ledger_dirty = true;
             }
         }
-        if self.ledger_dirty {
-            // The ledger first: once it holds a claim, every worktree sees it, even if this
-            // process dies before its own files are written (they catch up at the next change).
-            if let Some(dir) = self.store.ledger_dir() {
-                ledger::write(dir, &self.ledger)?;
-            }
-            self.store
-                .set_ledger(std::sync::Arc::new(self.ledger.clone()));
-        }
-        // Many files (an import) are written as one batch with one flush; a few, one by one.
-        let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        let dir = self.store.dir();
+        let mut plan = journal::Plan {
+            events: &self.events,
+            ..Default::default()
+        };
+        let issues = std::path::Path::new("issues");
         let mut created: Vec<&IssueId> = Vec::new();
         for (id, staged) in &self.staged {
-            if let Some(issue) = staged {
-                let original = self.originals.get(id).and_then(Option::as_ref);
-                if Some(issue) != original || self.rewrite.contains(id) {
-                    writes.push((self.store.issue_path(id), issue.to_file_bytes()?));
-                    if original.is_none() {
-                        created.push(id);
-                    }
-                }
-            }
-        }
-        if writes.len() >= super::atomic::BATCH {
-            // The short-id cache is a hint: a batch leaves it to the next listing to fill.
-            super::atomic::write_batch(&writes)?;
-        } else {
-            for (path, bytes) in &writes {
-                write_atomic(path, bytes)?;
-            }
-            for id in created {
-                super::short_cache::remember(self.store.dir(), id);
-            }
-        }
-        for (id, staged) in &self.staged {
+            let file = issues.join(format!("{}.json", id.as_str()));
             match staged {
-                Some(_) => {}
-                None => {
-                    let p = self.store.issue_path(id);
-                    super::short_cache::forget(self.store.dir(), id);
-                    match std::fs::remove_file(&p) {
-                        Ok(()) => super::sync_dir(&self.store.issues_dir()),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(Error::io(format!("removing `{}`", p.display()), e)),
+                Some(issue) => {
+                    let original = self.originals.get(id).and_then(Option::as_ref);
+                    if Some(issue) != original || self.rewrite.contains(id) {
+                        plan.puts.push((file, issue.to_file_bytes()?));
+                        if original.is_none() {
+                            created.push(id);
+                        }
                     }
                 }
+                None => plan.deletes.push(file),
             }
         }
         if self.gates_dirty
             && let Some(g) = &self.gates
         {
-            write_atomic(&self.store.dir().join("gates.json"), &to_pretty(g)?)?;
+            plan.puts.push(("gates.json".into(), to_pretty(g)?));
         }
         for (name, bytes) in &self.files {
-            write_atomic(&self.store.dir().join(name), bytes)?;
+            plan.puts.push((name.into(), bytes.clone()));
         }
-        events::append(&self.store.events_path(), &self.events)?;
+        // The ledger is written first (after the intent): once it holds a claim, every worktree
+        // sees it; if the transaction is undone, its entries are put back.
+        if self.ledger_dirty
+            && let Some(ldir) = self.store.ledger_dir()
+        {
+            plan.ledger = Some((ldir, &self.ledger_base, &self.ledger));
+        }
+        let faults = journal::Faults::none();
+        let result = journal::commit(dir, self._locks.1.file(), &plan, &faults);
+        if self.ledger_dirty {
+            let now = if result.is_ok() {
+                &self.ledger
+            } else {
+                &self.ledger_base
+            };
+            self.store.set_ledger(std::sync::Arc::new(now.clone()));
+        }
+        result?;
+        // The short-id cache is a hint: a batch leaves it to the next listing to fill.
+        if plan.puts.len() < super::atomic::BATCH {
+            for id in created {
+                super::short_cache::remember(dir, id);
+            }
+        }
+        for (id, staged) in &self.staged {
+            if staged.is_none() {
+                super::short_cache::forget(dir, id);
+            }
+        }
         Ok(self.events)
     }
 }
@@ -538,6 +672,8 @@ impl Tx<'_> {
             return Ok(());
         };
         p.fetch(self.store.root(), &mut self.ledger, self.now.millis())?;
+        // What this transaction writes is dated after what it has just learned.
+        self.now = self.now.max(crate::clock::now()?);
         self.save_ledger()
     }
 }
@@ -550,6 +686,22 @@ fn is_empty_value(v: &Value) -> bool {
         Value::Object(o) => o.is_empty(),
         _ => false,
     }
+}
+
+/// The version after `issue`'s: one more. A version that cannot grow (a file that says
+/// `u64::MAX`) is refused, naming the file, rather than wrapped to 0.
+fn next_version(store: &Store, issue: &Issue) -> Result<u64> {
+    issue
+        .version
+        .checked_add(1)
+        .ok_or_else(|| Error::CorruptFile {
+            path: store.issue_path(&issue.id),
+            message: format!(
+                "its version is {}, the largest there is, so it cannot count another change; \
+                 set `version` in the file to a smaller number",
+                issue.version
+            ),
+        })
 }
 
 /// Checks `--if-version` against the stored version.

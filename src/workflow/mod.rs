@@ -236,7 +236,7 @@ pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()
         let before = dep.clone();
         let mut after = dep;
         after.state = derived;
-        let after = tx.put(after)?;
+        let after = tx.put_derived(after)?;
         // A promotion is `issue.unblocked`: the wake-up call for whoever waits on this work
         // (hooks, `events tail --follow --event issue.unblocked`, `jit-dispatch start
         // --on-events`), distinct from the state changes every other move records.
@@ -273,7 +273,8 @@ pub fn finish_if_gates_passed(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transitio
     let before = issue.clone();
     let mut after = issue;
     after.state = State::Done;
-    let after = tx.put(after)?;
+    // The last gate's result decided this (with the gate's own authority), not the actor.
+    let after = tx.put_derived(after)?;
     tx.record(
         "issue.state_changed",
         Some(&before),

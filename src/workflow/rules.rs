@@ -24,6 +24,8 @@ pub trait Facts {
     fn lease_expires_ms(&self) -> Option<i64>;
     /// Until when the issue is deferred (`issue defer`), in milliseconds; `None` when it is not.
     fn deferred_until_ms(&self) -> Option<i64>;
+    /// The issue type (`task`, `epic`, ...).
+    fn kind(&self) -> &str;
 }
 
 impl Facts for Issue {
@@ -45,6 +47,35 @@ impl Facts for Issue {
     fn deferred_until_ms(&self) -> Option<i64> {
         self.deferred_until.map(|t| t.millis())
     }
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+}
+
+/// The issue types that group work rather than being work (`containers` in config.json;
+/// default `epic` and `milestone`), and those of them a filter asked for. A container is never
+/// handed out as work (by `query ready`, `claim-next`, the ready counts of `metrics` and
+/// alerts) unless the filter asks for its type.
+#[derive(Debug, Clone, Default)]
+pub struct Containers {
+    types: Vec<String>,
+    asked: Vec<String>,
+}
+
+impl Containers {
+    /// `types` are the container types; `asks(t)` says whether the filter asks for type `t`.
+    pub fn new(types: &[String], asks: impl Fn(&str) -> bool) -> Self {
+        Containers {
+            types: types.to_vec(),
+            asked: types.iter().filter(|t| asks(t)).cloned().collect(),
+        }
+    }
+
+    /// Whether an issue of type `kind` is kept out of the work handed out.
+    pub fn excludes(&self, kind: &str) -> bool {
+        self.types.iter().any(|t| t == kind) && !self.asked.iter().any(|t| t == kind)
+    }
 }
 
 /// Whether a lease that runs out at `expires_ms` has run out at `now_ms`.
@@ -58,11 +89,40 @@ pub fn deferred(f: &impl Facts, now_ms: i64) -> bool {
     !f.state().is_closed() && f.deferred_until_ms().is_some_and(|u| u > now_ms)
 }
 
+/// How far ahead of this clock a lease may start before it counts as dated in the future.
+pub const FUTURE_SLACK_MS: i64 = 5 * 60 * 1000;
+
+/// Whether a lease is dated in the future beyond anything a jit with a right clock writes: it
+/// starts more than [`FUTURE_SLACK_MS`] after `now_ms`, or runs out further ahead than the
+/// longest lease ([`crate::model::limits::LEASE_TTL_SECS`]) plus that slack. Such a lease (a
+/// `JIT_NOW` far ahead, a clock years off, an older jit's overflow) would block the issue for
+/// years; `query stale` lists it and `validate` reports it. Nothing ends it automatically (the
+/// clock that says so may be the wrong one): a human releases it.
+pub fn lease_in_future(acquired_ms: i64, expires_ms: Option<i64>, now_ms: i64) -> bool {
+    let longest = i64::try_from(crate::model::limits::LEASE_TTL_SECS * 1000).unwrap_or(i64::MAX);
+    acquired_ms > now_ms.saturating_add(FUTURE_SLACK_MS)
+        || expires_ms.is_some_and(|e| {
+            e > now_ms
+                .saturating_add(longest)
+                .saturating_add(FUTURE_SLACK_MS)
+        })
+}
+
 /// Whether someone holds the issue at `now_ms`: an assignee whose lease has not run out (a
 /// plain assignment, without a lease, holds until it is removed). Finished work is held by
 /// nobody; its assignee only records who did it.
 pub fn held(f: &impl Facts, now_ms: i64) -> bool {
     !f.state().is_closed() && f.assigned() && !lease_expired(f.lease_expires_ms(), now_ms)
+}
+
+/// Whether going from `before` to `after` moves the issue, in the sense of the holder rule
+/// (only the holder moves a claimed issue): its holder or lease changes, or its state does,
+/// other than between the derived `backlog` and `ready`.
+pub fn is_move(before: &Issue, after: &Issue) -> bool {
+    let derived = |s: State| matches!(s, State::Backlog | State::Ready);
+    before.assignee != after.assignee
+        || before.lease != after.lease
+        || (before.state != after.state && !(derived(before.state) && derived(after.state)))
 }
 
 /// Whether a required gate in `status` blocks an issue in `state`: a failed gate always does;
@@ -124,9 +184,10 @@ impl Claimable {
 /// Whether an issue can be claimed at `now_ms`. `blocked` comes from [`blocked`]. Open work
 /// that has not started (`backlog` whose dependencies are all done counts as `ready`) is
 /// claimable unless someone holds it or it is [`deferred`]; started work (`in_progress`) only
-/// once its lease ran out.
-pub fn claimable(f: &impl Facts, blocked: bool, now_ms: i64) -> Claimable {
-    if blocked || deferred(f, now_ms) {
+/// once its lease ran out. A container ([`Containers`]) is not work, unless the filter asked for
+/// its type.
+pub fn claimable(f: &impl Facts, blocked: bool, now_ms: i64, containers: &Containers) -> Claimable {
+    if blocked || deferred(f, now_ms) || containers.excludes(f.kind()) {
         return Claimable::No;
     }
     let expired = f.assigned() && lease_expired(f.lease_expires_ms(), now_ms);
@@ -179,6 +240,9 @@ mod tests {
         fn deferred_until_ms(&self) -> Option<i64> {
             self.deferred
         }
+        fn kind(&self) -> &str {
+            "task"
+        }
     }
 
     const NOW: i64 = 1_000_000;
@@ -215,7 +279,11 @@ mod tests {
                 lease,
                 deferred: None,
             };
-            assert_eq!(claimable(&f, blocked, NOW), want, "row {k}: {state:?}");
+            assert_eq!(
+                claimable(&f, blocked, NOW, &Containers::default()),
+                want,
+                "row {k}: {state:?}"
+            );
         }
     }
 
@@ -228,18 +296,87 @@ mod tests {
             deferred,
         };
         let ready = |d| f(State::Ready, false, None, d);
-        assert_eq!(claimable(&ready(Some(NOW + 1)), false, NOW), Claimable::No);
-        assert_eq!(claimable(&ready(Some(NOW)), false, NOW), Claimable::Free);
+        assert_eq!(claimable(&ready(Some(NOW + 1)), false, NOW, &Containers::default()), Claimable::No);
+        assert_eq!(claimable(&ready(Some(NOW)), false, NOW, &Containers::default()), Claimable::Free);
         assert_eq!(
-            claimable(&ready(Some(NOW - 1)), false, NOW),
+            claimable(&ready(Some(NOW - 1)), false, NOW, &Containers::default()),
             Claimable::Free
         );
-        assert_eq!(claimable(&ready(None), false, NOW), Claimable::Free);
+        assert_eq!(claimable(&ready(None), false, NOW, &Containers::default()), Claimable::Free);
         // A lapsed claim on deferred work is not taken over either.
         let lapsed = f(State::InProgress, true, Some(NOW - 1), Some(NOW + 1));
-        assert_eq!(claimable(&lapsed, false, NOW), Claimable::No);
+        assert_eq!(claimable(&lapsed, false, NOW, &Containers::default()), Claimable::No);
         assert!(deferred(&ready(Some(NOW + 1)), NOW));
         assert!(!deferred(&f(State::Done, false, None, Some(NOW + 1)), NOW));
+    }
+
+    #[test]
+    fn containers_are_not_work_unless_asked_for() {
+        let types = ["epic".to_string(), "milestone".to_string()];
+        let none = Containers::new(&types, |_| false);
+        assert!(none.excludes("epic") && none.excludes("milestone") && !none.excludes("task"));
+        let epics = Containers::new(&types, |t| t == "epic");
+        assert!(!epics.excludes("epic") && epics.excludes("milestone"));
+        let mut epic = crate::model::Issue::new(
+            crate::model::IssueId::parse("01J9X2ABCDEFGHJKMNPQRSTVWX").unwrap(),
+            "Epic".into(),
+            crate::model::Timestamp::parse("2030-01-01T00:00:00Z").unwrap(),
+        );
+        epic.kind = "epic".into();
+        assert_eq!(claimable(&epic, false, NOW, &none), Claimable::No);
+        assert_eq!(claimable(&epic, false, NOW, &epics), Claimable::Free);
+    }
+
+    #[test]
+    fn moves_are_changes_of_holder_lease_or_an_explicit_state() {
+        use crate::model::{IssueId, Timestamp};
+        let t = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
+        let base = Issue::new(
+            IssueId::parse("01J9X2ABCDEFGHJKMNPQRSTVWX").unwrap(),
+            "t".into(),
+            t,
+        );
+        let with = |f: &dyn Fn(&mut Issue)| {
+            let mut i = base.clone();
+            f(&mut i);
+            i
+        };
+        assert!(!is_move(&base, &with(&|i| i.title = "other".into())));
+        assert!(
+            !is_move(&base, &with(&|i| i.state = State::Backlog)),
+            "derived"
+        );
+        assert!(is_move(&base, &with(&|i| i.state = State::Done)));
+        assert!(is_move(&base, &with(&|i| i.state = State::InProgress)));
+        assert!(is_move(
+            &base,
+            &with(&|i| i.assignee = Some("agent:x".into()))
+        ));
+        let held = with(&|i| i.assignee = Some("agent:x".into()));
+        assert!(is_move(&held, &base), "unassigning");
+    }
+
+    #[test]
+    fn leases_from_the_future_are_recognised() {
+        let day = 86_400_000;
+        assert!(!lease_in_future(NOW, Some(NOW + day), NOW));
+        assert!(
+            !lease_in_future(NOW + 60_000, Some(NOW + day), NOW),
+            "a little skew"
+        );
+        assert!(
+            lease_in_future(NOW + day, Some(NOW + 2 * day), NOW),
+            "starts tomorrow"
+        );
+        assert!(
+            lease_in_future(NOW, Some(NOW + 400 * day), NOW),
+            "ends in 400 days"
+        );
+        assert!(!lease_in_future(NOW, Some(NOW + 365 * day), NOW));
+        assert!(
+            !lease_in_future(NOW - 10 * day, Some(NOW - day), NOW),
+            "expired"
+        );
     }
 
     #[test]

@@ -214,7 +214,9 @@ fn heartbeat_release_assign() {
         (v["assignee"].as_str(), v["state"].as_str()),
         (Some("human:alice"), Some("ready"))
     );
-    let v = repo.ok(&["issue", "unassign", &id]);
+    // Taking it from the assignee is a move: only the holder, or a human with --force.
+    repo.err(&["issue", "unassign", &id], "already_claimed", 5);
+    let v = repo.ok(&["issue", "unassign", &id, "--force"]);
     assert!(v["assignee"].is_null());
     assert_eq!(events_of(&repo, "issue.released").len(), 2);
 }

@@ -90,6 +90,7 @@ pub enum Visibility {
 pub struct GateStatus {
     pub status: GateState,
     pub by: Option<String>,
+    pub recorded_by: Option<String>,
     #[serde(default, deserialize_with = "opt_timestamp")]
     pub at: Option<String>,
     pub note: Option<String>,

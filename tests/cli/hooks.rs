@@ -957,7 +957,15 @@ fn alerts_on_expired_leases_and_failed_gates() {
         "--filter",
         "label:api",
     ]);
-    let claimed = repo.create("Claimed", &[]);
+    // Created on the clock it is claimed on: a lease never starts before the issue's last change.
+    let out = repo.jit_env(
+        &["issue", "create", "--title", "Claimed", "--json"],
+        &[("JIT_NOW", T0)],
+    );
+    let claimed = parse_one_object(&out)["short_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let api = repo.create("API", &["--gate", "tests", "--label", "api"]);
     let ui = repo.create("UI", &["--gate", "tests", "--label", "ui"]);
     let out = repo.jit_env(

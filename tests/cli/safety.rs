@@ -473,3 +473,129 @@ fn size_limits_give_clear_errors() {
         2,
     );
 }
+
+/// A soak of hostile actors: agents, CI and a person race to claim, move, take and drop ten
+/// issues. Replaying the event log afterwards, every move of an issue someone held was made by
+/// its holder, or forced by a human and recorded as `forced_from`: the holder rule is never
+/// walked around, whatever the interleaving.
+#[test]
+fn soak_of_hostile_actors_never_moves_a_held_issue_behind_its_holder() {
+    let repo = Repo::new();
+    let ids: Vec<String> = (0..10)
+        .map(|i| repo.create(&format!("contested {i}"), &[]))
+        .collect();
+    let root = repo.path().to_path_buf();
+    let actors = [
+        "agent:a",
+        "agent:b",
+        "agent:intruder",
+        "ci:github",
+        "human:lead",
+        "agent:c",
+    ];
+    let workers: Vec<_> = actors
+        .iter()
+        .enumerate()
+        .map(|(w, actor)| {
+            let (root, ids, actor) = (root.clone(), ids.clone(), actor.to_string());
+            std::thread::spawn(move || {
+                let mut rng = Rng::new(0xA11CE + w as u64);
+                for _ in 0..25 {
+                    let id = ids[rng.below(ids.len() as u64) as usize].clone();
+                    let s = |v: &str| v.to_string();
+                    let mut args: Vec<String> = match rng.below(9) {
+                        0 | 1 => vec![s("issue"), s("claim"), id, s("--ttl"), s("1h")],
+                        2 => vec![s("issue"), s("release"), id],
+                        3 => vec![s("issue"), s("update"), id, s("--state"), s("done")],
+                        4 => vec![s("issue"), s("update"), id, s("--state"), s("in_progress")],
+                        5 => vec![s("issue"), s("assign"), id, s("--to"), actor.clone()],
+                        6 => vec![s("issue"), s("unassign"), id],
+                        7 => vec![s("issue"), s("reopen"), id, s("--reason"), s("again")],
+                        _ => vec![s("issue"), s("heartbeat"), id],
+                    };
+                    if rng.below(3) == 0 {
+                        args.push(s("--force"));
+                    }
+                    if args[1] == "heartbeat" || args[1] == "reopen" || args[1] == "claim" {
+                        args.retain(|a| a != "--force");
+                    }
+                    let out = crate::common::jit_cmd(&root)
+                        .args(&args)
+                        .args(["--actor", &actor, "--json"])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        matches!(out.status.code(), Some(0 | 2 | 4 | 5 | 6)),
+                        "{args:?}: {}",
+                        String::from_utf8_lossy(&out.stdout)
+                    );
+                    parse_one_object(&out);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    // Replay: who held each issue before each event, and whether the event moved it.
+    let mut events = repo.events();
+    events.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let mut holder: HashMap<String, Option<String>> = HashMap::new();
+    let mut state: HashMap<String, String> = HashMap::new();
+    let mut checked = 0;
+    for e in &events {
+        let Some(issue) = e["issue"].as_str() else {
+            continue;
+        };
+        let change = |f: &str| {
+            e["changes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["field"] == f)
+                .map(|c| c["after"].clone())
+        };
+        let st = state.get(issue).cloned().unwrap_or_default();
+        let held = holder
+            .get(issue)
+            .cloned()
+            .flatten()
+            .filter(|_| st != "done" && st != "archived");
+        let new_state = change("state").and_then(|v| v.as_str().map(str::to_string));
+        let derived = |s: &str| s == "backlog" || s == "ready";
+        let moves = change("assignee").is_some()
+            || change("lease").is_some()
+            || new_state
+                .as_deref()
+                .is_some_and(|n| !(derived(n) && derived(&st)));
+        if let Some(h) = &held
+            && moves
+            && e["actor"] != h.as_str()
+        {
+            checked += 1;
+            assert!(
+                e["actor"].as_str().unwrap().starts_with("human:"),
+                "a non-human moved `{issue}` held by {h}: {e}"
+            );
+            assert_eq!(
+                e["data"]["forced_from"],
+                h.as_str(),
+                "unrecorded force: {e}"
+            );
+        }
+        if let Some(a) = change("assignee") {
+            holder.insert(issue.to_string(), a.as_str().map(str::to_string));
+        }
+        if let Some(s) = new_state {
+            state.insert(issue.to_string(), s);
+        }
+    }
+    assert!(
+        events.len() > 40,
+        "the soak did something: {} events",
+        events.len()
+    );
+    eprintln!("{checked} forced moves checked");
+    let (report, c) = repo.json(&["validate"]);
+    assert_eq!(c, 0, "{report:#}");
+}

@@ -2,7 +2,9 @@
 //! started; `start` keeps polling until interrupted.
 
 use clap::{Parser, Subcommand};
-use jit::dispatch::{Action, Config, Dispatcher};
+mod dispatch;
+
+use dispatch::{Action, Config, Dispatcher};
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The dispatcher behind `jit-dispatch`: reads `dispatch.toml`, claims ready work for agents
+//! The dispatcher behind `jit-dispatch` (a client of the `jit` binary, not part of the library): reads `dispatch.toml`, claims ready work for agents
 //! with free capacity through the `jit` binary, and runs each agent's command for its issue.
 //!
 //! Invariants: claims go through `jit issue claim-next --to <agent actor>`, so the dispatcher is
@@ -8,7 +8,7 @@
 //! in-progress issues already assigned to the agent's actor. An agent that exits non-zero has its
 //! claim released so the work returns to the pool.
 
-use crate::error::{Error, Result};
+use jit::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -120,7 +120,7 @@ impl Config {
         }
         let mut seen = std::collections::HashSet::new();
         for a in &cfg.agents {
-            crate::model::Actor::parse(&a.actor()).map_err(|e| {
+            jit::model::Actor::parse(&a.actor()).map_err(|e| {
                 Error::invalid(
                     "dispatch config",
                     format!("`{}`: agent `{}`: {e}", path.display(), a.id),
@@ -337,7 +337,7 @@ impl Dispatcher {
                     args.extend(["--ttl", t.as_str()]);
                 }
                 let (code, v) = self.jit_json(&args)?;
-                if code == i32::from(crate::error::exit::NO_READY_WORK) {
+                if code == i32::from(jit::error::exit::NO_READY_WORK) {
                     break;
                 }
                 if code != 0 {
@@ -391,11 +391,6 @@ impl Dispatcher {
         Ok(actions)
     }
 
-    /// Children still running.
-    pub fn running(&self) -> usize {
-        self.running.len()
-    }
-
     /// Waits for every child (polling), returning their finish actions.
     pub fn wait_all(&mut self, poll: Duration) -> Vec<Action> {
         let mut actions = Vec::new();
@@ -429,8 +424,8 @@ impl Dispatcher {
         report: &mut dyn FnMut(&[Action]),
         watching: &mut dyn FnMut(),
     ) -> Result<()> {
-        let store = crate::store::Store::discover(&self.repo)?;
-        let mut follower = crate::history::tail(&store, None, Some(1))?.follower;
+        let store = jit::store::Store::discover(&self.repo)?;
+        let mut follower = jit::history::tail(&store, None, Some(1))?.follower;
         let fallback = Duration::from_secs(self.config.dispatch.poll_interval_secs);
         report(&self.cycle()?);
         let mut cycles = 1u64;
