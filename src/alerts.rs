@@ -19,6 +19,7 @@
 
 use crate::error::{Error, Result};
 use crate::hooks::config::{check_name, put_section, section};
+use crate::model::EventKind;
 use crate::model::{Actor, Event, GateState, IssueId, State, Timestamp};
 use crate::store::{Store, diff_values};
 use crate::view::IssueView;
@@ -452,7 +453,7 @@ pub fn check(store: &Store, actor: &Actor) -> Result<CheckReport> {
                 if !before.contains_key(&key) {
                     let issue = s.issue.as_deref().map(IssueId::parse).transpose()?;
                     tx.event(
-                        "alert.fired",
+                        EventKind::AlertFired,
                         issue.as_ref(),
                         Vec::new(),
                         json!({ "alert": name, "when": def.when, "message": s.message, "value": s.value }),
@@ -475,7 +476,7 @@ pub fn check(store: &Store, actor: &Actor) -> Result<CheckReport> {
             };
             let id = issue.as_deref().and_then(|i| IssueId::parse(i).ok());
             tx.event(
-                "alert.resolved",
+                EventKind::AlertResolved,
                 id.as_ref(),
                 Vec::new(),
                 json!({ "alert": name, "message": message, "reason": reason }),
@@ -562,9 +563,9 @@ pub fn add(
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
         let (kind, change) = if before.is_some() {
-            ("alert.redefined", "updated")
+            (EventKind::AlertRedefined, "updated")
         } else {
-            ("alert.defined", "added")
+            (EventKind::AlertDefined, "added")
         };
         tx.event(kind, None, diff_values(&b, &a), json!({ "alert": name }));
         Ok(AlertDefChange {
@@ -584,7 +585,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<AlertDefChange
         let Some(old) = alerts.remove(&name) else {
             let known: Vec<&String> = alerts.keys().collect();
             return Err(Error::Refused {
-                code: "unknown_alert",
+                code: crate::error::ErrorCode::UnknownAlert,
                 message: format!(
                     "no alert is named `{name}`{}",
                     if known.is_empty() {
@@ -607,7 +608,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<AlertDefChange
         put_section(tx, config, SECTION, &alerts, empty)?;
         let b = serde_json::to_value(&old).unwrap_or_default();
         tx.event(
-            "alert.undefined",
+            EventKind::AlertUndefined,
             None,
             diff_values(&b, &Value::Object(Default::default())),
             json!({ "alert": name }),
@@ -618,7 +619,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<AlertDefChange
             }
             let id = issue.as_deref().and_then(|i| IssueId::parse(i).ok());
             tx.event(
-                "alert.resolved",
+                EventKind::AlertResolved,
                 id.as_ref(),
                 Vec::new(),
                 json!({ "alert": name, "message": message, "reason": "the alert was removed" }),

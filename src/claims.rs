@@ -7,6 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::issues::{Outcome, view_in};
+use crate::model::EventKind;
 use crate::model::{Actor, Issue, IssueId, Lease, State, Timestamp};
 use crate::store::check_version;
 use crate::store::{Store, Tx};
@@ -80,7 +81,7 @@ fn claim_in(
     let now = tx.now;
     if matches!(before.state, State::Done | State::Archived) {
         return Err(Error::Refused {
-            code: "invalid_transition",
+            code: crate::error::ErrorCode::InvalidTransition,
             message: format!(
                 "issue `{}` is {}; there is nothing to claim",
                 id.short(),
@@ -109,7 +110,7 @@ fn claim_in(
         expired.assignee = None;
         let expired = tx.put(expired)?;
         tx.record(
-            "lease.expired",
+            EventKind::LeaseExpired,
             Some(&before),
             &expired,
             json!({ "holder": old.as_ref().map(|l| l.holder.clone()) }),
@@ -138,9 +139,9 @@ fn claim_in(
     let renewed = current.assignee.as_deref() == Some(to.as_str());
     tx.record(
         if renewed {
-            "lease.renewed"
+            EventKind::LeaseRenewed
         } else {
-            "issue.claimed"
+            EventKind::IssueClaimed
         },
         Some(&current),
         &after,
@@ -270,7 +271,7 @@ fn require_holder(tx: &Tx<'_>, issue: &Issue, actor: &Actor, what: &str) -> Resu
                 .map(|e| e.to_string()),
         }),
         None => Err(Error::Refused {
-            code: "not_claimed",
+            code: crate::error::ErrorCode::NotClaimed,
             message: format!(
                 "issue `{}` is not claimed; nothing to {what}",
                 issue.short_id()
@@ -317,7 +318,7 @@ pub fn heartbeat(
         });
         let after = tx.put(after)?;
         tx.record(
-            "lease.renewed",
+            EventKind::LeaseRenewed,
             Some(&before),
             &after,
             json!({ "ttl_secs": ttl.as_secs() }),
@@ -350,7 +351,7 @@ pub fn release(
         }
         let after = tx.put(after)?;
         tx.record(
-            "issue.released",
+            EventKind::IssueReleased,
             Some(&before),
             &after,
             json!({ "forced": force }),
@@ -380,9 +381,9 @@ pub fn assign(
         after.lease = None;
         let after = tx.put(after)?;
         let kind = if to.is_some() {
-            "issue.assigned"
+            EventKind::IssueAssigned
         } else {
-            "issue.unassigned"
+            EventKind::IssueUnassigned
         };
         tx.record(kind, Some(&before), &after, json!({}))?;
         view_in(tx, after)
@@ -464,7 +465,7 @@ pub fn reopen(
         let id = before.id.clone();
         if !matches!(before.state, State::Done | State::Archived) {
             return Err(Error::Refused {
-                code: "invalid_transition",
+                code: crate::error::ErrorCode::InvalidTransition,
                 message: format!(
                     "issue `{}` is {}; only done or archived issues can be reopened",
                     id.short(),
@@ -480,7 +481,7 @@ pub fn reopen(
         after.lease = None;
         let after = tx.put(after)?;
         tx.record(
-            "issue.reopened",
+            EventKind::IssueReopened,
             Some(&before),
             &after,
             json!({ "reason": reason }),

@@ -6,10 +6,10 @@
 //! defers nothing and needs no clean-up; starting or closing the work ends it
 //! (`workflow::times`). Each change is one transaction with one event.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::issues::view_in;
 use crate::model::time::parse_duration;
-use crate::model::{Actor, Timestamp};
+use crate::model::{Actor, EventKind, Timestamp};
 use crate::store::Store;
 use crate::view::IssueView;
 use crate::workflow::rules;
@@ -69,7 +69,7 @@ pub fn defer(
         let before = tx.open(input, if_version)?;
         if before.state.is_closed() {
             return Err(Error::Refused {
-                code: "invalid_transition",
+                code: ErrorCode::InvalidTransition,
                 message: format!(
                     "issue `{}` is {}; only open work can be deferred",
                     before.short_id(),
@@ -83,7 +83,7 @@ pub fn defer(
         let after = tx.put(after)?;
         let changed = after.version != before.version;
         tx.record(
-            "issue.deferred",
+            EventKind::IssueDeferred,
             Some(&before),
             &after,
             json!({ "until": until }),
@@ -108,7 +108,7 @@ pub fn undefer(
         after.deferred_until = None;
         let after = tx.put(after)?;
         let changed = after.version != before.version;
-        tx.record("issue.undeferred", Some(&before), &after, json!({}))?;
+        tx.record(EventKind::IssueUndeferred, Some(&before), &after, json!({}))?;
         Ok(Deferral {
             view: view_in(tx, after)?,
             changed,

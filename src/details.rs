@@ -14,6 +14,7 @@
 
 use crate::error::{Error, Result};
 use crate::issues::view_in;
+use crate::model::EventKind;
 use crate::model::{
     Actor, ChecklistItem, CiStatus, Comment, Issue, IssueId, Link, LinkKind, PrStatus, PullRequest,
     limits, validate_name, validate_text,
@@ -106,7 +107,7 @@ pub fn checklist_add(
         let id = before.id.clone();
         if let Some(existing) = before.checklist.iter().find(|i| i.text.trim() == text) {
             return Err(Error::Refused {
-                code: "duplicate_item",
+                code: crate::error::ErrorCode::DuplicateItem,
                 message: format!(
                     "issue `{}` already has the checklist item \"{}\"; use `jit checklist check` to tick it",
                     id.short(),
@@ -126,7 +127,7 @@ pub fn checklist_add(
         after.checklist.push(item.clone());
         let after = tx.put(after)?;
         tx.record(
-            "checklist.added",
+            EventKind::ChecklistAdded,
             Some(&before),
             &after,
             json!({ "item": item.id, "text": item.text }),
@@ -191,9 +192,9 @@ pub fn checklist_set(
         let item = item.clone();
         let after = tx.put(after)?;
         let kind = if checked {
-            "checklist.checked"
+            EventKind::ChecklistChecked
         } else {
-            "checklist.unchecked"
+            EventKind::ChecklistUnchecked
         };
         tx.record(
             kind,
@@ -230,7 +231,7 @@ fn no_such_item(issue: &Issue, text: &str) -> Error {
         format!("its items are: {}", texts.join(", "))
     };
     Error::Refused {
-        code: "no_such_item",
+        code: crate::error::ErrorCode::NoSuchItem,
         message: format!(
             "issue `{}` has no checklist item \"{}\"; {listed}",
             issue.short_id(),
@@ -274,7 +275,7 @@ pub fn comment(
         after.comments.push(comment.clone());
         let after = tx.put(after)?;
         tx.record(
-            "comment.added",
+            EventKind::CommentAdded,
             Some(&before),
             &after,
             json!({ "comment": comment.id }),
@@ -311,7 +312,7 @@ pub fn link_add(
         let target = tx.resolve(target_input)?;
         if target == id {
             return Err(Error::Refused {
-                code: "self_link",
+                code: crate::error::ErrorCode::SelfLink,
                 message: format!("issue `{}` cannot link to itself", id.short()),
                 details: json!({ "id": id, "kind": kind }),
             });
@@ -334,7 +335,7 @@ pub fn link_add(
         after.links.push(link);
         let after = tx.put(after)?;
         tx.record(
-            "link.added",
+            EventKind::LinkAdded,
             Some(&before),
             &after,
             json!({ "kind": kind, "target": target }),
@@ -392,7 +393,7 @@ pub fn link_remove(
         };
         if !before.links.contains(&link) {
             return Err(Error::Refused {
-                code: "not_linked",
+                code: crate::error::ErrorCode::NotLinked,
                 message: format!(
                     "issue `{}` has no `{kind}` link to `{}`",
                     id.short(),
@@ -405,7 +406,7 @@ pub fn link_remove(
         after.links.retain(|l| l != &link);
         let after = tx.put(after)?;
         tx.record(
-            "link.removed",
+            EventKind::LinkRemoved,
             Some(&before),
             &after,
             json!({ "kind": kind, "target": target }),
@@ -584,7 +585,7 @@ pub fn pr_link(
         let pr = pr.clone();
         let after = tx.put(after)?;
         tx.record(
-            "pr.linked",
+            EventKind::PrLinked,
             Some(&before),
             &after,
             json!({ "url": pr.url, "created": created, "status": pr.status, "ci": pr.ci }),

@@ -33,6 +33,168 @@ pub mod exit {
     pub const SIGNAL_BASE: u8 = 128;
 }
 
+/// Every stable error code, with the exit status it ends a command with and a line of docs.
+///
+/// The one vocabulary of error codes: [`Error::code`] and [`Error::exit_code`] come from here,
+/// and a test checks docs/cli.md's exit-code table against [`ErrorCode::ALL`].
+macro_rules! error_codes {
+    ($( #[doc = $doc:literal] $variant:ident = $name:literal, $exit:ident; )*) => {
+        /// A stable snake_case error code (see the list in docs/cli.md).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ErrorCode {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the order of docs/cli.md's table.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The code as printed under `--json`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $name,)* }
+            }
+
+            /// The process exit status of an error with this code (for `interrupted`, the base
+            /// that the signal's number is added to).
+            pub const fn exit(self) -> u8 {
+                match self { $(ErrorCode::$variant => exit::$exit,)* }
+            }
+
+            /// One line on what the code means.
+            pub const fn doc(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $doc.trim_ascii(),)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// an I/O operation failed (`details.context`, `details.kind`)
+    Io = "io", INTERNAL;
+    /// a bug in jit
+    Internal = "internal", INTERNAL;
+    /// a bad command line: unknown flag, missing argument, wrong combination
+    Usage = "usage", USAGE;
+    /// a string that is not an issue id or prefix
+    InvalidId = "invalid_id", USAGE;
+    /// a value a field does not accept (`details.field`)
+    InvalidValue = "invalid_value", USAGE;
+    /// a query that does not parse (`details.position`, `details.token`)
+    InvalidQuery = "invalid_query", USAGE;
+    /// an id prefix that matches several issues (`details.candidates`)
+    AmbiguousId = "ambiguous_id", USAGE;
+    /// a gate key the registry does not define
+    UnknownGate = "unknown_gate", USAGE;
+    /// a state change the state machine does not allow
+    InvalidTransition = "invalid_transition", USAGE;
+    /// `export web --out DIR` holds files no jit export wrote
+    OutDirNotEmpty = "out_dir_not_empty", USAGE;
+    /// `gate check` of a gate people pass
+    ManualGate = "manual_gate", USAGE;
+    /// `gate pass|fail --by` someone else, by an actor that is not `human:`
+    ByNotAllowed = "by_not_allowed", USAGE;
+    /// a gate the issue does not require
+    GateNotRequired = "gate_not_required", USAGE;
+    /// `dep rm` of an edge that does not exist
+    NotADependency = "not_a_dependency", USAGE;
+    /// heartbeat or release of an issue nobody holds
+    NotClaimed = "not_claimed", USAGE;
+    /// a checklist item that does not exist (`details.items`)
+    NoSuchItem = "no_such_item", USAGE;
+    /// a checklist item that already exists
+    DuplicateItem = "duplicate_item", USAGE;
+    /// `issue update --filter` matches more issues than `--limit` (`details.matched`)
+    TooManyMatches = "too_many_matches", USAGE;
+    /// the editor of `issue edit` exited non-zero; nothing changed
+    EditorFailed = "editor_failed", USAGE;
+    /// the edited file was emptied, or a new issue got no title
+    Aborted = "aborted", USAGE;
+    /// a link from an issue to itself
+    SelfLink = "self_link", USAGE;
+    /// removing a link that does not exist
+    NotLinked = "not_linked", USAGE;
+    /// `sync` or `--remote` without a remote to use
+    NoRemote = "no_remote", USAGE;
+    /// the remote refuses pushes to `refs/jit/claims/*`
+    RemoteRefused = "remote_refused", USAGE;
+    /// a feature this build was compiled without
+    FeatureDisabled = "feature_disabled", USAGE;
+    /// `sync` on a detached HEAD
+    DetachedHead = "detached_head", USAGE;
+    /// an import source with bad rows (`details.rows`) or cycles (`details.cycles`)
+    InvalidImport = "invalid_import", USAGE;
+    /// a hook name the config does not define
+    UnknownHook = "unknown_hook", USAGE;
+    /// a hook delivery id that does not exist
+    UnknownDelivery = "unknown_delivery", USAGE;
+    /// hooks are switched off (`JIT_HOOKS=off`)
+    HooksDisabled = "hooks_disabled", USAGE;
+    /// an alert name the config does not define
+    UnknownAlert = "unknown_alert", USAGE;
+    /// `github event`: the payload is not the JSON GitHub sends
+    InvalidPayload = "invalid_payload", USAGE;
+    /// no issue matches the id
+    NotFound = "not_found", NOT_FOUND;
+    /// no `.jit/` above the working directory
+    NotAJitRepo = "not_a_jit_repo", NOT_FOUND;
+    /// the path is not inside a git checkout
+    NotAGitRepo = "not_a_git_repo", NOT_FOUND;
+    /// a stale `--if-version`
+    VersionConflict = "version_conflict", CONFLICT;
+    /// a dependency that would close a cycle (`details.path`)
+    Cycle = "cycle", CONFLICT;
+    /// deleting an issue others depend on
+    HasDependents = "has_dependents", CONFLICT;
+    /// `sync` finished, but another clone's claim won (`details.lost`)
+    ClaimLost = "claim_lost", CONFLICT;
+    /// the pull could not be merged and was undone
+    SyncConflict = "sync_conflict", CONFLICT;
+    /// other clones kept pushing first
+    PushRejected = "push_rejected", CONFLICT;
+    /// the checkout is in the middle of a git rebase, merge, cherry-pick or revert
+    GitInProgress = "git_in_progress", CONFLICT;
+    /// another git holds a lock of this clone
+    GitBusy = "git_busy", CONFLICT;
+    /// `sync` could not undo what a killed sync left
+    SyncInterrupted = "sync_interrupted", CONFLICT;
+    /// the merge driver could not merge an issue file (git keeps the conflict)
+    MergeFailed = "merge_failed", CONFLICT;
+    /// a claim lost a race on the remote; retried at once, never shown unless it repeats
+    RemoteRace = "remote_race", CONFLICT;
+    /// the issue is held by another actor
+    AlreadyClaimed = "already_claimed", ALREADY_CLAIMED;
+    /// your lease ran out and another holder took the issue at a later epoch
+    ClaimSuperseded = "claim_superseded", ALREADY_CLAIMED;
+    /// dependencies block the transition (`details.blockers`)
+    Blocked = "blocked", BLOCKED;
+    /// gates still pending (`details.gates`)
+    GatesPending = "gates_pending", BLOCKED;
+    /// `claim-next` found nothing to claim
+    NoReadyWork = "no_ready_work", NO_READY_WORK;
+    /// a file jit cannot parse (`details.path`)
+    CorruptFile = "corrupt_file", CHECK_FAILED;
+    /// a store written by a newer or older jit
+    SchemaVersion = "schema_version", CHECK_FAILED;
+    /// `export roadmap --check`: the file differs from the store
+    OutOfDate = "out_of_date", CHECK_FAILED;
+    /// the git remote could not be reached; nothing was changed
+    RemoteUnavailable = "remote_unavailable", REMOTE_UNAVAILABLE;
+    /// interrupted by a signal; the exit status is 128 plus its number
+    Interrupted = "interrupted", SIGNAL_BASE;
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Every way a jit operation can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -126,14 +288,14 @@ pub enum Error {
 
     #[error("{message}")]
     Conflict {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: Value,
     },
 
     #[error("{message}")]
     Refused {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: Value,
     },
@@ -189,31 +351,36 @@ impl Error {
 
     /// The stable snake_case code of this error, as printed under `--json`.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The typed code of this error.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Error::NotAJitRepo { .. } => "not_a_jit_repo",
-            Error::NotAGitRepo { .. } => "not_a_git_repo",
-            Error::NotFound { .. } => "not_found",
-            Error::AmbiguousId { .. } => "ambiguous_id",
-            Error::InvalidId { .. } => "invalid_id",
-            Error::InvalidValue { .. } => "invalid_value",
-            Error::Usage { .. } => "usage",
-            Error::VersionConflict { .. } => "version_conflict",
-            Error::Cycle { .. } => "cycle",
-            Error::Blocked { .. } => "blocked",
-            Error::GatesPending { .. } => "gates_pending",
-            Error::AlreadyClaimed { .. } => "already_claimed",
-            Error::ClaimSuperseded { .. } => "claim_superseded",
-            Error::RemoteUnavailable { .. } => "remote_unavailable",
-            Error::NoReadyWork { .. } => "no_ready_work",
-            Error::InvalidQuery { .. } => "invalid_query",
-            Error::CorruptFile { .. } => "corrupt_file",
-            Error::UnknownGate { .. } => "unknown_gate",
-            Error::OutOfDate { .. } => "out_of_date",
-            Error::Conflict { code, .. } | Error::Refused { code, .. } => code,
-            Error::SchemaTooNew { .. } | Error::SchemaTooOld { .. } => "schema_version",
-            Error::Io { .. } => "io",
-            Error::Interrupted { .. } => "interrupted",
-            Error::Internal(_) => "internal",
+            Error::NotAJitRepo { .. } => ErrorCode::NotAJitRepo,
+            Error::NotAGitRepo { .. } => ErrorCode::NotAGitRepo,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::AmbiguousId { .. } => ErrorCode::AmbiguousId,
+            Error::InvalidId { .. } => ErrorCode::InvalidId,
+            Error::InvalidValue { .. } => ErrorCode::InvalidValue,
+            Error::Usage { .. } => ErrorCode::Usage,
+            Error::VersionConflict { .. } => ErrorCode::VersionConflict,
+            Error::Cycle { .. } => ErrorCode::Cycle,
+            Error::Blocked { .. } => ErrorCode::Blocked,
+            Error::GatesPending { .. } => ErrorCode::GatesPending,
+            Error::AlreadyClaimed { .. } => ErrorCode::AlreadyClaimed,
+            Error::ClaimSuperseded { .. } => ErrorCode::ClaimSuperseded,
+            Error::RemoteUnavailable { .. } => ErrorCode::RemoteUnavailable,
+            Error::NoReadyWork { .. } => ErrorCode::NoReadyWork,
+            Error::InvalidQuery { .. } => ErrorCode::InvalidQuery,
+            Error::CorruptFile { .. } => ErrorCode::CorruptFile,
+            Error::UnknownGate { .. } => ErrorCode::UnknownGate,
+            Error::OutOfDate { .. } => ErrorCode::OutOfDate,
+            Error::Conflict { code, .. } | Error::Refused { code, .. } => *code,
+            Error::SchemaTooNew { .. } | Error::SchemaTooOld { .. } => ErrorCode::SchemaVersion,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::Interrupted { .. } => ErrorCode::Interrupted,
+            Error::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -279,34 +446,14 @@ impl Error {
         }
     }
 
-    /// The process exit code for this error. The only mapping of errors to exit codes.
+    /// The process exit code for this error: its code's ([`ErrorCode::exit`]), and for a signal
+    /// 128 plus the signal's number.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage { .. }
-            | Error::InvalidId { .. }
-            | Error::InvalidValue { .. }
-            | Error::InvalidQuery { .. }
-            | Error::AmbiguousId { .. }
-            | Error::UnknownGate { .. }
-            | Error::Refused { .. } => exit::USAGE,
-            Error::NotFound { .. } | Error::NotAJitRepo { .. } | Error::NotAGitRepo { .. } => {
-                exit::NOT_FOUND
-            }
-            Error::VersionConflict { .. } | Error::Cycle { .. } | Error::Conflict { .. } => {
-                exit::CONFLICT
-            }
-            Error::AlreadyClaimed { .. } | Error::ClaimSuperseded { .. } => exit::ALREADY_CLAIMED,
-            Error::RemoteUnavailable { .. } => exit::REMOTE_UNAVAILABLE,
-            Error::Blocked { .. } | Error::GatesPending { .. } => exit::BLOCKED,
-            Error::NoReadyWork { .. } => exit::NO_READY_WORK,
-            Error::CorruptFile { .. }
-            | Error::OutOfDate { .. }
-            | Error::SchemaTooNew { .. }
-            | Error::SchemaTooOld { .. } => exit::CHECK_FAILED,
-            Error::Io { .. } | Error::Internal(_) => exit::INTERNAL,
             Error::Interrupted { signal, .. } => {
                 exit::SIGNAL_BASE.saturating_add(u8::try_from(*signal).unwrap_or(0))
             }
+            e => e.error_code().exit(),
         }
     }
 
@@ -440,7 +587,7 @@ mod tests {
             (Error::NoReadyWork { filter: None }, "no_ready_work", 7),
             (
                 Error::Conflict {
-                    code: "claim_lost",
+                    code: ErrorCode::ClaimLost,
                     message: "m".into(),
                     details: json!({}),
                 },
@@ -449,7 +596,7 @@ mod tests {
             ),
             (
                 Error::Refused {
-                    code: "no_remote",
+                    code: ErrorCode::NoRemote,
                     message: "m".into(),
                     details: json!({}),
                 },
@@ -509,5 +656,46 @@ mod tests {
             assert_eq!(j["error"]["code"], code);
             assert!(j["error"]["message"].is_string() && j["error"]["details"].is_object());
         }
+    }
+
+    /// docs/cli.md's exit-code table lists every code in the row of its exit status.
+    #[test]
+    fn docs_list_every_code_with_its_exit_status() {
+        let doc = include_str!("../docs/cli.md");
+        let table = doc
+            .split("## Exit codes")
+            .nth(1)
+            .and_then(|t| t.split("\n## ").next())
+            .expect("docs/cli.md has an exit-code section");
+        let mut documented: std::collections::BTreeMap<&str, Vec<u8>> = Default::default();
+        for row in table.lines().filter(|l| l.starts_with('|')) {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let status = cells[0].trim_start_matches('|').trim();
+            let status = if status.starts_with("128") {
+                exit::SIGNAL_BASE
+            } else if let Ok(n) = status.parse::<u8>() {
+                n
+            } else {
+                continue;
+            };
+            let codes = cells.last().copied().unwrap_or_default();
+            for token in codes.split('`').skip(1).step_by(2) {
+                if ErrorCode::ALL.iter().any(|c| c.as_str() == token) {
+                    documented.entry(token).or_default().push(status);
+                }
+            }
+        }
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                documented.get(code.as_str()).map(Vec::as_slice),
+                Some(&[code.exit()][..]),
+                "docs/cli.md must list `{code}` once, under exit status {}",
+                code.exit()
+            );
+            assert!(!code.doc().is_empty());
+        }
+        let names: std::collections::HashSet<&str> =
+            ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len(), "codes are unique");
     }
 }

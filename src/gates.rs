@@ -7,6 +7,7 @@
 //! their results are recorded in a fresh transaction, so a slow checker never blocks writers.
 
 use crate::error::{Error, Result};
+use crate::model::EventKind;
 use crate::model::{
     Actor, Checker, GateDef, GateStage, GateState, GateStatus, IssueId, State, validate_gate_key,
     validate_text, validate_title,
@@ -148,9 +149,9 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
         gates.insert(key.clone(), def.clone());
         tx.put_gates(gates);
         let kind = if before.is_some() {
-            "gate.redefined"
+            EventKind::GateRedefined
         } else {
-            "gate.defined"
+            EventKind::GateDefined
         };
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
@@ -184,7 +185,7 @@ pub fn add(
         }
         if before.state == State::Done {
             return Err(Error::Refused {
-                code: "invalid_transition",
+                code: crate::error::ErrorCode::InvalidTransition,
                 message: format!(
                     "issue `{}` is done; reopen it before adding gate `{key}`",
                     id.short()
@@ -199,7 +200,12 @@ pub fn add(
             .entry(key.clone())
             .or_insert_with(GateStatus::pending);
         let after = tx.put(after)?;
-        tx.record("gate.added", Some(&before), &after, json!({ "gate": key }))?;
+        tx.record(
+            EventKind::GateAdded,
+            Some(&before),
+            &after,
+            json!({ "gate": key }),
+        )?;
         crate::issues::view_in(tx, after)
     })
 }
@@ -289,7 +295,7 @@ fn record_status(
     let before = tx.get(&id)?;
     if !before.gates_required.iter().any(|k| k == key) {
         return Err(Error::Refused {
-            code: "gate_not_required",
+            code: crate::error::ErrorCode::GateNotRequired,
             message: format!(
                 "issue `{}` does not require gate `{key}`; add it with `jit gate add {} {key}`",
                 id.short(),
@@ -302,7 +308,7 @@ fn record_status(
     let recorded_by = (by != tx.actor).then(|| tx.actor.to_string());
     if matches!(before.state, State::Done | State::Archived) {
         return Err(Error::Refused {
-            code: "invalid_transition",
+            code: crate::error::ErrorCode::InvalidTransition,
             message: format!(
                 "issue `{}` is {}; its gates are closed",
                 id.short(),
@@ -328,9 +334,9 @@ fn record_status(
     );
     let after = tx.put(after)?;
     let kind = if status == GateState::Passed {
-        "gate.passed"
+        EventKind::GatePassed
     } else {
-        "gate.failed"
+        EventKind::GateFailed
     };
     tx.record(
         kind,
@@ -396,7 +402,7 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
             }
             if !issue.gates_required.contains(&k) {
                 return Err(Error::Refused {
-                    code: "gate_not_required",
+                    code: crate::error::ErrorCode::GateNotRequired,
                     message: format!("issue `{}` does not require gate `{k}`", id.short()),
                     details: json!({ "id": id, "gate": k }),
                 });

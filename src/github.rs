@@ -146,7 +146,7 @@ fn exit_for_code(code: &str) -> u8 {
 
 fn invalid(event: &str, message: String) -> Error {
     Error::Refused {
-        code: "invalid_payload",
+        code: crate::error::ErrorCode::InvalidPayload,
         message: format!("not a GitHub `{event}` payload: {message}; nothing was changed"),
         details: json!({ "event": event }),
     }

@@ -5,6 +5,7 @@
 //! The cycle check walks only what the new dependency transitively depends on.
 
 use crate::error::{Error, Result};
+use crate::model::EventKind;
 use crate::model::{Issue, IssueId, State};
 use crate::store::Tx;
 use crate::workflow;
@@ -325,7 +326,7 @@ pub fn add_dependency(
         }
         let mut after = before.clone();
         after.dependencies.push(dep.clone());
-        commit_dep_change(tx, "dep.added", &before, after, &dep)
+        commit_dep_change(tx, EventKind::DepAdded, &before, after, &dep)
     })
 }
 
@@ -333,7 +334,7 @@ pub fn add_dependency(
 /// event and returns what changed.
 fn commit_dep_change(
     tx: &mut Tx<'_>,
-    kind: &str,
+    kind: crate::model::EventKind,
     before: &Issue,
     mut after: Issue,
     dep: &IssueId,
@@ -383,7 +384,7 @@ pub fn remove_dependency(
         };
         if !before.dependencies.contains(&dep) {
             return Err(Error::Refused {
-                code: "not_a_dependency",
+                code: crate::error::ErrorCode::NotADependency,
                 message: format!(
                     "issue `{}` does not depend on `{}`",
                     id.short(),
@@ -394,6 +395,6 @@ pub fn remove_dependency(
         }
         let mut after = before.clone();
         after.dependencies.retain(|d| d != &dep);
-        commit_dep_change(tx, "dep.removed", &before, after, &dep)
+        commit_dep_change(tx, EventKind::DepRemoved, &before, after, &dep)
     })
 }

@@ -4,7 +4,8 @@
 //! file-name listing for short-id checks and prefix resolution); only `list`, `delete` and
 //! state changes that cascade read the whole store.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::EventKind;
 use crate::model::{
     self, Actor, Issue, IssueId, Priority, State, Timestamp, Visibility, validate_name,
     validate_text, validate_title,
@@ -234,7 +235,7 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
         issue.state = workflow::readiness(tx, &issue)?;
         let issue = tx.insert(issue)?;
         tx.record(
-            "issue.created",
+            EventKind::IssueCreated,
             None,
             &issue,
             json!({ "title": issue.title }),
@@ -560,9 +561,9 @@ pub fn apply_update(tx: &mut Tx<'_>, input: &str, c: &CheckedUpdate) -> Result<O
     }
     let after = tx.put(after)?;
     let kind = if before.state != after.state && only_state_changed(&before, &after) {
-        "issue.state_changed"
+        EventKind::IssueStateChanged
     } else {
-        "issue.updated"
+        EventKind::IssueUpdated
     };
     let data = match &req.reason {
         Some(r) => json!({ "reason": r }),
@@ -691,7 +692,7 @@ pub fn update_many(
             && matched > limit
         {
             return Err(Error::Refused {
-                code: "too_many_matches",
+                code: ErrorCode::TooManyMatches,
                 message: format!(
                     "the filter matches {matched} issues, more than the limit of {limit}; check them with --dry-run, then pass --yes (or a higher --limit)"
                 ),
@@ -804,7 +805,7 @@ pub fn delete(
         if !referrers.is_empty() && !force {
             let shorts: Vec<String> = referrers.iter().map(|i| i.short_id()).collect();
             return Err(Error::Conflict {
-                code: "has_dependents",
+                code: crate::error::ErrorCode::HasDependents,
                 message: format!(
                     "issue `{}` is referenced by {} issue(s) ({}); remove those links or pass --force",
                     issue.short_id(),
@@ -828,18 +829,18 @@ pub fn delete(
             workflow::rederive(tx, &mut after)?;
             let after = tx.put(after)?;
             let kind = if before.dependencies != after.dependencies {
-                "dep.removed"
+                EventKind::DepRemoved
             } else if before.links != after.links {
-                "link.removed"
+                EventKind::LinkRemoved
             } else {
-                "issue.updated"
+                EventKind::IssueUpdated
             };
             tx.record(kind, Some(&before), &after, json!({ "cause": "issue.deleted", "dependency": id }))?;
             unlinked.push(r.id.to_string());
         }
         let view = view_in(tx, issue.clone())?;
         tx.delete(&id)?;
-        tx.event("issue.deleted", Some(&id), Vec::new(), json!({ "title": issue.title }));
+        tx.event(EventKind::IssueDeleted, Some(&id), Vec::new(), json!({ "title": issue.title }));
         Ok(Deleted { deleted: view, unlinked })
     })
 }

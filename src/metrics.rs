@@ -5,7 +5,7 @@
 //! Percentiles use the nearest-rank method.
 
 use crate::error::Result;
-use crate::model::{Event, State, Timestamp};
+use crate::model::{Event, EventKind, State, Timestamp};
 use crate::store::{Store, events};
 use crate::view::IssueView;
 use chrono::Datelike;
@@ -144,10 +144,10 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         if id != u128::MAX {
             all.push(id);
         }
-        if e.kind == "lease.expired" {
+        if e.kind == EventKind::LeaseExpired {
             expiries.push(id);
         }
-        let created = e.kind == "issue.created";
+        let created = e.kind == EventKind::IssueCreated;
         let state = state_after(&e);
         // Only creations and state changes count for cycle times, dwell and throughput.
         if let Some(i) = e.issue.as_deref()

@@ -6,6 +6,7 @@
 //! pending gate entries, torn event-log lines, leftover temp files). Everything else is reported.
 
 use crate::error::Result;
+use crate::model::EventKind;
 use crate::model::{Actor, GateState, GateStatus, IssueId, State};
 use crate::progress::Progress;
 use crate::store::{Store, Tx, events};
@@ -426,19 +427,6 @@ pub fn check(store: &Store, progress: &dyn Progress) -> Result<Report> {
                 false,
             ));
         }
-        if i.state.is_closed() && i.lease.is_some() {
-            problems.push(problem(
-                "lease_on_finished",
-                Severity::Warning,
-                Some(&i.id),
-                format!(
-                    "`{}` is {} but its file still holds a lease; finished work is held by nobody, and `jit validate --fix` removes it",
-                    i.short_id(),
-                    i.state
-                ),
-                true,
-            ));
-        }
     }
     for cycle in crate::graph::cycles_among(&issues, |id| pos.get(id).copied()) {
         let path: Vec<String> = cycle.iter().map(|i| i.short()).collect();
@@ -657,18 +645,6 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                 tx.ledger_mut().record(&issue, now, &by, None);
                 p.fixed = true;
             }
-            "lease_on_finished" => {
-                let before = tx.get(&id)?;
-                // Staging a finished issue ends its lease.
-                let after = tx.put_derived(before.clone())?;
-                tx.record(
-                    "issue.repaired",
-                    Some(&before),
-                    &after,
-                    json!({ "by": "validate --fix" }),
-                )?;
-                p.fixed = true;
-            }
             _ => {}
         }
     }
@@ -700,7 +676,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
         if after != before {
             let after = tx.put(after)?;
             tx.record(
-                "issue.repaired",
+                EventKind::IssueRepaired,
                 Some(&before),
                 &after,
                 json!({ "by": "validate --fix" }),
@@ -721,7 +697,7 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             if after.state != before.state {
                 let after = tx.put_derived(after)?;
                 tx.record(
-                    "issue.state_changed",
+                    EventKind::IssueStateChanged,
                     Some(&before),
                     &after,
                     json!({ "by": "validate --fix" }),

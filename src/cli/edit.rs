@@ -10,7 +10,7 @@
 use super::issue::{CreateArgs, create_reply, create_request};
 use super::render::{Style, clean_line};
 use super::{Ctx, Reply};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::issues::{self, Outcome};
 use crate::template::{self, Draft};
 use clap::Args;
@@ -130,7 +130,7 @@ fn run_editor(path: &Path) -> Result<()> {
         return Ok(());
     }
     Err(Error::Refused {
-        code: "editor_failed",
+        code: ErrorCode::EditorFailed,
         message: format!(
             "the editor `{}` exited with {}; nothing was changed (set $VISUAL or $EDITOR to choose another)",
             clean_line(&cmd),
@@ -180,7 +180,7 @@ fn kept(e: Error, saved: &Path, id: &str) -> Error {
             expected,
             actual,
         } => Error::Conflict {
-            code: "version_conflict",
+            code: ErrorCode::VersionConflict,
             message: format!(
                 "issue `{id}` changed while you were editing it (version {expected}, now {actual}); nothing was written. Your text is kept in `{}`: see what changed with `jit issue show {id}`, then `{retry}`",
                 saved.display()
@@ -231,7 +231,7 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Reply> {
     let text = buffer.read()?;
     if text.trim().is_empty() {
         return Err(Error::Refused {
-            code: "aborted",
+            code: ErrorCode::Aborted,
             message: format!("the file was emptied; issue `{short}` is unchanged"),
             details: json!({ "id": current.id }),
         });
@@ -271,9 +271,7 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Reply> {
 pub fn create_in_editor(ctx: &Ctx, a: CreateArgs, desc: Option<String>) -> Result<Reply> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if !a.edit && a.from.is_none() && (ctx.global.json || !interactive) {
-        return Err(Error::Usage {
-            message: "`issue create` needs --title (or run it on a terminal, or pass --edit, to write the issue in $EDITOR)".into(),
-        });
+        return Err(super::missing_title());
     }
     let store = ctx.store()?;
     let config = store.config()?;
@@ -317,7 +315,7 @@ pub fn create_in_editor(ctx: &Ctx, a: CreateArgs, desc: Option<String>) -> Resul
     };
     let Some(edited) = parsed.filter(|d| !d.title.trim().is_empty()) else {
         return Err(Error::Refused {
-            code: "aborted",
+            code: ErrorCode::Aborted,
             message: "no title was given; nothing was created".into(),
             details: json!({}),
         });

@@ -14,7 +14,7 @@ use super::{Ctx, Reply};
 #[cfg(not(feature = "mcp"))]
 pub fn run(_ctx: &Ctx) -> crate::error::Result<Reply> {
     Err(crate::error::Error::Refused {
-        code: "feature_disabled",
+        code: crate::error::ErrorCode::FeatureDisabled,
         message: "this jit was built without the `mcp` feature; rebuild it with the default \
                   features (`cargo install --path .` or `cargo build --features mcp`)"
             .into(),

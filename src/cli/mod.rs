@@ -360,9 +360,44 @@ fn usage_error(e: &clap::error::Error) -> Error {
         }
     }
     Error::Refused {
-        code: "usage",
+        code: crate::error::ErrorCode::Usage,
         message,
         details: serde_json::Value::Object(details),
+    }
+}
+
+/// `issue create` without `--title` where no editor can be opened: clap's own missing-argument
+/// error (the same `details` as any missing argument, the message on one line), with how to use
+/// the editor.
+pub(crate) fn missing_title() -> Error {
+    let cmd = command().mut_subcommand("issue", |c| {
+        c.mut_subcommand("create", |c| c.mut_arg("title", |a| a.required(true)))
+    });
+    match cmd.try_get_matches_from(["jit", "issue", "create"]) {
+        Err(e) => match usage_error(&e) {
+            Error::Refused {
+                code,
+                message,
+                details,
+            } => Error::Refused {
+                code,
+                message: format!(
+                    "{}; run it on a terminal, or pass --edit, to write the issue in $EDITOR",
+                    message
+                        .split("\n\n")
+                        .next()
+                        .unwrap_or(&message)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                details,
+            },
+            other => other,
+        },
+        Ok(_) => Error::Usage {
+            message: "`issue create` needs --title".into(),
+        },
     }
 }
 

@@ -32,7 +32,7 @@ pub struct ServeArgs {
 #[cfg(not(feature = "serve"))]
 pub fn run(_ctx: &Ctx, _a: ServeArgs) -> crate::error::Result<Reply> {
     Err(crate::error::Error::Refused {
-        code: "feature_disabled",
+        code: crate::error::ErrorCode::FeatureDisabled,
         message: "this jit was built without the `serve` feature; rebuild it with the default \
                   features (`cargo install --path .` or `cargo build --features serve`)"
             .into(),

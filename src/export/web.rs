@@ -562,7 +562,7 @@ pub fn write(dir: &Path, files: &[SiteFile], force: bool, progress: &dyn Progres
     if !strangers.is_empty() && !force {
         let shown: Vec<&str> = strangers.iter().take(10).map(String::as_str).collect();
         return Err(Error::Refused {
-            code: "out_dir_not_empty",
+            code: crate::error::ErrorCode::OutDirNotEmpty,
             message: format!(
                 "`{}` holds files a jit export did not write ({}{}); writing the site there could \
                  replace them: choose an empty or new directory, or pass --force to write beside \

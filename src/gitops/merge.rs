@@ -24,6 +24,98 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+/// How [`Merger::merge_top`] combines one top-level field of an issue file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rule {
+    /// The file's identity: both sides carry the same one.
+    Identity,
+    /// The later of the two `updated_at`.
+    UpdatedAt,
+    /// One more than the higher of the two versions.
+    Version,
+    /// The earlier creation time.
+    CreatedAt,
+    /// Merged together after the other fields: the claim, the state that travels with it, and
+    /// the context, which records this merge's conflicts.
+    Claim,
+    /// A set: additions and removals from both sides.
+    Set,
+    /// Gate statuses, gate by gate.
+    GateMap,
+    /// Comments, by id (a later edit wins), sorted by time.
+    Comments,
+    /// Checklist items, by id.
+    Checklist,
+    /// Pull requests, by URL.
+    Prs,
+    /// One value: the side that changed it, or the later edit when both did.
+    Scalar,
+}
+
+/// The merge rule of every field of [`Issue`], under its serialized name.
+///
+/// The destructuring in `every_field_has_a_rule` names each field and has no `..`: a field
+/// added to [`Issue`] does not compile until it is given a rule here (and in docs/git.md).
+macro_rules! field_rules {
+    ($($field:ident $(as $name:literal)? => $rule:ident),* $(,)?) => {
+        const FIELD_RULES: &[(&str, Rule)] = &[
+            $((field_rules!(@name $field $($name)?), Rule::$rule)),*
+        ];
+
+        #[allow(dead_code)]
+        fn every_field_has_a_rule(issue: Issue) {
+            let Issue { $($field: _,)* extra: _ } = issue;
+        }
+    };
+    (@name $field:ident $name:literal) => { $name };
+    (@name $field:ident) => { stringify!($field) };
+}
+
+field_rules! {
+    id => Identity,
+    title => Scalar,
+    description => Scalar,
+    state => Claim,
+    priority => Scalar,
+    kind as "type" => Scalar,
+    assignee => Claim,
+    lease => Claim,
+    claim => Claim,
+    dependencies => Set,
+    gates_required => Set,
+    gates_status => GateMap,
+    labels => Set,
+    milestone => Scalar,
+    parent => Scalar,
+    due => Scalar,
+    estimate => Scalar,
+    deferred_until => Scalar,
+    visibility => Scalar,
+    reporter => Scalar,
+    evidence => Scalar,
+    done_when => Scalar,
+    checklist => Checklist,
+    comments => Comments,
+    links => Set,
+    prs => Prs,
+    reopened => Scalar,
+    started_at => Scalar,
+    finished_at => Scalar,
+    context => Claim,
+    created_at => CreatedAt,
+    updated_at => UpdatedAt,
+    version => Version,
+}
+
+/// The rule of a top-level key; a key this jit does not know (kept in [`Issue::extra`], written
+/// by a newer jit) is one value.
+fn rule_of(key: &str) -> Rule {
+    FIELD_RULES
+        .iter()
+        .find(|(name, _)| *name == key)
+        .map_or(Rule::Scalar, |(_, rule)| *rule)
+}
+
 /// The `context` key where a merge records what it discarded: a compact JSON array of
 /// `{"at", "field", "discarded", "reason"}` objects, oldest first.
 pub const CONFLICTS_KEY: &str = "merge_conflicts";
@@ -130,7 +222,7 @@ fn merge_named(
     let (theirs_issue, theirs) = parse_side(theirs, theirs_path, "theirs")?;
     if ours_issue.id != theirs_issue.id {
         return Err(Error::Conflict {
-            code: "merge_failed",
+            code: crate::error::ErrorCode::MergeFailed,
             message: format!(
                 "cannot merge two different issues: ours is `{}`, theirs is `{}`; an issue file keeps its id, so resolve this file by hand",
                 ours_issue.id, theirs_issue.id
@@ -347,29 +439,27 @@ impl Merger {
             .collect();
         for key in keys {
             let (b, o, t) = (base.get(key), ours.get(key), theirs.get(key));
-            let merged = match key.as_str() {
-                "id" => o.cloned(),
-                "updated_at" => Some(Value::String(updated_at.to_string())),
-                "version" => Some(json!(
+            let merged = match rule_of(key) {
+                Rule::Identity => o.cloned(),
+                Rule::UpdatedAt => Some(Value::String(updated_at.to_string())),
+                Rule::Version => Some(json!(
                     ours_issue
                         .version
                         .max(theirs_issue.version)
                         .saturating_add(1)
                 )),
-                "created_at" => self.merge_created_at(b, o, t),
-                // Merged together below: the claim, the state that travels with it, and the
-                // context, which records this merge's conflicts.
-                "assignee" | "lease" | "claim" | "state" | "context" => continue,
-                "labels" | "dependencies" | "gates_required" | "links" => Some(merge_set(b, o, t)),
-                "gates_status" => self.merge_map(key, b, o, t, Merger::resolve_gate),
-                "comments" => self
+                Rule::CreatedAt => self.merge_created_at(b, o, t),
+                Rule::Claim => continue, // merged together below
+                Rule::Set => Some(merge_set(b, o, t)),
+                Rule::GateMap => self.merge_map(key, b, o, t, Merger::resolve_gate),
+                Rule::Comments => self
                     .merge_records(key, "id", b, o, t, Merger::resolve_later)
                     .map(sort_comments),
-                "checklist" => {
+                Rule::Checklist => {
                     self.merge_records(key, "id", b, o, t, Merger::resolve_checklist_item)
                 }
-                "prs" => self.merge_records(key, "url", b, o, t, Merger::resolve_pr),
-                _ => self.merge_scalar(key, b, o, t),
+                Rule::Prs => self.merge_records(key, "url", b, o, t, Merger::resolve_pr),
+                Rule::Scalar => self.merge_scalar(key, b, o, t),
             };
             if let Some(v) = merged {
                 out.insert(key.clone(), v);
@@ -963,6 +1053,24 @@ fn render_entries(recorded: Vec<Value>) -> Option<String> {
 mod tests {
     use super::*;
     use crate::model::State;
+
+    /// The rule table names exactly the fields an issue file has (the schema's properties).
+    #[test]
+    fn every_issue_field_has_one_merge_rule() {
+        let schema = serde_json::to_value(schemars::schema_for!(Issue)).unwrap();
+        let props: BTreeSet<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let named: BTreeSet<&str> = FIELD_RULES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(named.len(), FIELD_RULES.len(), "one rule per field");
+        assert_eq!(named, props);
+        assert_eq!(rule_of("type"), Rule::Scalar);
+        assert_eq!(rule_of("labels"), Rule::Set);
+        assert_eq!(rule_of("a_field_from_a_newer_jit"), Rule::Scalar);
+    }
 
     const ID: &str = "01J9X2ABCDEFGHJKMNPQRSTVWX";
     const DEP1: &str = "01J9X2ABCDEFGHJKMNPQRSTVW1";

@@ -166,7 +166,7 @@ fn unavailable(remote: &str, why: &str) -> Error {
 
 fn refused(remote: &str, why: &str) -> Error {
     Error::Refused {
-        code: "remote_refused",
+        code: crate::error::ErrorCode::RemoteRefused,
         message: format!(
             "the git remote `{remote}` refused jit's claim refs ({why}); remote claims need a remote that accepts pushes to `refs/jit/claims/*` (a bare repository, GitHub, or a server whose hooks allow that namespace); nothing was changed here"
         ),
@@ -223,7 +223,7 @@ pub fn check_remote(root: &Path, remote: &str) -> Result<()> {
     }
     let list: Vec<&str> = names.lines().collect();
     Err(Error::Refused {
-        code: "no_remote",
+        code: crate::error::ErrorCode::NoRemote,
         message: format!(
             "no git remote named `{remote}`{}; add it with `git remote add {remote} <url>` or name another with --remote",
             if list.is_empty() {
@@ -444,7 +444,7 @@ impl GitPublisher {
     pub fn new(store: &Store, remote: &str) -> Result<Self> {
         if store.ledger_dir().is_none() {
             return Err(Error::Refused {
-                code: "no_remote",
+                code: crate::error::ErrorCode::NoRemote,
                 message: format!(
                     "remote claims need a git checkout; `{}` is not in one",
                     store.root().display()

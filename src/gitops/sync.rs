@@ -151,7 +151,7 @@ impl SyncReport {
             .map(|c| format!("`{}` (now held by `{}`)", c.short_id, c.holder))
             .collect();
         Some(Error::Conflict {
-            code: "claim_lost",
+            code: crate::error::ErrorCode::ClaimLost,
             message: format!(
                 "sync finished, but another clone claimed first: lost the claim on {} issue(s): {}; stop work on them",
                 list.len(),
@@ -277,7 +277,7 @@ pub fn sync(store: &Store, actor: &Actor, req: &SyncRequest) -> Result<SyncRepor
                 }
                 if attempts > req.max_retries {
                     return Err(Error::Conflict {
-                        code: "push_rejected",
+                        code: crate::error::ErrorCode::PushRejected,
                         message: format!(
                             "pushing to `{remote}/{branch}` was rejected {attempts} time(s) because other clones kept pushing first; run `jit sync` again ({err})"
                         ),
@@ -344,7 +344,7 @@ fn classify(root: &Path, what: &str, out: &std::process::Output, remote: Option<
         || here.contains("unable to create") && here.contains(".lock");
     if locked {
         return Error::Conflict {
-            code: "git_busy",
+            code: crate::error::ErrorCode::GitBusy,
             message: format!(
                 "another git command is using this clone (`git {what}` found a lock held: {}); wait for it to finish and run `jit sync` again",
                 stderr.trim()
@@ -401,7 +401,7 @@ fn target(root: &Path, current: Option<&str>, req: &SyncRequest) -> Result<(Stri
             None if remotes.len() == 1 => remotes[0].clone(),
             None => {
                 return Err(Error::Refused {
-                    code: "no_remote",
+                    code: crate::error::ErrorCode::NoRemote,
                     message: if remotes.is_empty() {
                         "this clone has no git remote to sync with; add one with `git remote add origin <url>`".into()
                     } else {
@@ -417,7 +417,7 @@ fn target(root: &Path, current: Option<&str>, req: &SyncRequest) -> Result<(Stri
     };
     if !remotes.contains(&remote) {
         return Err(Error::Refused {
-            code: "no_remote",
+            code: crate::error::ErrorCode::NoRemote,
             message: format!(
                 "no git remote named `{remote}`{}; add it with `git remote add {remote} <url>`",
                 if remotes.is_empty() {
@@ -436,7 +436,7 @@ fn target(root: &Path, current: Option<&str>, req: &SyncRequest) -> Result<(Stri
             .unwrap_or_else(|| cur.to_string()),
         (None, None) => {
             return Err(Error::Refused {
-                code: "detached_head",
+                code: crate::error::ErrorCode::DetachedHead,
                 message: "HEAD is detached; check out a branch or pass --branch".into(),
                 details: json!({}),
             });
@@ -728,7 +728,7 @@ fn integrate(root: &Path, remote_head: &str, remote: &str, branch: &str) -> Resu
     let _ = git(root, &["merge", "--abort"]);
     let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
     Err(Error::Conflict {
-        code: "sync_conflict",
+        code: crate::error::ErrorCode::SyncConflict,
         message: format!(
             "pulling `{remote}/{branch}` conflicts in {}; the pull was undone and your commit kept. Run `git pull {remote} {branch}`, resolve the files, commit, and run `jit sync` again ({stderr})",
             if files.is_empty() {
@@ -878,7 +878,7 @@ fn recover_interrupted(store: &Store) -> Result<Option<Recovered>> {
             }
             if !out.status.success() {
                 return Err(Error::Conflict {
-                    code: "sync_interrupted",
+                    code: crate::error::ErrorCode::SyncInterrupted,
                     message: format!(
                         "an interrupted `jit sync` left this checkout in the middle of a git {op}, and `git {op} --abort` failed ({}); resolve it with git, then run `jit sync` again",
                         String::from_utf8_lossy(&out.stderr).trim()
@@ -1094,7 +1094,7 @@ fn settle_claims(
         events.push(crate::model::Event {
             id: crate::random::ulid().to_string(),
             ts: now,
-            kind: "claim.superseded".into(),
+            kind: crate::model::EventKind::ClaimSuperseded.as_str().into(),
             issue: Some(id.to_string()),
             actor: actor.to_string(),
             changes,

@@ -7,6 +7,7 @@
 //! kept as it was.
 
 use crate::error::{Error, Result};
+use crate::model::EventKind;
 use crate::model::{Actor, Config};
 use crate::store::{Store, diff_values, to_pretty};
 use serde::{Deserialize, Serialize};
@@ -202,7 +203,7 @@ pub fn check_url(u: &str) -> Result<String> {
 /// The error for an `https://` URL in a build without TLS.
 pub fn no_tls(url: &str) -> Error {
     Error::Refused {
-        code: "feature_disabled",
+        code: crate::error::ErrorCode::FeatureDisabled,
         message: format!(
             "`{}` needs TLS, and this jit was built without the `https` feature; rebuild with `--features https` or use an `http://` URL",
             url.escape_debug()
@@ -373,9 +374,9 @@ pub fn add(store: &Store, actor: &Actor, req: AddRequest) -> Result<HookChange> 
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
         let kind = if before.is_some() {
-            "hook.updated"
+            EventKind::HookUpdated
         } else {
-            "hook.added"
+            EventKind::HookAdded
         };
         tx.event(kind, None, diff_values(&b, &a), json!({ "hook": name }));
         Ok(HookChange {
@@ -401,7 +402,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<HookChange> {
         put_section(tx, config, SECTION, &hooks, empty)?;
         let b = serde_json::to_value(&old).unwrap_or_default();
         tx.event(
-            "hook.removed",
+            EventKind::HookRemoved,
             None,
             diff_values(&b, &Value::Object(Default::default())),
             json!({ "hook": name }),
@@ -421,7 +422,7 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<HookChange> {
 pub fn unknown(name: &str, hooks: &BTreeMap<String, HookDef>) -> Error {
     let known: Vec<&str> = hooks.keys().map(String::as_str).collect();
     Error::Refused {
-        code: "unknown_hook",
+        code: crate::error::ErrorCode::UnknownHook,
         message: if known.is_empty() {
             format!(
                 "no hook is named `{name}`; no hooks are configured (add one with `jit hook add`)"

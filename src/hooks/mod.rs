@@ -216,7 +216,7 @@ pub fn describe_failure(l: &LogEntry) -> Option<String> {
 fn refuse_if_disabled() -> Result<()> {
     if disabled() {
         return Err(Error::Refused {
-            code: "hooks_disabled",
+            code: crate::error::ErrorCode::HooksDisabled,
             message: format!("hooks are turned off in this environment ({SWITCH_ENV}=off)"),
             details: json!({ "variable": SWITCH_ENV }),
         });
@@ -280,7 +280,7 @@ pub fn test(store: &Store, actor: &Actor, name: &str) -> Result<LogEntry> {
     let event = Event {
         id: crate::random::ulid().to_string(),
         ts: clock.now(),
-        kind: "hook.test".into(),
+        kind: crate::model::EventKind::HookTest.as_str().into(),
         issue: None,
         actor: actor.to_string(),
         changes: Vec::new(),
@@ -320,14 +320,14 @@ pub fn replay(store: &Store, input: &str) -> Result<LogEntry> {
         let log = outbox::Outbox::of(store).read_log()?;
         let Some(line) = log.iter().rev().find(|l| l.delivery == id) else {
             return Err(Error::Refused {
-                code: "unknown_delivery",
+                code: crate::error::ErrorCode::UnknownDelivery,
                 message: format!("no delivery `{id}` in the hook log; `jit hook log` lists them"),
                 details: json!({ "delivery": id }),
             });
         };
         if line.event == "hook.test" {
             return Err(Error::Refused {
-                code: "unknown_delivery",
+                code: crate::error::ErrorCode::UnknownDelivery,
                 message: format!(
                     "delivery `{id}` was a `jit hook test`; run `jit hook test {}` again",
                     line.hook
@@ -345,7 +345,7 @@ pub fn replay(store: &Store, input: &str) -> Result<LogEntry> {
         })?;
         let Some(event) = found else {
             return Err(Error::Refused {
-                code: "unknown_delivery",
+                code: crate::error::ErrorCode::UnknownDelivery,
                 message: format!(
                     "the event `{}` of delivery `{id}` is no longer in events.jsonl",
                     line.event_id

@@ -272,7 +272,7 @@ pub(crate) fn invalid(path: &Path, message: String, mut details: Value) -> Error
         m.insert("file".into(), json!(path));
     }
     Error::Refused {
-        code: "invalid_import",
+        code: crate::error::ErrorCode::InvalidImport,
         message: format!(
             "cannot import `{}`: {message}; nothing was imported",
             path.display()

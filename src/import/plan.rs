@@ -19,6 +19,7 @@ use super::record::{
 };
 use super::{HELD_GATE, SOURCE, SOURCE_GATES, SOURCE_ID, SOURCE_PATH, SOURCE_URL, Source};
 use crate::error::{Error, Result};
+use crate::model::EventKind;
 use crate::model::{
     Actor, ChecklistItem, Comment, Config, GateDef, GateStage, GateStatus, Issue, IssueId, Link,
     State, Timestamp, limits, validate_name, validate_text, validate_title,
@@ -140,7 +141,7 @@ pub struct Plan {
     pub report: ImportReport,
     creates: Vec<Issue>,
     /// (before, after, event kind).
-    updates: Vec<(Issue, Issue, &'static str)>,
+    updates: Vec<(Issue, Issue, crate::model::EventKind)>,
     config: Option<Config>,
     gates: Option<BTreeMap<String, GateDef>>,
     gate_events: Vec<(String, GateDef)>,
@@ -892,14 +893,14 @@ pub fn plan(
             "create" => creates.push(after),
             "update" | "archive" => {
                 let before = snap.issues[matched[k].expect("matched")].clone();
-                updates.push((before, after, "issue.updated"));
+                updates.push((before, after, EventKind::IssueUpdated));
             }
             _ => {}
         }
     }
     for (b, a) in cascades {
         report.cascaded.push(a.id.to_string());
-        updates.push((b, a, "issue.state_changed"));
+        updates.push((b, a, EventKind::IssueStateChanged));
     }
     report.types = types
         .notes
@@ -1016,7 +1017,7 @@ pub fn apply(tx: &mut Tx<'_>, plan: Plan, progress: &dyn Progress) -> Result<Imp
         for (key, def) in &plan.gate_events {
             let a = serde_json::to_value(def).unwrap_or_default();
             tx.event(
-                "gate.defined",
+                EventKind::GateDefined,
                 None,
                 crate::store::diff_values(&json!({}), &a),
                 json!({ "gate": key, "source": src }),
@@ -1028,7 +1029,7 @@ pub fn apply(tx: &mut Tx<'_>, plan: Plan, progress: &dyn Progress) -> Result<Imp
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&config).unwrap_or_default();
         tx.event(
-            "config.updated",
+            EventKind::ConfigUpdated,
             None,
             crate::store::diff_values(&b, &a),
             json!({ "source": src, "types_added": plan.report.types_added }),
@@ -1040,7 +1041,7 @@ pub fn apply(tx: &mut Tx<'_>, plan: Plan, progress: &dyn Progress) -> Result<Imp
         let sid = ids_by.get(issue.id.as_str()).cloned().unwrap_or_default();
         let issue = tx.insert(issue)?;
         tx.record(
-            "issue.created",
+            EventKind::IssueCreated,
             None,
             &issue,
             json!({ "source": src, "source_id": sid, "title": issue.title }),
@@ -1049,7 +1050,7 @@ pub fn apply(tx: &mut Tx<'_>, plan: Plan, progress: &dyn Progress) -> Result<Imp
     for (before, after, kind) in plan.updates {
         progress.advance(1);
         let after = tx.put(after)?;
-        let data = if kind == "issue.state_changed" {
+        let data = if kind == EventKind::IssueStateChanged {
             json!({ "cause": "import", "source": src })
         } else {
             json!({ "source": src, "source_id": ids_by.get(after.id.as_str()) })

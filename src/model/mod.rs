@@ -10,7 +10,7 @@ pub mod id;
 pub mod time;
 
 pub use actor::Actor;
-pub use event::{Change, Event};
+pub use event::{Change, Event, EventKind};
 pub use id::{IdPrefix, IssueId};
 pub use time::Timestamp;
 

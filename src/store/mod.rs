@@ -615,13 +615,13 @@ impl Store {
         let mut attempt = 0;
         loop {
             match self.mutate_once(actor, &mut f) {
-                Err(e) if e.code() == tx::REMOTE_RACE && attempt < REMOTE_RACE_RETRIES => {
+                Err(e) if e.error_code() == tx::REMOTE_RACE && attempt < REMOTE_RACE_RETRIES => {
                     attempt += 1;
                 }
                 // Still refused after every retry on fresh knowledge: not a race any more but a
                 // remote that will not take the update now (a ref it keeps locked, a flood of
                 // other clones). Nothing was changed here; the caller may try again later.
-                Err(e) if e.code() == tx::REMOTE_RACE => {
+                Err(e) if e.error_code() == tx::REMOTE_RACE => {
                     return Err(Error::RemoteUnavailable {
                         remote: self
                             .publisher
@@ -751,7 +751,7 @@ impl Store {
         };
         let by_sync = ledger::git_dir(&self.root).is_some_and(|d| d.join(SYNC_MARKER).exists());
         Err(Error::Conflict {
-            code: "git_in_progress",
+            code: crate::error::ErrorCode::GitInProgress,
             message: if by_sync {
                 format!(
                     "this checkout is in the middle of a git {op} left by an interrupted `jit sync`; nothing was changed. Run `jit sync` to recover it"

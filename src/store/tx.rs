@@ -23,7 +23,8 @@ use super::ledger::{self, ClaimRecord, Ledger, Superseded};
 use super::{Store, StoreLock, journal, to_pretty};
 use crate::error::{Error, Result};
 use crate::model::{
-    Actor, Change, ClaimStamp, Config, Event, GateDef, GateState, Issue, IssueId, Timestamp,
+    Actor, Change, ClaimStamp, Config, Event, EventKind, GateDef, GateState, Issue, IssueId,
+    Timestamp,
 };
 use crate::workflow::rules;
 use serde_json::{Value, json};
@@ -31,7 +32,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The error code of a transaction that lost a race on the remote: [`Store::mutate`] runs it
 /// again on what the remote now holds. Never shown to a user unless the race repeats.
-pub const REMOTE_RACE: &str = "remote_race";
+pub const REMOTE_RACE: crate::error::ErrorCode = crate::error::ErrorCode::RemoteRace;
 
 /// A running transaction. See the module docs.
 pub struct Tx<'a> {
@@ -305,7 +306,7 @@ impl<'a> Tx<'a> {
         let by = by.unwrap_or(actor);
         if by != actor && !actor.is_human() {
             return Err(Error::Refused {
-                code: "by_not_allowed",
+                code: crate::error::ErrorCode::ByNotAllowed,
                 message: format!(
                     "`{actor}` cannot record a gate result as `{by}`: only a `human:` actor may record \
                      someone else's result with --by; drop --by"
@@ -316,7 +317,7 @@ impl<'a> Tx<'a> {
         if status == GateState::Passed && !def.auto && !(actor.is_human() && by.is_human()) {
             let who = if actor.is_human() { by } else { actor };
             return Err(Error::Refused {
-                code: "manual_gate",
+                code: crate::error::ErrorCode::ManualGate,
                 message: format!(
                     "gate `{}` is manual: only a `human:` actor may pass it, not `{who}`",
                     def.key
@@ -442,7 +443,7 @@ impl<'a> Tx<'a> {
     /// Stages one event.
     pub fn event(
         &mut self,
-        kind: &str,
+        kind: EventKind,
         issue: Option<&IssueId>,
         changes: Vec<Change>,
         data: Value,
@@ -461,7 +462,7 @@ impl<'a> Tx<'a> {
         self.events.push(Event {
             id: id.to_string(),
             ts: self.now,
-            kind: kind.to_string(),
+            kind: kind.as_str().to_string(),
             issue: issue.map(|i| i.to_string()),
             actor: self.actor.to_string(),
             changes,
@@ -477,7 +478,7 @@ impl<'a> Tx<'a> {
     /// Stages an event whose changes are the field differences between two versions of an issue.
     pub fn record(
         &mut self,
-        kind: &str,
+        kind: EventKind,
         before: Option<&Issue>,
         after: &Issue,
         data: Value,

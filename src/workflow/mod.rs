@@ -13,6 +13,7 @@ pub mod rules;
 pub mod times;
 
 use crate::error::{Error, Result};
+use crate::model::EventKind;
 use crate::model::{GateDef, GateStage, Issue, IssueId, State};
 use crate::store::Tx;
 use crate::view::{Blocker, DepInfo, blockers};
@@ -129,7 +130,7 @@ fn blocked_error(issue: &Issue, target: State, blockers: Vec<Blocker>) -> Error 
 
 fn refused(issue: &Issue, target: State, hint: &str) -> Error {
     Error::Refused {
-        code: "invalid_transition",
+        code: crate::error::ErrorCode::InvalidTransition,
         message: format!(
             "issue `{}` is {}; it cannot move to {target}: {hint}",
             issue.short_id(),
@@ -241,9 +242,9 @@ pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()
         // (hooks, `events tail --follow --event issue.unblocked`, `jit-dispatch start
         // --on-events`), distinct from the state changes every other move records.
         let kind = if derived == State::Ready {
-            "issue.unblocked"
+            EventKind::IssueUnblocked
         } else {
-            "issue.state_changed"
+            EventKind::IssueStateChanged
         };
         tx.record(kind, Some(&before), &after, json!({ "cause": id }))?;
         if derived == State::Ready {
@@ -276,7 +277,7 @@ pub fn finish_if_gates_passed(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transitio
     // The last gate's result decided this (with the gate's own authority), not the actor.
     let after = tx.put_derived(after)?;
     tx.record(
-        "issue.state_changed",
+        EventKind::IssueStateChanged,
         Some(&before),
         &after,
         json!({ "cause": "gates passed" }),

@@ -296,16 +296,28 @@ mod tests {
             deferred,
         };
         let ready = |d| f(State::Ready, false, None, d);
-        assert_eq!(claimable(&ready(Some(NOW + 1)), false, NOW, &Containers::default()), Claimable::No);
-        assert_eq!(claimable(&ready(Some(NOW)), false, NOW, &Containers::default()), Claimable::Free);
+        assert_eq!(
+            claimable(&ready(Some(NOW + 1)), false, NOW, &Containers::default()),
+            Claimable::No
+        );
+        assert_eq!(
+            claimable(&ready(Some(NOW)), false, NOW, &Containers::default()),
+            Claimable::Free
+        );
         assert_eq!(
             claimable(&ready(Some(NOW - 1)), false, NOW, &Containers::default()),
             Claimable::Free
         );
-        assert_eq!(claimable(&ready(None), false, NOW, &Containers::default()), Claimable::Free);
+        assert_eq!(
+            claimable(&ready(None), false, NOW, &Containers::default()),
+            Claimable::Free
+        );
         // A lapsed claim on deferred work is not taken over either.
         let lapsed = f(State::InProgress, true, Some(NOW - 1), Some(NOW + 1));
-        assert_eq!(claimable(&lapsed, false, NOW, &Containers::default()), Claimable::No);
+        assert_eq!(
+            claimable(&lapsed, false, NOW, &Containers::default()),
+            Claimable::No
+        );
         assert!(deferred(&ready(Some(NOW + 1)), NOW));
         assert!(!deferred(&f(State::Done, false, None, Some(NOW + 1)), NOW));
     }

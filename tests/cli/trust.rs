@@ -509,10 +509,7 @@ fn finished_work_holds_no_lease_is_never_claimed_and_never_stale() {
     );
     // validate names the leftover lease and --fix removes it.
     let (report, _) = run(&["validate"], "2030-01-01T03:00:00Z");
-    assert_eq!(
-        report["problems"][0]["code"], "lease_on_finished",
-        "{report}"
-    );
+    assert_eq!(report["problems"][0]["code"], "lease_on_closed", "{report}");
     let (fixed, _) = run(&["validate", "--fix"], "2030-01-01T03:00:00Z");
     assert_eq!(fixed["fixed"], 1, "{fixed}");
     assert!(repo.read_issue(&id).get("lease").is_none());
