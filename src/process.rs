@@ -297,19 +297,17 @@ pub fn run(shell: &Shell<'_>, tail: usize) -> Result<Finished> {
 }
 
 /// Kills the child's whole process group (it leads one: `process_group(0)`), then the child.
+///
+/// A system call, never a `kill` program: no process to start, and no command-line parsing
+/// that could read the negative group id as something else.
 pub fn kill_group(child: &mut std::process::Child) {
     #[cfg(unix)]
+    if let Some(pg) = i32::try_from(child.id())
+        .ok()
+        .filter(|&pid| pid > 1)
+        .and_then(rustix::process::Pid::from_raw)
     {
-        // The group id is the child's pid. `--` is essential: without it `kill` may read
-        // `-<pgid>` as an option or a signal.
-        let pgid = child.id();
-        if pgid > 1 {
-            let _ = Command::new("kill")
-                .args(["-s", "KILL", "--", &format!("-{pgid}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-        }
+        let _ = rustix::process::kill_process_group(pg, rustix::process::Signal::KILL);
     }
     let _ = child.kill();
 }

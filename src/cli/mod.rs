@@ -604,4 +604,34 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+
+    /// Every command's help, in one reviewed file (`src/cli/snapshots/`): a flag renamed, a help
+    /// text changed or a command added shows up in review. `cargo insta review` accepts a change.
+    #[test]
+    fn the_whole_command_line_reference() {
+        use clap::CommandFactory;
+        fn walk(cmd: &mut clap::Command, path: &str, out: &mut String) {
+            let path = if path.is_empty() {
+                cmd.get_name().to_string()
+            } else {
+                format!("{path} {}", cmd.get_name())
+            };
+            out.push_str(&format!("==== {path}\n"));
+            out.push_str(&cmd.render_help().to_string());
+            out.push('\n');
+            let mut subs: Vec<clap::Command> = cmd
+                .get_subcommands()
+                .filter(|c| c.get_name() != "help")
+                .cloned()
+                .collect();
+            for sub in &mut subs {
+                walk(sub, &path, out);
+            }
+        }
+        let mut cmd = super::Cli::command().term_width(100);
+        cmd.build();
+        let mut out = String::new();
+        walk(&mut cmd, "", &mut out);
+        insta::assert_snapshot!("cli_reference", out);
+    }
 }

@@ -1,13 +1,10 @@
 //! The harness: a temporary git checkout with `jit init` run in it, and small helpers to run the
 //! built binary there with a fixed environment (`JIT_ACTOR=human:tester`, `NO_COLOR=1`, no
 //! `JIT_NOW`) and to read and hand-edit the files under `.jit/`.
-//!
-//! Safety: every jit started here finds a `kill` shim first on its `PATH` (see [`shim_dir`]).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use tempfile::TempDir;
 
 /// The actor every command runs as unless a test says otherwise.
@@ -18,82 +15,10 @@ pub fn jit_bin() -> &'static Path {
     assert_cmd::cargo::cargo_bin!("jit")
 }
 
-/// The environment variable that makes the `kill` shim log each call's arguments to a file.
-pub const KILL_LOG_ENV: &str = "JIT_TEST_KILL_LOG";
-
-/// A directory holding a `kill` shim, put first on the `PATH` of every jit the tests start.
-///
-/// Why: on a checker timeout jit runs `kill -KILL -<pgid>`. procps-ng 4.x `kill` misparses a
-/// negative pid that is not preceded by `--` and may call `kill(-1, SIGKILL)`, which kills every
-/// process of the user (the test runner, the shell, the editor). The shim logs its arguments
-/// (to `$JIT_TEST_KILL_LOG` when set, so a test can check them) and delivers the signal to the
-/// named process or group with the unambiguous `kill -s SIG -- <pid>`.
-pub fn shim_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("jit-test-shims");
-        std::fs::create_dir_all(&dir).expect("shim dir");
-        let real = std::env::var_os("PATH")
-            .map(|p| {
-                std::env::split_paths(&p)
-                    .map(|d| d.join("kill"))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-            .into_iter()
-            .find(|k| k.is_file() && !k.starts_with(&dir))
-            .unwrap_or_else(|| PathBuf::from("/bin/kill"));
-        let script = format!(
-            r#"#!/bin/sh
-# Test shim for `kill` (tests/cli/common.rs): log the call, then signal unambiguously.
-if [ -n "${KILL_LOG_ENV}" ]; then printf '%s\n' "$*" >> "${KILL_LOG_ENV}"; fi
-sig=TERM
-case "$1" in
-  -s) sig="$2" ;;
-  -[A-Z]*) sig="${{1#-}}" ;;
-  -[0-9]*) if [ $# -gt 1 ]; then sig="${{1#-}}"; fi ;;
-esac
-last=""
-for a in "$@"; do last="$a"; done
-case "$last" in
-  -[0-9]*|[0-9]*) exec '{real}' -s "$sig" -- "$last" ;;
-esac
-exit 0
-"#,
-            real = real.display(),
-        );
-        let path = dir.join("kill");
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(script.as_str()) {
-            // Write aside and rename, so a jit running the old shim never sees a partial file.
-            let tmp = dir.join(format!("kill.{}.tmp", std::process::id()));
-            std::fs::write(&tmp, &script).expect("write shim");
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
-                    .expect("chmod shim");
-            }
-            std::fs::rename(&tmp, &path).expect("install shim");
-        }
-        dir
-    })
-}
-
-/// `PATH` with the shim directory first.
-fn shimmed_path() -> std::ffi::OsString {
-    let mut dirs = vec![shim_dir().to_path_buf()];
-    if let Some(p) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&p));
-    }
-    std::env::join_paths(dirs).expect("PATH")
-}
-
 /// A `jit` command started in `dir` with the test environment.
 pub fn jit_cmd(dir: &Path) -> Command {
     let mut c = Command::new(jit_bin());
     c.current_dir(dir)
-        .env("PATH", shimmed_path())
-        .env_remove(KILL_LOG_ENV)
         .env("JIT_ACTOR", ACTOR)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")

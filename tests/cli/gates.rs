@@ -472,26 +472,45 @@ fn a_timed_out_checker_is_killed_with_its_children() {
 }
 
 #[test]
-fn the_timeout_kill_names_the_process_group_unambiguously() {
-    // Runs safely: the harness's `kill` shim logs the arguments and signals correctly.
-    let (repo, a) = checker_repo("sleep 5", &["--timeout", "1"]);
-    let log = repo.path().join("kill.log");
-    let out = repo.jit_env(
-        &["gate", "check", &a],
-        &[(crate::common::KILL_LOG_ENV, log.to_str().unwrap())],
-    );
-    assert_eq!(code(&out), 8);
-    let calls = std::fs::read_to_string(&log).expect("jit called `kill`");
-    for call in calls.lines() {
-        let args: Vec<&str> = call.split_whitespace().collect();
-        let group = args
-            .iter()
-            .position(|a| a.starts_with('-') && a[1..].chars().all(|c| c.is_ascii_digit()));
-        if let Some(g) = group {
-            assert!(
-                args[..g].contains(&"--"),
-                "`kill {call}`: a negative pid must follow `--`"
-            );
-        }
+fn the_timeout_kill_is_a_system_call_not_a_kill_program() {
+    // A `kill` first on the PATH that only leaves a mark: jit must never run it (a `kill`
+    // program may misread a negative group id), and the checker's group must die all the same.
+    let (repo, a) = checker_repo("sleep 30 & echo $! > bg.pid; wait", &["--timeout", "1"]);
+    let bin = repo.path().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let mark = repo.path().join("kill-was-run");
+    let fake = bin.join("kill");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", mark.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let out = repo.jit_env(&["gate", "check", &a], &[("PATH", path.to_str().unwrap())]);
+    assert_eq!(code(&out), 8);
+    let pid: u32 = std::fs::read_to_string(repo.path().join("bg.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    for _ in 0..250 {
+        if dead(pid) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(dead(pid), "the checker's group outlived the timeout");
+    assert!(
+        !mark.exists(),
+        "jit ran a `kill` program: {:?}",
+        std::fs::read_to_string(&mark)
+    );
 }

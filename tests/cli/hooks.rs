@@ -559,11 +559,7 @@ fn a_hanging_command_hook_is_killed_with_its_group_and_the_mutation_stays() {
         "--timeout",
         "1",
     ]);
-    let kill_log = repo.path().join("kill.log");
-    let out = repo.jit_env(
-        &["issue", "create", "--title", "Still here", "--json"],
-        &[(crate::common::KILL_LOG_ENV, kill_log.to_str().unwrap())],
-    );
+    let out = repo.jit_env(&["issue", "create", "--title", "Still here", "--json"], &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let id = parse_one_object(&out)["short_id"]
         .as_str()
@@ -589,11 +585,6 @@ fn a_hanging_command_hook_is_killed_with_its_group_and_the_mutation_stays() {
     assert!(
         dead(pid),
         "the hook's background process {pid} outlived the timeout"
-    );
-    let calls = std::fs::read_to_string(&kill_log).expect("jit called `kill`");
-    assert!(
-        calls.lines().any(|c| c.starts_with("-s KILL -- -")),
-        "the process group was killed: {calls}"
     );
 }
 
