@@ -231,7 +231,7 @@ pub fn evaluate(
     views: &[IssueView],
     entered: &Entered,
     now: Timestamp,
-    containers: &crate::workflow::rules::Containers,
+    containers: &crate::rules::Containers,
 ) -> Result<Vec<Subject>> {
     let in_scope = |v: &&IssueView| filter.is_none_or(|q| q.matches(v));
     let per_issue = |v: &IssueView, message: String, value: Value| Subject {

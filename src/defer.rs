@@ -1,18 +1,18 @@
 //! Setting work aside until a date: `issue defer`, `issue undefer`, `query deferred`.
 //!
 //! Invariants: a deferral is the stored `deferred_until` of an open issue; the one readiness
-//! rule (`workflow::rules::claimable`) treats an issue deferred past `now` as not ready work, on
+//! rule (`rules::claimable`) treats an issue deferred past `now` as not ready work, on
 //! every path (views, the summary index, `claim-next`, metrics). A deferral that has passed
 //! defers nothing and needs no clean-up; starting or closing the work ends it
-//! (`workflow::times`). Each change is one transaction with one event.
+//! (`crate::times`). Each change is one transaction with one event.
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::issues::view_in;
 use crate::model::time::parse_duration;
 use crate::model::{Actor, EventKind, Timestamp};
+use crate::rules;
 use crate::store::Store;
 use crate::view::IssueView;
-use crate::workflow::rules;
 use serde::Serialize;
 use serde_json::json;
 

@@ -24,33 +24,10 @@ use crate::view::{IssueView, LinkRef};
 use serde::Serialize;
 use serde_json::json;
 
-/// Seeds a checklist from markdown task lines (`- [ ] text`, `* [x] text`) in a description.
+/// Seeds a checklist from markdown task lines (`- [ ] text`, `* [x] text`) in a description,
+/// each item with a fresh id.
 pub fn checklist_from_markdown(description: &str) -> Vec<ChecklistItem> {
-    description
-        .lines()
-        .filter_map(|line| {
-            let t = line.trim_start();
-            let rest = t.strip_prefix("- ").or_else(|| t.strip_prefix("* "))?;
-            let (checked, text) = if let Some(r) = rest.strip_prefix("[ ] ") {
-                (false, r)
-            } else if let Some(r) = rest
-                .strip_prefix("[x] ")
-                .or_else(|| rest.strip_prefix("[X] "))
-            {
-                (true, r)
-            } else {
-                return None;
-            };
-            let text = text.trim();
-            (!text.is_empty()).then(|| ChecklistItem {
-                id: crate::random::token(6),
-                text: text.to_string(),
-                checked,
-                checked_by: None,
-                checked_at: None,
-            })
-        })
-        .collect()
+    crate::model::checklist_from_markdown(description, || crate::random::token(6))
 }
 
 /// Checks one line of user text: trimmed, non-blank, no control characters, bounded.

@@ -398,3 +398,112 @@ pub fn remove_dependency(
         commit_dep_change(tx, EventKind::DepRemoved, &before, after, &dep)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Timestamp;
+
+    /// Issues named by one letter, with `deps` as `(issue, dependency)` edges.
+    fn issues(names: &str, deps: &[(char, char)]) -> Vec<Issue> {
+        names
+            .chars()
+            .map(|n| {
+                let mut i = Issue::new(id(n), n.to_string(), Timestamp::from_millis(1));
+                i.dependencies = deps
+                    .iter()
+                    .filter(|(from, _)| *from == n)
+                    .map(|(_, to)| id(*to))
+                    .collect();
+                i
+            })
+            .collect()
+    }
+
+    fn id(n: char) -> IssueId {
+        let c = n.to_ascii_uppercase();
+        let c = if "ILOU".contains(c) { 'Z' } else { c };
+        IssueId::parse(&format!("01JABCDEFGHJKMNPQRSTVWXYZ{c}")).unwrap()
+    }
+
+    fn names(ids: &[IssueId]) -> String {
+        ids.iter()
+            .map(|i| i.as_str().chars().last().unwrap().to_ascii_lowercase())
+            .collect()
+    }
+
+    #[test]
+    fn order_puts_every_dependency_first() {
+        #[rustfmt::skip]
+        let table: &[(&str, &[(char, char)])] = &[
+            ("a", &[]),
+            ("ab", &[('b', 'a')]),
+            ("abc", &[('c', 'b'), ('b', 'a')]),
+            ("abcd", &[('d', 'b'), ('d', 'c'), ('b', 'a'), ('c', 'a')]),
+            ("abcde", &[('e', 'a'), ('c', 'd')]),
+        ];
+        for (nodes, deps) in table {
+            let all = issues(nodes, deps);
+            let order = Graph::build(&all).order().unwrap();
+            let pos = |n: char| order.iter().position(|i| *i == id(n)).unwrap();
+            assert_eq!(order.len(), nodes.len());
+            for (from, to) in *deps {
+                assert!(
+                    pos(*to) < pos(*from),
+                    "{nodes}: {to} before {from}: {}",
+                    names(&order)
+                );
+            }
+        }
+    }
+
+    /// Issues, their edges, and the cycles expected among them.
+    type CycleCase<'a> = (&'a str, &'a [(char, char)], &'a [&'a str]);
+
+    #[test]
+    fn cycles_are_found_and_refuse_an_order() {
+        #[rustfmt::skip]
+        let table: &[CycleCase] = &[
+            ("ab", &[('a', 'b')], &[]),
+            ("ab", &[('a', 'b'), ('b', 'a')], &["ab"]),
+            ("abc", &[('a', 'b'), ('b', 'c'), ('c', 'a')], &["abc"]),
+            ("abcde", &[('a', 'b'), ('b', 'a'), ('c', 'd'), ('d', 'e'), ('e', 'c')], &["ab", "cde"]),
+            ("a", &[('a', 'a')], &["a"]),
+        ];
+        for (nodes, deps, want) in table {
+            let g = Graph::build(&issues(nodes, deps));
+            let mut got: Vec<String> = g.cycles().iter().map(|c| names(c)).collect();
+            got.sort();
+            assert_eq!(got, *want, "{nodes} {deps:?}");
+            assert_eq!(g.order().is_err(), !want.is_empty());
+            if let Err(e) = g.order() {
+                assert_eq!(e.code(), "cycle");
+            }
+        }
+    }
+
+    #[test]
+    fn roots_dangling_and_the_critical_path() {
+        // d -> b -> a, c -> a, e alone; f names a dependency that does not exist.
+        let mut all = issues("abcde", &[('d', 'b'), ('b', 'a'), ('c', 'a')]);
+        let mut f = Issue::new(id('f'), "f".into(), Timestamp::from_millis(1));
+        f.dependencies.push(id('x'));
+        all.push(f);
+        let g = Graph::build(&all);
+        assert_eq!(names(&g.roots()), "aef");
+        assert_eq!(g.dangling, vec![(id('f'), id('x'))]);
+        let open = |_: &IssueId| State::Ready;
+        assert_eq!(names(&g.critical_path(open).unwrap()), "abd");
+        // Finished work leaves the path.
+        let a_done = |i: &IssueId| {
+            if *i == id('a') {
+                State::Done
+            } else {
+                State::Ready
+            }
+        };
+        assert_eq!(names(&g.critical_path(a_done).unwrap()), "bd");
+        let none = |_: &IssueId| State::Done;
+        assert!(g.critical_path(none).unwrap().is_empty());
+    }
+}

@@ -8,10 +8,10 @@
 
 use crate::error::Result;
 use crate::model::{IssueId, State};
+use crate::rules::{self, Facts};
 use crate::store::index::Effective;
 use crate::store::{FileProblem, Store};
 use crate::view::{IssueView, Progress};
-use crate::workflow::rules::{self, Facts};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -231,7 +231,8 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
         issue.done_when = done_when.clone();
         issue.reporter = Some(tx.actor.to_string());
         issue.context = req.context.iter().cloned().collect::<BTreeMap<_, _>>();
-        issue.checklist = crate::details::checklist_from_markdown(&issue.description);
+        issue.checklist =
+            crate::model::checklist_from_markdown(&issue.description, || crate::random::token(6));
         issue.state = workflow::readiness(tx, &issue)?;
         let issue = tx.insert(issue)?;
         tx.record(
@@ -331,9 +332,8 @@ pub fn ready(
             let e = progress.entry(p).or_default();
             e.total += 1;
             e.done += usize::from(
-                crate::workflow::rules::Facts::state(&crate::store::index::Effective::of(
-                    s, &ledger,
-                )) == State::Done,
+                crate::rules::Facts::state(&crate::store::index::Effective::of(s, &ledger))
+                    == State::Done,
             );
         }
         for (kind, target) in s.links() {
@@ -355,17 +355,15 @@ pub fn ready(
             &issue,
             |d| {
                 all.get(d.as_str()).map(|s| DepInfo {
-                    state: crate::workflow::rules::Facts::state(
-                        &crate::store::index::Effective::of(s, &ledger),
-                    ),
+                    state: crate::rules::Facts::state(&crate::store::index::Effective::of(
+                        s, &ledger,
+                    )),
                     title: String::new(),
                 })
             },
             &gates,
         );
-        if !crate::workflow::rules::claimable(&issue, !b.is_empty(), now.millis(), &containers)
-            .yes()
-        {
+        if !crate::rules::claimable(&issue, !b.is_empty(), now.millis(), &containers).yes() {
             total -= 1;
             continue;
         }
@@ -732,7 +730,7 @@ fn only_state_changed(a: &Issue, b: &Issue) -> bool {
     x.state = b.state;
     x.version = b.version;
     x.updated_at = b.updated_at;
-    // What a move stamps by itself (workflow::times) is part of the state change.
+    // What a move stamps by itself (crate::times) is part of the state change.
     x.started_at = b.started_at;
     x.finished_at = b.finished_at;
     x.deferred_until = b.deferred_until;

@@ -1,7 +1,10 @@
 //! jit: a repository-local issue tracker. Issues are JSON files under `.jit/` in a git checkout.
 //!
 //! The core (everything outside `cli`) takes typed requests and returns typed data or an
-//! [`error::Error`]; it never prints and never parses command lines.
+//! [`error::Error`]; it never prints and never parses command lines. The lints below keep it so:
+//! only the front-ends (`cli`, and `serve`'s startup line) may print.
+
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod activity; // one issue's history and its LLM-ready context
 pub mod alerts; // alerts: conditions over the store, fired and resolved as events for the hooks
@@ -30,13 +33,17 @@ pub mod progress; // progress of long work: a trait the core reports to, drawn b
 pub mod queries; // named queries: ready, blocked, by state/priority/assignee
 pub mod query; // the query language: lexer, parser, evaluator
 pub mod random; // randomness for ids
+pub mod rules; // the pure rules: blocked, ready, claimable, leases, gate stages (no I/O, no store)
 pub mod schema; // JSON Schemas of the stored files and the JSON output, from the Rust types
 #[cfg(feature = "serve")]
+#[allow(clippy::print_stderr)] // a front-end: its warnings go to the terminal that started it
 pub mod serve; // jit serve: the live web console, an HTTP API over the same operations
 pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
 pub mod template; // the markdown an issue is written in with $EDITOR: front matter, body, task lines
+pub mod times; // the stamps a move sets: started_at, finished_at, the end of a deferral (pure)
 pub mod validate; // integrity checks and safe repairs
 pub mod view; // derived fields: short_id, blocked, blocked_by, progress
 pub mod workflow; // the state machine and readiness cascades
 
+#[allow(clippy::print_stdout, clippy::print_stderr)] // the front-end that prints
 pub mod cli; // the command line: clap definitions, rendering (the only module that prints)

@@ -107,7 +107,7 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         .count();
     let deferred = views
         .iter()
-        .filter(|v| crate::workflow::rules::deferred(&v.issue, now.millis()))
+        .filter(|v| crate::rules::deferred(&v.issue, now.millis()))
         .count();
     let work: Vec<f64> = views
         .iter()

@@ -5,10 +5,10 @@
 //! priority (highest first), then age (oldest first), then id.
 
 use crate::model::{GateDef, Priority, State, Timestamp};
+use crate::rules::{self, Containers};
 use crate::store::index::{Effective, Summaries, Summary};
 use crate::store::ledger::Ledger;
 use crate::view::IssueView;
-use crate::workflow::rules::{self, Containers};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 

@@ -460,10 +460,7 @@ fn claim_contradictions(i: &crate::model::Issue, now_ms: i64) -> Vec<Problem> {
     let Some(lease) = &i.lease else {
         return out;
     };
-    let live = !crate::workflow::rules::lease_expired(
-        crate::workflow::rules::Facts::lease_expires_ms(i),
-        now_ms,
-    );
+    let live = !crate::rules::lease_expired(crate::rules::Facts::lease_expires_ms(i), now_ms);
     match i.state {
         State::Backlog | State::Ready if live => out.push(problem(
             "lease_on_unstarted",
@@ -560,7 +557,7 @@ fn ledger_problems(store: &Store, issues: &[crate::model::Issue]) -> Result<Vec<
                 }
             }
             None => {
-                if crate::workflow::rules::held(i, now.millis()) && i.lease.is_some() {
+                if crate::rules::held(i, now.millis()) && i.lease.is_some() {
                     out.push(problem(
                         "ledger_missing",
                         Severity::Warning,

@@ -77,7 +77,7 @@ pub fn blockers(
     out
 }
 
-pub use crate::workflow::rules::gate_blocks;
+pub use crate::rules::gate_blocks;
 
 /// Whether a summarised issue is blocked: the rule of [`blockers`], answered from the summary
 /// index (`all` gives the dependencies' states) without reading any issue file, with the claim
@@ -88,9 +88,9 @@ pub fn summary_blocked(
     gates: &BTreeMap<String, GateDef>,
     ledger: &Ledger,
 ) -> bool {
-    use crate::workflow::rules::Facts;
+    use crate::rules::Facts;
     let state = Effective::of(*s, ledger).state();
-    crate::workflow::rules::blocked(
+    crate::rules::blocked(
         state,
         s.dependencies().map(|d| {
             all.get(d)
@@ -190,7 +190,7 @@ impl IssueView {
         let deps_done = !blocked_by
             .iter()
             .any(|b| matches!(b, Blocker::Dependency { .. }));
-        issue.state = crate::workflow::rules::derived_state(issue.state, deps_done);
+        issue.state = crate::rules::derived_state(issue.state, deps_done);
         IssueView {
             short_id: issue.short_id(),
             blocked: !blocked_by.is_empty(),

@@ -18,7 +18,7 @@ impl Filter {
     }
 
     /// The store's containers, with those this filter asks for by type let in.
-    pub fn containers(&self, config: &crate::model::Config) -> crate::workflow::rules::Containers {
+    pub fn containers(&self, config: &crate::model::Config) -> crate::rules::Containers {
         config.containers(|t| self.0.as_ref().is_some_and(|q| q.asks_for_type(t)))
     }
 

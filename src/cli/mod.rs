@@ -418,6 +418,8 @@ pub fn main() -> u8 {
 /// Runs jit with explicit arguments; returns the exit code. Under `--json` everything it
 /// prints on stdout is one JSON object: replies, errors, usage errors, `--help` and `--version`.
 pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
+    // Every committed change queues the hooks that want its events.
+    crate::store::on_commit(crate::hooks::committed);
     let json = wants_json(&args);
     let cli = match parse(&args) {
         Ok(c) => c,

@@ -22,6 +22,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+/// The schema version of the store this jit reads and writes.
+pub const SCHEMA_VERSION: u64 = 1;
+
 /// Size limits on user text, so a runaway script cannot write megabyte titles.
 pub mod limits {
     /// Characters in a title.
@@ -228,6 +231,39 @@ pub struct ChecklistItem {
     pub checked_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_at: Option<Timestamp>,
+}
+
+/// Seeds a checklist from markdown task lines (`- [ ] text`, `* [x] text`) in a description;
+/// `new_id` gives each item its id.
+pub fn checklist_from_markdown(
+    description: &str,
+    mut new_id: impl FnMut() -> String,
+) -> Vec<ChecklistItem> {
+    description
+        .lines()
+        .filter_map(|line| {
+            let t = line.trim_start();
+            let rest = t.strip_prefix("- ").or_else(|| t.strip_prefix("* "))?;
+            let (checked, text) = if let Some(r) = rest.strip_prefix("[ ] ") {
+                (false, r)
+            } else if let Some(r) = rest
+                .strip_prefix("[x] ")
+                .or_else(|| rest.strip_prefix("[X] "))
+            {
+                (true, r)
+            } else {
+                return None;
+            };
+            let text = text.trim();
+            (!text.is_empty()).then(|| ChecklistItem {
+                id: new_id(),
+                text: text.to_string(),
+                checked,
+                checked_by: None,
+                checked_at: None,
+            })
+        })
+        .collect()
 }
 
 /// One comment.
@@ -672,7 +708,7 @@ impl Config {
     /// The config `jit init` writes.
     pub fn new(project: String) -> Self {
         Config {
-            schema_version: crate::store::SCHEMA_VERSION,
+            schema_version: SCHEMA_VERSION,
             project,
             types: default_types(),
             default_priority: default_priority(),
@@ -688,10 +724,5 @@ impl Config {
         self.containers
             .clone()
             .unwrap_or_else(|| vec!["epic".to_string(), "milestone".to_string()])
-    }
-
-    /// The containers of this store, with those a filter asks for (`asks(type)`) let in.
-    pub fn containers(&self, asks: impl Fn(&str) -> bool) -> crate::workflow::rules::Containers {
-        crate::workflow::rules::Containers::new(&self.container_types(), asks)
     }
 }

@@ -217,7 +217,7 @@ impl<'a> Summary<'a> {
     }
 }
 
-impl crate::workflow::rules::Facts for Summary<'_> {
+impl crate::rules::Facts for Summary<'_> {
     fn state(&self) -> State {
         self.rec.state
     }
@@ -250,7 +250,7 @@ pub struct Effective<'a> {
 impl<'a> Effective<'a> {
     /// `s` under `ledger`.
     pub fn of(s: Summary<'a>, ledger: &'a super::ledger::Ledger) -> Self {
-        let key = crate::workflow::rules::claim_key(s.epoch(), s.state(), s.assigned());
+        let key = crate::rules::claim_key(s.epoch(), s.state(), s.assigned());
         Effective {
             summary: s,
             entry: ledger.outranking(s.id(), key, s.assignee()),
@@ -258,7 +258,7 @@ impl<'a> Effective<'a> {
     }
 }
 
-impl crate::workflow::rules::Facts for Effective<'_> {
+impl crate::rules::Facts for Effective<'_> {
     fn state(&self) -> State {
         self.entry.map_or(self.summary.state(), |e| e.state)
     }

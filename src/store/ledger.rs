@@ -22,7 +22,7 @@
 use super::{StoreLock, to_pretty, write_atomic};
 use crate::error::{Error, Result};
 use crate::model::{ClaimStamp, Issue, IssueId, Lease, State, Timestamp};
-use crate::workflow::rules;
+use crate::rules;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

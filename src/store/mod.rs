@@ -27,8 +27,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-/// The schema version this jit reads and writes.
-pub const SCHEMA_VERSION: u64 = 1;
+pub use crate::model::SCHEMA_VERSION;
 /// The largest issue file jit reads: far above what its own limits can produce.
 pub const MAX_ISSUE_FILE: u64 = 16 * 1024 * 1024;
 /// The store directory name.
@@ -675,8 +674,28 @@ impl Store {
         let events = tx.commit()?;
         // After the commit (the lock is released): hooks see only what is written, and nothing
         // they do can fail or undo the mutation.
-        crate::hooks::committed(self, &events);
+        after_commit(self, &events);
         Ok(out)
+    }
+}
+
+/// What runs after every committed transaction, and after one a dead process left and this one
+/// completed: the events it appended, with the lock released. Installed once per process by the
+/// front-end ([`on_commit`]; the `jit` binary installs the hooks' queue,
+/// `hooks::committed`), so this module knows nothing of hooks and the import graph of the
+/// crate stays one-way.
+static AFTER_COMMIT: std::sync::OnceLock<fn(&Store, &[crate::model::Event])> =
+    std::sync::OnceLock::new();
+
+/// Installs what runs after every committed transaction (see [`AFTER_COMMIT`]). The first
+/// installation holds for the life of the process.
+pub fn on_commit(f: fn(&Store, &[crate::model::Event])) {
+    let _ = AFTER_COMMIT.set(f);
+}
+
+fn after_commit(store: &Store, events: &[crate::model::Event]) {
+    if let Some(f) = AFTER_COMMIT.get() {
+        f(store, events);
     }
 }
 
@@ -709,7 +728,7 @@ impl Store {
         }
         if let Some(journal::Recovered::Completed(events)) = &found {
             // The hooks of a transaction completed here were never queued by its process.
-            crate::hooks::committed(self, events);
+            after_commit(self, events);
         }
         Ok(found)
     }

@@ -26,7 +26,7 @@ use crate::model::{
     Actor, Change, ClaimStamp, Config, Event, EventKind, GateDef, GateState, Issue, IssueId,
     Timestamp,
 };
-use crate::workflow::rules;
+use crate::rules;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
@@ -223,7 +223,7 @@ impl<'a> Tx<'a> {
         if !derived && let Some(orig) = &original {
             self.authorize_move(orig, &issue)?;
         }
-        crate::workflow::times::stamp(original.as_ref().map(|o| o.state), &mut issue, self.now);
+        crate::times::stamp(original.as_ref().map(|o| o.state), &mut issue, self.now);
         if let Some(orig) = original {
             let mut same = issue.clone();
             same.version = orig.version;

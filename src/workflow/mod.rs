@@ -9,8 +9,7 @@
 //! Cascades run in the same transaction (the same lock) as the change that causes them. The pure
 //! rules (blocked, derived readiness, holders, claimability) are in [`rules`].
 
-pub mod rules;
-pub mod times;
+pub use crate::rules; // the pure rules, one level down (see `crate::rules`)
 
 use crate::error::{Error, Result};
 use crate::model::EventKind;
@@ -284,4 +283,169 @@ pub fn finish_if_gates_passed(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transitio
     )?;
     cascade(tx, id, out)?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The state machine, table-driven: where a request to move an issue lands, or the code it
+    //! is refused with, for every kind of start, dependency and gate.
+
+    use super::*;
+    use crate::model::{Actor, GateDef, GateStage, GateState, GateStatus, Timestamp};
+    use crate::store::Store;
+    use std::collections::BTreeMap;
+
+    const SUBJECT: &str = "01JABCDEFGHJKMNPQRSTVWXYZ1";
+    const DEP: &str = "01JABCDEFGHJKMNPQRSTVWXYZ2";
+
+    /// The dependency the subject has, if any.
+    #[derive(Clone, Copy, Debug)]
+    enum Dep {
+        None,
+        Open,
+        Done,
+    }
+
+    /// The gate the subject requires, if any.
+    #[derive(Clone, Copy, Debug)]
+    enum Gate {
+        None,
+        PostPending,
+        PostPassed,
+        PrePending,
+    }
+
+    fn id(s: &str) -> IssueId {
+        IssueId::parse(s).unwrap()
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let tmp = tempfile::tempdir().unwrap();
+        let git = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(tmp.path())
+            .status()
+            .unwrap();
+        assert!(git.success());
+        Store::init(tmp.path(), None).unwrap();
+        let store = Store::discover(tmp.path()).unwrap();
+        (tmp, store)
+    }
+
+    /// Where `from` + `dep` + `gate` asked to move to `target` lands: the state, or the code.
+    fn land(from: State, dep: Dep, gate: Gate, target: State) -> Result<State, &'static str> {
+        let (_tmp, store) = store();
+        let actor = Actor::parse("human:tester").unwrap();
+        let now = Timestamp::from_millis(1_000);
+        store
+            .mutate(&actor, |tx| {
+                let mut gates = BTreeMap::new();
+                for (key, stage) in [
+                    ("review", GateStage::Postcheck),
+                    ("design", GateStage::Precheck),
+                ] {
+                    gates.insert(
+                        key.to_string(),
+                        GateDef {
+                            key: key.into(),
+                            title: key.into(),
+                            description: String::new(),
+                            auto: false,
+                            stage,
+                            checker: None,
+                            extra: BTreeMap::new(),
+                        },
+                    );
+                }
+                tx.put_gates(gates);
+                let mut subject = Issue::new(id(SUBJECT), "subject".into(), now);
+                subject.state = from;
+                match dep {
+                    Dep::None => {}
+                    Dep::Open | Dep::Done => {
+                        let mut d = Issue::new(id(DEP), "dependency".into(), now);
+                        d.state = if matches!(dep, Dep::Done) {
+                            State::Done
+                        } else {
+                            State::InProgress
+                        };
+                        tx.insert(d)?;
+                        subject.dependencies.push(id(DEP));
+                    }
+                }
+                let (key, status) = match gate {
+                    Gate::None => ("", GateState::Pending),
+                    Gate::PostPending => ("review", GateState::Pending),
+                    Gate::PostPassed => ("review", GateState::Passed),
+                    Gate::PrePending => ("design", GateState::Pending),
+                };
+                if !key.is_empty() {
+                    subject.gates_required.push(key.into());
+                    let mut s = GateStatus::pending();
+                    s.status = status;
+                    subject.gates_status.insert(key.into(), s);
+                }
+                tx.insert(subject)?;
+                Ok(())
+            })
+            .unwrap();
+        store
+            .mutate(&actor, |tx| {
+                let subject = tx.get(&id(SUBJECT))?;
+                resolve_target(tx, &subject, target).map(|(s, _)| s)
+            })
+            .map_err(|e| e.code())
+    }
+
+    /// From, dependency, gate, the state asked for, and where it lands.
+    type Move = (State, Dep, Gate, State, Result<State, &'static str>);
+
+    #[test]
+    fn where_each_move_lands() {
+        use Dep as D;
+        use Gate as G;
+        use State::*;
+        #[rustfmt::skip]
+        let table: &[Move] = &[
+            // Readiness is derived: asking for ready or backlog lands where the dependencies say.
+            (Backlog, D::None, G::None, Ready, Ok(Ready)),
+            (Ready, D::None, G::None, Backlog, Ok(Ready)),
+            (Backlog, D::Open, G::None, Ready, Err("blocked")),
+            (Ready, D::Open, G::None, Backlog, Ok(Backlog)),
+            (Backlog, D::Done, G::None, Ready, Ok(Ready)),
+            (InProgress, D::None, G::None, Ready, Ok(Ready)),
+            (Archived, D::None, G::None, Ready, Ok(Ready)),
+            // Starting work needs finished dependencies and passed prechecks.
+            (Ready, D::None, G::None, InProgress, Ok(InProgress)),
+            (Backlog, D::Open, G::None, InProgress, Err("blocked")),
+            (Ready, D::None, G::PrePending, InProgress, Err("blocked")),
+            (Ready, D::None, G::PostPending, InProgress, Ok(InProgress)),
+            // Finishing: done when every gate passed, gated while one is pending.
+            (InProgress, D::None, G::None, Done, Ok(Done)),
+            (InProgress, D::None, G::PostPending, Done, Ok(Gated)),
+            (InProgress, D::None, G::PostPassed, Done, Ok(Done)),
+            (InProgress, D::None, G::PostPending, Gated, Ok(Gated)),
+            (Gated, D::None, G::PostPending, Gated, Ok(Gated)),
+            (InProgress, D::Open, G::None, Done, Err("blocked")),
+            (Ready, D::None, G::PrePending, Done, Err("blocked")),
+            // Finished work reopens only through `issue reopen`; archived work is unarchived first.
+            (Done, D::None, G::None, Ready, Err("invalid_transition")),
+            (Done, D::None, G::None, Backlog, Err("invalid_transition")),
+            (Done, D::None, G::None, InProgress, Err("invalid_transition")),
+            (Archived, D::None, G::None, Done, Err("invalid_transition")),
+            (Archived, D::None, G::None, Gated, Err("invalid_transition")),
+            // Archiving is always allowed; staying put is a no-op.
+            (Done, D::None, G::None, Archived, Ok(Archived)),
+            (Backlog, D::Open, G::PrePending, Archived, Ok(Archived)),
+            (Done, D::None, G::None, Done, Ok(Done)),
+            (InProgress, D::Open, G::None, InProgress, Ok(InProgress)),
+        ];
+        for (from, dep, gate, target, want) in table {
+            assert_eq!(
+                land(*from, *dep, *gate, *target),
+                *want,
+                "{from} with dependency {dep:?} and gate {gate:?}, asked for {target}"
+            );
+        }
+    }
 }

@@ -21,6 +21,7 @@ mod hooks;
 mod import;
 mod import_sources;
 mod index;
+mod layers;
 #[cfg(feature = "mcp")]
 mod mcp;
 mod rich;

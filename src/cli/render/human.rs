@@ -59,7 +59,7 @@ pub fn state_cell(v: &IssueView) -> String {
     if v.blocked && !v.issue.state.is_closed() {
         marks.push("blocked");
     }
-    if crate::workflow::rules::deferred(&v.issue, super::term::now().millis()) {
+    if crate::rules::deferred(&v.issue, super::term::now().millis()) {
         marks.push("deferred");
     }
     if marks.is_empty() {
@@ -194,7 +194,7 @@ pub fn issue_detail_with(v: &IssueView, subtasks: &[SubTask], style: &Style) -> 
         out.push_str(&kv("lease", format!("{}{exp}", clean_line(&l.holder))));
     }
     if let Some(d) = i.deferred_until {
-        let how = if crate::workflow::rules::deferred(i, now.millis()) {
+        let how = if crate::rules::deferred(i, now.millis()) {
             format!(
                 "until {} ({}); not ready work until then",
                 term::minute(d),

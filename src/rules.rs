@@ -216,6 +216,13 @@ pub fn claim_key(epoch: u64, state: State, assigned: bool) -> (u64, u8) {
     (epoch, claim_rank(state, assigned))
 }
 
+impl crate::model::Config {
+    /// The containers of this store, with those a filter asks for (`asks(type)`) let in.
+    pub fn containers(&self, asks: impl Fn(&str) -> bool) -> Containers {
+        Containers::new(&self.container_types(), asks)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
