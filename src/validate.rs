@@ -633,7 +633,18 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
         };
         match p.code {
             "ledger_ahead" => {
-                tx.rewrite_from_ledger(&id)?;
+                if tx.rewrite_from_ledger(&id)? {
+                    // The file catches up with the claim the ledger holds: recorded against
+                    // what the file said.
+                    let file = tx.store().load_raw(&id)?;
+                    let after = tx.get(&id)?;
+                    tx.record(
+                        EventKind::IssueRepaired,
+                        Some(&file),
+                        &after,
+                        json!({ "by": "validate --fix", "from": "claim ledger" }),
+                    )?;
+                }
                 p.fixed = true;
             }
             "ledger_missing" => {

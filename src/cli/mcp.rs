@@ -35,7 +35,7 @@ mod server {
     use rmcp::model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
         JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
-        Tool,
+        Tool, ToolAnnotations,
     };
     use rmcp::service::RequestContext;
     use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
@@ -215,6 +215,33 @@ mod server {
             |ctx, a| dep::run(ctx, dep::DepCommand::Add(dep::DepArgs {
                 id: a.id, on: a.on, if_version: a.if_version,
             }));
+        "dep_remove" => DepAddIn: "Remove the dependency of issue `id` on issue `on` (refused with `not_a_dependency` if there is none); `id` may become ready.",
+            |ctx, a| dep::run(ctx, dep::DepCommand::Rm(dep::DepArgs {
+                id: a.id, on: a.on, if_version: a.if_version,
+            }));
+        "heartbeat" => HeartbeatIn: "Extend your lease on an issue you hold (by `ttl` from now, or the lease's own length). Fails with `not_claimed` or `already_claimed`.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Heartbeat(issue::HeartbeatArgs {
+                id: a.id, ttl: a.ttl, remote: Default::default(),
+            }));
+        "reopen" => ReopenIn: "Reopen a done or archived issue, with the reason recorded in the event log.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Reopen(issue::ReopenArgs {
+                id: a.id, reason: a.reason, if_version: a.if_version,
+                remote: Default::default(),
+            }));
+        "checklist_add" => ChecklistAddIn: "Add an acceptance criterion (unchecked) to an issue's checklist; refused with `duplicate_item` if the same text is there.",
+            |ctx, a| details::checklist(ctx, details::ChecklistCommand::Add(details::ItemArgs {
+                id: a.id, item: a.item, if_version: a.if_version,
+            }));
+        "link_add" => LinkIn: "Link issue `id` to another: `relates` or `duplicates` (exactly one).",
+            |ctx, a| details::link(ctx, details::LinkCommand::Add(details::LinkArgs {
+                id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
+            }));
+        "link_remove" => LinkIn: "Remove a link from issue `id` (`relates` or `duplicates`, as it was added).",
+            |ctx, a| details::link(ctx, details::LinkCommand::Rm(details::LinkArgs {
+                id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
+            }));
+        "gate_list" => GateListIn: "The gate registry: every gate's key, title, stage, and whether a checker runs it.",
+            |ctx, _a| gate::run(ctx, gate::GateCommand::List);
     }
 
     /// The server's context, acting as `actor` when the tool names one.
@@ -517,8 +544,87 @@ mod server {
         actor: Option<String>,
     }
 
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct HeartbeatIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// New lease length from now, e.g. `30m`, `2h` (default: the lease's own length).
+        ttl: Option<String>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ReopenIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// Why it is reopened (recorded in the event log).
+        reason: String,
+        /// Refuse unless the issue is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ChecklistAddIn {
+        /// Issue id, short id, or a unique prefix.
+        id: String,
+        /// The item's text.
+        item: String,
+        /// Refuse unless the issue is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct LinkIn {
+        /// The issue the link is stored on.
+        id: String,
+        /// The issue `id` relates to.
+        relates: Option<String>,
+        /// The issue `id` duplicates.
+        duplicates: Option<String>,
+        /// Refuse unless `id` is at this version.
+        if_version: Option<u64>,
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct GateListIn {
+        /// Act as this actor (`type:identifier`); default: the server's actor.
+        actor: Option<String>,
+    }
+
+    /// The tools that change nothing: clients may call them without asking.
+    const READ_ONLY: &[&str] = &["list", "ready", "show", "context", "gate_list"];
+
+    /// The tools that overwrite or take away what is there (the others only add or move work
+    /// forward).
+    const DESTRUCTIVE: &[&str] = &["update", "release", "dep_remove", "link_remove"];
+
+    /// How a client may treat a tool (MCP's hints): read-only or not, and for the others whether
+    /// they overwrite; every tool works on this repository only (a closed world).
+    fn annotations(name: &str) -> ToolAnnotations {
+        let hints = ToolAnnotations::new().open_world(false);
+        if READ_ONLY.contains(&name) {
+            hints.read_only(true).idempotent(true)
+        } else {
+            hints
+                .read_only(false)
+                .destructive(DESTRUCTIVE.contains(&name))
+        }
+    }
+
     fn tool(def: &ToolDef) -> Tool {
-        Tool::new(def.name, def.description, (def.schema)())
+        Tool::new(def.name, def.description, (def.schema)()).annotate(annotations(def.name))
     }
 
     /// A tool's outcome: the text `--json` prints and the same JSON as a value.

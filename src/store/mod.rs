@@ -699,6 +699,21 @@ fn after_commit(store: &Store, events: &[crate::model::Event]) {
     }
 }
 
+/// A new store in a new git checkout in a temporary directory, for unit tests.
+#[cfg(test)]
+pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(tmp.path())
+        .status()
+        .expect("git");
+    assert!(git.success(), "git init");
+    Store::init(tmp.path(), None).expect("jit init");
+    let store = Store::discover(tmp.path()).expect("the store");
+    (tmp, store)
+}
+
 /// `bytes` without a leading UTF-8 byte-order mark (some editors save one; RFC 8259 lets a
 /// parser ignore it). The next write of the file leaves it out.
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {

@@ -506,6 +506,7 @@ impl<'a> Tx<'a> {
     /// the ledger, issue files, the gate registry, other store files and the events as one
     /// journaled step (see [`super::journal`]). Returns the events it appended.
     pub(super) fn commit(mut self) -> Result<Vec<Event>> {
+        self.every_change_has_its_event()?;
         let changes = self.claim_changes();
         let mut published = Vec::new();
         if let Some(p) = self.store.publisher().cloned()
@@ -618,6 +619,30 @@ impl<'a> Tx<'a> {
 }
 
 impl Tx<'_> {
+    /// Refuses a commit that would write an issue change no event records: every issue file
+    /// this transaction creates, changes or deletes is named by at least one of its events, so
+    /// the log always explains the files. (A bug, never user input: nothing is written.)
+    fn every_change_has_its_event(&self) -> Result<()> {
+        let recorded: std::collections::HashSet<&str> = self
+            .events
+            .iter()
+            .filter_map(|e| e.issue.as_deref())
+            .collect();
+        for (id, staged) in &self.staged {
+            let original = self.originals.get(id).and_then(Option::as_ref);
+            let changed = match staged {
+                Some(issue) => Some(issue) != original,
+                None => original.is_some(),
+            };
+            if changed && !recorded.contains(id.as_str()) {
+                return Err(Error::Internal(format!(
+                    "a change of issue `{id}` was staged without an event recording it; nothing was written"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The issues whose claim fields (state, holder, lease, stamp) this transaction changes and
     /// that the ledger tracks: anything claimed or finished, or already in the ledger.
     fn claim_changes(&self) -> Vec<IssueId> {

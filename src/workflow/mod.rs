@@ -292,7 +292,6 @@ mod tests {
 
     use super::*;
     use crate::model::{Actor, GateDef, GateStage, GateState, GateStatus, Timestamp};
-    use crate::store::Store;
     use std::collections::BTreeMap;
 
     const SUBJECT: &str = "01JABCDEFGHJKMNPQRSTVWXYZ1";
@@ -319,22 +318,9 @@ mod tests {
         IssueId::parse(s).unwrap()
     }
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let tmp = tempfile::tempdir().unwrap();
-        let git = std::process::Command::new("git")
-            .args(["init", "-q"])
-            .current_dir(tmp.path())
-            .status()
-            .unwrap();
-        assert!(git.success());
-        Store::init(tmp.path(), None).unwrap();
-        let store = Store::discover(tmp.path()).unwrap();
-        (tmp, store)
-    }
-
     /// Where `from` + `dep` + `gate` asked to move to `target` lands: the state, or the code.
     fn land(from: State, dep: Dep, gate: Gate, target: State) -> Result<State, &'static str> {
-        let (_tmp, store) = store();
+        let (_tmp, store) = crate::store::temp_store();
         let actor = Actor::parse("human:tester").unwrap();
         let now = Timestamp::from_millis(1_000);
         store
@@ -369,7 +355,8 @@ mod tests {
                         } else {
                             State::InProgress
                         };
-                        tx.insert(d)?;
+                        let d = tx.insert(d)?;
+                        tx.record(EventKind::IssueCreated, None, &d, json!({}))?;
                         subject.dependencies.push(id(DEP));
                     }
                 }
@@ -385,7 +372,8 @@ mod tests {
                     s.status = status;
                     subject.gates_status.insert(key.into(), s);
                 }
-                tx.insert(subject)?;
+                let subject = tx.insert(subject)?;
+                tx.record(EventKind::IssueCreated, None, &subject, json!({}))?;
                 Ok(())
             })
             .unwrap();

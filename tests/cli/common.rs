@@ -286,3 +286,30 @@ pub fn short_ids(reply: &Value) -> Vec<String> {
 
 /// A syntactically valid ULID that no test creates (its time part is in 1970).
 pub const MISSING_ID: &str = "00000000000000000000000000";
+
+/// Whether process `pid` is gone (or a zombie nobody reaped) within a few seconds: a kill is
+/// asynchronous, so this waits for the kernel; it asserts no duration.
+pub fn dies(pid: u32) -> bool {
+    let gone = || match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    };
+    for _ in 0..250 {
+        if gone() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    gone()
+}
+
+/// The process id a test's shell command wrote into `path` (`echo $! > bg.pid`).
+pub fn pid_in(path: &Path) -> u32 {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .trim()
+        .parse()
+        .expect("a pid")
+}

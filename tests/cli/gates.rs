@@ -437,36 +437,15 @@ fn checker_output_is_stored_without_control_characters() {
     );
 }
 
-/// Whether a process is gone (or a zombie nobody has reaped yet).
-fn dead(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-    }
-}
-
 #[test]
 fn a_timed_out_checker_is_killed_with_its_children() {
     let (repo, a) = checker_repo("sleep 30 & echo $! > bg.pid; wait", &["--timeout", "1"]);
     let (v, c) = repo.json(&["gate", "check", &a]);
     assert_eq!(c, 8, "{v:#}");
     assert!(CheckReport::from_value(&v).results[0].timed_out);
-    let pid: u32 = std::fs::read_to_string(repo.path().join("bg.pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    // The kill is asynchronous: give the kernel a moment (this waits, it asserts no duration).
-    for _ in 0..250 {
-        if dead(pid) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let pid = crate::common::pid_in(&repo.path().join("bg.pid"));
     assert!(
-        dead(pid),
+        crate::common::dies(pid),
         "the checker's background process {pid} outlived the timeout"
     );
 }
@@ -496,18 +475,11 @@ fn the_timeout_kill_is_a_system_call_not_a_kill_program() {
     .unwrap();
     let out = repo.jit_env(&["gate", "check", &a], &[("PATH", path.to_str().unwrap())]);
     assert_eq!(code(&out), 8);
-    let pid: u32 = std::fs::read_to_string(repo.path().join("bg.pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    for _ in 0..250 {
-        if dead(pid) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert!(dead(pid), "the checker's group outlived the timeout");
+    let pid = crate::common::pid_in(&repo.path().join("bg.pid"));
+    assert!(
+        crate::common::dies(pid),
+        "the checker's group outlived the timeout"
+    );
     assert!(
         !mark.exists(),
         "jit ran a `kill` program: {:?}",

@@ -536,15 +536,6 @@ fn a_command_hook_gets_the_event_on_stdin_its_env_and_the_repo_root() {
     );
 }
 
-fn dead(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-    }
-}
-
 #[test]
 fn a_hanging_command_hook_is_killed_with_its_group_and_the_mutation_stays() {
     let repo = Repo::new();
@@ -571,19 +562,9 @@ fn a_hanging_command_hook_is_killed_with_its_group_and_the_mutation_stays() {
     assert!(e["exit_code"].is_null());
     assert_eq!(e["outcome"], "retrying");
     assert!(e["error"].as_str().unwrap().contains("timed out"), "{e}");
-    let pid: u32 = std::fs::read_to_string(repo.path().join("bg.pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    for _ in 0..250 {
-        if dead(pid) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let pid = crate::common::pid_in(&repo.path().join("bg.pid"));
     assert!(
-        dead(pid),
+        crate::common::dies(pid),
         "the hook's background process {pid} outlived the timeout"
     );
 }

@@ -13,6 +13,13 @@ use std::time::{Duration, Instant};
 const DEADLINE: Duration = Duration::from_secs(20);
 
 const TOOLS: &[&str] = &[
+    "dep_remove",
+    "heartbeat",
+    "reopen",
+    "checklist_add",
+    "link_add",
+    "link_remove",
+    "gate_list",
     "list",
     "ready",
     "show",
@@ -351,5 +358,92 @@ fn outside_a_repo_tools_fail_with_the_cli_code() {
     let mut c = Client::start(dir.path());
     c.initialize();
     assert_eq!(c.err("list", json!({})), "not_a_jit_repo");
+    c.finish();
+}
+
+#[test]
+fn the_rest_of_an_agents_loop_and_protocol_errors() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    let a = repo.create("First", &[]);
+    let b = repo.create("Second", &["--dep", &a]);
+    let mut c = Client::start(repo.path());
+    c.initialize();
+
+    // Tools are annotated: reads are read-only, overwrites destructive, all in a closed world.
+    let list = c.request("tools/list", json!({}));
+    let hints = |name: &str| {
+        list["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))["annotations"]
+            .clone()
+    };
+    assert_eq!(hints("ready")["readOnlyHint"], true);
+    assert_eq!(hints("gate_list")["readOnlyHint"], true);
+    assert_eq!(hints("claim")["readOnlyHint"], false);
+    assert_eq!(hints("update")["destructiveHint"], true);
+    assert_eq!(hints("comment")["destructiveHint"], false);
+    assert_eq!(hints("dep_remove")["openWorldHint"], false);
+
+    // Dependencies, links, checklist, claims, heartbeat and reopen, each as the CLI does them.
+    let gates = c.ok("gate_list", json!({}));
+    assert!(gates.to_string().contains("review"), "{gates}");
+    let removed = c.ok("dep_remove", json!({"id": b, "on": a}));
+    assert_eq!(removed["issue"]["state"], "ready", "{removed}");
+    assert_eq!(
+        c.err("dep_remove", json!({"id": b, "on": a})),
+        "not_a_dependency"
+    );
+    c.ok("link_add", json!({"id": b, "relates": a}));
+    assert_eq!(repo.read_issue(&b)["links"].as_array().unwrap().len(), 1);
+    c.ok("link_remove", json!({"id": b, "relates": a}));
+    assert!(repo.read_issue(&b).get("links").is_none());
+    c.ok("checklist_add", json!({"id": a, "item": "it works"}));
+    assert_eq!(
+        c.err("checklist_add", json!({"id": a, "item": "it works"})),
+        "duplicate_item"
+    );
+    assert_eq!(
+        c.err("heartbeat", json!({"id": a, "actor": "agent:x"})),
+        "not_claimed"
+    );
+    c.ok("claim", json!({"id": a, "actor": "agent:x", "ttl": "1h"}));
+    let beat = c.ok(
+        "heartbeat",
+        json!({"id": a, "actor": "agent:x", "ttl": "2h"}),
+    );
+    assert!(beat.to_string().contains("expires_at"), "{beat}");
+    assert_eq!(
+        c.err("heartbeat", json!({"id": a, "actor": "agent:y"})),
+        "already_claimed"
+    );
+    c.ok(
+        "update",
+        json!({"id": a, "state": "done", "actor": "agent:x"}),
+    );
+    c.ok("reopen", json!({"id": a, "reason": "regressed"}));
+    assert_ne!(repo.state(&a), "done");
+
+    // A tool that does not exist is a JSON-RPC error -32602, not a tool result.
+    let id = 999;
+    c.send(&json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": "no_such_tool", "arguments": {}}}));
+    let until = Instant::now() + DEADLINE;
+    let reply = loop {
+        let m = c.read(until).expect("a reply");
+        if m["id"] == json!(id) {
+            break m;
+        }
+    };
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no_such_tool")
+    );
     c.finish();
 }
