@@ -525,6 +525,33 @@ fn main() {
                 run(jit, &b.dir, &["issue", "show", &b.show_id, "--json"])
             }),
         ),
+        // People: `issue show` finds a parent's sub-tasks through the summary index (a statx of
+        // every file); `--json` above does not.
+        (
+            "issue show (for people)",
+            Box::new(|jit: &Path, b: &Bench, _| run(jit, &b.dir, &["issue", "show", &b.show_id])),
+        ),
+        // People: the open-work table in a pipe (from the summary index, nothing cut).
+        (
+            "issue list (table)",
+            Box::new(|jit: &Path, b: &Bench, _| run(jit, &b.dir, &["issue", "list"])),
+        ),
+        // A TAB after `jit issue show `: the completion engine lists every issue with its title.
+        (
+            "complete issue ids",
+            Box::new(|jit: &Path, b: &Bench, _| {
+                let start = Instant::now();
+                let out = Command::new(jit)
+                    .args(["--", "jit", "issue", "show", ""])
+                    .env("COMPLETE", "fish")
+                    .current_dir(&b.dir)
+                    .stdout(Stdio::null())
+                    .output()
+                    .expect("complete");
+                assert!(out.status.success(), "completion failed");
+                start.elapsed()
+            }),
+        ),
         (
             "issue create",
             Box::new(|jit: &Path, b: &Bench, _| {

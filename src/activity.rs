@@ -42,10 +42,22 @@ pub fn describe(e: &Event) -> String {
     let fields: Vec<String> = e
         .changes
         .iter()
-        .filter(|c| !matches!(c.field.as_str(), "lease" | "gates_status"))
-        .map(|c| match (&c.before, &c.after) {
-            (serde_json::Value::Null, a) => format!("{} = {}", c.field, short_json(a)),
-            (b, a) => format!("{}: {} -> {}", c.field, short_json(b), short_json(a)),
+        .filter(|c| {
+            !matches!(
+                c.field.as_str(),
+                "lease" | "claim" | "gates_status" | "started_at" | "finished_at"
+            )
+        })
+        .map(|c| {
+            // A title is one line and bounded: shown whole, so a search of the log finds it.
+            let show = |v: &serde_json::Value| match (c.field.as_str(), v) {
+                ("title", serde_json::Value::String(t)) => t.clone(),
+                _ => short_json(v),
+            };
+            match (&c.before, &c.after) {
+                (serde_json::Value::Null, a) => format!("{} = {}", c.field, show(a)),
+                (b, a) => format!("{}: {} -> {}", c.field, show(b), show(a)),
+            }
         })
         .collect();
     let extra = match e.kind.as_str() {
@@ -54,7 +66,7 @@ pub fn describe(e: &Event) -> String {
             .get("gate")
             .and_then(|g| g.as_str())
             .map(|g| format!("gate {g}")),
-        "issue.reopened" => e
+        "issue.reopened" | "issue.state_changed" | "issue.updated" => e
             .data
             .get("reason")
             .and_then(|g| g.as_str())
@@ -110,9 +122,21 @@ const DETAIL_EVENTS: &[&str] = &[
     "pr.linked",
 ];
 
+/// A value for a summary: an issue id (or a list of them) as its short id, long text cut.
 fn short_json(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let id = |s: &str| IssueId::parse(s).ok().map(|i| i.short());
     match v {
-        serde_json::Value::String(s) => short_str(s),
+        Value::String(s) => id(s).unwrap_or_else(|| short_str(s)),
+        Value::Array(items)
+            if !items.is_empty() && items.iter().all(|x| x.as_str().and_then(id).is_some()) =>
+        {
+            let shorts: Vec<String> = items
+                .iter()
+                .filter_map(|x| x.as_str().and_then(id))
+                .collect();
+            format!("[{}]", shorts.join(", "))
+        }
         other => short_str(&other.to_string()),
     }
 }

@@ -103,6 +103,12 @@ error_codes! {
     NoSuchItem = "no_such_item", USAGE;
     /// a checklist item that already exists
     DuplicateItem = "duplicate_item", USAGE;
+    /// `issue update --filter` matches more issues than `--limit` (`details.matched`)
+    TooManyMatches = "too_many_matches", USAGE;
+    /// the editor of `issue edit` exited non-zero; nothing changed
+    EditorFailed = "editor_failed", USAGE;
+    /// the edited file was emptied, or a new issue got no title
+    Aborted = "aborted", USAGE;
     /// a link from an issue to itself
     SelfLink = "self_link", USAGE;
     /// removing a link that does not exist

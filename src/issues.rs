@@ -4,7 +4,7 @@
 //! file-name listing for short-id checks and prefix resolution); only `list`, `delete` and
 //! state changes that cascade read the whole store.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::model::EventKind;
 use crate::model::{
     self, Actor, Issue, IssueId, Priority, State, Timestamp, Visibility, validate_name,
@@ -79,6 +79,11 @@ pub struct UpdateRequest {
     pub done_when: Patch<String>,
     pub context: Vec<(String, Option<String>)>,
     pub if_version: Option<u64>,
+    /// Replace the checklist with these items (text, checked), matched to the current items by
+    /// text (`issue edit`).
+    pub checklist: Option<Vec<(String, bool)>>,
+    /// Why, recorded in the event (`issue close`).
+    pub reason: Option<String>,
     /// Move the issue although someone else holds it (human actors only; recorded).
     pub force: bool,
 }
@@ -297,6 +302,33 @@ pub fn list_all_reporting(
 
 /// Updates fields and, with `state`, moves the issue through the state machine.
 pub fn update(store: &Store, actor: &Actor, input: &str, req: UpdateRequest) -> Result<Outcome> {
+    let checked = check_update(store, req)?;
+    store.mutate(actor, |tx| apply_update(tx, input, &checked))
+}
+
+/// An [`UpdateRequest`] whose values are checked, ready to apply to any number of issues.
+#[derive(Debug, Clone)]
+pub struct CheckedUpdate {
+    req: UpdateRequest,
+    title: Option<String>,
+    description: Option<String>,
+    kind: Option<String>,
+    add: Vec<String>,
+    remove: Vec<String>,
+    milestone: Patch<String>,
+    due: Patch<String>,
+    checklist: Option<Vec<(String, bool)>>,
+}
+
+impl CheckedUpdate {
+    /// The `--if-version` the update carries.
+    pub fn if_version(&self) -> Option<u64> {
+        self.req.if_version
+    }
+}
+
+/// Checks every value of an update before any lock is taken.
+pub fn check_update(store: &Store, req: UpdateRequest) -> Result<CheckedUpdate> {
     let title = req.title.as_deref().map(validate_title).transpose()?;
     let description = req
         .description
@@ -332,76 +364,283 @@ pub fn update(store: &Store, actor: &Actor, input: &str, req: UpdateRequest) -> 
     if let Patch::Set(e) = req.estimate {
         check_estimate(e)?;
     }
-    store.mutate(actor, |tx| {
-        if req.force {
-            tx.force_moves();
-        }
-        let before = tx.open(input, req.if_version)?;
-        let id = before.id.clone();
-        let mut after = before.clone();
-        if let Some(t) = &title {
-            after.title = t.clone();
-        }
-        if let Some(d) = &description {
-            after.description = d.clone();
-        }
-        if let Some(p) = req.priority {
-            after.priority = p;
-        }
-        if let Some(k) = &kind {
-            after.kind = k.clone();
-        }
-        after.labels.retain(|l| !remove.contains(l));
-        after.labels.extend(add.iter().cloned());
-        apply_patch(&mut after.milestone, &milestone);
-        apply_patch(&mut after.due, &due);
-        apply_patch(&mut after.estimate, &req.estimate);
-        apply_patch(&mut after.evidence, &req.evidence);
-        apply_patch(&mut after.done_when, &req.done_when);
-        if let Some(v) = req.visibility {
-            after.visibility = Some(v);
-        }
-        match &req.parent {
-            Patch::Keep => {}
-            Patch::Clear => after.parent = None,
-            Patch::Set(p) => {
-                let pid = tx.resolve(p)?;
-                if pid == id {
-                    return Err(Error::invalid(
-                        "parent",
-                        "an issue cannot be its own parent",
-                    ));
-                }
-                check_parent_chain(tx, &id, &pid)?;
-                after.parent = Some(pid);
-            }
-        }
-        for (k, v) in &req.context {
-            match v {
-                Some(v) => after.context.insert(k.clone(), v.clone()),
-                None => after.context.remove(k),
-            };
-        }
-        let mut transition = Transition::default();
-        let was_done = before.state == State::Done;
-        if let Some(target) = req.state {
-            let (state, pending) = workflow::resolve_target(tx, &after, target)?;
-            after.state = state;
-            transition.pending_gates = pending;
-        }
-        let after = tx.put(after)?;
-        let kind = if before.state != after.state && only_state_changed(&before, &after) {
-            EventKind::IssueStateChanged
-        } else {
-            EventKind::IssueUpdated
-        };
-        tx.record(kind, Some(&before), &after, json!({}))?;
-        if was_done != (after.state == State::Done) {
-            workflow::cascade(tx, &id, &mut transition)?;
-        }
-        let view = view_in(tx, after)?;
-        Ok(Outcome { view, transition })
+    let checklist = req.checklist.as_deref().map(check_checklist).transpose()?;
+    if let Some(r) = &req.reason {
+        validate_text("reason", r)?;
+    }
+    Ok(CheckedUpdate {
+        title,
+        description,
+        kind,
+        add,
+        remove,
+        milestone,
+        due,
+        checklist,
+        req,
     })
+}
+
+/// Checks the items of a whole checklist: one line each, no two alike.
+fn check_checklist(items: &[(String, bool)]) -> Result<Vec<(String, bool)>> {
+    let mut out: Vec<(String, bool)> = Vec::with_capacity(items.len());
+    for (text, checked) in items {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(Error::invalid("checklist", "an item is blank"));
+        }
+        if t.chars().count() > model::limits::TITLE {
+            return Err(Error::invalid(
+                "checklist",
+                format!("an item is longer than {} characters", model::limits::TITLE),
+            ));
+        }
+        if t.chars().any(|c| c.is_control()) {
+            return Err(Error::invalid(
+                "checklist",
+                "an item contains control characters; each item is one line",
+            ));
+        }
+        if out.iter().any(|(o, _)| o == t) {
+            return Err(Error::invalid(
+                "checklist",
+                format!("the item \"{}\" is there twice", t.escape_debug()),
+            ));
+        }
+        out.push((t.to_string(), *checked));
+    }
+    Ok(out)
+}
+
+/// Applies a checked update to one issue inside a transaction: the change, its event and the
+/// cascade of a move into or out of `done`.
+pub fn apply_update(tx: &mut Tx<'_>, input: &str, c: &CheckedUpdate) -> Result<Outcome> {
+    let req = &c.req;
+    if req.force {
+        tx.force_moves();
+    }
+    let before = tx.open(input, req.if_version)?;
+    let id = before.id.clone();
+    let mut after = before.clone();
+    if let Some(t) = &c.title {
+        after.title = t.clone();
+    }
+    if let Some(d) = &c.description {
+        after.description = d.clone();
+    }
+    if let Some(p) = req.priority {
+        after.priority = p;
+    }
+    if let Some(k) = &c.kind {
+        after.kind = k.clone();
+    }
+    after.labels.retain(|l| !c.remove.contains(l));
+    after.labels.extend(c.add.iter().cloned());
+    apply_patch(&mut after.milestone, &c.milestone);
+    apply_patch(&mut after.due, &c.due);
+    apply_patch(&mut after.estimate, &req.estimate);
+    apply_patch(&mut after.evidence, &req.evidence);
+    apply_patch(&mut after.done_when, &req.done_when);
+    if let Some(v) = req.visibility {
+        after.visibility = Some(v);
+    }
+    match &req.parent {
+        Patch::Keep => {}
+        Patch::Clear => after.parent = None,
+        Patch::Set(p) => {
+            let pid = tx.resolve(p)?;
+            if pid == id {
+                return Err(Error::invalid(
+                    "parent",
+                    "an issue cannot be its own parent",
+                ));
+            }
+            check_parent_chain(tx, &id, &pid)?;
+            after.parent = Some(pid);
+        }
+    }
+    for (k, v) in &req.context {
+        match v {
+            Some(v) => after.context.insert(k.clone(), v.clone()),
+            None => after.context.remove(k),
+        };
+    }
+    if let Some(items) = &c.checklist {
+        after.checklist = replace_checklist(&after.checklist, items, tx.actor.as_str(), tx.now);
+    }
+    let mut transition = Transition::default();
+    let was_done = before.state == State::Done;
+    if let Some(target) = req.state {
+        let (state, pending) = workflow::resolve_target(tx, &after, target)?;
+        after.state = state;
+        transition.pending_gates = pending;
+    }
+    let after = tx.put(after)?;
+    let kind = if before.state != after.state && only_state_changed(&before, &after) {
+        EventKind::IssueStateChanged
+    } else {
+        EventKind::IssueUpdated
+    };
+    let data = match &req.reason {
+        Some(r) => json!({ "reason": r }),
+        None => json!({}),
+    };
+    tx.record(kind, Some(&before), &after, data)?;
+    if was_done != (after.state == State::Done) {
+        workflow::cascade(tx, &id, &mut transition)?;
+    }
+    let view = view_in(tx, after)?;
+    Ok(Outcome { view, transition })
+}
+
+/// A new checklist from `items` (text, checked): an item whose text was there keeps its id and
+/// who checked it; one checked now is recorded as checked by `actor` at `now`.
+fn replace_checklist(
+    old: &[model::ChecklistItem],
+    items: &[(String, bool)],
+    actor: &str,
+    now: Timestamp,
+) -> Vec<model::ChecklistItem> {
+    let mut old = old.to_vec();
+    items
+        .iter()
+        .map(|(text, checked)| {
+            let mut item = match old.iter().position(|i| i.text.trim() == text) {
+                Some(k) => old.remove(k),
+                None => model::ChecklistItem {
+                    id: crate::random::token(6),
+                    text: text.clone(),
+                    checked: false,
+                    checked_by: None,
+                    checked_at: None,
+                },
+            };
+            if item.checked != *checked {
+                item.checked = *checked;
+                item.checked_by = checked.then(|| actor.to_string());
+                item.checked_at = checked.then_some(now);
+            }
+            item
+        })
+        .collect()
+}
+
+/// One issue of a bulk update: the issue after the change, what the change moved, and the
+/// fields it changed.
+#[derive(Debug, Serialize)]
+pub struct BulkItem {
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Field, before and after, for each field the update changes (empty: already so).
+    pub changes: Vec<crate::model::Change>,
+}
+
+/// What a bulk update did (or, with `dry_run`, would do): every issue it names or matches, in
+/// id order.
+#[derive(Debug, Serialize)]
+pub struct BulkOutcome {
+    /// The issues the update names or its filter matched, after the change.
+    pub issues: Vec<BulkItem>,
+    /// How many of them the update changed (the others already held the values).
+    pub changed: usize,
+    /// How many issues were named or matched.
+    pub total: usize,
+    /// True when nothing was written.
+    pub dry_run: bool,
+}
+
+/// Which issues a bulk update changes.
+pub struct BulkTargets<'a> {
+    /// Issues named on the command line (ids, short ids, prefixes).
+    pub ids: &'a [String],
+    /// Issues a filter matches (checked on every issue as the transaction reads it), if any.
+    pub filter: Option<&'a dyn Fn(&IssueView) -> bool>,
+    /// Refuse (`too_many_matches`) when the filter matches more issues than this.
+    pub limit: Option<usize>,
+}
+
+/// Applies one update to several issues in one transaction: all of them change or none does.
+/// The issues are chosen under the lock. With `dry_run` the same checks run and the results
+/// are returned, but nothing is written.
+pub fn update_many(
+    store: &Store,
+    actor: &Actor,
+    targets: &BulkTargets<'_>,
+    req: UpdateRequest,
+    dry_run: bool,
+) -> Result<BulkOutcome> {
+    if req.if_version.is_some() {
+        return Err(Error::invalid(
+            "if-version",
+            "`--if-version` names the version of one issue; update several without it",
+        ));
+    }
+    let checked = check_update(store, req)?;
+    let run = |tx: &mut Tx<'_>| -> Result<BulkOutcome> {
+        let mut ids: Vec<IssueId> = Vec::new();
+        for input in targets.ids {
+            let id = tx.resolve(input)?;
+            tx.get(&id)?;
+            ids.push(id);
+        }
+        let mut matched = 0;
+        if let Some(accept) = targets.filter {
+            let (issues, problems) = tx.store().load_all()?;
+            if let Some(p) = problems.first() {
+                // A file the filter cannot see could be one it should match: refuse rather
+                // than update a subset.
+                return Err(Error::CorruptFile {
+                    path: p.path.clone(),
+                    message: p.message.clone(),
+                });
+            }
+            let gates = tx.gates()?.clone();
+            let before = ids.len();
+            ids.extend(
+                crate::view::views_for(issues, &gates)
+                    .into_iter()
+                    .filter(|v| accept(v))
+                    .map(|v| v.issue.id),
+            );
+            matched = ids.len() - before;
+        }
+        if let Some(limit) = targets.limit
+            && matched > limit
+        {
+            return Err(Error::Refused {
+                code: ErrorCode::TooManyMatches,
+                message: format!(
+                    "the filter matches {matched} issues, more than the limit of {limit}; check them with --dry-run, then pass --yes (or a higher --limit)"
+                ),
+                details: json!({ "matched": matched, "limit": limit }),
+            });
+        }
+        ids.sort();
+        ids.dedup();
+        let mut issues = Vec::with_capacity(ids.len());
+        let mut changed = 0;
+        for id in &ids {
+            let before = tx.get(id)?;
+            let outcome = apply_update(tx, id.as_str(), &checked)?;
+            let after = tx.get(id)?;
+            let as_json =
+                |i: &Issue| serde_json::to_value(i).map_err(|e| Error::Internal(e.to_string()));
+            let changes = crate::store::tx::diff_values(&as_json(&before)?, &as_json(&after)?);
+            changed += usize::from(!changes.is_empty());
+            issues.push(BulkItem { outcome, changes });
+        }
+        Ok(BulkOutcome {
+            total: issues.len(),
+            issues,
+            changed,
+            dry_run,
+        })
+    };
+    if dry_run {
+        store.preview(actor, run)
+    } else {
+        store.mutate(actor, run)
+    }
 }
 
 fn only_state_changed(a: &Issue, b: &Issue) -> bool {
@@ -409,6 +648,10 @@ fn only_state_changed(a: &Issue, b: &Issue) -> bool {
     x.state = b.state;
     x.version = b.version;
     x.updated_at = b.updated_at;
+    // What a move stamps by itself (crate::times) is part of the state change.
+    x.started_at = b.started_at;
+    x.finished_at = b.finished_at;
+    x.deferred_until = b.deferred_until;
     &x == b
 }
 

@@ -10,6 +10,7 @@ pub mod activity; // one issue's history and its LLM-ready context
 pub mod alerts; // alerts: conditions over the store, fired and resolved as events for the hooks
 pub mod claims; // atomic claims, leases, claim-next, release, assign, reopen
 pub mod clock; // the clock, overridable with JIT_NOW
+pub mod defer; // issue defer/undefer: work set aside until a date, and query deferred
 pub mod demo; // jit demo: a sample repository built with the real operations
 pub mod details; // checklist items, comments, links, pull requests: add, check, link, upsert
 pub mod error; // the error type, its stable codes and exit codes
@@ -19,6 +20,7 @@ pub mod github; // jit github event: pull requests and CI checks move the issues
 pub mod gitops; // git integration: the field-level merge driver, its install, and sync
 pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
 pub mod guide; // jit guide: the agent workflow for AGENTS.md, with this repo's gates
+pub mod hierarchy; // parents and sub-tasks: a parent's sub-tasks from the summary index, the forest
 pub mod history; // the event log as history: filtered queries, tail and follow
 pub mod hooks; // hooks: event-driven commands and signed webhooks through a local outbox
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
@@ -38,6 +40,8 @@ pub mod schema; // JSON Schemas of the stored files and the JSON output, from th
 #[allow(clippy::print_stderr)] // a front-end: its warnings go to the terminal that started it
 pub mod serve; // jit serve: the live web console, an HTTP API over the same operations
 pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
+pub mod template; // the markdown an issue is written in with $EDITOR: front matter, body, task lines
+pub mod times; // the stamps a move sets: started_at, finished_at, the end of a deferral (pure)
 pub mod validate; // integrity checks and safe repairs
 pub mod view; // derived fields: short_id, blocked, blocked_by, progress
 pub mod workflow; // the state machine and readiness cascades

@@ -56,6 +56,11 @@ pub struct Metrics {
     pub cycle_time_created_to_done: Spread,
     /// Seconds from first entering in_progress to done.
     pub cycle_time_in_progress_to_done: Spread,
+    /// Seconds from `started_at` to `finished_at` over done issues that carry both: the latest
+    /// run of work, read from the issue files (no event log needed).
+    pub work_time_started_to_finished: Spread,
+    /// Open issues set aside with `issue defer` (not ready work until their date).
+    pub deferred: usize,
     /// Seconds spent in each state, over stays that ended.
     pub dwell: BTreeMap<String, Spread>,
     /// Issues reaching done per ISO week (`2026-W47`).
@@ -100,6 +105,17 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         .iter()
         .filter(|v| crate::queries::is_claimable(v, now, &containers))
         .count();
+    let deferred = views
+        .iter()
+        .filter(|v| crate::rules::deferred(&v.issue, now.millis()))
+        .count();
+    let work: Vec<f64> = views
+        .iter()
+        .filter(|v| v.issue.state == State::Done)
+        .filter_map(|v| Some((v.issue.started_at?, v.issue.finished_at?)))
+        .filter(|(s, f)| f >= s)
+        .map(|(s, f)| (f.millis() - s.millis()) as f64 / 1000.0)
+        .collect();
 
     // The log is streamed; of each creation and state change only what the metrics need is
     // kept (a few dozen bytes), then sorted by id with duplicates dropped; of other events only
@@ -217,6 +233,8 @@ pub fn compute(store: &Store, views: &[IssueView]) -> Result<Metrics> {
         ready_unclaimed,
         cycle_time_created_to_done: Spread::of(c2d),
         cycle_time_in_progress_to_done: Spread::of(p2d),
+        work_time_started_to_finished: Spread::of(work),
+        deferred,
         dwell: dwell.into_iter().map(|(k, v)| (k, Spread::of(v))).collect(),
         throughput_per_week: weekly,
         lease_expiries: expiries.len(),
@@ -276,6 +294,12 @@ pub fn prometheus(m: &Metrics) -> String {
         vec![(String::new(), m.blocked.to_string())],
     );
     family(
+        "jit_issues_deferred",
+        "gauge",
+        "Open issues deferred until a later date.",
+        vec![(String::new(), m.deferred.to_string())],
+    );
+    family(
         "jit_issues_ready_unclaimed",
         "gauge",
         "Issues ready to be claimed.",
@@ -298,9 +322,14 @@ pub fn prometheus(m: &Metrics) -> String {
         "in_progress_to_done",
         &m.cycle_time_in_progress_to_done,
     ));
+    cycle.extend(summary(
+        "started_to_finished",
+        &m.work_time_started_to_finished,
+    ));
     for (kind, s) in [
         ("created_to_done", &m.cycle_time_created_to_done),
         ("in_progress_to_done", &m.cycle_time_in_progress_to_done),
+        ("started_to_finished", &m.work_time_started_to_finished),
     ] {
         cycle.push((format!("_sum{{kind=\"{kind}\"}}"), format!("{}", s.sum)));
         cycle.push((format!("_count{{kind=\"{kind}\"}}"), s.count.to_string()));

@@ -212,7 +212,7 @@ impl<'a> Order<'a> {
     fn of(req: &Request<'a>) -> Self {
         match req.filter {
             Some(q) if q.has_sort() => Order::Sort(q),
-            _ if req.select == Select::All => Order::Id,
+            _ if matches!(req.select, Select::All | Select::Open) => Order::Id,
             _ => Order::Work,
         }
     }
@@ -387,6 +387,9 @@ pub struct Page {
     pub next_cursor: Option<String>,
     /// Files that could not be read as issues (skipped).
     pub problems: Vec<FileProblem>,
+    /// With [`Select::Open`]: how many finished issues matched everything else and were left
+    /// out (what people are told `--all` would add).
+    pub closed_left_out: usize,
     body: Body,
 }
 
@@ -418,6 +421,9 @@ pub struct Line {
     pub assignee: Option<String>,
     pub title: String,
     pub progress: Option<Progress>,
+    pub updated_at: Timestamp,
+    /// Until when the issue is set aside, if it is.
+    pub deferred_until: Option<Timestamp>,
 }
 
 fn parse_cursor(c: &str) -> Result<IssueId> {
@@ -494,6 +500,7 @@ fn from_index(
     problems.extend(ledger_problem);
     let order = Order::of(req);
     let since = req.since.map(|t| t.millis());
+    let left_out = std::sync::atomic::AtomicUsize::new(0);
     let (rows, total, next_cursor) = {
         let every = req.select == Select::All && req.filter.is_none() && since.is_none();
         let mut matched: Vec<Known<'_>> = if every {
@@ -512,7 +519,9 @@ fn from_index(
                 part.iter()
                     .map(|&k| Known::of(&all, k, &gates, &ledger))
                     .filter(|kn| {
-                        req.select.selects(kn, || {
+                        let rest = req.filter.is_none_or(|q| q.matches(kn))
+                            && since.is_none_or(|t| kn.updated_ms() >= t);
+                        let selected = req.select.selects(kn, || {
                             queries::summary_claimable(
                                 kn.summary(),
                                 &ledger,
@@ -520,8 +529,11 @@ fn from_index(
                                 now,
                                 req.containers,
                             )
-                        }) && req.filter.is_none_or(|q| q.matches(kn))
-                            && since.is_none_or(|t| kn.updated_ms() >= t)
+                        });
+                        if rest && !selected && req.select == Select::Open {
+                            left_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        selected && rest
                     })
                     .collect()
             })
@@ -587,6 +599,7 @@ fn from_index(
         total,
         next_cursor,
         problems,
+        closed_left_out: left_out.into_inner(),
         body: Body::Index(body),
     })
 }
@@ -601,13 +614,17 @@ fn from_views(
     let order = Order::of(req);
     let at = cursor.and_then(|c| views.iter().find(|v| v.issue.id == *c).cloned());
     let since = req.since.map(|t| t.millis());
+    let mut left_out = 0;
     let mut matched: Vec<IssueView> = views
         .into_iter()
         .filter(|v| {
-            req.select
-                .selects(v, || queries::is_claimable(v, now, req.containers))
-                && req.filter.is_none_or(|q| q.matches(v))
-                && since.is_none_or(|t| v.updated_ms() >= t)
+            let rest = req.filter.is_none_or(|q| q.matches(v))
+                && since.is_none_or(|t| v.updated_ms() >= t);
+            let selected = req
+                .select
+                .selects(v, || queries::is_claimable(v, now, req.containers));
+            left_out += usize::from(rest && !selected && req.select == Select::Open);
+            selected && rest
         })
         .collect();
     match order {
@@ -628,6 +645,7 @@ fn from_views(
         total,
         next_cursor,
         problems,
+        closed_left_out: left_out,
         body: Body::Views(page),
     })
 }
@@ -794,6 +812,11 @@ impl Page {
                             assignee: kn.assignee().map(str::to_string),
                             title: kn.title().to_string(),
                             progress: related.progress.get(kn.id()).copied(),
+                            updated_at: Timestamp::from_millis(kn.updated_ms()),
+                            deferred_until: kn
+                                .summary()
+                                .deferred_until_ms()
+                                .map(Timestamp::from_millis),
                         }
                     })
                     .collect()
@@ -819,6 +842,8 @@ fn line_of_view(v: &IssueView) -> Line {
         assignee: v.issue.assignee.clone(),
         title: v.issue.title.clone(),
         progress: v.progress,
+        updated_at: v.issue.updated_at,
+        deferred_until: v.issue.deferred_until,
     }
 }
 

@@ -60,6 +60,8 @@ pub fn summary_claimable(
 pub enum Select {
     /// Every issue (`issue list`), in id order.
     All,
+    /// Every issue not done or archived (`issue list` for people, `--open`), in id order.
+    Open,
     /// Claimable now (`query ready`, `claim-next`).
     Ready,
     /// Open and blocked (`query blocked`).
@@ -78,6 +80,7 @@ impl Select {
     pub fn selects(&self, s: &impl Subject, claimable: impl FnOnce() -> bool) -> bool {
         match self {
             Select::All => true,
+            Select::Open => !s.state().is_closed(),
             Select::Ready => claimable(),
             Select::Blocked => s.blocked() && !s.state().is_closed(),
             Select::State(st) => s.state() == *st,

@@ -7,7 +7,8 @@
 //!   whether that is a whole [`Issue`] or a summary record of the index, through [`Facts`].
 //! - One definition per concept. A lease that has run out holds nothing: the issue is claimable
 //!   (a takeover) wherever this module is asked, so `query ready`, `claim-next`, `metrics` and
-//!   the exports cannot disagree.
+//!   the exports cannot disagree. A deferred issue is not ready work until its deferral passes,
+//!   on every path alike.
 
 use crate::model::{GateStage, GateState, Issue, State};
 
@@ -21,6 +22,8 @@ pub trait Facts {
     /// When the lease runs out, in milliseconds since the epoch; `None` without a lease or
     /// without an expiry.
     fn lease_expires_ms(&self) -> Option<i64>;
+    /// Until when the issue is deferred (`issue defer`), in milliseconds; `None` when it is not.
+    fn deferred_until_ms(&self) -> Option<i64>;
     /// The issue type (`task`, `epic`, ...).
     fn kind(&self) -> &str;
 }
@@ -39,6 +42,10 @@ impl Facts for Issue {
             .as_ref()
             .and_then(|l| l.expires_at)
             .map(|t| t.millis())
+    }
+
+    fn deferred_until_ms(&self) -> Option<i64> {
+        self.deferred_until.map(|t| t.millis())
     }
 
     fn kind(&self) -> &str {
@@ -74,6 +81,12 @@ impl Containers {
 /// Whether a lease that runs out at `expires_ms` has run out at `now_ms`.
 pub fn lease_expired(expires_ms: Option<i64>, now_ms: i64) -> bool {
     expires_ms.is_some_and(|e| e <= now_ms)
+}
+
+/// Whether an open issue is set aside at `now_ms`: deferred until a later time. A deferral
+/// that has passed defers nothing.
+pub fn deferred(f: &impl Facts, now_ms: i64) -> bool {
+    !f.state().is_closed() && f.deferred_until_ms().is_some_and(|u| u > now_ms)
 }
 
 /// How far ahead of this clock a lease may start before it counts as dated in the future.
@@ -170,10 +183,11 @@ impl Claimable {
 
 /// Whether an issue can be claimed at `now_ms`. `blocked` comes from [`blocked`]. Open work
 /// that has not started (`backlog` whose dependencies are all done counts as `ready`) is
-/// claimable unless someone holds it; started work (`in_progress`) only once its lease ran out.
-/// A container ([`Containers`]) is not work, unless the filter asked for its type.
+/// claimable unless someone holds it or it is [`deferred`]; started work (`in_progress`) only
+/// once its lease ran out. A container ([`Containers`]) is not work, unless the filter asked for
+/// its type.
 pub fn claimable(f: &impl Facts, blocked: bool, now_ms: i64, containers: &Containers) -> Claimable {
-    if blocked || containers.excludes(f.kind()) {
+    if blocked || deferred(f, now_ms) || containers.excludes(f.kind()) {
         return Claimable::No;
     }
     let expired = f.assigned() && lease_expired(f.lease_expires_ms(), now_ms);
@@ -217,6 +231,7 @@ mod tests {
         state: State,
         assigned: bool,
         lease: Option<i64>,
+        deferred: Option<i64>,
     }
 
     impl Facts for F {
@@ -228,6 +243,9 @@ mod tests {
         }
         fn lease_expires_ms(&self) -> Option<i64> {
             self.lease
+        }
+        fn deferred_until_ms(&self) -> Option<i64> {
+            self.deferred
         }
         fn kind(&self) -> &str {
             "task"
@@ -266,6 +284,7 @@ mod tests {
                 state,
                 assigned,
                 lease,
+                deferred: None,
             };
             assert_eq!(
                 claimable(&f, blocked, NOW, &Containers::default()),
@@ -273,6 +292,41 @@ mod tests {
                 "row {k}: {state:?}"
             );
         }
+    }
+
+    #[test]
+    fn deferred_work_is_not_claimable_until_the_deferral_passes() {
+        let f = |state, assigned, lease, deferred| F {
+            state,
+            assigned,
+            lease,
+            deferred,
+        };
+        let ready = |d| f(State::Ready, false, None, d);
+        assert_eq!(
+            claimable(&ready(Some(NOW + 1)), false, NOW, &Containers::default()),
+            Claimable::No
+        );
+        assert_eq!(
+            claimable(&ready(Some(NOW)), false, NOW, &Containers::default()),
+            Claimable::Free
+        );
+        assert_eq!(
+            claimable(&ready(Some(NOW - 1)), false, NOW, &Containers::default()),
+            Claimable::Free
+        );
+        assert_eq!(
+            claimable(&ready(None), false, NOW, &Containers::default()),
+            Claimable::Free
+        );
+        // A lapsed claim on deferred work is not taken over either.
+        let lapsed = f(State::InProgress, true, Some(NOW - 1), Some(NOW + 1));
+        assert_eq!(
+            claimable(&lapsed, false, NOW, &Containers::default()),
+            Claimable::No
+        );
+        assert!(deferred(&ready(Some(NOW + 1)), NOW));
+        assert!(!deferred(&f(State::Done, false, None, Some(NOW + 1)), NOW));
     }
 
     #[test]
@@ -350,6 +404,7 @@ mod tests {
             state: State::InProgress,
             assigned,
             lease,
+            deferred: None,
         };
         assert!(held(&f(true, None), NOW));
         assert!(held(&f(true, Some(NOW + 1)), NOW));
@@ -359,6 +414,7 @@ mod tests {
             state: State::Done,
             assigned: true,
             lease: None,
+            deferred: None,
         };
         assert!(!held(&done, NOW), "finished work is held by nobody");
     }

@@ -95,6 +95,9 @@ fn text(o: &DemoOut, s: &Style) -> String {
         "\nThe web site (jit export web): {}\n",
         o.report.site.display()
     ));
+    if let Some(hint) = path_hint() {
+        t.push_str(&format!("\n{hint}"));
+    }
     t.push_str(&format!(
         "\nTry: cd {d} && jit graph show {} && jit issue context {}\n",
         o.critical_path.last().cloned().unwrap_or_default(),
@@ -104,4 +107,25 @@ fn text(o: &DemoOut, s: &Style) -> String {
             .unwrap_or_default()
     ));
     t
+}
+
+/// When the `jit` that runs is not the one `PATH` finds (as under `cargo run`), how to put it
+/// there, so the commands the demo suggests work as typed.
+fn path_hint() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    let on_path = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .any(|d| std::fs::canonicalize(d.join("jit")).is_ok_and(|found| found == exe))
+        })
+        .unwrap_or(false);
+    if on_path {
+        return None;
+    }
+    let dir = exe.parent()?;
+    Some(format!(
+        "jit is not on your PATH yet: `export PATH=\"{}:$PATH\"` puts this one there for this shell (`cargo install --locked --path .` for good).\n",
+        dir.display()
+    ))
 }

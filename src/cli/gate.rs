@@ -31,8 +31,12 @@ pub struct DefineArgs {
     pub key: String,
     #[arg(long)]
     pub title: String,
+    /// What the gate checks; `-` reads stdin.
     #[arg(long = "desc", visible_alias = "description")]
     pub desc: Option<String>,
+    /// Read the description from this file (`-`: stdin).
+    #[arg(long = "desc-file", value_name = "PATH", conflicts_with = "desc")]
+    pub desc_file: Option<std::path::PathBuf>,
     /// Automation may pass it (otherwise only a `human:` actor may).
     #[arg(long)]
     pub auto: bool,
@@ -98,6 +102,7 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
     let store = ctx.store()?;
     match cmd {
         GateCommand::Define(a) => {
+            let desc = super::edit::text_input("description", a.desc, a.desc_file)?;
             let actor = ctx.actor(&store)?;
             let def = gates::define(
                 &store,
@@ -105,7 +110,7 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
                 DefineRequest {
                     key: a.key,
                     title: a.title,
-                    description: a.desc,
+                    description: desc,
                     auto: a.auto,
                     stage: a.stage,
                     checker: a.checker,

@@ -22,6 +22,17 @@ pub enum GraphCommand {
     Order,
     /// The longest chain of unfinished work.
     CriticalPath,
+    /// Parents and their sub-tasks as a tree, each issue with what it depends on.
+    Tree(TreeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// Only this issue and its sub-tasks (default: the whole store).
+    pub id: Option<String>,
+    /// Show done and archived issues too (by default only where they lead to open work).
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +90,7 @@ pub fn run(ctx: &Ctx, cmd: GraphCommand) -> Result<Reply> {
         GraphCommand::Downstream(a) => tree(&store, &graph, &by_id, &a.id, Direction::Incoming)?,
         GraphCommand::Roots => list(graph.roots(), &by_id),
         GraphCommand::Order => list(graph.order()?, &by_id),
+        GraphCommand::Tree(a) => hierarchy(&store, &issues, &a)?,
         GraphCommand::CriticalPath => {
             let chain =
                 graph.critical_path(|id| by_id.get(id).map(|n| n.state).unwrap_or(State::Done))?;
@@ -185,6 +197,100 @@ fn render_tree(
             i + 1 == n.children.len(),
             false,
             titles,
+            out,
+        );
+    }
+}
+
+#[derive(Serialize)]
+struct HierarchyReply {
+    roots: Vec<crate::hierarchy::Node>,
+}
+
+fn hierarchy(store: &crate::store::Store, issues: &[Issue], a: &TreeArgs) -> Result<Reply> {
+    let gates = store.gates()?;
+    let views = crate::view::views_for(issues.to_vec(), &gates);
+    let root = a.id.as_deref().map(|i| store.resolve(i)).transpose()?;
+    let roots = crate::hierarchy::forest(&views, root.as_ref(), a.all);
+    Ok(Reply::new(
+        HierarchyReply { roots },
+        |r: &HierarchyReply, s| {
+            if r.roots.is_empty() {
+                return "no open issues (--all shows done and archived ones)\n".into();
+            }
+            let mut out = String::new();
+            let width = super::render::term::width();
+            for n in &r.roots {
+                draw(n, "", None, s, width, &mut out);
+            }
+            out
+        },
+    ))
+}
+
+/// One node and its sub-tasks: `├──`/`└──` branches, the state in brackets, a parent's
+/// progress, and `after` the dependencies (`✓` done).
+fn draw(
+    n: &crate::hierarchy::Node,
+    prefix: &str,
+    last: Option<bool>,
+    s: &Style,
+    width: Option<usize>,
+    out: &mut String,
+) {
+    let branch = match last {
+        None => "",
+        Some(true) => "└── ",
+        Some(false) => "├── ",
+    };
+    let mut tail = String::new();
+    if let Some(p) = n.progress {
+        tail.push_str(&format!(" {}/{} done", p.done, p.total));
+    }
+    if !n.dependencies.is_empty() {
+        let deps: Vec<String> = n
+            .dependencies
+            .iter()
+            .map(|d| match d.state {
+                Some(State::Done) => format!("{} ✓", d.short_id),
+                Some(st) => format!("{} ({st})", d.short_id),
+                None => format!("{} (missing)", d.short_id),
+            })
+            .collect();
+        tail.push_str(&format!("  after {}", deps.join(", ")));
+    }
+    let state = if n.blocked && !n.state.is_closed() {
+        format!("[{} blocked]", n.state)
+    } else {
+        format!("[{}]", n.state)
+    };
+    let head = format!("{prefix}{branch}{} ", n.short_id);
+    let fixed = unicode_width::UnicodeWidthStr::width(head.as_str())
+        + state.chars().count()
+        + 1
+        + unicode_width::UnicodeWidthStr::width(tail.as_str());
+    let title = clean_line(&n.title);
+    let title = match width {
+        Some(w) => super::render::table::cut(&title, w.saturating_sub(fixed).max(12)),
+        None => title,
+    };
+    out.push_str(&format!(
+        "{head}{title} {}{}\n",
+        s.paint(&state, human::state_color(n.state)),
+        s.paint(&tail, super::render::Color::Dim)
+    ));
+    let child_prefix = match last {
+        None => prefix.to_string(),
+        Some(true) => format!("{prefix}    "),
+        Some(false) => format!("{prefix}│   "),
+    };
+    for (k, c) in n.children.iter().enumerate() {
+        draw(
+            c,
+            &child_prefix,
+            Some(k + 1 == n.children.len()),
+            s,
+            width,
             out,
         );
     }

@@ -18,14 +18,24 @@ use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
 pub enum IssueCommand {
-    /// Create an issue.
+    /// Create an issue (without --title on a terminal, or with --edit: write it in $EDITOR).
+    #[command(visible_alias = "new")]
     Create(CreateArgs),
-    /// List issues (oldest first), with paging.
+    /// List issues (oldest first), with paging; people see open work unless --all.
     List(ListArgs),
-    /// Show one issue (--related also finds incoming links and sub-task progress).
+    /// Show one issue, with a parent's sub-tasks (--related also finds incoming links).
+    #[command(visible_alias = "view")]
     Show(ShowIssueArgs),
-    /// Change fields of an issue, or move it through its states with --state.
+    /// Change issues (one, several, or every --filter match), or move them with --state.
     Update(UpdateArgs),
+    /// Edit an issue in $VISUAL/$EDITOR: markdown with a front matter (see docs/terminal.md).
+    Edit(super::edit::EditArgs),
+    /// Finish an issue: done (through its gates), or archived with --archive; with a reason.
+    Close(super::close::CloseArgs),
+    /// Set an issue aside until a date or for a while: not ready work until then.
+    Defer(super::defer::DeferArgs),
+    /// End a deferral now.
+    Undefer(super::defer::UndeferArgs),
     /// Delete an issue.
     Delete(DeleteArgs),
     /// Claim an issue atomically, with a lease (moves a ready issue to in_progress).
@@ -163,12 +173,22 @@ pub struct ReopenArgs {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// One-line summary.
+    /// One-line summary (without it, on a terminal, the issue is written in $EDITOR).
     #[arg(long)]
-    pub title: String,
-    /// Longer description (markdown; `- [ ] item` lines seed the checklist).
+    pub title: Option<String>,
+    /// Longer description (markdown; `- [ ] item` lines seed the checklist); `-` reads stdin.
     #[arg(long = "desc", visible_alias = "description")]
     pub desc: Option<String>,
+    /// Read the description from this file (`-`: stdin).
+    #[arg(long = "desc-file", value_name = "PATH", conflicts_with = "desc")]
+    pub desc_file: Option<std::path::PathBuf>,
+    /// Write the issue in $VISUAL/$EDITOR, starting from the values given here.
+    #[arg(long)]
+    pub edit: bool,
+    /// Write the issue in the editor starting from this file (such as the text a refused create
+    /// kept).
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<std::path::PathBuf>,
     /// low, normal, high or critical.
     #[arg(long)]
     pub priority: Option<Priority>,
@@ -226,6 +246,13 @@ pub struct ListArgs {
     pub since: Option<String>,
     #[command(flatten)]
     pub shape: ShapeArgs,
+    /// Every issue, done and archived too (people otherwise see open work unless --filter is
+    /// given; --json lists everything unless --open).
+    #[arg(long, conflicts_with = "open")]
+    pub all: bool,
+    /// Only open work (not done, not archived), in JSON too.
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Args)]
@@ -233,7 +260,8 @@ pub struct ShowIssueArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
     /// Also show what other issues say about this one: their links to it (`linked_from`) and,
-    /// for a parent, sub-task progress. Reads every issue; plain `show` reads one file.
+    /// under --json, a parent's `subtasks` and `progress`. Reads every issue; `show --json`
+    /// reads one file and its dependencies.
     #[arg(long, visible_alias = "links")]
     pub related: bool,
 }
@@ -242,9 +270,12 @@ pub struct ShowIssueArgs {
 pub struct CommentArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// The comment (markdown).
-    #[arg(long)]
-    pub body: String,
+    /// The comment (markdown); `-` reads stdin.
+    #[arg(long, required_unless_present = "body_file")]
+    pub body: Option<String>,
+    /// Read the comment from this file (`-`: stdin).
+    #[arg(long = "body-file", value_name = "PATH", conflicts_with = "body")]
+    pub body_file: Option<std::path::PathBuf>,
     /// Refuse unless the issue is at this version.
     #[arg(long = "if-version")]
     pub if_version: Option<u64>,
@@ -258,12 +289,29 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// Issue id, short id, or a unique prefix.
-    pub id: String,
+    /// Issue ids, short ids or unique prefixes: one, or several changed in one transaction.
+    #[arg(value_name = "ID", required_unless_present = "filter")]
+    pub ids: Vec<String>,
+    /// Change every issue this query matches (see docs/query.md), in one transaction.
+    #[arg(long, value_name = "QUERY")]
+    pub filter: Option<String>,
+    /// Show what would change, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go ahead when --filter matches more issues than --limit.
+    #[arg(long)]
+    pub yes: bool,
+    /// Refuse when --filter matches more issues than this, unless --yes (default 50).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
     #[arg(long)]
     pub title: Option<String>,
+    /// New description; `-` reads stdin.
     #[arg(long = "desc", visible_alias = "description")]
     pub desc: Option<String>,
+    /// Read the new description from this file (`-`: stdin).
+    #[arg(long = "desc-file", value_name = "PATH", conflicts_with = "desc")]
+    pub desc_file: Option<std::path::PathBuf>,
     #[arg(long)]
     pub priority: Option<Priority>,
     /// Move to this state (backlog, ready, in_progress, gated, done, archived).
@@ -325,20 +373,16 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
     match cmd {
         IssueCommand::Create(a) => create(ctx, a),
         IssueCommand::List(a) => list(ctx, a),
-        IssueCommand::Show(a) => {
-            let store = ctx.store()?;
-            let mut view = issues::show(&store, &a.id)?;
-            if a.related {
-                crate::details::add_related(&store, &mut view)?;
-            }
-            Ok(Reply::new(view, |v: &IssueView, s| {
-                human::issue_detail(v, s)
-            }))
-        }
+        IssueCommand::Show(a) => show(ctx, a),
+        IssueCommand::Edit(a) => super::edit::edit(ctx, a),
+        IssueCommand::Close(a) => super::close::run(ctx, a),
+        IssueCommand::Defer(a) => super::defer::defer(ctx, a),
+        IssueCommand::Undefer(a) => super::defer::undefer(ctx, a),
         IssueCommand::Comment(a) => {
+            let body = super::edit::text_input("body", a.body, a.body_file)?.unwrap_or_default();
             let store = ctx.store()?;
             let actor = ctx.actor(&store)?;
-            let out = crate::details::comment(&store, &actor, &a.id, &a.body, a.if_version)?;
+            let out = crate::details::comment(&store, &actor, &a.id, &body, a.if_version)?;
             Ok(Reply::new(out, |o: &CommentOutcome, s: &Style| {
                 format!(
                     "commented on {} as {} ({} comment(s))\n",
@@ -369,9 +413,15 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
                     .lease
                     .as_ref()
                     .and_then(|l| l.expires_at)
-                    .map(|e| e.to_string())
+                    .map(|e| {
+                        format!(
+                            "{} ({})",
+                            super::render::term::relative(e),
+                            super::render::term::minute(e)
+                        )
+                    })
                     .unwrap_or_default();
-                format!("{} lease renewed until {exp}\n", v.short_id)
+                format!("{} lease renewed, ends {exp}\n", v.short_id)
             }))
         }
         IssueCommand::Release(a) => {
@@ -448,17 +498,25 @@ fn context_pairs(raw: &[String]) -> Result<Vec<(String, Option<String>)>> {
     raw.iter().map(|s| issues::parse_context(s)).collect()
 }
 
-fn create(ctx: &Ctx, a: CreateArgs) -> Result<Reply> {
-    let store = ctx.store()?;
-    let actor = ctx.actor(&store)?;
+fn create(ctx: &Ctx, mut a: CreateArgs) -> Result<Reply> {
+    let desc = super::edit::text_input("description", a.desc.take(), a.desc_file.take())?;
+    if a.edit || a.from.is_some() || a.title.is_none() {
+        return super::edit::create_in_editor(ctx, a, desc);
+    }
+    let req = create_request(a, desc)?;
+    create_reply(ctx, req)
+}
+
+/// The create request of the flags (the description already read).
+pub fn create_request(a: CreateArgs, desc: Option<String>) -> Result<CreateRequest> {
     let mut context = Vec::new();
     for (k, v) in context_pairs(&a.context)? {
         let v = v.ok_or_else(|| Error::invalid("context", format!("`{k}=` has no value")))?;
         context.push((k, v));
     }
-    let req = CreateRequest {
-        title: a.title,
-        description: a.desc,
+    Ok(CreateRequest {
+        title: a.title.unwrap_or_default(),
+        description: desc,
         priority: a.priority,
         kind: a.kind,
         labels: a.labels,
@@ -472,7 +530,13 @@ fn create(ctx: &Ctx, a: CreateArgs) -> Result<Reply> {
         evidence: a.evidence,
         done_when: a.done_when,
         context,
-    };
+    })
+}
+
+/// Creates the issue and says so.
+pub fn create_reply(ctx: &Ctx, req: CreateRequest) -> Result<Reply> {
+    let store = ctx.store()?;
+    let actor = ctx.actor(&store)?;
     let view = issues::create(&store, &actor, req)?;
     Ok(Reply::new(view, |v: &IssueView, s: &Style| {
         format!(
@@ -492,7 +556,9 @@ fn patch(v: Option<String>) -> Patch<String> {
     }
 }
 
-fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
+fn update(ctx: &Ctx, mut a: UpdateArgs) -> Result<Reply> {
+    let desc = super::edit::text_input("description", a.desc.take(), a.desc_file.take())?;
+    let bulk = a.ids.len() != 1 || a.filter.is_some() || a.dry_run;
     let store = ctx.store_with(&a.remote)?;
     let actor = ctx.actor(&store)?;
     let estimate = match a.estimate {
@@ -507,7 +573,7 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
     };
     let req = UpdateRequest {
         title: a.title,
-        description: a.desc,
+        description: desc,
         priority: a.priority,
         state: a.state,
         kind: a.kind,
@@ -523,8 +589,19 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Reply> {
         context: context_pairs(&a.context)?,
         if_version: a.if_version,
         force: a.force,
+        ..Default::default()
     };
-    let out = issues::update(&store, &actor, &a.id, req)?;
+    if bulk {
+        let target = super::bulk::Target {
+            ids: a.ids,
+            filter: a.filter,
+            limit: a.limit,
+            yes: a.yes,
+            dry_run: a.dry_run,
+        };
+        return super::bulk::run(&store, &actor, target, req);
+    }
+    let out = issues::update(&store, &actor, &a.ids[0], req)?;
     Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
 }
 
@@ -581,6 +658,16 @@ pub fn page_text(p: &Page, s: &Style) -> String {
             p.total
         ));
     }
+    if p.closed_left_out > 0 {
+        out.push_str(&s.paint(
+            &format!(
+                "({} done or archived not shown; --all lists them)",
+                p.closed_left_out
+            ),
+            super::render::Color::Dim,
+        ));
+        out.push('\n');
+    }
     out
 }
 
@@ -591,7 +678,9 @@ pub fn problem_warnings(p: &[FileProblem]) -> Vec<String> {
         .collect()
 }
 
-fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
+/// `issue list` and `jit ls`. People see open work unless `--all` or a `--filter` says
+/// otherwise; `--json` lists everything unless `--open`.
+pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let filter = super::filter::Filter::parse(a.filter.as_deref())?;
     let shape = a.shape.shape()?;
@@ -600,10 +689,17 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
         .as_deref()
         .map(|s| Timestamp::parse_relative(s, crate::clock::now()?))
         .transpose()?;
+    // People see open work unless they ask for all or filter; JSON lists everything unless
+    // `--open`.
+    let open_only = a.open || (!ctx.global.json && !a.all && a.filter.is_none());
     let page = pages::page(
         &store,
         &pages::Request {
-            select: crate::queries::Select::All,
+            select: if open_only {
+                crate::queries::Select::Open
+            } else {
+                crate::queries::Select::All
+            },
             filter: filter.query(),
             since,
             cursor: a.cursor.as_deref(),
@@ -612,7 +708,45 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
             containers: &crate::rules::Containers::default(),
         },
     )?;
+    let mut page = page;
+    if a.open {
+        page.closed_left_out = 0; // asked for: nothing to point out
+    }
     Ok(page_reply(page))
+}
+
+/// `issue show`. People see a parent's sub-tasks, found through the summary index (a `statx`
+/// of every issue file, no reads); `--json` stays a read of the issue and its dependencies, and
+/// adds them with `--related`, which reads more anyway.
+fn show(ctx: &Ctx, a: ShowIssueArgs) -> Result<Reply> {
+    let store = ctx.store()?;
+    let mut view = issues::show(&store, &a.id)?;
+    let (subtasks, progress, problems) = if !ctx.global.json || a.related {
+        crate::hierarchy::subtasks(&store, &view.issue.id)?
+    } else {
+        Default::default()
+    };
+    if !subtasks.is_empty() {
+        view.progress = Some(progress);
+    }
+    if a.related {
+        crate::details::add_related(&store, &mut view)?;
+    }
+    let warnings = problem_warnings(&problems);
+    Ok(Reply::new(Shown { view, subtasks }, |r: &Shown, s| {
+        human::issue_detail_with(&r.view, &r.subtasks, s)
+    })
+    .warn(warnings))
+}
+
+/// `issue show`: the issue, and a parent's sub-tasks.
+#[derive(serde::Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    view: IssueView,
+    /// A parent's sub-tasks (absent for an issue without any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    subtasks: Vec<crate::hierarchy::SubTask>,
 }
 
 fn claimed_text(o: &Outcome, s: &Style) -> String {
@@ -622,7 +756,7 @@ fn claimed_text(o: &Outcome, s: &Style) -> String {
         .lease
         .as_ref()
         .and_then(|l| l.expires_at)
-        .map(|e| format!(" until {e}"))
+        .map(|e| format!(", lease ends {}", super::render::term::relative(e)))
         .unwrap_or_default();
     format!(
         "claimed {} {} for {}{exp} (now {})\n",
@@ -711,22 +845,11 @@ impl serde::Serialize for Shaped {
     }
 }
 
-fn log_text(l: &IssueLog, _s: &Style) -> String {
+fn log_text(l: &IssueLog, s: &Style) -> String {
     if l.events.is_empty() {
         return format!("no activity recorded for {}\n", l.short_id);
     }
-    let mut out = String::new();
-    for e in &l.events {
-        let what = activity::describe(e);
-        out.push_str(&format!(
-            "{}  {:<18} {:<22} {}\n",
-            e.ts,
-            clean_line(&e.actor),
-            e.kind,
-            clean_line(&human::ellipsize(&what, 100))
-        ));
-    }
-    out
+    human::timeline(&l.events, s)
 }
 
 fn context(ctx: &Ctx, input: &str) -> Result<Reply> {

@@ -48,6 +48,8 @@ mod server {
 
     /// Runs the server until the client closes stdin.
     pub fn run(ctx: &Ctx) -> Result<Reply> {
+        // stdin carries the protocol: a `-` text value is text, never "read stdin".
+        crate::cli::edit::stdin_is_protocol();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -135,6 +137,7 @@ mod server {
             |ctx, a| issue::run(ctx, issue::IssueCommand::List(issue::ListArgs {
                 filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
                 since: a.since, shape: shape(a.fields, a.full),
+                all: false, open: false,
             }));
         "ready" => ReadyIn: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Issues in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
             |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
@@ -149,14 +152,16 @@ mod server {
             |ctx, a| issue::run(ctx, issue::IssueCommand::Context(issue::ShowArgs { id: a.id }));
         "create" => CreateIn: "Create an issue; returns the new issue as `issue show` prints it.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Create(issue::CreateArgs {
-                title: a.title, desc: a.description, priority: a.priority, kind: a.kind,
+                title: Some(a.title), desc: a.description, desc_file: None, edit: false,
+                from: None, priority: a.priority, kind: a.kind,
                 labels: a.labels, gates: a.gates, deps: a.deps, milestone: a.milestone,
                 parent: a.parent, due: a.due, estimate: a.estimate, visibility: a.visibility,
                 evidence: a.evidence, done_when: a.done_when, context: pairs(a.context),
             }));
         "update" => UpdateIn: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Update(issue::UpdateArgs {
-                id: a.id, title: a.title, desc: a.description, priority: a.priority,
+                ids: vec![a.id], filter: None, dry_run: false, yes: false, limit: None,
+                title: a.title, desc: a.description, desc_file: None, priority: a.priority,
                 state: a.state, kind: a.kind, add_labels: a.add_labels,
                 remove_labels: a.remove_labels, milestone: a.milestone, parent: a.parent,
                 due: a.due, estimate: a.estimate.map(Estimate::into_text),
@@ -181,7 +186,7 @@ mod server {
             }));
         "comment" => CommentIn: "Add a comment (markdown) to an issue.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Comment(issue::CommentArgs {
-                id: a.id, body: a.body, if_version: a.if_version,
+                id: a.id, body: Some(a.body), body_file: None, if_version: a.if_version,
             }));
         "checklist_check" => ChecklistIn: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
             |ctx, a| {

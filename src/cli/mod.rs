@@ -5,9 +5,14 @@
 //! object, for success and for every error, usage errors included.
 
 mod alert;
+mod bulk;
+mod close;
+mod complete;
+mod defer;
 mod demo;
 mod dep;
 mod details;
+pub(crate) mod edit;
 mod events;
 mod export;
 mod filter;
@@ -75,6 +80,8 @@ pub enum Command {
     /// Create, list, show, change and delete issues.
     #[command(subcommand)]
     Issue(Box<issue::IssueCommand>),
+    /// List issues: `jit issue list` (open work unless --all).
+    Ls(issue::ListArgs),
     /// Acceptance criteria: add, check and uncheck items by their text.
     #[command(subcommand)]
     Checklist(details::ChecklistCommand),
@@ -104,10 +111,10 @@ pub enum Command {
     /// Git integration: attributes and the field-level merge driver.
     #[command(subcommand)]
     Git(git::GitCommand),
-    /// Shell completions, generated from the command definitions.
-    Completions(tools::CompletionsArgs),
-    /// The man page (roff), generated from the command definitions.
-    Man,
+    /// Shell completion (issue ids, gate keys, values): the script that registers it.
+    Completions(complete::CompletionsArgs),
+    /// Man pages (roff) from the command definitions; --out DIR writes one per command.
+    Man(complete::ManArgs),
     /// The agent workflow for AGENTS.md / CLAUDE.md, with this repository's gates.
     Guide(tools::GuideArgs),
     /// Counts, cycle and dwell times, throughput and lease expiries (text, JSON or Prometheus).
@@ -359,14 +366,51 @@ fn usage_error(e: &clap::error::Error) -> Error {
     }
 }
 
+/// `issue create` without `--title` where no editor can be opened: clap's own missing-argument
+/// error (the same `details` as any missing argument, the message on one line), with how to use
+/// the editor.
+pub(crate) fn missing_title() -> Error {
+    let cmd = command().mut_subcommand("issue", |c| {
+        c.mut_subcommand("create", |c| c.mut_arg("title", |a| a.required(true)))
+    });
+    match cmd.try_get_matches_from(["jit", "issue", "create"]) {
+        Err(e) => match usage_error(&e) {
+            Error::Refused {
+                code,
+                message,
+                details,
+            } => Error::Refused {
+                code,
+                message: format!(
+                    "{}; run it on a terminal, or pass --edit, to write the issue in $EDITOR",
+                    message
+                        .split("\n\n")
+                        .next()
+                        .unwrap_or(&message)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                details,
+            },
+            other => other,
+        },
+        Ok(_) => Error::Usage {
+            message: "`issue create` needs --title".into(),
+        },
+    }
+}
+
 fn wants_json(args: &[std::ffi::OsString]) -> bool {
     args.iter()
         .take_while(|a| *a != "--")
         .any(|a| a == "--json")
 }
 
-/// Runs jit with the process arguments; returns the exit code.
+/// Runs jit with the process arguments; returns the exit code. A shell asking for completions
+/// (`COMPLETE=<shell>`) is answered instead, and the process exits.
 pub fn main() -> u8 {
+    complete::complete_if_asked();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     run(args)
 }
@@ -395,6 +439,10 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
                 };
                 print_json(&v);
                 return exit::OK;
+            }
+            if let Some(hint) = did_you_mean(&e) {
+                print_error(&hint, json);
+                return exit::USAGE;
             }
             if json {
                 print_error(&usage_error(&e), true);
@@ -440,6 +488,31 @@ pub fn run(args: Vec<std::ffi::OsString>) -> u8 {
     // Hook deliveries queued by this command's changes, once its reply is out.
     print_warnings(&crate::hooks::flush());
     code
+}
+
+/// A top-level word that is an `issue` subcommand (`jit show ID`, `jit new`): the error that
+/// says which command was meant.
+fn did_you_mean(e: &clap::Error) -> Option<Error> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let issue = cmd.find_subcommand("issue")?;
+    let sub = issue
+        .get_subcommands()
+        .find(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))?;
+    let meant = if sub.get_name() == "list" {
+        "`jit ls` or `jit issue list`".to_string()
+    } else {
+        format!("`jit issue {word}`")
+    };
+    Some(Error::Usage {
+        message: format!("`{word}` is not a jit command; did you mean {meant}?"),
+    })
 }
 
 /// Prints notes on stderr (both modes): things jit did on its own that a person should know.
@@ -508,8 +581,9 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Export(a) => export::run(ctx, a),
         Command::Git(c) => git::run(ctx, c),
         Command::MergeDriver(a) => git::merge_driver(ctx, a),
-        Command::Completions(a) => tools::completions(a),
-        Command::Man => tools::man(),
+        Command::Ls(a) => issue::list(ctx, a),
+        Command::Completions(a) => complete::completions(a),
+        Command::Man(a) => complete::man(a),
         Command::Guide(a) => tools::guide(ctx, a),
         Command::Metrics(a) => tools::metrics(ctx, a),
         Command::Schema(a) => schema::run(ctx, a),

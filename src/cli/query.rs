@@ -26,6 +26,8 @@ pub enum QueryCommand {
     Assignee(AssigneeArgs),
     /// Claims whose lease expired; with --days N also in-progress issues idle N days.
     Stale(StaleArgs),
+    /// Issues set aside with `issue defer`, soonest back first.
+    Deferred(Common),
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +96,7 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
     let store = ctx.store()?;
     let (select, common) = match cmd {
         QueryCommand::Stale(a) => return stale(ctx, a),
+        QueryCommand::Deferred(c) => return deferred(ctx, c),
         QueryCommand::Ready(c) => (Select::Ready, c),
         QueryCommand::Blocked(c) => (Select::Blocked, c),
         QueryCommand::State(a) => (Select::State(a.state), a.common),
@@ -115,6 +118,45 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         },
     )?;
     Ok(page_reply(page))
+}
+
+/// `query deferred`: issues set aside, soonest back first. Whole issues (the full shape): a
+/// deferral list is short, and people see when each comes back.
+fn deferred(ctx: &Ctx, c: Common) -> Result<Reply> {
+    let store = ctx.store()?;
+    let (views, problems) = issues::list_all(&store)?;
+    let warnings = problem_warnings(&problems);
+    let mut selected = crate::defer::deferred(views, crate::clock::now()?);
+    Filter::parse(c.filter.as_deref())?.apply(&mut selected);
+    let total = selected.len();
+    if let Some(n) = c.limit {
+        if n == 0 {
+            return Err(crate::error::Error::invalid("limit", "must be at least 1"));
+        }
+        selected.truncate(n);
+    }
+    let page = DeferredPage {
+        shape: crate::pages::SHAPE_FULL,
+        issues: selected,
+        total,
+        next_cursor: None,
+        problems,
+    };
+    Ok(Reply::new(page, |p: &DeferredPage, s| {
+        super::defer::page_text(&p.issues, s)
+    })
+    .warn(warnings))
+}
+
+/// `query deferred`'s reply: the list shape of every query, with whole issues.
+#[derive(Serialize)]
+struct DeferredPage {
+    shape: &'static str,
+    issues: Vec<crate::view::IssueView>,
+    total: usize,
+    /// Always null: the whole list fits (`--limit` cuts it).
+    next_cursor: Option<String>,
+    problems: Vec<crate::store::FileProblem>,
 }
 
 fn stale(ctx: &Ctx, a: StaleArgs) -> Result<Reply> {

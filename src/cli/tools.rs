@@ -1,27 +1,13 @@
-//! `jit completions`, `jit man`, `jit guide`, `jit metrics`: meeting users where they are.
+//! `jit guide`, `jit metrics`: meeting users where they are (completions and man pages are in
+//! `complete`).
 
 use super::render::{Style, human};
 use super::{Ctx, Reply};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics::{self, Metrics};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::path::PathBuf;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-    Powershell,
-    Elvish,
-}
-
-#[derive(Debug, Args)]
-pub struct CompletionsArgs {
-    /// The shell to generate completions for.
-    pub shell: Shell,
-}
 
 #[derive(Debug, Args)]
 pub struct GuideArgs {
@@ -41,49 +27,6 @@ pub struct MetricsArgs {
     /// Output format for people (`text`) or scrapers (`prometheus`); `--json` for agents.
     #[arg(long, default_value = "text")]
     pub format: MetricsFormat,
-}
-
-#[derive(Serialize)]
-struct Generated {
-    kind: String,
-    content: String,
-}
-
-pub fn completions(a: CompletionsArgs) -> Result<Reply> {
-    let mut cmd = super::command();
-    let mut buf = Vec::new();
-    let shell = match a.shell {
-        Shell::Bash => clap_complete::Shell::Bash,
-        Shell::Zsh => clap_complete::Shell::Zsh,
-        Shell::Fish => clap_complete::Shell::Fish,
-        Shell::Powershell => clap_complete::Shell::PowerShell,
-        Shell::Elvish => clap_complete::Shell::Elvish,
-    };
-    clap_complete::generate(shell, &mut cmd, "jit", &mut buf);
-    let content = String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(Reply::new(
-        Generated {
-            kind: format!("{shell}"),
-            content,
-        },
-        |g: &Generated, _| g.content.clone(),
-    ))
-}
-
-pub fn man() -> Result<Reply> {
-    let cmd = super::command();
-    let mut buf = Vec::new();
-    clap_mangen::Man::new(cmd)
-        .render(&mut buf)
-        .map_err(|e| Error::io("rendering the man page", e))?;
-    let content = String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(Reply::new(
-        Generated {
-            kind: "roff".into(),
-            content,
-        },
-        |g: &Generated, _| g.content.clone(),
-    ))
 }
 
 #[derive(Serialize)]
@@ -148,8 +91,8 @@ fn fmt_secs(s: Option<f64>) -> String {
 
 fn metrics_text(m: &Metrics, _s: &Style) -> String {
     let mut out = format!(
-        "{} issues, {} blocked, {} ready to claim\n\n",
-        m.total, m.blocked, m.ready_unclaimed
+        "{} issues, {} blocked, {} ready to claim, {} deferred\n\n",
+        m.total, m.blocked, m.ready_unclaimed, m.deferred
     );
     let mut t = human::table(&["STATE", "ISSUES"]);
     for (k, v) in &m.by_state {
@@ -168,6 +111,7 @@ fn metrics_text(m: &Metrics, _s: &Style) -> String {
     };
     row("created -> done", &m.cycle_time_created_to_done);
     row("in_progress -> done", &m.cycle_time_in_progress_to_done);
+    row("started -> finished", &m.work_time_started_to_finished);
     for (state, s) in &m.dwell {
         row(&format!("time in {state}"), s);
     }

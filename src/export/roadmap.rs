@@ -2,13 +2,18 @@
 //! table of its issues and its exit gate: which issues must be done for it to close), and an
 //! "Unplanned" section for the issues without a milestone.
 //!
+//! Sub-tasks sit under their parent: a sub-task without a milestone of its own belongs to its
+//! parent's section, and in a section each parent is followed by its sub-tasks (`↳`, once per
+//! level), the parent's row saying how many of them are done.
+//!
 //! Invariants: no timestamps and no clock, so the output changes only when the store does and a
-//! committed roadmap diffs cleanly; archived issues are left out and only counted; every cell is
-//! one line with `|` escaped.
+//! committed roadmap diffs cleanly (rows are in id order within the hierarchy); archived issues
+//! are left out and only counted; every cell is one line with `|` escaped.
 
 use super::plan::{self, BLOCKED_SYMBOL, Group};
-use crate::model::State;
+use crate::model::{IssueId, State};
 use crate::view::IssueView;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Escapes text for a markdown table cell: `|` and backslashes escaped, line breaks as `<br>`.
 pub fn cell(s: &str) -> String {
@@ -79,7 +84,67 @@ fn legend(out: &mut String) {
     out.push('\n');
 }
 
-fn section(out: &mut String, g: &Group<'_>, archived: usize) {
+/// A section's rows in hierarchy order: each issue followed by its sub-tasks of the same
+/// section (depth-first, in id order), with each row's depth. A parent chain that loops (a
+/// hand edit) is cut where it repeats.
+fn nested<'a>(live: &[&'a IssueView]) -> Vec<(&'a IssueView, usize)> {
+    let here: HashSet<&IssueId> = live.iter().map(|v| &v.issue.id).collect();
+    let mut kids: BTreeMap<&IssueId, Vec<&'a IssueView>> = BTreeMap::new();
+    let mut tops = Vec::new();
+    for v in live {
+        match v
+            .issue
+            .parent
+            .as_ref()
+            .filter(|p| here.contains(p) && **p != v.issue.id)
+        {
+            Some(p) => kids.entry(p).or_default().push(v),
+            None => tops.push(*v),
+        }
+    }
+    fn walk<'a>(
+        v: &'a IssueView,
+        depth: usize,
+        kids: &BTreeMap<&IssueId, Vec<&'a IssueView>>,
+        seen: &mut HashSet<IssueId>,
+        out: &mut Vec<(&'a IssueView, usize)>,
+    ) {
+        if !seen.insert(v.issue.id.clone()) {
+            return;
+        }
+        out.push((v, depth));
+        for k in kids.get(&v.issue.id).map(Vec::as_slice).unwrap_or(&[]) {
+            walk(k, depth + 1, kids, seen, out);
+        }
+    }
+    let mut out = Vec::with_capacity(live.len());
+    let mut seen = HashSet::new();
+    for v in tops {
+        walk(v, 0, &kids, &mut seen, &mut out);
+    }
+    // Rows only reachable through a loop of parents: shown at the top level.
+    for v in live {
+        if !seen.contains(&v.issue.id) {
+            walk(v, 0, &kids, &mut seen, &mut out);
+        }
+    }
+    out
+}
+
+/// The task cell: `↳` per level, the title, a parent's sub-task progress, and where a
+/// sub-task's parent is when it is in another section.
+fn task(v: &IssueView, depth: usize, parent_elsewhere: bool) -> String {
+    let mut t = format!("{}{}", "↳ ".repeat(depth), cell(&v.issue.title));
+    if let Some(p) = v.progress {
+        t.push_str(&format!(" · {} of {} sub-tasks done", p.done, p.total));
+    }
+    if parent_elsewhere && let Some(p) = &v.issue.parent {
+        t.push_str(&format!(" · part of `{}`", p.short()));
+    }
+    t
+}
+
+fn section(out: &mut String, g: &Group<'_>, archived: usize, known: &HashSet<&IssueId>) {
     out.push_str(&format!("## {}\n\n", cell(g.name())));
     let live: Vec<&IssueView> = g
         .issues
@@ -101,14 +166,20 @@ fn section(out: &mut String, g: &Group<'_>, archived: usize) {
     if live.is_empty() {
         return;
     }
+    let rows = nested(&live);
+    let here: HashSet<&IssueId> = live.iter().map(|v| &v.issue.id).collect();
     out.push_str("| ID | Task | Type | Status | Assignee | Evidence | Done when |\n");
     out.push_str("|---|---|---|---|---|---|---|\n");
-    for v in &live {
+    for (v, depth) in &rows {
         let i = &v.issue;
+        let elsewhere = i
+            .parent
+            .as_ref()
+            .is_some_and(|p| !here.contains(p) && known.contains(p));
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} | {} | {} |\n",
             v.short_id,
-            cell(&i.title),
+            task(v, *depth, elsewhere),
             cell(&i.kind),
             status(v),
             cell(i.assignee.as_deref().unwrap_or("")),
@@ -131,7 +202,7 @@ fn section(out: &mut String, g: &Group<'_>, archived: usize) {
         "**Exit gate:** {done} of {} done. Must be done to close:\n\n",
         live.len()
     ));
-    for v in &live {
+    for (v, _) in &rows {
         let mark = if v.issue.state == State::Done {
             "x"
         } else {
@@ -190,18 +261,57 @@ pub fn render(project: &str, views: &[&IssueView]) -> String {
         out.push_str("No issues.\n");
         return out;
     }
-    for g in plan::by_milestone(views) {
+    let known: HashSet<&IssueId> = views.iter().map(|v| &v.issue.id).collect();
+    let placed = under_parents(views);
+    let placed: Vec<&IssueView> = placed.iter().collect();
+    for g in plan::by_milestone(&placed) {
         let archived = g
             .issues
             .iter()
             .filter(|v| v.issue.state == State::Archived)
             .count();
-        section(&mut out, &g, archived);
+        section(&mut out, &g, archived, &known);
     }
     while out.ends_with("\n\n") {
         out.pop();
     }
     out
+}
+
+/// The views with each sub-task that has no milestone of its own given its parent's (the
+/// nearest ancestor's that has one), so it is listed in its parent's section; and each parent's
+/// progress over its sub-tasks (archived ones left out).
+fn under_parents(views: &[&IssueView]) -> Vec<IssueView> {
+    let by_id: HashMap<&IssueId, &IssueView> = views.iter().map(|v| (&v.issue.id, *v)).collect();
+    let mut progress: HashMap<&IssueId, crate::view::Progress> = HashMap::new();
+    for v in views {
+        if let Some(p) = &v.issue.parent
+            && by_id.contains_key(p)
+            && v.issue.state != State::Archived
+        {
+            let e = progress.entry(p).or_default();
+            e.total += 1;
+            e.done += usize::from(v.issue.state == State::Done);
+        }
+    }
+    views
+        .iter()
+        .map(|v| {
+            let mut c = (*v).clone();
+            let mut cur = v;
+            let mut steps = 0;
+            while c.issue.milestone.is_none()
+                && steps < views.len()
+                && let Some(p) = cur.issue.parent.as_ref().and_then(|p| by_id.get(p))
+            {
+                c.issue.milestone = p.issue.milestone.clone();
+                cur = p;
+                steps += 1;
+            }
+            c.progress = progress.get(&v.issue.id).copied();
+            c
+        })
+        .collect()
 }
 
 #[cfg(test)]

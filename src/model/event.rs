@@ -63,6 +63,10 @@ event_kinds! {
     IssueDeleted = "issue.deleted";
     /// `validate --fix` repaired the issue (`data.by`)
     IssueRepaired = "issue.repaired";
+    /// the issue was set aside until a time (`issue defer`; `data.until`)
+    IssueDeferred = "issue.deferred";
+    /// a deferral was ended before its time (`issue undefer`)
+    IssueUndeferred = "issue.undeferred";
     /// a lease ran out and its issue was taken by another claim
     LeaseExpired = "lease.expired";
     /// the holder extended its lease (heartbeat, or claiming again)

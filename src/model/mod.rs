@@ -356,6 +356,9 @@ pub struct Issue {
     /// Estimate, in whatever unit the team uses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<f64>,
+    /// Set aside until then (`issue defer`): not ready work before this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred_until: Option<Timestamp>,
     /// Who may see it in exports (absent: public; `--public` exports leave out `internal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
@@ -390,6 +393,13 @@ pub struct Issue {
     pub created_at: Timestamp,
     /// When its content last changed.
     pub updated_at: Timestamp,
+    /// When work on it started: it first entered `in_progress` (since creation or its last
+    /// reopen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    /// When it was finished: it entered `done` (cleared when it is reopened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
     /// Bumped on every change; pass it back as `if_version` for optimistic concurrency.
     #[serde(default)]
     pub version: u64,
@@ -423,6 +433,7 @@ impl Issue {
             parent: None,
             due: None,
             estimate: None,
+            deferred_until: None,
             visibility: None,
             reporter: None,
             evidence: None,
@@ -435,6 +446,8 @@ impl Issue {
             context: BTreeMap::new(),
             created_at: now,
             updated_at: now,
+            started_at: None,
+            finished_at: None,
             version: 1,
             extra: BTreeMap::new(),
         }

@@ -611,7 +611,7 @@ async fn update(shared: &Arc<Shared>, id: &str, pre: Precondition, body: &[u8]) 
             done_when: to_patch(b.done_when, |e: &String| e.trim().is_empty()),
             context: b.context.into_iter().collect(),
             if_version,
-            force: false,
+            ..Default::default()
         };
         crate::issues::update(&s.store, &s.actor, &id, req)
     })

@@ -1,4 +1,4 @@
-//! A derived summary index, `.jit/cache/summary.v6`, so that lists, queries and `claim-next`
+//! A derived summary index, `.jit/cache/summary.v7`, so that lists, queries and `claim-next`
 //! need not parse every issue file: each record holds the fields readiness, work order, the
 //! query language (every key but `text:`), the lean list shape, progress and incoming links
 //! depend on, and only the issues a command prints in full are read.
@@ -23,7 +23,7 @@
 //! checksum of everything after the header (u64), then the records. A record is its length
 //! (u32) followed by: id (26 bytes), file size (u64), mtime seconds (i64), mtime nanoseconds
 //! (i64), inode (u64), created-at ms (i64), updated-at ms (i64), lease expiry ms (i64,
-//! `i64::MIN` for none), claim epoch (u64), version (u64), estimate (f64 bits), state,
+//! `i64::MIN` for none), deferred-until ms (i64, `i64::MIN` for none), claim epoch (u64), version (u64), estimate (f64 bits), state,
 //! priority and two flag bytes (see `F_*` and `G_*`), then the dependency count (u32) and ids
 //! (26 bytes each), the parent id (26 bytes, when flagged), the required gate count (u32) and
 //! per gate its key (a string: u32 length, bytes) and status (byte; 3 when none is recorded),
@@ -36,8 +36,8 @@ use crate::error::{Error, Result};
 use crate::model::{GateState, Issue, IssueId, LinkKind, Priority, State};
 use std::path::PathBuf;
 
-const FILE: &str = "summary.v6";
-const MAGIC: &[u8; 8] = b"JITSUM6\n";
+const FILE: &str = "summary.v7";
+const MAGIC: &[u8; 8] = b"JITSUM7\n";
 /// Magic, written-at ms, record count, checksum, then the issues directory's stamp.
 const HEADER: usize = MAGIC.len() + 8 + 4 + 8 + DIR_STAMP;
 /// The directory's mtime (seconds, nanoseconds) and inode; all zero when not recorded.
@@ -54,7 +54,8 @@ const O_INO: usize = O_MTIME_NS + 8;
 const O_CREATED: usize = O_INO + 8;
 const O_UPDATED: usize = O_CREATED + 8;
 const O_LEASE: usize = O_UPDATED + 8;
-const O_EPOCH: usize = O_LEASE + 8;
+const O_DEFERRED: usize = O_LEASE + 8;
+const O_EPOCH: usize = O_DEFERRED + 8;
 const O_VERSION: usize = O_EPOCH + 8;
 const O_ESTIMATE: usize = O_VERSION + 8;
 const O_STATE: usize = O_ESTIMATE + 8;
@@ -294,6 +295,12 @@ impl<'a> Summary<'a> {
         (ms != NO_LEASE).then_some(ms)
     }
 
+    /// Until when the issue is deferred, in milliseconds, if it is.
+    pub fn deferred_until_ms(&self) -> Option<i64> {
+        let ms = i64_at(self.buf, self.fixed(O_DEFERRED));
+        (ms != NO_LEASE).then_some(ms)
+    }
+
     /// The fencing epoch of the issue's latest claim (0: never claimed).
     pub fn epoch(&self) -> u64 {
         u64_at(self.buf, self.fixed(O_EPOCH))
@@ -429,6 +436,10 @@ impl crate::rules::Facts for Summary<'_> {
         Summary::lease_expires_ms(self)
     }
 
+    fn deferred_until_ms(&self) -> Option<i64> {
+        Summary::deferred_until_ms(self)
+    }
+
     fn kind(&self) -> &str {
         Summary::kind(self)
     }
@@ -494,6 +505,10 @@ impl crate::rules::Facts for Effective<'_> {
                 .map(|t| t.millis()),
             None => self.summary.lease_expires_ms(),
         }
+    }
+
+    fn deferred_until_ms(&self) -> Option<i64> {
+        self.summary.deferred_until_ms()
     }
 
     fn kind(&self) -> &str {
@@ -662,7 +677,7 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
         return None;
     }
     cur.take(8 * 4)?; // the file stamp
-    cur.take(8 * 6)?; // times, lease, epoch, version, estimate
+    cur.take(8 * 7)?; // times, lease, deferral, epoch, version, estimate
     decode(State::ALL, cur.u8()?)?;
     decode(Priority::ALL, cur.u8()?)?;
     let flags = cur.u8()?;
@@ -806,6 +821,8 @@ fn encode(out: &mut Vec<u8>, stamp: FileStamp, i: &Issue) {
     out.extend_from_slice(&i.updated_at.millis().to_le_bytes());
     let lease = i.lease.as_ref().and_then(|l| l.expires_at);
     out.extend_from_slice(&lease.map_or(NO_LEASE, |t| t.millis()).to_le_bytes());
+    let deferred = i.deferred_until.map_or(NO_LEASE, |t| t.millis());
+    out.extend_from_slice(&deferred.to_le_bytes());
     out.extend_from_slice(&i.epoch().to_le_bytes());
     out.extend_from_slice(&i.version.to_le_bytes());
     out.extend_from_slice(&i.estimate.unwrap_or(0.0).to_bits().to_le_bytes());
@@ -920,6 +937,7 @@ fn write_index<'a>(store: &Store, header: &[u8], pieces: impl Iterator<Item = &'
         "summary.v3",
         "summary.v4",
         "summary.v5",
+        "summary.v6",
     ] {
         let _ = std::fs::remove_file(dir.join(old));
     }
@@ -1268,6 +1286,7 @@ mod tests {
         i.due = Some("2026-02-01".into());
         i.estimate = Some(2.5);
         i.version = 7;
+        i.deferred_until = Some(Timestamp::from_millis(now.millis() + 86_400_000));
         i.updated_at = Timestamp::from_millis(now.millis() + 5);
         i.comments = vec![crate::model::Comment {
             id: "c".into(),
@@ -1321,6 +1340,10 @@ mod tests {
         assert_eq!(s.created_ms(), i.created_at.millis());
         assert!(s.assigned());
         assert_eq!(s.lease_expires_ms(), Some(i.created_at.millis() + 60_000));
+        assert_eq!(
+            s.deferred_until_ms(),
+            Some(i.created_at.millis() + 86_400_000)
+        );
         let deps: Vec<&str> = s.dependencies().collect();
         assert_eq!(
             deps,
@@ -1354,6 +1377,7 @@ mod tests {
         let b = all.get("01JABCDEFGHJKMNPQRSTVWXYZ9").unwrap();
         assert!(!b.assigned() && b.parent().is_none() && b.lease_expires_ms().is_none());
         assert!(b.assignee().is_none() && b.labels().next().is_none() && !b.has_lease());
+        assert!(b.deferred_until_ms().is_none());
         assert_eq!(
             (b.milestone(), b.reporter(), b.due(), b.estimate()),
             (None, None, None, None)

@@ -630,6 +630,24 @@ impl Store {
         }
     }
 
+    /// Runs `f` in a transaction exactly as [`Store::mutate`] would (the same locks, fresh
+    /// reads and checks), then drops the transaction: nothing is written, no event appended,
+    /// no claim published, no hook queued. What `--dry-run` shows.
+    pub fn preview<T>(
+        &self,
+        actor: &crate::model::Actor,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let (ledger_lock, lock) = self.lock_for_write()?;
+        let ledger = match self.ledger_dir() {
+            Some(d) => ledger::read(d)?,
+            None => ledger::Ledger::default(),
+        };
+        let now = crate::clock::now()?;
+        let mut tx = Tx::new(self, (ledger_lock, lock), ledger, actor.clone(), now);
+        f(&mut tx)
+    }
+
     fn mutate_once<T>(
         &self,
         actor: &crate::model::Actor,

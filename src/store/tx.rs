@@ -223,6 +223,7 @@ impl<'a> Tx<'a> {
         if !derived && let Some(orig) = &original {
             self.authorize_move(orig, &issue)?;
         }
+        crate::times::stamp(original.as_ref().map(|o| o.state), &mut issue, self.now);
         if let Some(orig) = original {
             let mut same = issue.clone();
             same.version = orig.version;

@@ -191,6 +191,28 @@ pub struct IssueView {
     pub reopened: Option<bool>,
     pub progress: Option<Progress>,
     pub linked_from: Option<Vec<Value>>,
+    // Lifecycle stamps: present once work started, finished or was deferred.
+    #[serde(default, deserialize_with = "opt_timestamp")]
+    pub started_at: Option<String>,
+    #[serde(default, deserialize_with = "opt_timestamp")]
+    pub finished_at: Option<String>,
+    #[serde(default, deserialize_with = "opt_timestamp")]
+    pub deferred_until: Option<String>,
+    /// `issue show` of a parent: its sub-tasks.
+    pub subtasks: Option<Vec<SubTask>>,
+}
+
+/// One sub-task as `issue show` of a parent lists it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubTask {
+    pub id: String,
+    pub short_id: String,
+    pub title: String,
+    pub state: State,
+    pub blocked: bool,
+    #[serde(deserialize_with = "present")]
+    pub assignee: Option<String>,
 }
 
 impl IssueView {
@@ -211,6 +233,15 @@ impl IssueView {
         );
         assert!(view.version >= 1);
         assert!(view.updated_at >= view.created_at);
+        if let (Some(s), Some(f)) = (&view.started_at, &view.finished_at) {
+            assert!(f >= s, "finished before it started");
+        }
+        if view.finished_at.is_some() {
+            assert!(
+                matches!(view.state, State::Done | State::Archived),
+                "only finished work has finished_at"
+            );
+        }
         for d in &view.dependencies {
             assert!(is_ulid(d), "dependency {d} is a full id");
         }

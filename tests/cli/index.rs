@@ -75,7 +75,7 @@ fn ready_from_the_index_equals_ready_from_the_files() {
             assert_eq!(fast, slow, "index and full read disagree");
         }
     }
-    assert!(repo.jit_dir().join("cache/summary.v6").is_file());
+    assert!(repo.jit_dir().join("cache/summary.v7").is_file());
     let ids = ready_ids(&repo.ok(&["query", "ready"]));
     assert!(
         ids.contains(&a) && !ids.contains(&b) && !ids.contains(&d),
@@ -123,7 +123,7 @@ fn a_corrupt_or_deleted_cache_changes_no_output() {
     let before = repo.ok(&["query", "ready"]);
     repo.ok(&["query", "ready"]);
     std::fs::write(
-        repo.jit_dir().join("cache/summary.v6"),
+        repo.jit_dir().join("cache/summary.v7"),
         b"{\"version\":1,\"written_ms\":99999999999999}\n{garbage\n",
     )
     .unwrap();
@@ -353,7 +353,7 @@ fn readers_racing_writers_always_see_a_consistent_store() {
 /// The inode of the summary index: a rewrite (temp file and rename) changes it.
 fn index_inode(repo: &Repo) -> u64 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(repo.jit_dir().join("cache/summary.v6"))
+    std::fs::metadata(repo.jit_dir().join("cache/summary.v7"))
         .unwrap()
         .ino()
 }

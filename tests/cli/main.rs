@@ -2,10 +2,14 @@
 //! git checkout (see `common`), so they exercise exactly what a user or an agent sees.
 
 mod agents;
+mod authoring;
+mod bulk;
 mod common;
+mod completion;
 mod concurrency;
 mod contract;
 mod dag;
+mod deferral;
 mod events;
 mod export;
 mod faults;
@@ -28,6 +32,9 @@ mod serve;
 mod snapshots;
 mod store;
 mod sync;
+mod terminal;
 mod tools;
+mod tour;
 mod trust;
+mod tty;
 mod validate;

@@ -302,6 +302,20 @@ fn tools_return_the_cli_json_and_its_errors() {
 }
 
 #[test]
+fn a_dash_is_text_since_stdin_is_the_protocol() {
+    let repo = Repo::new();
+    let mut c = Client::start(repo.path());
+    c.initialize();
+    // `--desc -` reads stdin on the command line; here stdin carries the protocol.
+    let dash = c.ok("create", json!({"title": "Dash", "description": "-"}));
+    assert_eq!(dash["description"], "-");
+    let id = dash["short_id"].as_str().unwrap().to_string();
+    let v = c.ok("comment", json!({"id": id, "body": "-"}));
+    assert_eq!(v["comment"]["body"], "-");
+    c.finish();
+}
+
+#[test]
 fn gates_checklist_and_prs() {
     let repo = Repo::new();
     repo.define_gate("review", &[]);

@@ -1042,8 +1042,14 @@ fn show_related_of_a_parent_includes_its_progress() {
         json!({ "done": 1, "total": 2 }),
         "show --related agrees with list"
     );
-    // Plain show reads one file: no progress, and a child has none either way.
-    assert!(repo.show(&parent).get("progress").is_none());
+    // --related also lists the sub-tasks (found through the summary index).
+    let related = repo.ok(&["issue", "show", &parent, "--related"]);
+    assert_eq!(related["subtasks"].as_array().map(Vec::len), Some(2));
+    assert_eq!(related["subtasks"][0]["state"], "done");
+    // Plain `show --json` reads one file: no progress; people see the sub-tasks (terminal.rs).
+    let shown = repo.show(&parent);
+    assert!(shown.get("progress").is_none() && shown.get("subtasks").is_none());
+    assert!(stdout(&repo.jit(&["issue", "show", &parent])).contains("sub-tasks (1/2 done):"));
     assert!(
         repo.ok(&["issue", "show", &child, "--related"])
             .get("progress")

@@ -5,6 +5,8 @@
 //! it reaches a terminal, so escape sequences, control and bidi characters are shown, not obeyed.
 
 pub mod human;
+pub mod table;
+pub mod term;
 
 use std::io::IsTerminal;
 
