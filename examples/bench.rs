@@ -10,30 +10,13 @@
 //! docs/performance.md with whether it is met. Timings are for this machine only; the ratios
 //! are what docs/performance.md compares.
 
+mod common;
+use common::{Rng, WORDS, median};
+
 use jit::model::{Actor, GateState, GateStatus, Issue, IssueId, Lease, Priority, State, Timestamp};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const WORDS: &[&str] = &[
-    "store", "lock", "agent", "claim", "gate", "review", "index", "cache", "query", "render",
-    "merge", "sync", "event", "parser", "schema", "roadmap", "export", "retry", "lease", "graph",
-];
 
 fn text(rng: &mut Rng, words: usize) -> String {
     (0..words)
@@ -187,32 +170,6 @@ fn raw_read(dir: &Path) -> Duration {
     start.elapsed()
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn peak_kib(jit: &Path, dir: &Path, args: &[&str]) -> Option<u64> {
-    if !Path::new("/usr/bin/time").exists() {
-        return None;
-    }
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg(jit)
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
@@ -362,18 +319,7 @@ fn main() {
             }
         }
     }
-    let jit = jit.unwrap_or_else(|| {
-        let exe = std::env::current_exe().expect("current exe");
-        exe.parent()
-            .and_then(Path::parent)
-            .map(|d| d.join("jit"))
-            .expect("target dir")
-    });
-    assert!(
-        jit.is_file(),
-        "no jit binary at {} (build it: cargo build --release)",
-        jit.display()
-    );
+    let jit = common::jit_binary(jit);
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = keep.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     println!(
@@ -668,7 +614,7 @@ fn main() {
         ];
         let mems: Vec<(String, Option<u64>)> = reads
             .iter()
-            .map(|a| (a.join(" "), peak_kib(&jit, dir, a)))
+            .map(|a| (a.join(" "), common::peak_kib(&jit, dir, a, None)))
             .collect();
         let sizes_of: Vec<(String, usize, usize)> = [
             &["query", "ready", "--json"][..],

@@ -11,30 +11,13 @@
 //! reports it (when present). Timings are for this machine only; docs/performance.md keeps the
 //! measured numbers. No test asserts them.
 
+mod common;
+use common::{Rng, WORDS, median};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const WORDS: &[&str] = &[
-    "store", "lock", "agent", "claim", "gate", "review", "index", "cache", "query", "render",
-    "merge", "sync", "event", "parser", "schema", "roadmap", "export", "retry", "lease", "graph",
-];
 
 fn text(rng: &mut Rng, words: usize) -> String {
     (0..words)
@@ -164,33 +147,6 @@ fn make_store(jit: &Path, root: &Path, mb: u64, issues: usize) -> Vec<String> {
     ids
 }
 
-fn peak_kib(jit: &Path, dir: &Path, args: &[&str]) -> Option<u64> {
-    if !Path::new("/usr/bin/time").exists() {
-        return None;
-    }
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg(jit)
-        .args(args)
-        .current_dir(dir)
-        .env("JIT_ACTOR", "agent:bench")
-        .stdout(Stdio::null())
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn main() {
     let mut mb = 300u64;
     let mut runs = 3usize;
@@ -215,11 +171,7 @@ fn main() {
             }
         }
     }
-    let jit = jit.unwrap_or_else(|| {
-        let exe = std::env::current_exe().unwrap();
-        exe.parent().unwrap().parent().unwrap().join("jit")
-    });
-    let jit = std::fs::canonicalize(&jit).expect("the jit binary exists");
+    let jit = std::fs::canonicalize(common::jit_binary(jit)).expect("the jit binary");
     let tmp = tempfile::tempdir().unwrap();
     let root = keep.unwrap_or_else(|| tmp.path().join("store"));
     let t = Instant::now();
@@ -294,7 +246,7 @@ fn main() {
                 t.elapsed()
             })
             .collect();
-        let peak = peak_kib(&jit, &root, &args)
+        let peak = common::peak_kib(&jit, &root, &args, Some("agent:bench"))
             .map(|k| format!("{:.1}", k as f64 / 1024.0))
             .unwrap_or_else(|| "?".into());
         println!(

@@ -7,6 +7,9 @@
 //! Everything runs on this machine against a local bare remote, with the release `jit`. Prints
 //! medians; docs/performance.md holds the results.
 
+mod common;
+use common::median;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -44,11 +47,6 @@ fn timed(f: impl FnOnce()) -> Duration {
     let t = Instant::now();
     f();
     t.elapsed()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn ms(d: Duration) -> String {
@@ -191,18 +189,7 @@ fn main() {
             }
         }
     }
-    let bin = bin.unwrap_or_else(|| {
-        let exe = std::env::current_exe().expect("current exe");
-        exe.parent()
-            .and_then(Path::parent)
-            .map(|d| d.join("jit"))
-            .expect("target dir")
-    });
-    assert!(
-        bin.is_file(),
-        "no jit at {} (cargo build --release)",
-        bin.display()
-    );
+    let bin = common::jit_binary(bin);
     println!(
         "jit fleet benchmark: {} ({runs} runs each, median)\n",
         bin.display()

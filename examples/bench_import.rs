@@ -9,30 +9,13 @@
 //! Prints median wall times and peak memory (via /usr/bin/time when present). Timings are for
 //! this machine only; docs/performance.md keeps the measured numbers.
 
+mod common;
+use common::{Rng, WORDS, median};
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const WORDS: &[&str] = &[
-    "store", "lock", "agent", "claim", "gate", "review", "index", "cache", "query", "render",
-    "merge", "sync", "event", "parser", "schema", "roadmap", "export", "retry", "lease", "graph",
-];
 
 fn text(rng: &mut Rng, words: usize) -> String {
     (0..words)
@@ -248,33 +231,6 @@ fn run(jit: &Path, dir: &Path, args: &[&str]) -> Duration {
     d
 }
 
-fn peak_kib(jit: &Path, dir: &Path, args: &[&str]) -> Option<u64> {
-    if !Path::new("/usr/bin/time").exists() {
-        return None;
-    }
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg(jit)
-        .args(args)
-        .current_dir(dir)
-        .env("JIT_ACTOR", "human:bench")
-        .stdout(Stdio::null())
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn main() {
     let mut sizes = vec![1000usize, 10_000];
     let mut runs = 3usize;
@@ -302,18 +258,7 @@ fn main() {
             }
         }
     }
-    let jit = jit.unwrap_or_else(|| {
-        let exe = std::env::current_exe().expect("current exe");
-        exe.parent()
-            .and_then(Path::parent)
-            .map(|d| d.join("jit"))
-            .expect("target dir")
-    });
-    assert!(
-        jit.is_file(),
-        "no jit binary at {} (cargo build --release)",
-        jit.display()
-    );
+    let jit = common::jit_binary(jit);
     let tmp = tempfile::tempdir().expect("temp dir");
     println!(
         "jit import benchmark: {} ({runs} runs each, median)\n",
@@ -348,7 +293,12 @@ fn main() {
                 .map(|_| run(&jit, &store, &["import", name, &p, "--dry-run", "--json"]))
                 .collect();
             fresh_store(&store);
-            let peak = peak_kib(&jit, &store, &["import", name, &p, "--json"]);
+            let peak = common::peak_kib(
+                &jit,
+                &store,
+                &["import", name, &p, "--json"],
+                Some("human:bench"),
+            );
             println!(
                 "| {name} | {:.2} s | {:.2} s | {:.2} s | {} |",
                 median(first).as_secs_f64(),

@@ -8,31 +8,14 @@
 //!
 //! Prints medians. Timings are for this machine; docs/performance.md records them.
 
+mod common;
+use common::{Rng, WORDS, median};
+
 use jit::model::{Actor, GateState, GateStatus, Issue, IssueId, Lease, Priority, State, Timestamp};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const WORDS: &[&str] = &[
-    "store", "lock", "agent", "claim", "gate", "review", "index", "cache", "query", "render",
-    "merge", "sync", "event", "parser", "schema", "roadmap", "export", "retry", "lease", "graph",
-];
 
 fn words(rng: &mut Rng, n: usize) -> String {
     (0..n)
@@ -140,11 +123,6 @@ fn generate(dir: &Path, n: usize) {
     std::fs::write(dir.join(".jit/events.jsonl"), events).expect("events");
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[(v.len() - 1) / 2]
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
@@ -177,18 +155,7 @@ fn main() {
             }
         }
     }
-    let jit = jit.unwrap_or_else(|| {
-        let exe = std::env::current_exe().expect("current exe");
-        exe.parent()
-            .and_then(Path::parent)
-            .map(|d| d.join("jit"))
-            .expect("target dir")
-    });
-    assert!(
-        jit.is_file(),
-        "no jit binary at {} (build it first, or pass --jit)",
-        jit.display()
-    );
+    let jit = common::jit_binary(jit);
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = keep.clone().unwrap_or_else(|| tmp.path().join("store"));
     let t = Instant::now();

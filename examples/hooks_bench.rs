@@ -6,16 +6,14 @@
 //!
 //! Prints medians for this machine; docs/performance.md records them. No timing is asserted.
 
+mod common;
+use common::median;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+use std::time::Instant;
 
 fn jit(bin: &Path, dir: &Path, args: &[&str]) {
     let out = Command::new(bin)
@@ -79,14 +77,7 @@ fn main() {
         }
     }
     let runs = runs.max(1);
-    let bin = bin.unwrap_or_else(|| {
-        let exe = std::env::current_exe().expect("current exe");
-        exe.parent()
-            .and_then(Path::parent)
-            .map(|d| d.join("jit"))
-            .expect("target dir")
-    });
-    assert!(bin.is_file(), "no jit binary at {}", bin.display());
+    let bin = common::jit_binary(bin);
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
     assert!(

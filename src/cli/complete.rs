@@ -156,17 +156,22 @@ pub fn candidates(k: Kind) -> Vec<CompletionCandidate> {
     }
 }
 
-/// Issue short ids with their titles and states; open work first.
+/// Issue short ids with their titles and states; open work first. From the summary index (a
+/// `statx` per issue file, no reads of unchanged ones).
 fn issues() -> Vec<CompletionCandidate> {
-    let Some((mut all, _)) = store().and_then(|s| s.load_all().ok()) else {
+    let Some((all, _)) = store().and_then(|s| crate::store::index::load(&s).ok()) else {
         return Vec::new();
     };
-    all.sort_by_key(|i| (i.state.is_closed(), i.id.clone()));
-    all.into_iter()
+    let mut rows: Vec<(bool, &str, &str, crate::model::State)> = all
+        .iter()
+        .map(|s| (s.state().is_closed(), s.id(), s.title(), s.state()))
+        .collect();
+    rows.sort_by_key(|r| (r.0, r.1));
+    rows.into_iter()
         .enumerate()
-        .map(|(n, i)| {
-            let help = format!("{} [{}]", super::render::clean_line(&i.title), i.state);
-            CompletionCandidate::new(i.short_id())
+        .map(|(n, (_, id, title, state))| {
+            let help = format!("{} [{state}]", super::render::clean_line(title));
+            CompletionCandidate::new(crate::model::id::short_of(id))
                 .help(Some(help.into()))
                 .display_order(Some(n))
         })
