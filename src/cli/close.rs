@@ -20,8 +20,7 @@ pub struct CloseArgs {
     /// Why (recorded in the event log); `-` reads stdin.
     #[arg(long)]
     pub reason: Option<String>,
-    /// Refuse unless the issue is at this version.
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
     /// Close it although another actor holds it (human actors only; recorded as
     /// `forced_from`). Without it, only the holder closes a claimed issue.

@@ -16,8 +16,7 @@ pub struct DeferArgs {
     /// now (`3d`, `2w`, `1h30m`).
     #[arg(long, value_name = "DATE|DURATION")]
     pub until: String,
-    /// Refuse unless the issue is at this version.
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 
@@ -25,8 +24,7 @@ pub struct DeferArgs {
 pub struct UndeferArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// Refuse unless the issue is at this version.
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 

@@ -22,8 +22,7 @@ pub struct DepArgs {
     /// The issue it depends on.
     #[arg(long)]
     pub on: String,
-    /// Refuse unless ID is at this version.
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 

@@ -25,8 +25,7 @@ pub struct ItemArgs {
     /// The item's text (matched exactly, ignoring surrounding spaces).
     #[arg(long)]
     pub item: String,
-    /// Refuse unless the issue is at this version.
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 
@@ -49,8 +48,7 @@ pub struct LinkArgs {
     /// The issue ID duplicates.
     #[arg(long, value_name = "ID")]
     pub duplicates: Option<String>,
-    /// Refuse unless ID is at this version.
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 
@@ -93,8 +91,7 @@ pub struct PrArgs {
     /// pending, success, failure or cancelled.
     #[arg(long)]
     pub ci: Option<CiStatus>,
-    /// Refuse unless the issue is at this version.
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 

@@ -67,7 +67,7 @@ pub struct DefineArgs {
 pub struct AddArgs {
     pub id: String,
     pub key: String,
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 

@@ -67,10 +67,9 @@ pub struct ClaimArgs {
     /// Claim for this actor (default: the acting actor).
     #[arg(long)]
     pub to: Option<String>,
-    /// Lease length, e.g. `30m`, `2h` (default: config `default_lease_ttl`).
-    #[arg(long)]
+    #[arg(long, help = super::args::TTL_NEW)]
     pub ttl: Option<String>,
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
@@ -83,7 +82,7 @@ pub struct ClaimNextArgs {
     pub filter: Option<String>,
     #[arg(long)]
     pub to: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = super::args::TTL_NEW)]
     pub ttl: Option<String>,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
@@ -114,8 +113,7 @@ impl ShapeArgs {
 #[derive(Debug, Args)]
 pub struct HeartbeatArgs {
     pub id: String,
-    /// New lease length from now (default: the lease's own length).
-    #[arg(long)]
+    #[arg(long, help = super::args::TTL_RENEW)]
     pub ttl: Option<String>,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
@@ -127,7 +125,7 @@ pub struct ReleaseArgs {
     /// Take back someone else's claim (human actors only).
     #[arg(long)]
     pub force: bool,
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
@@ -141,7 +139,7 @@ pub struct AssignArgs {
     /// Take the issue from the actor holding it (human actors only; recorded as `forced_from`).
     #[arg(long)]
     pub force: bool,
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
@@ -153,7 +151,7 @@ pub struct IdVersionArgs {
     /// Take the issue from the actor holding it (human actors only; recorded as `forced_from`).
     #[arg(long)]
     pub force: bool,
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
@@ -165,7 +163,7 @@ pub struct ReopenArgs {
     /// Why it is reopened (recorded in the event log).
     #[arg(long)]
     pub reason: String,
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
@@ -276,8 +274,7 @@ pub struct CommentArgs {
     /// Read the comment from this file (`-`: stdin).
     #[arg(long = "body-file", value_name = "PATH", conflicts_with = "body")]
     pub body_file: Option<std::path::PathBuf>,
-    /// Refuse unless the issue is at this version.
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 
@@ -346,8 +343,7 @@ pub struct UpdateArgs {
     /// Set `key=value`, or remove with `key=` (repeatable).
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
-    /// Refuse the write unless the issue is at this version (optimistic concurrency).
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
     /// Move the issue although another actor holds it (human actors only; recorded as
     /// `forced_from`). Without it, only the holder moves a claimed issue.
@@ -365,7 +361,7 @@ pub struct DeleteArgs {
     /// also delete an issue another actor holds.
     #[arg(long)]
     pub force: bool,
-    #[arg(long = "if-version")]
+    #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
 }
 

@@ -5,6 +5,7 @@
 //! object, for success and for every error, usage errors included.
 
 mod alert;
+mod args;
 mod bulk;
 mod close;
 mod complete;
