@@ -60,30 +60,32 @@ pub fn describe(e: &Event) -> String {
             }
         })
         .collect();
-    let extra = match e.kind.as_str() {
-        "gate.passed" | "gate.failed" => e
+    use crate::model::EventKind as K;
+    let kind = crate::model::EventKind::parse(&e.kind);
+    let extra = match kind {
+        Some(K::GatePassed) | Some(K::GateFailed) => e
             .data
             .get("gate")
             .and_then(|g| g.as_str())
             .map(|g| format!("gate {g}")),
-        "issue.reopened" | "issue.state_changed" | "issue.updated" => e
+        Some(K::IssueReopened) | Some(K::IssueStateChanged) | Some(K::IssueUpdated) => e
             .data
             .get("reason")
             .and_then(|g| g.as_str())
             .map(|r| format!("reason: {r}")),
-        "comment.added" => Some("comment".into()),
-        "checklist.added" | "checklist.checked" | "checklist.unchecked" => e
+        Some(K::CommentAdded) => Some("comment".into()),
+        Some(K::ChecklistAdded) | Some(K::ChecklistChecked) | Some(K::ChecklistUnchecked) => e
             .data
             .get("text")
             .and_then(|t| t.as_str())
             .map(|t| format!("item \"{}\"", short_str(t))),
-        "link.added" | "link.removed" => {
+        Some(K::LinkAdded) | Some(K::LinkRemoved) => {
             let kind = e.data.get("kind").and_then(|k| k.as_str());
             let target = e.data.get("target").and_then(|t| t.as_str());
             kind.zip(target)
                 .map(|(k, t)| format!("{k} {}", crate::view::short_of_stored(t)))
         }
-        "pr.linked" => e.data.get("url").and_then(|u| u.as_str()).map(|u| {
+        Some(K::PrLinked) => e.data.get("url").and_then(|u| u.as_str()).map(|u| {
             let mut state = Vec::new();
             if let Some(s) = e.data.get("status").and_then(|v| v.as_str()) {
                 state.push(s.to_string());
@@ -101,7 +103,7 @@ pub fn describe(e: &Event) -> String {
         _ => None,
     };
     let mut parts = Vec::new();
-    let detail_only = DETAIL_EVENTS.contains(&e.kind.as_str());
+    let detail_only = kind.is_some_and(|k| DETAIL_EVENTS.contains(&k));
     if let Some(x) = extra {
         parts.push(x);
     }
@@ -112,14 +114,14 @@ pub fn describe(e: &Event) -> String {
 }
 
 /// Event types whose summary is their detail (the item, link or PR), not the raw list diff.
-const DETAIL_EVENTS: &[&str] = &[
-    "comment.added",
-    "checklist.added",
-    "checklist.checked",
-    "checklist.unchecked",
-    "link.added",
-    "link.removed",
-    "pr.linked",
+const DETAIL_EVENTS: &[crate::model::EventKind] = &[
+    crate::model::EventKind::CommentAdded,
+    crate::model::EventKind::ChecklistAdded,
+    crate::model::EventKind::ChecklistChecked,
+    crate::model::EventKind::ChecklistUnchecked,
+    crate::model::EventKind::LinkAdded,
+    crate::model::EventKind::LinkRemoved,
+    crate::model::EventKind::PrLinked,
 ];
 
 /// A value for a summary: an issue id (or a list of them) as its short id, long text cut.
