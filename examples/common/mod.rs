@@ -54,7 +54,8 @@ pub fn jit_binary(given: Option<PathBuf>) -> PathBuf {
         "no jit binary at {} (build it first: cargo build --release, or pass --jit)",
         jit.display()
     );
-    jit
+    // Absolute: the benchmarks run it from inside the stores they make.
+    std::fs::canonicalize(&jit).expect("the jit binary's path")
 }
 
 /// The median of some timings.
