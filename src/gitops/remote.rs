@@ -389,7 +389,10 @@ pub fn publish(
     args.extend(specs);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let _lock = remote_lock(root)?;
-    let out = git_net(root, &refs, net, remote)?;
+    let mut out = git_net(root, &refs, net, remote)?;
+    if !out.status.success() && super::sync::cleared_stale_remote_lock(root, remote, &out) {
+        out = git_net(root, &refs, net, remote)?;
+    }
     if out.status.success() {
         return Ok(Pushed::Yes(shas));
     }

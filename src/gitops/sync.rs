@@ -753,7 +753,10 @@ enum Pushed {
 
 fn push(root: &Path, remote: &str, branch: &str) -> Result<Pushed> {
     let dest = format!("HEAD:refs/heads/{branch}");
-    let out = git(root, &["push", "-q", "--porcelain", remote, &dest])?;
+    let mut out = git(root, &["push", "-q", "--porcelain", remote, &dest])?;
+    if !out.status.success() && cleared_stale_remote_lock(root, remote, &out) {
+        out = git(root, &["push", "-q", "--porcelain", remote, &dest])?;
+    }
     if out.status.success() {
         return Ok(Pushed::Yes);
     }
@@ -768,6 +771,71 @@ fn push(root: &Path, remote: &str, branch: &str) -> Result<Pushed> {
         context.push_str(&format!(": {}", line.trim_start_matches('!').trim()));
     }
     Ok(Pushed::Rejected(err))
+}
+
+/// How old a ref lock in a remote on this machine must be to count as left by a killed git: a
+/// running git holds one for the milliseconds of one ref update.
+const STALE_REMOTE_LOCK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// When a push failed because a ref lock exists in a remote that is a directory on this
+/// machine (a bare repository a killed push, receive-pack and all, left mid-update), waits until
+/// that lock is [`STALE_REMOTE_LOCK`] old and removes it. True when the push is worth one more
+/// try: the lock was removed, or went away while waiting. A lock outside the remote's
+/// directory, or a remote elsewhere, is never touched.
+pub(super) fn cleared_stale_remote_lock(
+    root: &Path,
+    remote: &str,
+    out: &std::process::Output,
+) -> bool {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let Some(lock) = stderr
+        .split("Unable to create '")
+        .nth(1)
+        .and_then(|rest| rest.split("': File exists").next())
+        .filter(|p| p.ends_with(".lock"))
+        .map(std::path::PathBuf::from)
+    else {
+        return false;
+    };
+    let Ok(url) = git_ok(root, &["remote", "get-url", remote]) else {
+        return false;
+    };
+    let url = url.trim();
+    let url = url.strip_prefix("file://").unwrap_or(url);
+    if url.contains("://") || url.contains('@') && !Path::new(url).exists() {
+        return false; // not a directory on this machine
+    }
+    let (Ok(dir), Some(parent), Some(name)) = (
+        std::fs::canonicalize(root.join(url)),
+        lock.parent(),
+        lock.file_name(),
+    ) else {
+        return false;
+    };
+    let Ok(lock) = std::fs::canonicalize(parent).map(|p| p.join(name)) else {
+        return false;
+    };
+    if !lock.starts_with(&dir) {
+        return false;
+    }
+    let give_up = std::time::Instant::now() + STALE_REMOTE_LOCK * 2;
+    loop {
+        let Ok(meta) = std::fs::symlink_metadata(&lock) else {
+            return true; // gone: whoever held it finished
+        };
+        let age = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .unwrap_or_default();
+        if age >= STALE_REMOTE_LOCK {
+            return meta.is_file() && std::fs::remove_file(&lock).is_ok();
+        }
+        if std::time::Instant::now() >= give_up {
+            return false;
+        }
+        std::thread::sleep((STALE_REMOTE_LOCK - age).min(std::time::Duration::from_millis(100)));
+    }
 }
 
 /// What the marker of a running sync holds (`<git dir>/jit-sync.json`).

@@ -768,3 +768,43 @@ fn kill_9_during_sync_is_recovered_by_the_next_sync() {
         "kill -9 during sync: {killed} killed mid-sync, {mid_git} left mid-rebase or mid-merge, {recovered} recovered by the next sync"
     );
 }
+
+/// A ref lock a killed push left in a remote on this machine (receive-pack killed mid-update)
+/// is removed once it is old enough that no running git can hold it, and the push goes through;
+/// a lock elsewhere in the filesystem is never touched.
+#[test]
+fn a_ref_lock_a_killed_push_left_in_a_local_remote_is_cleared() {
+    let net = Net::new();
+    let remote = net.tmp.path().join("remote.git");
+    let lock = remote.join("refs/heads/main.lock");
+    let elsewhere = net.tmp.path().join("unrelated.lock");
+    for (path, ago) in [(&lock, "10 seconds ago"), (&elsewhere, "10 seconds ago")] {
+        std::fs::write(path, "0000000000000000000000000000000000000000\n").unwrap();
+        let st = std::process::Command::new("touch")
+            .args(["-d", ago])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    net.a
+        .ok(&["issue", "create", "--title", "after a killed push"]);
+    let v = net.a.sync();
+    assert_eq!(v["outgoing"]["pushed"], true, "{v:#}");
+    assert!(!lock.exists(), "the stale ref lock was removed");
+    assert!(elsewhere.exists(), "nothing outside the remote is touched");
+
+    // A fresh lock is waited for until it is old enough, then removed: the sync still lands.
+    std::fs::write(&lock, "0000000000000000000000000000000000000000\n").unwrap();
+    net.a
+        .ok(&["issue", "create", "--title", "after a fresh lock"]);
+    let v = net.a.sync();
+    assert_eq!(v["outgoing"]["pushed"], true, "{v:#}");
+    assert!(!lock.exists());
+    let got = net.b.sync();
+    assert_eq!(
+        got["incoming"]["issues"].as_array().unwrap().len(),
+        2,
+        "{got:#}"
+    );
+}
