@@ -625,21 +625,12 @@ fn task(
         Folder::Archived => format!("{status} (archive/)"),
         Folder::Draft => format!("{status} (drafts/)"),
     };
-    notes.state(
-        &from,
-        &format!(
-            "{}{}",
-            want.describe(),
-            if hold.is_some() { ", held" } else { "" }
-        ),
-    );
+    notes.set_state(&mut rec, &from, want, hold);
     notes.mapped_as(
         "status",
         "state",
         "the first configured status is open, the last done, the others in progress",
     );
-    rec.want = Some(want);
-    rec.hold = hold;
     // People.
     let assignees = value_list(f.get("assignee"));
     if let Some(first) = assignees.first() {

@@ -328,16 +328,7 @@ pub fn parse(path: &str, text: &str, states: &StateMap, now: Timestamp) -> Parse
                 hold = Some(format!("deferred until {d} in beads"));
             }
         }
-        notes.state(
-            st,
-            &format!(
-                "{}{}",
-                want.describe(),
-                if hold.is_some() { ", held" } else { "" }
-            ),
-        );
-        rec.want = Some(want);
-        rec.hold = hold;
+        notes.set_state(&mut rec, st, want, hold);
         // Priority 0-4.
         match o.get("priority") {
             None | Some(Value::Null) => {}

@@ -216,19 +216,11 @@ pub fn parse(path: &str, text: &str, states: &StateMap) -> Parsed {
         if !status.is_empty() {
             rec.context.insert("jira_status".into(), status.to_string());
         }
-        notes.state(
-            &match category {
-                Some(c) => format!("{status} ({c})"),
-                None => status.to_string(),
-            },
-            &format!(
-                "{}{}",
-                want.describe(),
-                if hold.is_some() { ", held" } else { "" }
-            ),
-        );
-        rec.want = Some(want);
-        rec.hold = hold;
+        let from = match category {
+            Some(c) => format!("{status} ({c})"),
+            None => status.to_string(),
+        };
+        notes.set_state(&mut rec, &from, want, hold);
         if let Some(p) = t.get(row, "Priority") {
             let to = match p.to_lowercase().as_str() {
                 "highest" | "blocker" | "critical" => Some(Priority::Critical),

@@ -65,7 +65,14 @@ fn locate(dir: &Path) -> Result<Root> {
 pub fn parse(dir: &Path, states: &StateMap) -> Result<Parsed> {
     let root = locate(dir)?;
     let mut notes = Notes::default();
-    let issues_dir = root.subdir("issues")?.expect("checked by locate");
+    // `locate` found it; a directory removed since is an error, not a panic.
+    let Some(issues_dir) = root.subdir("issues")? else {
+        return Err(super::invalid(
+            dir,
+            "its `issues/` directory is gone; give the just-in-time project again".into(),
+            json!({}),
+        ));
+    };
     let (files, dirs) = issues_dir.files()?;
     for d in dirs {
         notes.ignored.push(Ignored {

@@ -131,16 +131,7 @@ pub fn parse(path: &str, text: &str, states: &StateMap) -> Parsed {
         if !status.is_empty() {
             rec.context.insert("linear_status".into(), status.clone());
         }
-        notes.state(
-            &status,
-            &format!(
-                "{}{}",
-                want.describe(),
-                if hold.is_some() { ", held" } else { "" }
-            ),
-        );
-        rec.want = Some(want);
-        rec.hold = hold;
+        notes.set_state(&mut rec, &status, want, hold);
         if let Some(p) = get("Priority") {
             let to = match p.to_lowercase().as_str() {
                 "urgent" => Some(Priority::Critical),

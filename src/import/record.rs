@@ -319,6 +319,19 @@ impl Notes {
             .or_default() += 1;
     }
 
+    /// Sets the state `rec` asks for (and why it is held, if it is) and notes the source
+    /// state `from` as mapped to it.
+    pub fn set_state(&mut self, rec: &mut Record, from: &str, want: Want, hold: Option<String>) {
+        let to = format!(
+            "{}{}",
+            want.describe(),
+            if hold.is_some() { ", held" } else { "" }
+        );
+        self.state(from, &to);
+        rec.want = Some(want);
+        rec.hold = hold;
+    }
+
     /// The source priority `from` became `to`.
     pub fn priority(&mut self, from: &str, to: &str) {
         *self
