@@ -135,28 +135,17 @@ fn deferred(ctx: &Ctx, c: Common) -> Result<Reply> {
         }
         selected.truncate(n);
     }
-    let page = DeferredPage {
-        shape: crate::pages::SHAPE_FULL,
+    let page = crate::pages::FullPage {
+        shape: crate::pages::FullTag::Full,
         issues: selected,
         total,
         next_cursor: None,
         problems,
     };
-    Ok(Reply::new(page, |p: &DeferredPage, s| {
+    Ok(Reply::new(page, |p: &crate::pages::FullPage, s| {
         super::defer::page_text(&p.issues, s)
     })
     .warn(warnings))
-}
-
-/// `query deferred`'s reply: the list shape of every query, with whole issues.
-#[derive(Serialize)]
-struct DeferredPage {
-    shape: &'static str,
-    issues: Vec<crate::view::IssueView>,
-    total: usize,
-    /// Always null: the whole list fits (`--limit` cuts it).
-    next_cursor: Option<String>,
-    problems: Vec<crate::store::FileProblem>,
 }
 
 fn stale(ctx: &Ctx, a: StaleArgs) -> Result<Reply> {
