@@ -108,11 +108,10 @@ fn claim_in(
         let mut expired = before.clone();
         let old = expired.lease.take();
         expired.assignee = None;
-        let expired = tx.put(expired)?;
-        tx.record(
+        let expired = tx.edit(
             EventKind::LeaseExpired,
-            Some(&before),
-            &expired,
+            &before,
+            expired,
             json!({ "holder": old.as_ref().map(|l| l.holder.clone()) }),
         )?;
         current = expired;
@@ -135,16 +134,15 @@ fn claim_in(
         expires_at: Some(start.plus(ttl)),
         ttl_secs: Some(ttl.as_secs()),
     });
-    let after = tx.put(after)?;
     let renewed = current.assignee.as_deref() == Some(to.as_str());
-    tx.record(
+    let after = tx.edit(
         if renewed {
             EventKind::LeaseRenewed
         } else {
             EventKind::IssueClaimed
         },
-        Some(&current),
-        &after,
+        &current,
+        after,
         json!({ "to": to, "ttl_secs": ttl.as_secs() }),
     )?;
     transition.pending_gates = Vec::new();
@@ -220,9 +218,8 @@ pub fn claim_next(
             // issue file. `claim_in` re-reads the chosen issue under the lock.
             let (all, _) = crate::store::index::load(tx.store())?;
             let ledger = tx.ledger().clone();
-            crate::pages::claimable(&all, &gates, &ledger, filter, now, containers)
+            crate::pages::claimable(&all, &gates, &ledger, filter, now, containers, SPREAD)
                 .iter()
-                .take(SPREAD)
                 .map(|s| IssueId::parse(crate::query::Subject::id(s)))
                 .collect::<Result<_>>()?
         } else {
@@ -317,11 +314,10 @@ pub fn heartbeat(
             expires_at: Some(start.plus(ttl)),
             ttl_secs: Some(ttl.as_secs()),
         });
-        let after = tx.put(after)?;
-        tx.record(
+        let after = tx.edit(
             EventKind::LeaseRenewed,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "ttl_secs": ttl.as_secs() }),
         )?;
         view_in(tx, after)
@@ -350,11 +346,10 @@ pub fn release(
         if after.state == State::InProgress {
             after.state = workflow::readiness(tx, &after)?;
         }
-        let after = tx.put(after)?;
-        tx.record(
+        let after = tx.edit(
             EventKind::IssueReleased,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "forced": force }),
         )?;
         view_in(tx, after)
@@ -380,13 +375,12 @@ pub fn assign(
         let mut after = before.clone();
         after.assignee = to.map(|a| a.to_string());
         after.lease = None;
-        let after = tx.put(after)?;
         let kind = if to.is_some() {
             EventKind::IssueAssigned
         } else {
             EventKind::IssueUnassigned
         };
-        tx.record(kind, Some(&before), &after, json!({}))?;
+        let after = tx.edit(kind, &before, after, json!({}))?;
         view_in(tx, after)
     })
 }
@@ -480,11 +474,10 @@ pub fn reopen(
         after.reopened = true;
         after.assignee = None;
         after.lease = None;
-        let after = tx.put(after)?;
-        tx.record(
+        let after = tx.edit(
             EventKind::IssueReopened,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "reason": reason }),
         )?;
         let mut transition = Transition::default();

@@ -80,14 +80,13 @@ pub fn defer(
         }
         let mut after = before.clone();
         after.deferred_until = Some(until);
-        let after = tx.put(after)?;
-        let changed = after.version != before.version;
-        tx.record(
+        let after = tx.edit(
             EventKind::IssueDeferred,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "until": until }),
         )?;
+        let changed = after.version != before.version;
         Ok(Deferral {
             view: view_in(tx, after)?,
             changed,
@@ -106,9 +105,8 @@ pub fn undefer(
         let before = tx.open(input, if_version)?;
         let mut after = before.clone();
         after.deferred_until = None;
-        let after = tx.put(after)?;
+        let after = tx.edit(EventKind::IssueUndeferred, &before, after, json!({}))?;
         let changed = after.version != before.version;
-        tx.record(EventKind::IssueUndeferred, Some(&before), &after, json!({}))?;
         Ok(Deferral {
             view: view_in(tx, after)?,
             changed,

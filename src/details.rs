@@ -102,11 +102,10 @@ pub fn checklist_add(
         };
         let mut after = before.clone();
         after.checklist.push(item.clone());
-        let after = tx.put(after)?;
-        tx.record(
+        let after = tx.edit(
             EventKind::ChecklistAdded,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "item": item.id, "text": item.text }),
         )?;
         let view = view_in(tx, after)?;
@@ -167,16 +166,15 @@ pub fn checklist_set(
             item.checked_at = None;
         }
         let item = item.clone();
-        let after = tx.put(after)?;
         let kind = if checked {
             EventKind::ChecklistChecked
         } else {
             EventKind::ChecklistUnchecked
         };
-        tx.record(
+        let after = tx.edit(
             kind,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "item": item.id, "text": item.text }),
         )?;
         let view = view_in(tx, after)?;
@@ -250,11 +248,10 @@ pub fn comment(
         };
         let mut after = before.clone();
         after.comments.push(comment.clone());
-        let after = tx.put(after)?;
-        tx.record(
+        let after = tx.edit(
             EventKind::CommentAdded,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "comment": comment.id }),
         )?;
         let view = view_in(tx, after)?;
@@ -310,11 +307,10 @@ pub fn link_add(
         }
         let mut after = before.clone();
         after.links.push(link);
-        let after = tx.put(after)?;
-        tx.record(
+        let after = tx.edit(
             EventKind::LinkAdded,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "kind": kind, "target": target }),
         )?;
         let view = view_in(tx, after)?;
@@ -381,11 +377,10 @@ pub fn link_remove(
         }
         let mut after = before.clone();
         after.links.retain(|l| l != &link);
-        let after = tx.put(after)?;
-        tx.record(
+        let after = tx.edit(
             EventKind::LinkRemoved,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "kind": kind, "target": target }),
         )?;
         let view = view_in(tx, after)?;
@@ -560,11 +555,10 @@ pub fn pr_link(
         }
         pr.updated_at = Some(tx.now);
         let pr = pr.clone();
-        let after = tx.put(after)?;
-        tx.record(
+        let after = tx.edit(
             EventKind::PrLinked,
-            Some(&before),
-            &after,
+            &before,
+            after,
             json!({ "url": pr.url, "created": created, "status": pr.status, "ci": pr.ci }),
         )?;
         let view = view_in(tx, after)?;

@@ -199,13 +199,7 @@ pub fn add(
             .gates_status
             .entry(key.clone())
             .or_insert_with(GateStatus::pending);
-        let after = tx.put(after)?;
-        tx.record(
-            EventKind::GateAdded,
-            Some(&before),
-            &after,
-            json!({ "gate": key }),
-        )?;
+        let after = tx.edit(EventKind::GateAdded, &before, after, json!({ "gate": key }))?;
         crate::issues::view_in(tx, after)
     })
 }
@@ -332,16 +326,15 @@ fn record_status(
             extra: BTreeMap::new(),
         },
     );
-    let after = tx.put(after)?;
     let kind = if status == GateState::Passed {
         EventKind::GatePassed
     } else {
         EventKind::GateFailed
     };
-    tx.record(
+    tx.edit(
         kind,
-        Some(&before),
-        &after,
+        &before,
+        after,
         json!({ "gate": key, "by": by, "exit_code": run.exit_code }),
     )?;
     let mut transition = Transition::default();

@@ -345,8 +345,7 @@ fn commit_dep_change(
     dep: &IssueId,
 ) -> Result<DepChange> {
     workflow::rederive(tx, &mut after)?;
-    let after = tx.put(after)?;
-    tx.record(kind, Some(before), &after, json!({ "dependency": dep }))?;
+    let after = tx.edit(kind, before, after, json!({ "dependency": dep }))?;
     let view = crate::issues::view_in(tx, after)?;
     Ok(DepChange {
         issue: view,

@@ -475,17 +475,18 @@ pub fn apply_update(tx: &mut Tx<'_>, input: &str, c: &CheckedUpdate) -> Result<O
         after.state = state;
         transition.pending_gates = pending;
     }
-    let after = tx.put(after)?;
-    let kind = if before.state != after.state && only_state_changed(&before, &after) {
-        EventKind::IssueStateChanged
-    } else {
-        EventKind::IssueUpdated
-    };
     let data = match &req.reason {
         Some(r) => json!({ "reason": r }),
         None => json!({}),
     };
-    tx.record(kind, Some(&before), &after, data)?;
+    let after = tx.edit_as(&before, after, |after| {
+        let kind = if before.state != after.state && only_state_changed(&before, after) {
+            EventKind::IssueStateChanged
+        } else {
+            EventKind::IssueUpdated
+        };
+        (kind, data)
+    })?;
     if was_done != (after.state == State::Done) {
         workflow::cascade(tx, &id, &mut transition)?;
     }
@@ -743,15 +744,16 @@ pub fn delete(
             }
             after.links.retain(|l| l.target != id.as_str());
             workflow::rederive(tx, &mut after)?;
-            let after = tx.put(after)?;
-            let kind = if before.dependencies != after.dependencies {
-                EventKind::DepRemoved
-            } else if before.links != after.links {
-                EventKind::LinkRemoved
-            } else {
-                EventKind::IssueUpdated
-            };
-            tx.record(kind, Some(&before), &after, json!({ "cause": "issue.deleted", "dependency": id }))?;
+            tx.edit_as(&before, after, |after| {
+                let kind = if before.dependencies != after.dependencies {
+                    EventKind::DepRemoved
+                } else if before.links != after.links {
+                    EventKind::LinkRemoved
+                } else {
+                    EventKind::IssueUpdated
+                };
+                (kind, json!({ "cause": "issue.deleted", "dependency": id }))
+            })?;
             unlinked.push(r.id.to_string());
         }
         let view = view_in(tx, issue.clone())?;

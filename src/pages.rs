@@ -245,8 +245,18 @@ impl<'a> Known<'a> {
         gates: &BTreeMap<String, GateDef>,
         ledger: &'a Ledger,
     ) -> Self {
-        let s = all.at(k);
-        let eff = Effective::of(s, ledger);
+        Self::with(all, k, Effective::of(all.at(k), ledger), gates, ledger)
+    }
+
+    /// [`Known::of`] for a summary already put under the ledger.
+    fn with(
+        all: &'a Summaries,
+        k: usize,
+        eff: Effective<'a>,
+        gates: &BTreeMap<String, GateDef>,
+        ledger: &'a Ledger,
+    ) -> Self {
+        let s = eff.summary;
         let stored = eff.state();
         let deps_done = s.dependencies().all(|d| {
             all.get(d)
@@ -353,21 +363,62 @@ pub fn claimable<'a>(
     filter: Option<&Query>,
     now: Timestamp,
     containers: &Containers,
+    best: usize,
 ) -> Vec<Known<'a>> {
-    let mut out: Vec<Known<'a>> = (0..all.len())
-        .map(|k| Known::of(all, k, gates, ledger))
-        .filter(|kn| queries::summary_claimable(kn.summary(), ledger, kn.blocked, now, containers))
-        .filter(|kn| filter.is_none_or(|q| q.matches(kn)))
-        .collect();
-    // Work order by its key: priority, age, then id (the index is in id order).
-    out.sort_unstable_by_key(|kn| {
-        (
-            std::cmp::Reverse(kn.summary().priority()),
-            kn.summary().created_ms(),
-            kn.k,
-        )
+    let positions: Vec<usize> = (0..all.len()).collect();
+    let mut out: Vec<Known<'a>> = crate::store::in_parallel(&positions, 4096, |part| {
+        part.iter()
+            .filter_map(|&k| {
+                // Only open, unfinished work can be claimable: the rest is passed over before
+                // its dependencies are looked up.
+                let eff = Effective::of(all.at(k), ledger);
+                if !may_be_claimable(&eff) {
+                    return None;
+                }
+                let kn = Known::with(all, k, eff, gates, ledger);
+                rules::claimable(&kn.eff, kn.blocked, now.millis(), containers)
+                    .yes()
+                    .then_some(kn)
+            })
+            .filter(|kn| filter.is_none_or(|q| q.matches(kn)))
+            .collect()
     });
+    best_in_work_order(&mut out, Some(best));
     out
+}
+
+/// Whether an issue's state leaves it any chance of being claimable ([`rules::claimable`]
+/// decides): a cheap test that spares finished work the lookup of its dependencies.
+fn may_be_claimable(eff: &Effective<'_>) -> bool {
+    matches!(
+        eff.state(),
+        State::Backlog | State::Ready | State::InProgress
+    )
+}
+
+/// Work order by its key: priority, age, then id (the index is in id order).
+fn work_key(kn: &Known<'_>) -> (std::cmp::Reverse<Priority>, i64, u32) {
+    (
+        std::cmp::Reverse(kn.summary().priority()),
+        kn.summary().created_ms(),
+        kn.k,
+    )
+}
+
+/// Sorts `items` into work order, keeping only the first `keep` when given: those are chosen
+/// in one linear pass, and only they are sorted.
+fn best_in_work_order(items: &mut Vec<Known<'_>>, keep: Option<usize>) {
+    if let Some(n) = keep
+        && n < items.len()
+    {
+        if n == 0 {
+            items.clear();
+            return;
+        }
+        items.select_nth_unstable_by_key(n, work_key);
+        items.truncate(n);
+    }
+    items.sort_unstable_by_key(work_key);
 }
 
 /// One issue of a page chosen from the index: its place in the index, with what was derived.
@@ -515,20 +566,21 @@ fn from_index(
                 .collect()
         } else {
             let positions: Vec<usize> = (0..all.len()).collect();
+            let ready = req.select == Select::Ready;
             crate::store::in_parallel(&positions, 4096, |part| {
                 part.iter()
-                    .map(|&k| Known::of(&all, k, &gates, &ledger))
+                    .filter_map(|&k| {
+                        let eff = Effective::of(all.at(k), &ledger);
+                        // A ready page holds claimable issues only.
+                        (!ready || may_be_claimable(&eff))
+                            .then(|| Known::with(&all, k, eff, &gates, &ledger))
+                    })
                     .filter(|kn| {
                         let rest = req.filter.is_none_or(|q| q.matches(kn))
                             && since.is_none_or(|t| kn.updated_ms() >= t);
                         let selected = req.select.selects(kn, || {
-                            queries::summary_claimable(
-                                kn.summary(),
-                                &ledger,
-                                kn.blocked,
-                                now,
-                                req.containers,
-                            )
+                            rules::claimable(&kn.eff, kn.blocked, now.millis(), req.containers)
+                                .yes()
                         });
                         if rest && !selected && req.select == Select::Open {
                             left_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -541,13 +593,7 @@ fn from_index(
         match order {
             Order::Id => {}
             // Work order by its key: priority, age, then id (the index is in id order).
-            Order::Work => matched.sort_unstable_by_key(|kn| {
-                (
-                    std::cmp::Reverse(kn.summary().priority()),
-                    kn.summary().created_ms(),
-                    kn.k,
-                )
-            }),
+            Order::Work => {}
             Order::Sort(_) => matched.sort_by(|a, b| order.cmp(a, b)),
         }
         let total = if every { all.len() } else { matched.len() };
@@ -557,6 +603,15 @@ fn from_index(
             all.position(c.as_str())
                 .map(|k| Known::of(&all, k, &gates, &ledger))
         });
+        if let Order::Work = order {
+            // Only the page is sorted: the matches after the cursor, then the best `limit` of
+            // them and one more (which tells whether more remain).
+            if let Some(at) = &at {
+                let key = work_key(at);
+                matched.retain(|kn| work_key(kn) > key);
+            }
+            best_in_work_order(&mut matched, req.limit.map(|n| n.saturating_add(1)));
+        }
         let (page, next) = cut(
             matched,
             order,

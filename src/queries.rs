@@ -7,8 +7,6 @@
 use crate::model::{Priority, State, Timestamp};
 use crate::query::Subject;
 use crate::rules::{self, Containers};
-use crate::store::index::{Effective, Summary};
-use crate::store::ledger::Ledger;
 use crate::view::IssueView;
 use std::cmp::Reverse;
 
@@ -34,25 +32,6 @@ pub fn ready(mut views: Vec<IssueView>, now: Timestamp, containers: &Containers)
 /// Whether an issue can be picked up at `now`: the one rule, [`rules::claimable`].
 pub fn is_claimable(v: &IssueView, now: Timestamp, containers: &Containers) -> bool {
     rules::claimable(&v.issue, v.blocked, now.millis(), containers).yes()
-}
-
-/// Whether a summarised issue can be picked up at `now`: the rule of [`is_claimable`],
-/// answered from the summary index (the claim ledger applied). `blocked` comes from
-/// [`crate::view::summary_blocked`].
-pub fn summary_claimable(
-    s: &Summary<'_>,
-    ledger: &Ledger,
-    blocked: bool,
-    now: Timestamp,
-    containers: &Containers,
-) -> bool {
-    rules::claimable(
-        &Effective::of(*s, ledger),
-        blocked,
-        now.millis(),
-        containers,
-    )
-    .yes()
 }
 
 /// Which issues a named query (or `issue list`) draws from, before any filter.

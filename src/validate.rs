@@ -756,11 +756,10 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             after.lease = None; // finished work holds no claim
         }
         if after != before {
-            let after = tx.put(after)?;
-            tx.record(
+            tx.edit(
                 EventKind::IssueRepaired,
-                Some(&before),
-                &after,
+                &before,
+                after,
                 json!({ "by": "validate --fix" }),
             )?;
         }
@@ -777,11 +776,10 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             }
             crate::workflow::rederive(tx, &mut after)?;
             if after.state != before.state {
-                let after = tx.put_derived(after)?;
-                tx.record(
+                tx.edit_derived(
                     EventKind::IssueStateChanged,
-                    Some(&before),
-                    &after,
+                    &before,
+                    after,
                     json!({ "by": "validate --fix" }),
                 )?;
                 changed = true;

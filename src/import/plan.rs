@@ -1049,13 +1049,12 @@ pub fn apply(tx: &mut Tx<'_>, plan: Plan, progress: &dyn Progress) -> Result<Imp
     }
     for (before, after, kind) in plan.updates {
         progress.advance(1);
-        let after = tx.put(after)?;
         let data = if kind == EventKind::IssueStateChanged {
             json!({ "cause": "import", "source": src })
         } else {
             json!({ "source": src, "source_id": ids_by.get(after.id.as_str()) })
         };
-        tx.record(kind, Some(&before), &after, data)?;
+        tx.edit(kind, &before, after, data)?;
     }
     progress.finish();
     Ok(plan.report)

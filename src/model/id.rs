@@ -37,6 +37,11 @@ impl IssueId {
         Ok(IssueId(up))
     }
 
+    /// The id of a file name [`issue_file_name`] accepted.
+    pub fn from_listed(name: &[u8; ULID_LEN]) -> Self {
+        IssueId(name.iter().map(|&b| char::from(b)).collect())
+    }
+
     /// Builds an id from a ULID.
     pub fn from_ulid(u: ulid::Ulid) -> Self {
         IssueId(u.to_string())
@@ -168,6 +173,29 @@ impl schemars::JsonSchema for IssueId {
     }
 }
 
+/// Whether `b` is written the way jit writes an id: 26 upper-case Crockford base32 digits.
+pub fn is_canonical(b: &[u8]) -> bool {
+    /// Which bytes are Crockford base32 digits (upper case), by value.
+    const DIGIT: [bool; 256] = {
+        let mut t = [false; 256];
+        let digits = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let mut k = 0;
+        while k < digits.len() {
+            t[digits[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
+    b.len() == ULID_LEN && b.iter().all(|&c| DIGIT[usize::from(c)])
+}
+
+/// The id of an issue file named `<ULID>.json` (upper case, as jit writes them), checked
+/// without allocating: exactly the names whose stem [`IssueId::parse`] accepts unchanged.
+pub fn issue_file_name(name: &[u8]) -> Option<[u8; ULID_LEN]> {
+    let stem: [u8; ULID_LEN] = name.strip_suffix(b".json")?.try_into().ok()?;
+    is_canonical(&stem).then_some(stem)
+}
+
 /// True when a file name is exactly `<ULID>.json`: the only names read as issues.
 pub fn issue_file_stem(name: &str) -> Option<&str> {
     let stem = name.strip_suffix(".json")?;
@@ -210,5 +238,39 @@ mod tests {
         assert!(issue_file_stem(".01JABCDEFGHJKMNPQRSTVWXYZ0.json.tmp").is_none());
         assert!(issue_file_stem("01JABCDEFGHJKMNPQRSTVWXYZ0.json.bak").is_none());
         assert!(issue_file_stem("notes.json").is_none());
+    }
+
+    /// The listing's check accepts exactly the names whose stem parses as an id and is
+    /// written the way jit writes it.
+    #[test]
+    fn listed_names_are_canonical_ulids() {
+        let ok = b"01JABCDEFGHJKMNPQRSTVWXYZ0.json";
+        let stem = issue_file_name(ok).unwrap();
+        assert_eq!(
+            IssueId::from_listed(&stem).as_str(),
+            "01JABCDEFGHJKMNPQRSTVWXYZ0"
+        );
+        for bad in [
+            &b"01jabcdefghjkmnpqrstvwxyz0.json"[..],
+            b"01JABCDEFGHJKMNPQRSTVWXYZ0.JSON",
+            b"01JABCDEFGHJKMNPQRSTVWXYZ.json",
+            b"01JABCDEFGHJKMNPQRSTVWXYZ00.json",
+            b"01JABCDEFGHJKMNPQRSTVWXYZI.json",
+            b".01JABCDEFGHJKMNPQRSTVWXYZ0.json.tmp",
+            b"01JABCDEFGHJKMNPQRSTVWXYZ0.json\xff",
+        ] {
+            assert!(
+                issue_file_name(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        for first in 0..=255u8 {
+            let mut name = *ok;
+            name[0] = first;
+            let text = String::from_utf8_lossy(&name[..ULID_LEN]).into_owned();
+            let parses = IssueId::parse(&text).is_ok() && !first.is_ascii_lowercase();
+            assert_eq!(issue_file_name(&name).is_some(), parses, "{first}");
+        }
     }
 }

@@ -117,6 +117,27 @@ struct Rec {
     extra: u32,
     /// In the records read this time ([`Summaries::fresh`]) rather than the index file's.
     fresh: bool,
+    /// The id, for looking records up without touching their bytes.
+    key: Key,
+}
+
+/// An id's 26 bytes as three integers, ordered as the bytes are: a binary search over these
+/// compares integers held in the record table, not text spread over the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key(u128, u64, u16);
+
+impl Key {
+    /// The key of 26 id bytes (`None` for any other length).
+    fn of(id: &[u8]) -> Option<Key> {
+        let id: &[u8; ID] = id.try_into().ok()?;
+        let (hi, rest) = id.split_at(16);
+        let (mid, lo) = rest.split_at(8);
+        Some(Key(
+            u128::from_be_bytes(hi.try_into().ok()?),
+            u64::from_be_bytes(mid.try_into().ok()?),
+            u16::from_be_bytes(lo.try_into().ok()?),
+        ))
+    }
 }
 
 /// The summaries of every readable issue, sorted by id.
@@ -170,17 +191,19 @@ impl Summaries {
 
     /// The position of one issue by its canonical id.
     pub fn position(&self, id: &str) -> Option<usize> {
-        let key = id.as_bytes();
-        self.recs
-            .binary_search_by(|r| id_bytes(self.bytes(r), r.start as usize).cmp(key))
-            .ok()
+        let key = Key::of(id.as_bytes())?;
+        self.recs.binary_search_by(|r| r.key.cmp(&key)).ok()
     }
 
     /// How many summaries have an id at or before `id` (the position of the first after it).
     pub fn after(&self, id: &str) -> usize {
         let key = id.as_bytes();
-        self.recs
-            .partition_point(|r| id_bytes(self.bytes(r), r.start as usize) <= key)
+        match Key::of(key) {
+            Some(k) => self.recs.partition_point(|r| r.key <= k),
+            None => self
+                .recs
+                .partition_point(|r| id_bytes(self.bytes(r), r.start as usize) <= key),
+        }
     }
 
     /// The summary of one issue by its canonical id.
@@ -456,7 +479,8 @@ pub struct Effective<'a> {
 impl<'a> Effective<'a> {
     /// `s` under `ledger`.
     pub fn of(s: Summary<'a>, ledger: &'a super::ledger::Ledger) -> Self {
-        if ledger.entries.is_empty() {
+        // Most issues have no entry: look the id up before deriving what the entry must beat.
+        if ledger.entries.is_empty() || ledger.get(s.id()).is_none() {
             return Effective {
                 summary: s,
                 entry: None,
@@ -581,18 +605,7 @@ impl<'a> Cursor<'a> {
 
 /// Whether `b` is a canonical id: 26 upper-case Crockford base32 characters.
 fn is_id(b: &[u8]) -> bool {
-    /// Which bytes are Crockford base32 digits (upper case), by value.
-    const CROCKFORD: [bool; 256] = {
-        let mut t = [false; 256];
-        let digits = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-        let mut k = 0;
-        while k < digits.len() {
-            t[digits[k] as usize] = true;
-            k += 1;
-        }
-        t
-    };
-    b.len() == ID && b.iter().all(|&c| CROCKFORD[usize::from(c)])
+    crate::model::id::is_canonical(b)
 }
 
 /// A cheap checksum against a damaged cache file (the file is ours, so this guards against
@@ -673,9 +686,11 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
     if len < FIXED || end > buf.len() || end > u32::MAX as usize {
         return None;
     }
-    if !is_id(cur.take(ID)?) {
+    let id = cur.take(ID)?;
+    if !is_id(id) {
         return None;
     }
+    let key = Key::of(id)?;
     cur.take(8 * 4)?; // the file stamp
     cur.take(8 * 7)?; // times, lease, deferral, epoch, version, estimate
     decode(State::ALL, cur.u8()?)?;
@@ -738,6 +753,7 @@ fn parse_record(buf: &[u8], start: usize) -> Option<Rec> {
         labels: at(labels),
         extra: at(extra),
         fresh: false,
+        key,
     })
 }
 
@@ -751,20 +767,15 @@ struct Parsed {
 
 /// Checks a whole index and decodes its record table; `None` for anything malformed.
 fn parse(buf: &[u8]) -> Option<Parsed> {
-    let mut cur = Cursor::new(buf, 0);
-    if cur.take(MAGIC.len())? != MAGIC || buf.len() > u32::MAX as usize {
+    let Header {
+        written_ms,
+        count,
+        sum,
+        dir,
+    } = header_of(buf)?;
+    if buf.len() > u32::MAX as usize || buf.len() < HEADER {
         return None;
     }
-    let written_ms = cur.i64()?;
-    let count = cur.u32()?;
-    let sum = cur.u64()?;
-    let dir = FileStamp {
-        len: 0,
-        mtime_s: cur.i64()?,
-        mtime_ns: cur.i64()?,
-        ino: cur.u64()?,
-    };
-    let dir = (dir.ino != 0).then_some(dir);
     if checksum(seed(written_ms, count, dir), &buf[HEADER..]) != sum {
         return None;
     }
@@ -1060,6 +1071,68 @@ fn check_one(
     }
 }
 
+/// What an index's header says, before its body is checked.
+struct Header {
+    written_ms: i64,
+    count: usize,
+    sum: u64,
+    dir: Option<FileStamp>,
+}
+
+fn header_of(buf: &[u8]) -> Option<Header> {
+    let mut cur = Cursor::new(buf, 0);
+    if cur.take(MAGIC.len())? != MAGIC {
+        return None;
+    }
+    let written_ms = cur.i64()?;
+    let count = cur.u32()?;
+    let sum = cur.u64()?;
+    let dir = FileStamp {
+        len: 0,
+        mtime_s: cur.i64()?,
+        mtime_ns: cur.i64()?,
+        ino: cur.u64()?,
+    };
+    Some(Header {
+        written_ms,
+        count,
+        sum,
+        dir: (dir.ino != 0).then_some(dir),
+    })
+}
+
+/// Whether an index written at `written_ms` that recorded the directory stamp `vouched` names
+/// every file while the directory's stamp is `now`: unchanged, and settled before the index
+/// was written.
+fn names_vouched(written_ms: i64, vouched: Option<FileStamp>, now: Option<FileStamp>) -> bool {
+    vouched.is_some()
+        && vouched == now
+        && now.is_some_and(|d| d.mtime_ms() < written_ms.saturating_sub(RACY_MS))
+}
+
+/// Checks the files named `ids` in parallel; `old` holds their records in the same order.
+fn check_all(
+    store: &Store,
+    dir: &std::fs::File,
+    ids: &[[u8; ID]],
+    old: Option<&[Rec]>,
+    old_buf: &[u8],
+    settled_before: i64,
+) -> Vec<Seen> {
+    super::in_parallel(ids, FILES_PER_THREAD, |part| {
+        let mut buf = Vec::with_capacity(16 * 1024);
+        // A part's position in `ids`, to find each name's old record.
+        let first = (part.as_ptr() as usize - ids.as_ptr() as usize) / ID;
+        part.iter()
+            .enumerate()
+            .map(|(k, id)| {
+                let rec = old.map(|recs| (first + k, &recs[first + k]));
+                check_one(store, dir, id, rec, old_buf, settled_before, &mut buf)
+            })
+            .collect::<Vec<Seen>>()
+    })
+}
+
 /// The stamp of the issues directory itself. Creating, removing or renaming an entry changes
 /// its mtime; writing a file in place does not (each file's own stamp covers that).
 fn dir_stamp(store: &Store) -> Option<FileStamp> {
@@ -1086,84 +1159,138 @@ pub fn load(store: &Store) -> Result<(Summaries, Vec<FileProblem>)> {
     // after its read but within its timestamp granularity then still counts as too recent.
     let start_ms = crate::clock::system_millis() as i64;
     let dir_now = dir_stamp(store);
-    let (old_buf, old) = std::fs::read(path(store))
-        .ok()
-        .and_then(|b| parse(&b).map(|p| (b, p)))
-        // An index from the future (a clock set back, a hand-made file) vouches for nothing.
-        .filter(|(_, p)| p.written_ms <= start_ms.saturating_add(RACY_MS))
-        .unwrap_or_else(|| {
-            (
-                Vec::new(),
-                Parsed {
-                    written_ms: 0,
-                    dir: None,
-                    recs: Vec::new(),
-                },
-            )
-        });
+    let dir_path = store.issues_dir();
+    let dir = std::fs::File::open(&dir_path)
+        .map_err(|e| Error::io(format!("listing `{}`", dir_path.display()), e))?;
+    // The header alone tells whether the index may vouch for the directory's names; when it
+    // cannot, the directory is listed on a thread of its own while the index is read, checked
+    // and its files' stamps compared.
+    let mut file = std::fs::File::open(path(store)).ok();
+    let mut head = vec![0u8; HEADER];
+    let head_read = file
+        .as_mut()
+        .is_some_and(|f| std::io::Read::read_exact(f, &mut head).is_ok());
+    let may_vouch =
+        head_read && header_of(&head).is_some_and(|h| names_vouched(h.written_ms, h.dir, dir_now));
+    let scoped = std::thread::scope(|s| {
+        let spawn = || {
+            std::thread::Builder::new()
+                .spawn_scoped(s, || store.list_names())
+                .ok()
+        };
+        let mut lister = if may_vouch { None } else { spawn() };
+        let mut buf = head;
+        let whole = head_read
+            && file
+                .as_mut()
+                .is_some_and(|f| std::io::Read::read_to_end(f, &mut buf).is_ok());
+        let (old_buf, old) = Some(buf)
+            .filter(|_| whole)
+            .and_then(|b| parse(&b).map(|p| (b, p)))
+            // An index from the future (a clock set back, a hand-made file) vouches for nothing.
+            .filter(|(_, p)| p.written_ms <= start_ms.saturating_add(RACY_MS))
+            .unwrap_or_else(|| {
+                (
+                    Vec::new(),
+                    Parsed {
+                        written_ms: 0,
+                        dir: None,
+                        recs: Vec::new(),
+                    },
+                )
+            });
+        let names_unchanged = names_vouched(old.written_ms, old.dir, dir_now);
+        if !names_unchanged && lister.is_none() {
+            lister = spawn();
+        }
+        let settled_before = old.written_ms.saturating_sub(RACY_MS);
+        let old_ids: Vec<[u8; ID]> = old
+            .recs
+            .iter()
+            .map(|r| {
+                let mut id = [0u8; ID];
+                id.copy_from_slice(id_bytes(&old_buf, r.start as usize));
+                id
+            })
+            .collect();
+        // Each file the index has a record of is checked by its stamp; the listing (when
+        // there is one) then drops the names it lacks and adds the names the index lacks.
+        let old_seen = check_all(
+            store,
+            &dir,
+            &old_ids,
+            Some(&old.recs),
+            &old_buf,
+            settled_before,
+        );
+        let listing = match lister {
+            Some(h) => Some(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            None if names_unchanged => None,
+            None => Some(store.list_names()),
+        };
+        (old_buf, old, old_ids, old_seen, listing.transpose())
+    });
+    let (old_buf, old, old_ids, old_seen, listing) = scoped;
+    let listing = listing?;
     let Parsed {
         written_ms,
         dir: old_dir,
         recs: old_recs,
     } = old;
     let settled_before = written_ms.saturating_sub(RACY_MS);
-    let names_unchanged = old_dir.is_some()
-        && old_dir == dir_now
-        && dir_now.is_some_and(|d| d.mtime_ms() < settled_before);
-    let mut problems = Vec::new();
-    // Each listed name, with the position of its old record.
-    let listed: Vec<([u8; ID], Option<usize>)> = if names_unchanged {
-        old_recs
-            .iter()
-            .enumerate()
-            .map(|(k, r)| {
-                let mut id = [0u8; ID];
-                id.copy_from_slice(id_bytes(&old_buf, r.start as usize));
-                (id, Some(k))
-            })
-            .collect()
-    } else {
-        let (ids, listing_problems) = store.list_ids()?;
-        problems = listing_problems;
-        // Both sides are sorted by id: one merge pairs each listed file with its old record.
-        let mut j = 0;
-        ids.iter()
-            .map(|id| {
-                let key = id.as_str().as_bytes();
-                while j < old_recs.len() && id_bytes(&old_buf, old_recs[j].start as usize) < key {
+    let (seen, problems, used_old) = match listing {
+        None => {
+            let n = old_seen.len();
+            (old_seen, Vec::new(), n)
+        }
+        // The directory holds exactly the files the index has records of: the usual case.
+        Some((names, problems)) if names == old_ids => {
+            let n = old_seen.len();
+            (old_seen, problems, n)
+        }
+        Some((names, problems)) => {
+            // Both sides are sorted by id: one merge pairs each listed file with its old
+            // record's verdict, and the names the index lacks are read after.
+            let mut old_seen = old_seen.into_iter().map(Some).collect::<Vec<_>>();
+            let (mut j, mut used) = (0, 0);
+            let mut order: Vec<Result<usize, usize>> = Vec::with_capacity(names.len());
+            let mut new_names = Vec::new();
+            for name in &names {
+                while j < old_ids.len() && old_ids[j] < *name {
                     j += 1;
                 }
-                let mut name = [0u8; ID];
-                name.copy_from_slice(key);
-                let at = (j < old_recs.len()
-                    && id_bytes(&old_buf, old_recs[j].start as usize) == key)
-                    .then_some(j);
-                (name, at)
-            })
-            .collect()
+                if j < old_ids.len() && old_ids[j] == *name {
+                    order.push(Ok(j));
+                    used += 1;
+                } else {
+                    order.push(Err(new_names.len()));
+                    new_names.push(*name);
+                }
+            }
+            let mut new_seen = check_all(store, &dir, &new_names, None, &old_buf, settled_before)
+                .into_iter()
+                .map(Some)
+                .collect::<Vec<_>>();
+            let seen = order
+                .into_iter()
+                .filter_map(|o| match o {
+                    Ok(k) => old_seen[k].take(),
+                    Err(k) => new_seen[k].take(),
+                })
+                .collect();
+            (seen, problems, used)
+        }
     };
+    drop(old_ids);
     // The directory stamp the new index may vouch for: the one it had before this listing, if
     // the listing found nothing but issue files and the directory was settled by then.
     let clean_listing = problems.is_empty();
-    let dir_path = store.issues_dir();
-    let dir = std::fs::File::open(&dir_path)
-        .map_err(|e| Error::io(format!("listing `{}`", dir_path.display()), e))?;
-    let seen: Vec<Seen> = super::in_parallel(&listed, FILES_PER_THREAD, |part| {
-        let mut buf = Vec::with_capacity(16 * 1024);
-        part.iter()
-            .map(|(id, o)| {
-                let old = o.map(|k| (k, &old_recs[k]));
-                check_one(store, &dir, id, old, &old_buf, settled_before, &mut buf)
-            })
-            .collect()
-    });
+    let mut problems = problems;
     let all_found = seen
         .iter()
         .all(|x| matches!(x, Seen::Kept(_) | Seen::Read { .. }));
     let vouch = dir_now
         .filter(|d| clean_listing && all_found && d.mtime_ms() < start_ms.saturating_sub(RACY_MS));
-    let used_old = listed.iter().filter(|(_, o)| o.is_some()).count();
-    drop(listed);
     // Records kept from the index and records read now, in id order.
     let mut fresh: Vec<u8> = Vec::new();
     let mut recs: Vec<Rec> = Vec::with_capacity(seen.len());
@@ -1480,6 +1607,40 @@ mod tests {
                 "{c}"
             );
         }
+    }
+
+    /// Keys order as the id bytes do, so a search by key finds what a search by text would.
+    #[test]
+    fn keys_order_as_ids_do() {
+        let mut state = 11u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        let digits = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let ids: Vec<[u8; ID]> = (0..2000)
+            .map(|k| {
+                let mut id = [0u8; ID];
+                for (j, c) in id.iter_mut().enumerate() {
+                    // Long shared prefixes now and then, so every part of the key decides.
+                    let shared = k % 3 == 0 && j < 20;
+                    *c = if shared {
+                        b'0'
+                    } else {
+                        digits[(next() % 32) as usize]
+                    };
+                }
+                id
+            })
+            .collect();
+        for a in &ids {
+            for b in ids.iter().step_by(7) {
+                assert_eq!(Key::of(a).cmp(&Key::of(b)), a.cmp(b));
+            }
+        }
+        assert!(Key::of(b"01JABC").is_none());
     }
 
     #[test]

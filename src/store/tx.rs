@@ -17,7 +17,7 @@
 //! Authority is decided here too, from the acting actor only: [`Tx::gate_authority`] (who may
 //! pass a gate, and as whom it is recorded) and [`Tx::authorize_move`] (the holder rule: moves
 //! of a claimed issue are its holder's; a human may force them, recorded), which every staged
-//! change passes unless it is derived from another ([`Tx::put_derived`]).
+//! change passes unless it is derived from another ([`Tx::edit_derived`]).
 
 use super::ledger::{self, ClaimRecord, Ledger, Superseded};
 use super::{Store, StoreLock, journal, to_pretty};
@@ -189,22 +189,62 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// Stages a changed issue. Bumps `version` (once per transaction) and `updated_at` when its
-    /// content differs from what was read; stamps its claim (see the module docs); refuses a
-    /// move of an issue someone else holds (the holder rule, [`Tx::authorize_move`]); returns
-    /// the issue as it will be written.
-    pub fn put(&mut self, issue: Issue) -> Result<Issue> {
-        self.stage(issue, false)
+    /// Changes one issue: stages `after` together with its `kind` event, whose changes are the field differences from
+    /// `before` (a change that differs in nothing logs nothing). The one way a command changes
+    /// an existing issue, so no change is staged without its event. Returns the issue as it
+    /// will be written.
+    pub fn edit(
+        &mut self,
+        kind: EventKind,
+        before: &Issue,
+        after: Issue,
+        data: Value,
+    ) -> Result<Issue> {
+        self.edit_as(before, after, |_| (kind, data))
     }
 
-    /// [`Tx::put`] for a change that follows from another one rather than being asked for: a
+    /// [`Tx::edit`] whose event is decided from the issue as staged (its stamped times, its
+    /// bumped version): `event` gives the kind and data.
+    pub fn edit_as(
+        &mut self,
+        before: &Issue,
+        after: Issue,
+        event: impl FnOnce(&Issue) -> (EventKind, Value),
+    ) -> Result<Issue> {
+        self.stage_with_event(before, after, false, event)
+    }
+
+    /// [`Tx::edit`] for a change that follows from another one rather than being asked for: a
     /// cascade of derived states, a gated issue finishing because its last gate passed (the
     /// gate's own authority decided), a repair of `validate --fix`. Not subject to the holder
     /// rule.
-    pub fn put_derived(&mut self, issue: Issue) -> Result<Issue> {
-        self.stage(issue, true)
+    pub fn edit_derived(
+        &mut self,
+        kind: EventKind,
+        before: &Issue,
+        after: Issue,
+        data: Value,
+    ) -> Result<Issue> {
+        self.stage_with_event(before, after, true, |_| (kind, data))
     }
 
+    fn stage_with_event(
+        &mut self,
+        before: &Issue,
+        after: Issue,
+        derived: bool,
+        event: impl FnOnce(&Issue) -> (EventKind, Value),
+    ) -> Result<Issue> {
+        let after = self.stage(after, derived)?;
+        let (kind, data) = event(&after);
+        self.record(kind, Some(before), &after, data)?;
+        Ok(after)
+    }
+
+    /// Stages a changed issue. Bumps `version` (once per transaction) and `updated_at` when its
+    /// content differs from what was read; stamps the times a move sets and its claim (see the
+    /// module docs); unless `derived`, refuses a move of an issue someone else holds (the
+    /// holder rule, [`Tx::authorize_move`]); returns the issue as it will be written.
     fn stage(&mut self, mut issue: Issue, derived: bool) -> Result<Issue> {
         issue.normalize();
         if issue.state.is_closed() {

@@ -236,7 +236,6 @@ pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()
         let before = dep.clone();
         let mut after = dep;
         after.state = derived;
-        let after = tx.put_derived(after)?;
         // A promotion is `issue.unblocked`: the wake-up call for whoever waits on this work
         // (hooks, `events tail --follow --event issue.unblocked`, `jit-dispatch start
         // --on-events`), distinct from the state changes every other move records.
@@ -245,7 +244,7 @@ pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()
         } else {
             EventKind::IssueStateChanged
         };
-        tx.record(kind, Some(&before), &after, json!({ "cause": id }))?;
+        tx.edit_derived(kind, &before, after, json!({ "cause": id }))?;
         if derived == State::Ready {
             out.promoted.push(d.to_string());
         } else {
@@ -274,11 +273,10 @@ pub fn finish_if_gates_passed(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transitio
     let mut after = issue;
     after.state = State::Done;
     // The last gate's result decided this (with the gate's own authority), not the actor.
-    let after = tx.put_derived(after)?;
-    tx.record(
+    tx.edit_derived(
         EventKind::IssueStateChanged,
-        Some(&before),
-        &after,
+        &before,
+        after,
         json!({ "cause": "gates passed" }),
     )?;
     cascade(tx, id, out)?;

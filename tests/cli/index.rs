@@ -562,3 +562,62 @@ fn names_the_index_vouches_for_are_checked_against_the_directory() {
     assert!(listed["problems"].as_array().unwrap().is_empty());
     assert!(!ready_ids(&listed).contains(&b));
 }
+
+/// An indexed issue file replaced by a symbolic link or a directory is one problem each, named
+/// once (the listing and the stamp check run side by side and must not both report it), and
+/// the issue is not read through the link.
+#[test]
+fn an_indexed_file_replaced_by_a_link_or_a_directory_is_one_problem() {
+    let repo = Repo::new();
+    let a = repo.create("a", &[]);
+    let b = repo.create("b", &[]);
+    let c = repo.create("c", &[]);
+    age_files(&repo);
+    age_dir(&repo);
+    assert_eq!(repo.ok(&["issue", "list"])["total"], 3);
+    let (path_a, path_b) = (repo.issue_path(&a), repo.issue_path(&b));
+    let elsewhere = repo.path().join("outside.json");
+    std::fs::copy(&path_a, &elsewhere).unwrap();
+    std::fs::remove_file(&path_a).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &path_a).unwrap();
+    std::fs::remove_file(&path_b).unwrap();
+    std::fs::create_dir(&path_b).unwrap();
+    let (a, b) = (
+        path_a.file_stem().unwrap().to_string_lossy().into_owned(),
+        path_b.file_stem().unwrap().to_string_lossy().into_owned(),
+    );
+    for args in [
+        &["issue", "list"][..],
+        &["query", "ready"],
+        &["query", "ready", "--limit", "1"],
+    ] {
+        let listed = repo.ok(args);
+        assert_eq!(listed["total"], 1, "{args:?}: {listed:#}");
+        assert_eq!(ready_ids(&listed), vec![c.clone()]);
+        let mut problems: Vec<(String, String)> = listed["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let path = p["path"].as_str().unwrap();
+                let id = if path.contains(&a) {
+                    "a"
+                } else if path.contains(&b) {
+                    "b"
+                } else {
+                    path
+                };
+                (id.to_string(), p["code"].as_str().unwrap().to_string())
+            })
+            .collect();
+        problems.sort();
+        assert_eq!(
+            problems,
+            [
+                ("a".into(), "corrupt_file".into()),
+                ("b".into(), "stray_file".into())
+            ],
+            "{args:?}: {listed:#}"
+        );
+    }
+}
