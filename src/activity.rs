@@ -172,7 +172,7 @@ fn related(store: &Store, id: &IssueId) -> Related {
 
 /// Builds the context of one issue: reads it, its dependencies, its link targets and its events.
 pub fn context(store: &Store, input: &str) -> Result<Context> {
-    let view = crate::issues::show(store, input)?;
+    let view = crate::ops::issues::show(store, input)?;
     let deps: Vec<Related> = view
         .issue
         .dependencies

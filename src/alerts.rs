@@ -272,7 +272,9 @@ pub fn evaluate(
         Condition::LeaseExpired => views
             .iter()
             .filter(in_scope)
-            .filter(|v| !v.issue.state.is_closed() && crate::claims::lease_expired(&v.issue, now))
+            .filter(|v| {
+                !v.issue.state.is_closed() && crate::ops::claims::lease_expired(&v.issue, now)
+            })
             .map(|v| {
                 let lease = v.issue.lease.as_ref();
                 per_issue(
@@ -306,7 +308,7 @@ pub fn evaluate(
                         format!(
                             "`{}` has been {state} since {since} ({})",
                             v.short_id,
-                            crate::issues::age(now, since)
+                            crate::ops::issues::age(now, since)
                         ),
                         json!(secs),
                     )

@@ -5,9 +5,9 @@
 //! Invariant: writes only inside the directory it is given, which must be new or empty.
 
 use crate::error::{Error, Result};
-use crate::gates::{self, DefineRequest};
-use crate::issues::{self, CreateRequest, UpdateRequest};
 use crate::model::{Actor, GateStage, GateState, Priority, State, Visibility};
+use crate::ops::gates::{self, DefineRequest};
+use crate::ops::issues::{self, CreateRequest, UpdateRequest};
 use crate::store::Store;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -196,7 +196,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
             ..Default::default()
         },
     )?;
-    crate::claims::claim(
+    crate::ops::claims::claim(
         &store,
         &agent,
         &store_layer,
@@ -222,15 +222,15 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
         None,
         Some("142 tests passed"),
     )?;
-    crate::details::checklist_set(&store, &agent, &store_layer, "atomic rename", true, None)?;
-    crate::details::comment(
+    crate::ops::details::checklist_set(&store, &agent, &store_layer, "atomic rename", true, None)?;
+    crate::ops::details::comment(
         &store,
         &agent,
         &store_layer,
         "Writes go to a temp file, then **rename**; the lock covers read-check-write.",
         None,
     )?;
-    crate::claims::claim(&store, &agent, &bug, None, None, None)?;
+    crate::ops::claims::claim(&store, &agent, &bug, None, None, None)?;
     let _ = (docs, web);
 
     let site = crate::export::web::export(

@@ -20,10 +20,10 @@
 //! completes it. An event that names no issue is a no-op; a payload without the fields GitHub
 //! sends is an `invalid_payload` error and changes nothing.
 
-use crate::details::{self, PrRequest};
 use crate::error::{Error, ErrorBody, Result};
-use crate::issues::{self, UpdateRequest};
 use crate::model::{Actor, CiStatus, GateState, Issue, PrStatus, PullRequest, State};
+use crate::ops::details::{self, PrRequest};
+use crate::ops::issues::{self, UpdateRequest};
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -896,7 +896,7 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
         if let Some(target) = target {
             let current = store.load(&issue.id)?;
             for (key, def) in &gates {
-                if crate::gates::github_check(def) != Some(check_name.as_str())
+                if crate::ops::gates::github_check(def) != Some(check_name.as_str())
                     || !current.gates_required.contains(key)
                 {
                     continue;
@@ -926,7 +926,15 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
                     continue;
                 }
                 let note = format!("check `{check_name}` {conclusion}: {url}");
-                match crate::gates::set_status(store, actor, &id, key, target, None, Some(&note)) {
+                match crate::ops::gates::set_status(
+                    store,
+                    actor,
+                    &id,
+                    key,
+                    target,
+                    None,
+                    Some(&note),
+                ) {
                     Ok(o) => steps.push(step(
                         action,
                         true,

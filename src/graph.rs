@@ -317,7 +317,7 @@ pub fn add_dependency(
         }
         tx.get(&dep)?;
         if before.dependencies.contains(&dep) {
-            let view = crate::issues::view_in(tx, before)?;
+            let view = crate::workflow::view_in(tx, before)?;
             return Ok(DepChange {
                 issue: view,
                 dependency: dep.to_string(),
@@ -346,7 +346,7 @@ fn commit_dep_change(
 ) -> Result<DepChange> {
     workflow::rederive(tx, &mut after)?;
     let after = tx.edit(kind, before, after, json!({ "dependency": dep }))?;
-    let view = crate::issues::view_in(tx, after)?;
+    let view = crate::workflow::view_in(tx, after)?;
     Ok(DepChange {
         issue: view,
         dependency: dep.to_string(),

@@ -8,14 +8,10 @@
 
 pub mod activity; // one issue's history and its LLM-ready context
 pub mod alerts; // alerts: conditions over the store, fired and resolved as events for the hooks
-pub mod claims; // atomic claims, leases, claim-next, release, assign, reopen
 pub mod clock; // the clock, overridable with JIT_NOW
-pub mod defer; // issue defer/undefer: work set aside until a date, and query deferred
 pub mod demo; // jit demo: a sample repository built with the real operations
-pub mod details; // checklist items, comments, links, pull requests: add, check, link, upsert
 pub mod error; // the error type, its stable codes and exit codes
 pub mod export; // renderings of the store: dot, mermaid, json, csv, roadmap, changelog, web
-pub mod gates; // the gate registry, passing/failing gates, running checkers
 pub mod github; // jit github event: pull requests and CI checks move the issues they name
 pub mod gitops; // git integration: the field-level merge driver, its install, and sync
 pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
@@ -25,9 +21,9 @@ pub mod history; // the event log as history: filtered queries, tail and follow
 pub mod hooks; // hooks: event-driven commands and signed webhooks through a local outbox
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod import; // moving in: beads, just-in-time, Backlog.md, Jira, Linear, GitHub, CSV; all issues or none
-pub mod issues; // issue create/show/list/update/delete
 pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
+pub mod ops; // the operations, one module per command family: what every front-end calls
 pub mod pages; // pages of issues from the summary index: list, queries, claim-next; lean, fields, full
 pub mod process; // running shell commands (checkers, hooks) with a timeout that kills the group
 pub mod progress; // progress of long work: a trait the core reports to, drawn by the CLI

@@ -16,7 +16,6 @@
 //!   issue's place in the order, taken from the store as it is now.
 
 use crate::error::{Error, Result};
-use crate::issues;
 use crate::model::{GateDef, IssueId, Priority, State, Timestamp};
 use crate::queries::{self, Select};
 use crate::query::{Pattern, Query, Subject};
@@ -665,7 +664,7 @@ fn from_views(
     cursor: Option<&IssueId>,
     now: Timestamp,
 ) -> Result<Page> {
-    let (views, problems) = issues::list_all(store)?;
+    let (views, problems) = crate::view::list_all(store)?;
     let order = Order::of(req);
     let at = cursor.and_then(|c| views.iter().find(|v| v.issue.id == *c).cloned());
     let since = req.since.map(|t| t.millis());

@@ -584,7 +584,7 @@ fn issue_problems(
     }
     problems.extend(claim_contradictions(i, now.millis()));
     // Leases no right clock writes.
-    if !i.state.is_closed() && crate::claims::lease_in_future(i, now) {
+    if !i.state.is_closed() && crate::ops::claims::lease_in_future(i, now) {
         let l = i.lease.as_ref().map(|l| (l.acquired_at, l.expires_at));
         problems.push(problem(
             "lease_in_future",

@@ -4,9 +4,11 @@
 //! `linked_from` (the links other issues hold to this one) needs every issue, so it is filled
 //! only where every issue is loaded anyway (`views_for`) or when asked for (`issue show --related`, which also fills a parent's `progress`).
 
+use crate::error::Result;
 use crate::model::{GateDef, GateStage, GateState, Issue, IssueId, LinkKind, State};
 use crate::store::index::{Effective, Summaries, Summary};
 use crate::store::ledger::Ledger;
+use crate::store::{FileProblem, Store};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -239,4 +241,21 @@ pub fn views_for(issues: Vec<Issue>, gates: &BTreeMap<String, GateDef>) -> Vec<I
             v
         })
         .collect()
+}
+
+/// Every issue as a view, plus the files that could not be read. Takes no lock.
+pub fn list_all(store: &Store) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
+    list_all_reporting(store, &crate::progress::Silent)
+}
+
+/// [`list_all`], reporting each file read to `progress`.
+pub fn list_all_reporting(
+    store: &Store,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
+    let (issues, problems) = store.load_all_reporting(progress)?;
+    let gates = store.gates()?;
+    let mut views = views_for(issues, &gates);
+    views.sort_by(|a, b| a.issue.id.cmp(&b.issue.id));
+    Ok((views, problems))
 }

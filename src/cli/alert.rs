@@ -27,7 +27,7 @@ pub struct AddArgs {
     #[arg(long, value_name = "CONDITION")]
     pub when: String,
     /// Only issues matching this query count.
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "QUERY")]
     pub filter: Option<String>,
 }
 

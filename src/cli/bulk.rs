@@ -6,8 +6,8 @@ use super::Reply;
 use super::render::table::{self, Cell, Column, Layout};
 use super::render::{Color, Style, clean_line, human};
 use crate::error::Result;
-use crate::issues::{self, BulkOutcome, BulkTargets, UpdateRequest};
 use crate::model::{Actor, Change};
+use crate::ops::issues::{self, BulkOutcome, BulkTargets, UpdateRequest};
 use crate::store::Store;
 
 /// The default `--limit` of a filtered update.

@@ -6,8 +6,8 @@
 use super::issue::outcome_text;
 use super::{Ctx, Reply};
 use crate::error::{Error, Result};
-use crate::issues::{self, Outcome, UpdateRequest};
 use crate::model::State;
+use crate::ops::issues::{self, Outcome, UpdateRequest};
 use clap::Args;
 
 #[derive(Debug, Args)]

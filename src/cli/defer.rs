@@ -4,8 +4,8 @@
 use super::render::table::{self, Cell, Column, Layout};
 use super::render::{Color, Style, clean_line, human, term};
 use super::{Ctx, Reply};
-use crate::defer::{self, Deferral};
 use crate::error::Result;
+use crate::ops::defer::{self, Deferral};
 use clap::Args;
 
 #[derive(Debug, Args)]

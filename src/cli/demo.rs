@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<Reply> {
     };
     let report = crate::demo::build(&dir)?;
     let store = Store::discover(&report.dir)?;
-    let (views, _) = crate::issues::list_all(&store)?;
+    let (views, _) = crate::view::list_all(&store)?;
     let containers = store.config()?.containers(|_| false);
     let ready = crate::queries::ready(views.clone(), crate::clock::now()?, &containers);
     let blocked = crate::queries::blocked(views.clone());

@@ -1,11 +1,11 @@
 //! `jit checklist add|check|uncheck`, `jit link add|rm`, `jit pr link`: the rich details of an
-//! issue. Each command is one mutation (`crate::details`) and prints one line.
+//! issue. Each command is one mutation (`crate::ops::details`) and prints one line.
 
 use super::render::{Color, Style, clean_line};
 use super::{Ctx, Reply};
-use crate::details::{self, ChecklistOutcome, LinkOutcome, PrOutcome, PrRequest};
 use crate::error::Result;
 use crate::model::{CiStatus, LinkKind, PrStatus};
+use crate::ops::details::{self, ChecklistOutcome, LinkOutcome, PrOutcome, PrRequest};
 use clap::{ArgGroup, Args, Subcommand};
 
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,7 @@ use super::issue::{CreateArgs, create_reply, create_request};
 use super::render::{Style, clean_line};
 use super::{Ctx, Reply};
 use crate::error::{Error, ErrorCode, Result};
-use crate::issues::{self, Outcome};
+use crate::ops::issues::{self, Outcome};
 use crate::template::{self, Draft};
 use clap::Args;
 use serde::Serialize;

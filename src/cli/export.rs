@@ -26,8 +26,7 @@ pub struct ExportArgs {
     /// Output format: a graph (dot, mermaid), the whole store as one JSON document, or CSV.
     #[arg(long)]
     pub format: Option<Format>,
-    /// Export only issues matching this query (see docs/query.md).
-    #[arg(long)]
+    #[arg(long, value_name = "QUERY", help = super::args::FILTER)]
     pub filter: Option<String>,
     /// Leave out `visibility: internal` issues and every reference to them.
     #[arg(long)]
@@ -46,8 +45,7 @@ pub enum ExportCommand {
 
 #[derive(Debug, Args)]
 pub struct RoadmapArgs {
-    /// Only issues matching this query (see docs/query.md).
-    #[arg(long)]
+    #[arg(long, value_name = "QUERY", help = super::args::FILTER)]
     pub filter: Option<String>,
     /// Write the roadmap to FILE (atomically) instead of printing it.
     #[arg(long, value_name = "FILE", conflicts_with = "check")]
@@ -81,8 +79,7 @@ pub struct WebArgs {
     /// Leave out `visibility: internal` issues entirely (references to them show as "(private)").
     #[arg(long)]
     pub public: bool,
-    /// Only issues matching this query (see docs/query.md).
-    #[arg(long)]
+    #[arg(long, value_name = "QUERY", help = super::args::FILTER)]
     pub filter: Option<String>,
     /// Write into a directory that holds files a jit export did not write (they are left alone).
     #[arg(long)]
@@ -131,7 +128,7 @@ fn load(
 ) -> Result<(Store, Vec<IssueView>, Vec<String>)> {
     let store = ctx.store()?;
     let filter = Filter::parse(filter)?;
-    let (views, problems) = crate::issues::list_all(&store)?;
+    let (views, problems) = crate::view::list_all(&store)?;
     crate::export::refuse_unreadable(&store, &problems)?;
     let mut views: Vec<IssueView> = views.into_iter().filter(|v| filter.matches(v)).collect();
     if public {

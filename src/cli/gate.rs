@@ -3,8 +3,8 @@
 use super::render::{Color, Style, clean_line, human};
 use super::{Ctx, Reply};
 use crate::error::{Result, exit};
-use crate::gates::{self, CheckReport, DefineRequest, GateOutcome};
 use crate::model::{GateDef, GateStage, GateState};
+use crate::ops::gates::{self, CheckReport, DefineRequest, GateOutcome};
 use crate::view::IssueView;
 use clap::{Args, Subcommand};
 use serde::Serialize;

@@ -33,7 +33,7 @@ pub struct AddArgs {
     #[arg(long = "on", value_name = "PATTERN", required = true)]
     pub on: Vec<String>,
     /// Only events whose issue matches this query (docs/query.md).
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "QUERY")]
     pub filter: Option<String>,
     /// A shell command, run in the repository root with the event as JSON on stdin.
     #[arg(long, value_name = "CMD")]

@@ -4,13 +4,13 @@ use super::render::clean_line;
 use super::render::{Style, human};
 use super::{Ctx, Reply};
 use crate::activity::{self, IssueLog};
-use crate::claims;
-use crate::details::CommentOutcome;
 use crate::error::{Error, Result};
-use crate::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
 use crate::model::Actor;
 use crate::model::time::parse_duration;
 use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
+use crate::ops::claims;
+use crate::ops::details::CommentOutcome;
+use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
 use crate::pages::{self, Page, Shape};
 use crate::store::FileProblem;
 use crate::view::IssueView;
@@ -64,8 +64,7 @@ pub enum IssueCommand {
 pub struct ClaimArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
-    /// Claim for this actor (default: the acting actor).
-    #[arg(long)]
+    #[arg(long, value_name = "ACTOR", help = super::args::CLAIM_FOR)]
     pub to: Option<String>,
     #[arg(long, help = super::args::TTL_NEW)]
     pub ttl: Option<String>,
@@ -77,10 +76,9 @@ pub struct ClaimArgs {
 
 #[derive(Debug, Args)]
 pub struct ClaimNextArgs {
-    /// Only consider issues matching this query (see docs/query.md).
-    #[arg(long)]
+    #[arg(long, value_name = "QUERY", help = super::args::FILTER)]
     pub filter: Option<String>,
-    #[arg(long)]
+    #[arg(long, value_name = "ACTOR", help = super::args::CLAIM_FOR)]
     pub to: Option<String>,
     #[arg(long, help = super::args::TTL_NEW)]
     pub ttl: Option<String>,
@@ -134,7 +132,8 @@ pub struct ReleaseArgs {
 #[derive(Debug, Args)]
 pub struct AssignArgs {
     pub id: String,
-    #[arg(long)]
+    /// Assign to this actor (`type:identifier`, e.g. `agent:a1`); no lease is taken.
+    #[arg(long, value_name = "ACTOR")]
     pub to: String,
     /// Take the issue from the actor holding it (human actors only; recorded as `forced_from`).
     #[arg(long)]
@@ -230,8 +229,7 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only issues matching this query (see docs/query.md), e.g. `state:ready label:bug`.
-    #[arg(long)]
+    #[arg(long, value_name = "QUERY", help = super::args::FILTER)]
     pub filter: Option<String>,
     /// At most this many issues; the reply carries `next_cursor` when more remain.
     #[arg(long)]
@@ -378,7 +376,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             let body = super::edit::text_input("body", a.body, a.body_file)?.unwrap_or_default();
             let store = ctx.store()?;
             let actor = ctx.actor(&store)?;
-            let out = crate::details::comment(&store, &actor, &a.id, &body, a.if_version)?;
+            let out = crate::ops::details::comment(&store, &actor, &a.id, &body, a.if_version)?;
             Ok(Reply::new(out, |o: &CommentOutcome, s: &Style| {
                 format!(
                     "commented on {} as {} ({} comment(s))\n",
@@ -726,7 +724,7 @@ fn show(ctx: &Ctx, a: ShowIssueArgs) -> Result<Reply> {
         view.progress = Some(progress);
     }
     if a.related {
-        crate::details::add_related(&store, &mut view)?;
+        crate::ops::details::add_related(&store, &mut view)?;
     }
     let warnings = problem_warnings(&problems);
     Ok(Reply::new(Shown { view, subtasks }, |r: &Shown, s| {

@@ -3,10 +3,9 @@
 use super::filter::Filter;
 use super::issue::{ShapeArgs, page_reply, problem_warnings};
 use super::{Ctx, Reply};
-use crate::claims::{self, Stale};
 use crate::error::Result;
-use crate::issues;
 use crate::model::{Priority, State};
+use crate::ops::claims::{self, Stale};
 use crate::pages;
 use crate::queries::Select;
 use clap::{Args, Subcommand};
@@ -35,8 +34,7 @@ pub struct StaleArgs {
     /// Also list in-progress issues not updated for this many days.
     #[arg(long)]
     pub days: Option<u64>,
-    /// Narrow the result with a query (see docs/query.md).
-    #[arg(long)]
+    #[arg(long, value_name = "QUERY", help = super::args::FILTER)]
     pub filter: Option<String>,
     /// At most this many issues.
     #[arg(long)]
@@ -58,8 +56,7 @@ struct StalePage {
 
 #[derive(Debug, Args, Default)]
 pub struct Common {
-    /// Narrow the result with a query (see docs/query.md).
-    #[arg(long)]
+    #[arg(long, value_name = "QUERY", help = super::args::FILTER)]
     pub filter: Option<String>,
     /// At most this many issues; the reply carries `next_cursor` when more remain.
     #[arg(long)]
@@ -124,9 +121,9 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
 /// deferral list is short, and people see when each comes back.
 fn deferred(ctx: &Ctx, c: Common) -> Result<Reply> {
     let store = ctx.store()?;
-    let (views, problems) = issues::list_all(&store)?;
+    let (views, problems) = crate::view::list_all(&store)?;
     let warnings = problem_warnings(&problems);
-    let mut selected = crate::defer::deferred(views, crate::clock::now()?);
+    let mut selected = crate::ops::defer::deferred(views, crate::clock::now()?);
     Filter::parse(c.filter.as_deref())?.apply(&mut selected);
     let total = selected.len();
     if let Some(n) = c.limit {
@@ -150,7 +147,7 @@ fn deferred(ctx: &Ctx, c: Common) -> Result<Reply> {
 
 fn stale(ctx: &Ctx, a: StaleArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let (views, problems) = issues::list_all(&store)?;
+    let (views, problems) = crate::view::list_all(&store)?;
     let warnings = problem_warnings(&problems);
     let filter = Filter::parse(a.filter.as_deref())?;
     let mut views = views;

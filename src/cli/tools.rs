@@ -67,7 +67,7 @@ pub fn guide(ctx: &Ctx, a: GuideArgs) -> Result<Reply> {
 
 pub fn metrics(ctx: &Ctx, a: MetricsArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let (views, problems) = crate::issues::list_all(&store)?;
+    let (views, problems) = crate::view::list_all(&store)?;
     let m = metrics::compute(&store, &views)?;
     let warnings = super::issue::problem_warnings(&problems);
     let reply = match a.format {

@@ -621,7 +621,7 @@ pub fn export(
     keep: impl Fn(&IssueView) -> bool,
     progress: &dyn Progress,
 ) -> Result<SiteReport> {
-    let (views, problems) = crate::issues::list_all_reporting(store, progress)?;
+    let (views, problems) = crate::view::list_all_reporting(store, progress)?;
     super::refuse_unreadable(store, &problems)?;
     let config = store.config()?;
     let gates = store.gates()?;

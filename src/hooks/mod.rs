@@ -136,7 +136,7 @@ fn queue_for(store: &Store, hooks: &BTreeMap<String, HookDef>, events: &[Event])
                 };
                 let view = views
                     .entry(issue.clone())
-                    .or_insert_with(|| crate::issues::show(store, issue).ok());
+                    .or_insert_with(|| crate::ops::issues::show(store, issue).ok());
                 if !view.as_ref().is_some_and(|v| q.matches(v)) {
                     continue;
                 }

@@ -9,8 +9,8 @@
 
 use super::convert;
 use super::record::{Notes, Parsed, Place, Record, Skipped, SourceComment, Want};
-use crate::details::checklist_from_markdown;
 use crate::error::Result;
+use crate::ops::details::checklist_from_markdown;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 

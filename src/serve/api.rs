@@ -12,10 +12,10 @@ use super::http::{
 };
 use crate::error::{Error, Result};
 use crate::export::site::{self, Mode, Options};
-use crate::issues::{CreateRequest, IssuePage, Patch, UpdateRequest};
 use crate::model::{
     Actor, GateState, IssueId, Priority, State, Timestamp, Visibility, time::parse_duration,
 };
+use crate::ops::issues::{CreateRequest, IssuePage, Patch, UpdateRequest};
 use crate::view::IssueView;
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -121,7 +121,7 @@ async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Reply {
     match (&method, &segs[1..]) {
         (&Method::GET, ["site"]) => {
             let data = blocking(&shared, |s| {
-                let (views, _) = crate::issues::list_all(&s.store)?;
+                let (views, _) = crate::view::list_all(&s.store)?;
                 site::build(
                     &s.store,
                     &views,
@@ -174,10 +174,10 @@ async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Reply {
             let id = id.to_string();
             let related = query.get("related").is_some_and(|v| v != "false");
             let view = blocking(&shared, move |s| {
-                let mut v = crate::issues::show(&s.store, &id)?;
+                let mut v = crate::ops::issues::show(&s.store, &id)?;
                 hide_internal(s, &v)?;
                 if related {
-                    crate::details::add_related(&s.store, &mut v)?;
+                    crate::ops::details::add_related(&s.store, &mut v)?;
                 }
                 Ok(v)
             })
@@ -203,7 +203,7 @@ async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Reply {
         (&Method::GET, ["issues", id, "rendered"]) => {
             let id = id.to_string();
             let r = blocking(&shared, move |s| {
-                let v = crate::issues::show(&s.store, &id)?;
+                let v = crate::ops::issues::show(&s.store, &id)?;
                 hide_internal(s, &v)?;
                 Ok(site::Rendered::of(&v))
             })
@@ -239,7 +239,7 @@ async fn redacted<T: serde::Serialize>(
         .map_err(|e| error_reply(&Error::Internal(format!("serializing a reply: {e}"))))?;
     if shared.public {
         let private = blocking(shared, |s| {
-            let (views, _) = crate::issues::list_all(&s.store)?;
+            let (views, _) = crate::view::list_all(&s.store)?;
             Ok(site::private_ids(&views))
         })
         .await?;
@@ -328,7 +328,7 @@ async fn events_query(shared: &Arc<Shared>, q: &BTreeMapLike) -> Reply {
     let page = blocking(shared, move |s| {
         let mut page = crate::history::query(&s.store, &query)?;
         if s.public {
-            let (views, _) = crate::issues::list_all(&s.store)?;
+            let (views, _) = crate::view::list_all(&s.store)?;
             let shown: HashSet<String> = views
                 .iter()
                 .filter(|v| v.issue.visibility != Some(Visibility::Internal))
@@ -373,7 +373,7 @@ async fn list(shared: &Arc<Shared>, q: &BTreeMapLike) -> Reply {
             .as_deref()
             .map(|f| crate::query::parse(f, crate::clock::now()?))
             .transpose()?;
-        let (mut views, problems) = crate::issues::list_all(&s.store)?;
+        let (mut views, problems) = crate::view::list_all(&s.store)?;
         if s.public {
             views.retain(|v| v.issue.visibility != Some(Visibility::Internal));
         }
@@ -501,7 +501,7 @@ async fn create(shared: &Arc<Shared>, body: &[u8]) -> Reply {
             done_when: b.done_when,
             context: b.context.into_iter().collect(),
         };
-        crate::issues::create(&s.store, &s.actor, req)
+        crate::ops::issues::create(&s.store, &s.actor, req)
     })
     .await?;
     let value = redacted(shared, &view).await?;
@@ -577,7 +577,7 @@ async fn update(shared: &Arc<Shared>, id: &str, pre: Precondition, body: &[u8]) 
         if let Some(want) = &b.labels {
             // The whole set: the difference from the version being replaced. With `If-Match: *`
             // that version is pinned here, so a concurrent change still fails cleanly.
-            let current = crate::issues::show(&s.store, &id)?;
+            let current = crate::ops::issues::show(&s.store, &id)?;
             if_version = if_version.or(Some(current.issue.version));
             let want: Vec<String> = want.iter().map(|l| l.trim().to_string()).collect();
             remove.extend(
@@ -613,7 +613,7 @@ async fn update(shared: &Arc<Shared>, id: &str, pre: Precondition, body: &[u8]) 
             if_version,
             ..Default::default()
         };
-        crate::issues::update(&s.store, &s.actor, &id, req)
+        crate::ops::issues::update(&s.store, &s.actor, &id, req)
     })
     .await?;
     reply_value(shared, &out).await
@@ -692,32 +692,32 @@ async fn issue_action(
             act(shared, id, body, move |s, id, b: ClaimBody| {
                 let to = b.to.as_deref().map(Actor::parse).transpose()?;
                 let ttl = b.ttl.as_deref().map(parse_duration).transpose()?;
-                crate::claims::claim(&s.store, &s.actor, id, to.as_ref(), ttl, v)
+                crate::ops::claims::claim(&s.store, &s.actor, id, to.as_ref(), ttl, v)
             })
             .await
         }
         ["release"] => {
             act(shared, id, body, move |s, id, b: ReleaseBody| {
-                crate::claims::release(&s.store, &s.actor, id, b.force, v)
+                crate::ops::claims::release(&s.store, &s.actor, id, b.force, v)
             })
             .await
         }
         ["comments"] => {
             act(shared, id, body, move |s, id, b: CommentBody| {
-                crate::details::comment(&s.store, &s.actor, id, &b.body, v)
+                crate::ops::details::comment(&s.store, &s.actor, id, &b.body, v)
             })
             .await
         }
         ["checklist"] => {
             act(shared, id, body, move |s, id, b: ItemBody| {
-                crate::details::checklist_add(&s.store, &s.actor, id, &b.item, v)
+                crate::ops::details::checklist_add(&s.store, &s.actor, id, &b.item, v)
             })
             .await
         }
         ["checklist", which @ ("check" | "uncheck")] => {
             let checked = *which == "check";
             act(shared, id, body, move |s, id, b: ItemBody| {
-                crate::details::checklist_set(&s.store, &s.actor, id, &b.item, checked, v)
+                crate::ops::details::checklist_set(&s.store, &s.actor, id, &b.item, checked, v)
             })
             .await
         }
@@ -729,7 +729,7 @@ async fn issue_action(
             };
             let key = key.to_string();
             act(shared, id, body, move |s, id, b: GateBody| {
-                crate::gates::set_status_if_version(
+                crate::ops::gates::set_status_if_version(
                     &s.store,
                     &s.actor,
                     id,

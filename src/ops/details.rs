@@ -13,7 +13,6 @@
 //! - A pull request is identified by its URL: linking the same URL again updates it in place.
 
 use crate::error::{Error, Result};
-use crate::issues::view_in;
 use crate::model::EventKind;
 use crate::model::{
     Actor, ChecklistItem, CiStatus, Comment, Issue, IssueId, Link, LinkKind, PrStatus, PullRequest,
@@ -21,6 +20,7 @@ use crate::model::{
 };
 use crate::store::Store;
 use crate::view::{IssueView, LinkRef};
+use crate::workflow::view_in;
 use serde::Serialize;
 use serde_json::json;
 

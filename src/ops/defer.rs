@@ -7,12 +7,12 @@
 //! (`crate::times`). Each change is one transaction with one event.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::issues::view_in;
 use crate::model::time::parse_duration;
 use crate::model::{Actor, EventKind, Timestamp};
 use crate::rules;
 use crate::store::Store;
 use crate::view::IssueView;
+use crate::workflow::view_in;
 use serde::Serialize;
 use serde_json::json;
 

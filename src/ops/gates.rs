@@ -181,7 +181,7 @@ pub fn add(
         let before = tx.open(input, if_version)?;
         let id = before.id.clone();
         if before.gates_required.contains(&key) {
-            return crate::issues::view_in(tx, before);
+            return crate::workflow::view_in(tx, before);
         }
         if before.state == State::Done {
             return Err(Error::Refused {
@@ -200,7 +200,7 @@ pub fn add(
             .entry(key.clone())
             .or_insert_with(GateStatus::pending);
         let after = tx.edit(EventKind::GateAdded, &before, after, json!({ "gate": key }))?;
-        crate::issues::view_in(tx, after)
+        crate::workflow::view_in(tx, after)
     })
 }
 
@@ -345,7 +345,7 @@ fn record_status(
     } else {
         Vec::new()
     };
-    let view = crate::issues::view_in(tx, current)?;
+    let view = crate::workflow::view_in(tx, current)?;
     Ok(GateOutcome {
         view,
         gate: key.to_string(),
@@ -430,7 +430,7 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
             })
             .collect();
         let skipped = results.len();
-        let view = crate::issues::show(store, id.as_str())?;
+        let view = crate::ops::issues::show(store, id.as_str())?;
         return Ok(CheckReport {
             id: id.to_string(),
             short_id: id.short(),
@@ -484,7 +484,7 @@ pub fn check(store: &Store, actor: &Actor, input: &str, only: Option<&str>) -> R
             ..run
         });
     }
-    let issue = crate::issues::show(store, id.as_str())?;
+    let issue = crate::ops::issues::show(store, id.as_str())?;
     let passed = results.iter().filter(|r| r.status == "passed").count();
     let failed = results.iter().filter(|r| r.status == "failed").count();
     let skipped = results.len() - passed - failed;

@@ -6,12 +6,13 @@
 //! (`lease.expired`) before the new claim (`issue.claimed`).
 
 use crate::error::{Error, Result};
-use crate::issues::{Outcome, view_in};
 use crate::model::EventKind;
 use crate::model::{Actor, Issue, IssueId, Lease, State, Timestamp};
+use crate::ops::issues::Outcome;
 use crate::store::check_version;
 use crate::store::{Store, Tx};
 use crate::view::IssueView;
+use crate::workflow::view_in;
 use crate::workflow::{self, Transition, rules};
 use serde::Serialize;
 use serde_json::json;

@@ -11,8 +11,8 @@ use crate::model::{
     validate_text, validate_title,
 };
 use crate::store::{FileProblem, Store, Tx};
-use crate::view::{IssueView, blockers, views_for};
-use crate::workflow::{self, Transition};
+use crate::view::{IssueView, blockers};
+use crate::workflow::{self, Transition, view_in};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -148,14 +148,6 @@ fn check_context(k: &str, v: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// Builds the view of one issue inside a transaction (reads its dependencies only).
-pub fn view_in(tx: &mut Tx<'_>, issue: Issue) -> Result<IssueView> {
-    let infos = workflow::dep_infos(tx, &issue)?;
-    let gates = tx.gates()?.clone();
-    let b = blockers(&issue, |d| infos.get(d).cloned().flatten(), &gates);
-    Ok(IssueView::new(issue, b))
-}
-
 /// Creates an issue.
 pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueView> {
     let config = store.config()?;
@@ -281,23 +273,6 @@ pub fn show(store: &Store, input: &str) -> Result<IssueView> {
     }
     let b = blockers(&issue, |d| infos.get(d).cloned().flatten(), &gates);
     Ok(IssueView::new(issue, b))
-}
-
-/// Every issue as a view, plus the files that could not be read. Takes no lock.
-pub fn list_all(store: &Store) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
-    list_all_reporting(store, &crate::progress::Silent)
-}
-
-/// [`list_all`], reporting each file read to `progress`.
-pub fn list_all_reporting(
-    store: &Store,
-    progress: &dyn crate::progress::Progress,
-) -> Result<(Vec<IssueView>, Vec<FileProblem>)> {
-    let (issues, problems) = store.load_all_reporting(progress)?;
-    let gates = store.gates()?;
-    let mut views = views_for(issues, &gates);
-    views.sort_by(|a, b| a.issue.id.cmp(&b.issue.id));
-    Ok((views, problems))
 }
 
 /// Updates fields and, with `state`, moves the issue through the state machine.
