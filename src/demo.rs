@@ -222,8 +222,15 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
         None,
         Some("142 tests passed"),
     )?;
-    crate::ops::details::checklist_set(&store, &agent, &store_layer, "atomic rename", true, None)?;
-    crate::ops::details::comment(
+    crate::ops::checklist::checklist_set(
+        &store,
+        &agent,
+        &store_layer,
+        "atomic rename",
+        true,
+        None,
+    )?;
+    crate::ops::comment::comment(
         &store,
         &agent,
         &store_layer,

@@ -22,8 +22,9 @@
 
 use crate::error::{Error, ErrorBody, Result};
 use crate::model::{Actor, CiStatus, GateState, Issue, PrStatus, PullRequest, State};
-use crate::ops::details::{self, PrRequest};
+use crate::ops::comment::comment;
 use crate::ops::issues::{self, UpdateRequest};
+use crate::ops::pr::{PrRequest, pr_link};
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -504,7 +505,7 @@ fn pull_request(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventRe
                 format!("#{number} already linked ({status})"),
             ));
         } else {
-            match details::pr_link(store, actor, &id, want, None) {
+            match pr_link(store, actor, &id, want, None) {
                 Ok(_) => steps.push(step(
                     "pr_linked",
                     true,
@@ -576,7 +577,7 @@ fn pull_request(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventRe
             PrStatus::Closed => {
                 if before.as_ref().and_then(|b| b.status) != Some(PrStatus::Closed) {
                     let text = format!("Pull request #{number} was closed without merging: {url}");
-                    match details::comment(store, actor, &id, &text, None) {
+                    match comment(store, actor, &id, &text, None) {
                         Ok(_) => steps.push(step("commented", true, text)),
                         Err(e) => steps.push(refused("commented", text, &e)),
                     }
@@ -861,7 +862,7 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
                 ci: Some(ci),
                 ..Default::default()
             };
-            match details::pr_link(store, actor, &id, req, None) {
+            match pr_link(store, actor, &id, req, None) {
                 Ok(_) => steps.push(step(
                     "ci_status",
                     true,
@@ -882,7 +883,7 @@ fn check(store: &Store, actor: &Actor, p: &Payload<'_>) -> Result<EventReport> {
                 short_sha(&head),
                 pr.number.unwrap_or_default()
             );
-            match details::comment(store, actor, &id, &text, None) {
+            match comment(store, actor, &id, &text, None) {
                 Ok(_) => steps.push(step("commented", true, text)),
                 Err(e) => steps.push(refused("commented", text, &e)),
             }

@@ -1,18 +1,16 @@
 //! The dependency DAG, held in petgraph. Edges point from an issue to what it depends on.
 //!
-//! Invariants: an edge enters the store only through [`add_dependency`], which refuses self
-//! edges, missing targets and any edge that would close a cycle (reporting the whole cycle).
-//! The cycle check walks only what the new dependency transitively depends on.
+//! Invariants: an edge enters the store only through `dep add` (`ops::deps`), which refuses
+//! self edges, missing targets and any edge that would close a cycle (reporting the whole
+//! cycle) found by [`cycle_if_added`]: it walks only what the new dependency transitively
+//! depends on.
 
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{Issue, IssueId, State};
 use crate::store::Tx;
-use crate::workflow;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
-use serde_json::json;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The whole graph of a set of issues.
@@ -288,119 +286,6 @@ pub fn cycle_if_added(
         path.extend(nodes.into_iter().map(|n| g[n].clone()));
         path
     }))
-}
-
-/// What a dependency change did.
-#[derive(Debug, Serialize)]
-pub struct DepChange {
-    pub issue: crate::view::IssueView,
-    pub dependency: String,
-    pub changed: bool,
-}
-
-/// Makes `input` depend on `on_input`, refusing self edges, missing issues and cycles.
-pub fn add_dependency(
-    store: &crate::store::Store,
-    actor: &crate::model::Actor,
-    input: &str,
-    on_input: &str,
-    if_version: Option<u64>,
-) -> Result<DepChange> {
-    store.mutate(actor, |tx| {
-        let before = tx.open(input, if_version)?;
-        let id = before.id.clone();
-        let dep = tx.resolve(on_input)?;
-        if id == dep {
-            return Err(Error::Cycle {
-                path: vec![id.short(), id.short()],
-            });
-        }
-        tx.get(&dep)?;
-        if before.dependencies.contains(&dep) {
-            let view = crate::workflow::view_in(tx, before)?;
-            return Ok(DepChange {
-                issue: view,
-                dependency: dep.to_string(),
-                changed: false,
-            });
-        }
-        if let Some(path) = cycle_if_added(tx, &id, &dep)? {
-            return Err(Error::Cycle {
-                path: path.iter().map(|i| i.short()).collect(),
-            });
-        }
-        let mut after = before.clone();
-        after.dependencies.push(dep.clone());
-        commit_dep_change(tx, EventKind::DepAdded, &before, after, &dep)
-    })
-}
-
-/// Stages an issue whose dependencies changed: re-derives its readiness, writes it, records the
-/// event and returns what changed.
-fn commit_dep_change(
-    tx: &mut Tx<'_>,
-    kind: crate::model::EventKind,
-    before: &Issue,
-    mut after: Issue,
-    dep: &IssueId,
-) -> Result<DepChange> {
-    workflow::rederive(tx, &mut after)?;
-    let after = tx.edit(kind, before, after, json!({ "dependency": dep }))?;
-    let view = crate::workflow::view_in(tx, after)?;
-    Ok(DepChange {
-        issue: view,
-        dependency: dep.to_string(),
-        changed: true,
-    })
-}
-
-/// Removes the dependency of `input` on `on_input`.
-pub fn remove_dependency(
-    store: &crate::store::Store,
-    actor: &crate::model::Actor,
-    input: &str,
-    on_input: &str,
-    if_version: Option<u64>,
-) -> Result<DepChange> {
-    store.mutate(actor, |tx| {
-        let before = tx.open(input, if_version)?;
-        let id = before.id.clone();
-        // The dependency may be dangling (its issue deleted by hand): match on what is stored.
-        let dep = match tx.resolve(on_input) {
-            Ok(d) => d,
-            Err(Error::NotFound { .. }) => {
-                let p = crate::model::IdPrefix::parse(on_input)?;
-                let hits: Vec<&IssueId> = before
-                    .dependencies
-                    .iter()
-                    .filter(|d| p.matches(d.as_str()))
-                    .collect();
-                match hits.as_slice() {
-                    [one] => (*one).clone(),
-                    _ => {
-                        return Err(Error::NotFound {
-                            id: on_input.to_string(),
-                        });
-                    }
-                }
-            }
-            Err(e) => return Err(e),
-        };
-        if !before.dependencies.contains(&dep) {
-            return Err(Error::Refused {
-                code: crate::error::ErrorCode::NotADependency,
-                message: format!(
-                    "issue `{}` does not depend on `{}`",
-                    id.short(),
-                    dep.short()
-                ),
-                details: json!({ "id": id, "dependency": dep }),
-            });
-        }
-        let mut after = before.clone();
-        after.dependencies.retain(|d| d != &dep);
-        commit_dep_change(tx, EventKind::DepRemoved, &before, after, &dep)
-    })
 }
 
 #[cfg(test)]

@@ -404,7 +404,7 @@ fn looks_like_date(s: &str) -> bool {
 
 /// The task lines of a body, as the checklist seeds them.
 fn tasks(body: &str) -> Vec<(String, bool)> {
-    crate::ops::details::checklist_from_markdown(body)
+    crate::ops::checklist::checklist_from_markdown(body)
         .into_iter()
         .map(|i| (i.text, i.checked))
         .collect()
@@ -478,7 +478,7 @@ mod tests {
         i.due = Some("2026-02-01".into());
         i.estimate = Some(2.5);
         i.description = "Users cannot log in.\n\n- [ ] reproduce\n- [ ] fix".into();
-        i.checklist = crate::ops::details::checklist_from_markdown(&i.description);
+        i.checklist = crate::ops::checklist::checklist_from_markdown(&i.description);
         i.checklist[0].checked = true;
         i.checklist.push(ChecklistItem {
             id: "x".into(),

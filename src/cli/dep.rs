@@ -3,8 +3,8 @@
 use super::render::{Color, Style};
 use super::{Ctx, Reply};
 use crate::error::Result;
-use crate::graph::{self, DepChange};
 use crate::model::IssueId;
+use crate::ops::deps::{self, DepChange};
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
@@ -31,11 +31,11 @@ pub fn run(ctx: &Ctx, cmd: DepCommand) -> Result<Reply> {
     let actor = ctx.actor(&store)?;
     let (change, verb) = match cmd {
         DepCommand::Add(a) => (
-            graph::add_dependency(&store, &actor, &a.id, &a.on, a.if_version)?,
+            deps::add_dependency(&store, &actor, &a.id, &a.on, a.if_version)?,
             "now depends on",
         ),
         DepCommand::Rm(a) => (
-            graph::remove_dependency(&store, &actor, &a.id, &a.on, a.if_version)?,
+            deps::remove_dependency(&store, &actor, &a.id, &a.on, a.if_version)?,
             "no longer depends on",
         ),
     };

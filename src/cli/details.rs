@@ -1,11 +1,13 @@
 //! `jit checklist add|check|uncheck`, `jit link add|rm`, `jit pr link`: the rich details of an
-//! issue. Each command is one mutation (`crate::ops::details`) and prints one line.
+//! issue. Each command is one mutation (`crate::ops::checklist`, `link`, `pr`) and prints one line.
 
 use super::render::{Color, Style, clean_line};
 use super::{Ctx, Reply};
 use crate::error::Result;
 use crate::model::{CiStatus, LinkKind, PrStatus};
-use crate::ops::details::{self, ChecklistOutcome, LinkOutcome, PrOutcome, PrRequest};
+use crate::ops::checklist::{self, ChecklistOutcome};
+use crate::ops::link::{self, LinkOutcome};
+use crate::ops::pr::{self, PrOutcome, PrRequest};
 use clap::{ArgGroup, Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
@@ -100,15 +102,15 @@ pub fn checklist(ctx: &Ctx, cmd: ChecklistCommand) -> Result<Reply> {
     let actor = ctx.actor(&store)?;
     let (out, verb) = match cmd {
         ChecklistCommand::Add(a) => (
-            details::checklist_add(&store, &actor, &a.id, &a.item, a.if_version)?,
+            checklist::checklist_add(&store, &actor, &a.id, &a.item, a.if_version)?,
             "added",
         ),
         ChecklistCommand::Check(a) => (
-            details::checklist_set(&store, &actor, &a.id, &a.item, true, a.if_version)?,
+            checklist::checklist_set(&store, &actor, &a.id, &a.item, true, a.if_version)?,
             "checked",
         ),
         ChecklistCommand::Uncheck(a) => (
-            details::checklist_set(&store, &actor, &a.id, &a.item, false, a.if_version)?,
+            checklist::checklist_set(&store, &actor, &a.id, &a.item, false, a.if_version)?,
             "unchecked",
         ),
     };
@@ -134,14 +136,14 @@ pub fn link(ctx: &Ctx, cmd: LinkCommand) -> Result<Reply> {
         LinkCommand::Add(a) => {
             let (kind, target) = a.target();
             (
-                details::link_add(&store, &actor, &a.id, kind, target, a.if_version)?,
+                link::link_add(&store, &actor, &a.id, kind, target, a.if_version)?,
                 "now",
             )
         }
         LinkCommand::Rm(a) => {
             let (kind, target) = a.target();
             (
-                details::link_remove(&store, &actor, &a.id, kind, target, a.if_version)?,
+                link::link_remove(&store, &actor, &a.id, kind, target, a.if_version)?,
                 "no longer",
             )
         }
@@ -173,7 +175,7 @@ pub fn pr(ctx: &Ctx, cmd: PrCommand) -> Result<Reply> {
         commit: a.commit,
         ci: a.ci,
     };
-    let out = details::pr_link(&store, &actor, &a.id, req, a.if_version)?;
+    let out = pr::pr_link(&store, &actor, &a.id, req, a.if_version)?;
     Ok(Reply::new(out, |o: &PrOutcome, s: &Style| {
         let p = &o.pr;
         let mut state = Vec::new();

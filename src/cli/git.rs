@@ -181,7 +181,7 @@ struct Merged {
 }
 
 /// Runs as git's merge driver. Exit 0 with the merged file in OURS, even when scalar conflicts
-/// were resolved (they are recorded in the file's `context.merge_conflicts` and on stderr).
+/// were resolved (they are recorded in the file's `merge_conflicts` and on stderr).
 pub fn merge_driver(_ctx: &Ctx, a: MergeDriverArgs) -> Result<Reply> {
     let conflicts = gitops::merge_files(&a.base, &a.ours, &a.theirs)?;
     let warnings: Vec<String> = conflicts

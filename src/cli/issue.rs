@@ -9,7 +9,7 @@ use crate::model::Actor;
 use crate::model::time::parse_duration;
 use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
 use crate::ops::claims;
-use crate::ops::details::CommentOutcome;
+use crate::ops::comment::CommentOutcome;
 use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
 use crate::pages::{self, Page, Shape};
 use crate::store::FileProblem;
@@ -341,6 +341,9 @@ pub struct UpdateArgs {
     /// Set `key=value`, or remove with `key=` (repeatable).
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
+    /// Drop the records of what merges of this issue discarded (`merge_conflicts`), once read.
+    #[arg(long = "clear-merge-conflicts")]
+    pub clear_merge_conflicts: bool,
     #[arg(long = "if-version", value_name = "N", help = super::args::IF_VERSION)]
     pub if_version: Option<u64>,
     /// Move the issue although another actor holds it (human actors only; recorded as
@@ -376,7 +379,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             let body = super::edit::text_input("body", a.body, a.body_file)?.unwrap_or_default();
             let store = ctx.store()?;
             let actor = ctx.actor(&store)?;
-            let out = crate::ops::details::comment(&store, &actor, &a.id, &body, a.if_version)?;
+            let out = crate::ops::comment::comment(&store, &actor, &a.id, &body, a.if_version)?;
             Ok(Reply::new(out, |o: &CommentOutcome, s: &Style| {
                 format!(
                     "commented on {} as {} ({} comment(s))\n",
@@ -583,6 +586,7 @@ fn update(ctx: &Ctx, mut a: UpdateArgs) -> Result<Reply> {
         context: context_pairs(&a.context)?,
         if_version: a.if_version,
         force: a.force,
+        clear_merge_conflicts: a.clear_merge_conflicts,
         ..Default::default()
     };
     if bulk {
@@ -724,7 +728,7 @@ fn show(ctx: &Ctx, a: ShowIssueArgs) -> Result<Reply> {
         view.progress = Some(progress);
     }
     if a.related {
-        crate::ops::details::add_related(&store, &mut view)?;
+        crate::ops::link::add_related(&store, &mut view)?;
     }
     let warnings = problem_warnings(&problems);
     Ok(Reply::new(Shown { view, subtasks }, |r: &Shown, s| {

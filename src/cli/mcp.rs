@@ -167,6 +167,7 @@ mod server {
                 due: a.due, estimate: a.estimate.map(Estimate::into_text),
                 visibility: a.visibility, evidence: a.evidence, done_when: a.done_when,
                 context: pairs(a.context), if_version: a.if_version, force: false,
+                clear_merge_conflicts: a.clear_merge_conflicts.unwrap_or(false),
                 remote: Default::default(),
             }));
         "claim" => ClaimIn: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it.",
@@ -428,6 +429,8 @@ mod server {
         /// Context entries to set, `key` to `value`; an empty value removes the key.
         #[serde(default)]
         context: BTreeMap<String, String>,
+        /// True drops the records of what merges of this issue discarded (`merge_conflicts`).
+        clear_merge_conflicts: Option<bool>,
         /// Refuse the write unless the issue is at this version (`version_conflict`).
         if_version: Option<u64>,
         /// Act as this actor (`type:identifier`); default: the server's actor.

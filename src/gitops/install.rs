@@ -683,6 +683,7 @@ mod tests {
         assert_eq!(merged.version, 3);
         assert_eq!(merged.updated_at, t("2026-01-01T02:00:00Z"));
         assert!(!merged.context.contains_key(CONFLICTS_KEY));
+        assert!(merged.merge_conflicts.is_empty());
         assert_eq!(
             std::fs::read(&path).unwrap(),
             merged.to_file_bytes().unwrap(),

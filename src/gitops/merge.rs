@@ -12,12 +12,13 @@
 //!   is broken by content (timestamps, then the serialized values), never by which side is which.
 //! - A change made on one side only is never lost. Where both sides changed the same thing
 //!   differently, a fixed rule picks the survivor, and the discarded value is reported as a
-//!   [`FieldConflict`] and recorded in the issue's `context` under [`CONFLICTS_KEY`].
+//!   [`FieldConflict`] and recorded in the issue's `merge_conflicts` (structured records; an
+//!   older file's records under `context.merge_conflicts` move there).
 //! - If one side equals the base (or both sides are equal), the result is the other side,
 //!   unchanged: no version bump, as git itself would resolve it.
 
 use crate::error::{Error, Result};
-use crate::model::{Issue, Timestamp, limits};
+use crate::model::{Issue, Timestamp};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::cmp::Ordering;
@@ -35,8 +36,8 @@ enum Rule {
     Version,
     /// The earlier creation time.
     CreatedAt,
-    /// Merged together after the other fields: the claim, the state that travels with it, and
-    /// the context, which records this merge's conflicts.
+    /// Merged together after the other fields: the claim, the state that travels with it, the
+    /// context, and the merge-conflict records, which get this merge's conflicts.
     Claim,
     /// A set: additions and removals from both sides.
     Set,
@@ -102,6 +103,7 @@ field_rules! {
     started_at => Scalar,
     finished_at => Scalar,
     context => Claim,
+    merge_conflicts => Claim,
     created_at => CreatedAt,
     updated_at => UpdatedAt,
     version => Version,
@@ -116,10 +118,10 @@ fn rule_of(key: &str) -> Rule {
         .map_or(Rule::Scalar, |(_, rule)| *rule)
 }
 
-/// The `context` key where a merge records what it discarded: a compact JSON array of
-/// `{"at", "field", "discarded", "reason"}` objects, oldest first.
-pub const CONFLICTS_KEY: &str = "merge_conflicts";
-/// At most this many entries are kept under [`CONFLICTS_KEY`]; older ones are dropped.
+/// The `context` key where earlier versions recorded what a merge discarded (one JSON string);
+/// a merge moves those records into the issue's `merge_conflicts`.
+pub const CONFLICTS_KEY: &str = crate::model::LEGACY_CONFLICTS_KEY;
+/// At most this many merge-conflict records are kept; older ones are dropped.
 pub const MAX_RECORDED_CONFLICTS: usize = 50;
 /// A discarded value longer than this many characters is recorded truncated.
 pub const MAX_DISCARDED_CHARS: usize = 200;
@@ -495,13 +497,16 @@ impl Merger {
         ) {
             out.remove("lease");
         }
-        let context = self.merge_context(
-            base.get("context"),
-            ours.get("context"),
-            theirs.get("context"),
-            updated_at,
-        );
+        fn side(v: &Map<String, Value>) -> (Option<&Value>, Option<&Value>) {
+            (v.get("context"), v.get("merge_conflicts"))
+        }
+        let (context, recorded) =
+            self.merge_context(side(base), side(ours), side(theirs), updated_at);
         out.insert("context".into(), context);
+        match recorded {
+            Some(r) => out.insert("merge_conflicts".into(), r),
+            None => out.remove("merge_conflicts"),
+        };
         out
     }
 
@@ -877,18 +882,23 @@ impl Merger {
         winner.pick(o, t).cloned()
     }
 
-    /// The context: merged key by key; then [`CONFLICTS_KEY`] gets this merge's conflicts added
-    /// to the entries both sides already had (those entries merge as a set).
+    /// The context, merged key by key, and the merge-conflict records: those both sides already
+    /// had (a set; records an older jit kept under `context.merge_conflicts` count with them),
+    /// plus this merge's conflicts. Each side is `(context, merge_conflicts)`.
     fn merge_context(
         &mut self,
-        b: Option<&Value>,
-        o: Option<&Value>,
-        t: Option<&Value>,
+        b: (Option<&Value>, Option<&Value>),
+        o: (Option<&Value>, Option<&Value>),
+        t: (Option<&Value>, Option<&Value>),
         at: Timestamp,
-    ) -> Value {
-        let split = |v: Option<&Value>| -> (Value, Value) {
-            let mut m = v.and_then(Value::as_object).cloned().unwrap_or_default();
-            let recorded = entries(m.remove(CONFLICTS_KEY).as_ref());
+    ) -> (Value, Option<Value>) {
+        let split = |(context, records): (Option<&Value>, Option<&Value>)| -> (Value, Value) {
+            let mut m = context
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            let mut recorded = entries(m.remove(CONFLICTS_KEY).as_ref());
+            recorded.extend(entries(records));
             (Value::Object(m), Value::Array(recorded))
         };
         let ((bc, be), (oc, oe), (tc, te)) = (split(b), split(o), split(t));
@@ -899,7 +909,7 @@ impl Merger {
             Some(&tc),
             Merger::resolve_later,
         );
-        let mut context = match merged {
+        let context = match merged {
             Some(Value::Object(m)) => m,
             _ => Map::new(),
         };
@@ -911,10 +921,7 @@ impl Merger {
         recorded.extend(self.conflicts.iter().map(|c| {
             json!({ "at": at, "field": c.field, "discarded": brief(c.discarded()), "reason": c.reason })
         }));
-        if let Some(s) = render_entries(recorded) {
-            context.insert(CONFLICTS_KEY.into(), Value::String(s));
-        }
-        Value::Object(context)
+        (Value::Object(context), kept_entries(recorded))
     }
 }
 
@@ -988,19 +995,33 @@ fn sort_comments(v: Value) -> Value {
     }
 }
 
-/// The entries already recorded under [`CONFLICTS_KEY`]. A value that is not a JSON array (a
-/// hand edit) is kept as one opaque entry.
+/// The merge-conflict records a side holds: the array of its `merge_conflicts`, or the JSON
+/// string an older jit kept under `context.merge_conflicts`. Anything that does not read as a
+/// record (a hand edit) is kept whole ([`crate::model::MergeConflict::unreadable`]).
 fn entries(v: Option<&Value>) -> Vec<Value> {
+    use crate::model::MergeConflict;
+    let unreadable = |e: Value| serde_json::to_value(MergeConflict::unreadable(e)).ok();
     match v {
-        Some(Value::String(s)) if !s.trim().is_empty() => match serde_json::from_str::<Value>(s) {
-            Ok(Value::Array(a)) => a,
-            _ => vec![Value::String(s.clone())],
-        },
-        _ => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .cloned()
+            .filter_map(
+                |e| match serde_json::from_value::<MergeConflict>(e.clone()) {
+                    Ok(_) => Some(e),
+                    Err(_) => unreadable(e),
+                },
+            )
+            .collect(),
+        Some(Value::String(s)) => MergeConflict::from_legacy(s)
+            .into_iter()
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => unreadable(other.clone()).into_iter().collect(),
     }
 }
 
-/// A value as recorded under [`CONFLICTS_KEY`]: long values are cut to
+/// A discarded value as recorded: long values are cut to
 /// [`MAX_DISCARDED_CHARS`] characters and end with `…`.
 fn brief(v: &Value) -> Value {
     let cut = |s: &str| -> Option<String> {
@@ -1019,9 +1040,9 @@ fn brief(v: &Value) -> Value {
     }
 }
 
-/// The compact JSON for [`CONFLICTS_KEY`]: entries sorted by time then content, deduplicated,
-/// the newest [`MAX_RECORDED_CONFLICTS`] that fit a context value. `None` when empty.
-fn render_entries(recorded: Vec<Value>) -> Option<String> {
+/// The records to keep: sorted by time then content, deduplicated, the newest
+/// [`MAX_RECORDED_CONFLICTS`]. `None` when there are none.
+fn kept_entries(recorded: Vec<Value>) -> Option<Value> {
     let mut keyed: Vec<((String, String), Value)> = recorded
         .into_iter()
         .map(|e| {
@@ -1037,16 +1058,7 @@ fn render_entries(recorded: Vec<Value>) -> Option<String> {
     if kept.len() > MAX_RECORDED_CONFLICTS {
         kept.drain(..kept.len() - MAX_RECORDED_CONFLICTS);
     }
-    loop {
-        if kept.is_empty() {
-            return None;
-        }
-        let s = Value::Array(kept.clone()).to_string();
-        if s.len() <= limits::CONTEXT_VALUE {
-            return Some(s);
-        }
-        kept.remove(0);
-    }
+    (!kept.is_empty()).then_some(Value::Array(kept))
 }
 
 #[cfg(test)]
@@ -1154,10 +1166,14 @@ mod tests {
     }
 
     fn recorded(i: &Issue) -> Vec<Value> {
-        i.context
-            .get(CONFLICTS_KEY)
-            .map(|s| serde_json::from_str::<Vec<Value>>(s).unwrap())
-            .unwrap_or_default()
+        assert!(
+            !i.context.contains_key(CONFLICTS_KEY),
+            "records left in the context"
+        );
+        i.merge_conflicts
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap())
+            .collect()
     }
 
     #[test]
@@ -1176,7 +1192,7 @@ mod tests {
         assert_eq!(m.version, 3, "max(2, 2) + 1");
         assert_eq!(m.updated_at.to_string(), T2);
         assert!(conflicts.is_empty(), "{conflicts:?}");
-        assert!(!m.context.contains_key(CONFLICTS_KEY));
+        assert!(recorded(&m).is_empty());
     }
 
     #[test]
@@ -1969,28 +1985,63 @@ mod tests {
         assert_eq!(fields, ["title", "description"], "oldest first");
         // Clearing the record on one side clears it.
         let mut cleared = edit(&second, T3, json!({ "priority": "low" }));
-        cleared["context"]
-            .as_object_mut()
-            .unwrap()
-            .remove(CONFLICTS_KEY);
+        cleared.as_object_mut().unwrap().remove("merge_conflicts");
         let other = edit(&second, T3, json!({ "estimate": 2.0 }));
         let (third, _) = merge(&second, &cleared, &other);
-        assert!(!third.context.contains_key(CONFLICTS_KEY));
-        // Many conflicts: the newest are kept, the record stays under the size limit.
+        assert!(recorded(&third).is_empty());
+        // Many conflicts: the newest are kept.
         let huge: Vec<Value> = (0..200)
             .map(|i| {
                 let at = format!("2026-01-01T00:00:00.{i:03}Z");
                 json!({ "at": at, "field": "x", "discarded": "y".repeat(1000), "reason": "both_changed" })
             })
             .collect();
-        let s = render_entries(huge).unwrap();
-        assert!(s.len() <= limits::CONTEXT_VALUE);
-        let kept: Vec<Value> = serde_json::from_str(&s).unwrap();
-        assert!(kept.len() <= MAX_RECORDED_CONFLICTS && !kept.is_empty());
+        let kept = match kept_entries(huge).unwrap() {
+            Value::Array(a) => a,
+            other => panic!("{other}"),
+        };
+        assert_eq!(kept.len(), MAX_RECORDED_CONFLICTS);
         assert_eq!(
             kept.last().unwrap()["at"],
             json!("2026-01-01T00:00:00.199Z")
         );
+    }
+
+    /// Records an older jit kept as a JSON string in `context.merge_conflicts` move to the
+    /// `merge_conflicts` field on the next merge (with this merge's own), and a hand-edited
+    /// entry that is not a record is kept whole rather than lost or left unparseable.
+    #[test]
+    fn records_kept_in_the_context_by_an_older_jit_move_to_their_field() {
+        let mut b = base();
+        b["context"] = json!({
+            "branch": "fix",
+            "merge_conflicts": r#"[{"at":"2026-01-01T00:00:00.000Z","field":"title","discarded":"Old","reason":"both_changed"},"a note"]"#,
+        });
+        let o = edit(&b, T2, json!({ "title": "O" }));
+        let t = edit(&b, T1, json!({ "title": "T" }));
+        let (m, _) = merge(&b, &o, &t);
+        assert_eq!(m.context.get("branch").map(String::as_str), Some("fix"));
+        let got: Vec<(String, String)> = recorded(&m)
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap().to_string(),
+                    e["reason"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 3, "{:#?}", m.merge_conflicts);
+        assert!(got.contains(&("title".into(), "both_changed".into())));
+        assert!(got.contains(&(CONFLICTS_KEY.into(), "unreadable_record".into())));
+        let note = m
+            .merge_conflicts
+            .iter()
+            .find(|c| c.reason == "unreadable_record")
+            .unwrap();
+        assert_eq!(note.discarded, json!("a note"));
+        // The file reads back: every record is a typed one.
+        let again: Issue = serde_json::from_slice(&m.to_file_bytes().unwrap()).unwrap();
+        assert_eq!(again.merge_conflicts, m.merge_conflicts);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use super::convert;
 use super::record::{Notes, Parsed, Place, Record, Skipped, SourceComment, Want};
 use crate::error::Result;
-use crate::ops::details::checklist_from_markdown;
+use crate::ops::checklist::checklist_from_markdown;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 

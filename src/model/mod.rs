@@ -389,6 +389,10 @@ pub struct Issue {
     /// Free-form `key` to `value` entries for agents.
     #[serde(default)]
     pub context: BTreeMap<String, String>,
+    /// What merges of this file resolved and the values they discarded, oldest first (see
+    /// docs/git.md); cleared with `issue update --clear-merge-conflicts`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge_conflicts: Vec<MergeConflict>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When its content last changed.
@@ -410,6 +414,54 @@ pub struct Issue {
 
 fn default_type() -> String {
     "task".to_string()
+}
+
+/// The `context` key where earlier versions of jit kept merge-conflict records, as one JSON
+/// string (now [`Issue::merge_conflicts`]).
+pub const LEGACY_CONFLICTS_KEY: &str = "merge_conflicts";
+
+/// One field a merge of this issue's file resolved on its own, and the value it discarded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MergeConflict {
+    /// When the merge ran.
+    pub at: Timestamp,
+    /// The field (for a map, `field.key`; for a record list, `field[id]`).
+    pub field: String,
+    /// The value that lost, cut to 200 characters (ending in `…`) when longer.
+    pub discarded: Value,
+    /// Why the kept value won: `both_changed`, `edit_vs_delete` or `claim`.
+    pub reason: String,
+}
+
+impl MergeConflict {
+    /// A record for something that does not read as one: `v` kept whole as the discarded
+    /// value, reason `unreadable_record`, dated at the epoch (its time is unknown; a fixed date
+    /// keeps two branches that each moved it from agreeing on one record).
+    pub fn unreadable(v: Value) -> MergeConflict {
+        MergeConflict {
+            at: Timestamp::from_millis(0),
+            field: LEGACY_CONFLICTS_KEY.to_string(),
+            discarded: v,
+            reason: "unreadable_record".to_string(),
+        }
+    }
+
+    /// The records an older jit kept as a JSON array in one context string. An entry that does
+    /// not read as a record (a hand edit) is kept whole, so nothing it said is lost: see
+    /// [`MergeConflict::unreadable`].
+    pub fn from_legacy(text: &str) -> Vec<MergeConflict> {
+        let opaque = MergeConflict::unreadable;
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(entries)) => entries
+                .into_iter()
+                .map(|e| serde_json::from_value(e.clone()).unwrap_or_else(|_| opaque(e)))
+                .collect(),
+            _ => vec![opaque(Value::String(text.to_string()))],
+        }
+    }
 }
 
 impl Issue {
@@ -444,6 +496,7 @@ impl Issue {
             prs: Vec::new(),
             reopened: false,
             context: BTreeMap::new(),
+            merge_conflicts: Vec::new(),
             created_at: now,
             updated_at: now,
             started_at: None,
@@ -455,6 +508,11 @@ impl Issue {
 
     /// Sorts and deduplicates the set-valued fields so output is canonical.
     pub fn normalize(&mut self) {
+        // Records an older jit kept as a JSON string in `context` move to their own field.
+        if let Some(legacy) = self.context.remove(LEGACY_CONFLICTS_KEY) {
+            self.merge_conflicts
+                .extend(MergeConflict::from_legacy(&legacy));
+        }
         self.dependencies.sort();
         self.dependencies.dedup();
         self.gates_required.sort();

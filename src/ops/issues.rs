@@ -86,6 +86,8 @@ pub struct UpdateRequest {
     pub reason: Option<String>,
     /// Move the issue although someone else holds it (human actors only; recorded).
     pub force: bool,
+    /// Drop the records of what merges discarded (`merge_conflicts`), once they were read.
+    pub clear_merge_conflicts: bool,
 }
 
 /// The result of a mutation that may move states: the issue and what the move did.
@@ -439,6 +441,11 @@ pub fn apply_update(tx: &mut Tx<'_>, input: &str, c: &CheckedUpdate) -> Result<O
             Some(v) => after.context.insert(k.clone(), v.clone()),
             None => after.context.remove(k),
         };
+    }
+    if req.clear_merge_conflicts {
+        after.merge_conflicts.clear();
+        // An older file's records, not yet moved out of the context.
+        after.context.remove(crate::model::LEGACY_CONFLICTS_KEY);
     }
     if let Some(items) = &c.checklist {
         after.checklist = replace_checklist(&after.checklist, items, tx.actor.as_str(), tx.now);

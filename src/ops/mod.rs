@@ -4,8 +4,48 @@
 //! (a change, staged with its event through [`crate::store::Tx::edit`]) or a lock-free read,
 //! and returns typed data; none prints or parses a command line.
 
+pub mod checklist; // checklist items: add, check, uncheck
 pub mod claims; // atomic claims, leases, claim-next, release, assign, reopen
-pub mod defer; // issue defer/undefer: work set aside until a date, and query deferred
-pub mod details; // checklist items, comments, links, pull requests: add, check, link, upsert
+pub mod comment; // comments
+pub mod defer;
+pub mod deps; // dependencies: dep add (cycles refused), dep rm // issue defer/undefer: work set aside until a date, and query deferred
 pub mod gates; // the gate registry, passing/failing gates, running checkers
 pub mod issues; // issue create/show/list/update/delete
+pub mod link; // links between issues, and what other issues say about one (`--related`)
+pub mod pr; // linked pull requests: link or update by URL
+
+use crate::error::{Error, Result};
+
+/// Checks one line of user text: trimmed, non-blank, no control characters, bounded.
+pub(crate) fn one_line(field: &str, t: &str, max_chars: usize) -> Result<String> {
+    let t = t.trim();
+    if t.is_empty() {
+        return Err(Error::invalid(field, "is blank"));
+    }
+    if t.chars().count() > max_chars {
+        return Err(Error::invalid(
+            field,
+            format!("longer than {max_chars} characters"),
+        ));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid(
+            field,
+            "contains control characters or a line break; it is one line",
+        ));
+    }
+    Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_text() {
+        assert_eq!(one_line("item", "  works  ", 10).unwrap(), "works");
+        assert!(one_line("item", "   ", 10).is_err());
+        assert!(one_line("item", "a\nb", 10).is_err());
+        assert!(one_line("item", "abcdefghijk", 10).is_err());
+    }
+}

@@ -177,7 +177,7 @@ async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Reply {
                 let mut v = crate::ops::issues::show(&s.store, &id)?;
                 hide_internal(s, &v)?;
                 if related {
-                    crate::ops::details::add_related(&s.store, &mut v)?;
+                    crate::ops::link::add_related(&s.store, &mut v)?;
                 }
                 Ok(v)
             })
@@ -221,7 +221,7 @@ async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Reply {
             let v = blocking(&shared, move |s| {
                 check_visible(s, &id)?;
                 check_visible(s, &dep)?;
-                crate::graph::remove_dependency(&s.store, &s.actor, &id, &dep, pre.version())
+                crate::ops::deps::remove_dependency(&s.store, &s.actor, &id, &dep, pre.version())
             })
             .await?;
             reply_value(&shared, &v).await
@@ -550,6 +550,9 @@ struct UpdateBody {
     done_when: Option<Option<String>>,
     #[serde(default)]
     context: BTreeMap<String, Option<String>>,
+    /// True drops the merge-conflict records (`issue update --clear-merge-conflicts`).
+    #[serde(default)]
+    clear_merge_conflicts: bool,
 }
 
 /// Absent: keep; `null` or blank: clear (as an empty flag value clears in the CLI); else set.
@@ -610,6 +613,7 @@ async fn update(shared: &Arc<Shared>, id: &str, pre: Precondition, body: &[u8]) 
             evidence: to_patch(b.evidence, |e: &String| e.trim().is_empty()),
             done_when: to_patch(b.done_when, |e: &String| e.trim().is_empty()),
             context: b.context.into_iter().collect(),
+            clear_merge_conflicts: b.clear_merge_conflicts,
             if_version,
             ..Default::default()
         };
@@ -704,20 +708,20 @@ async fn issue_action(
         }
         ["comments"] => {
             act(shared, id, body, move |s, id, b: CommentBody| {
-                crate::ops::details::comment(&s.store, &s.actor, id, &b.body, v)
+                crate::ops::comment::comment(&s.store, &s.actor, id, &b.body, v)
             })
             .await
         }
         ["checklist"] => {
             act(shared, id, body, move |s, id, b: ItemBody| {
-                crate::ops::details::checklist_add(&s.store, &s.actor, id, &b.item, v)
+                crate::ops::checklist::checklist_add(&s.store, &s.actor, id, &b.item, v)
             })
             .await
         }
         ["checklist", which @ ("check" | "uncheck")] => {
             let checked = *which == "check";
             act(shared, id, body, move |s, id, b: ItemBody| {
-                crate::ops::details::checklist_set(&s.store, &s.actor, id, &b.item, checked, v)
+                crate::ops::checklist::checklist_set(&s.store, &s.actor, id, &b.item, checked, v)
             })
             .await
         }
@@ -745,7 +749,7 @@ async fn issue_action(
         ["deps"] => {
             act(shared, id, body, move |s, id, b: DepBody| {
                 check_visible(s, &b.on)?;
-                crate::graph::add_dependency(&s.store, &s.actor, id, &b.on, v)
+                crate::ops::deps::add_dependency(&s.store, &s.actor, id, &b.on, v)
             })
             .await
         }

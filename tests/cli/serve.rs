@@ -338,6 +338,27 @@ fn serve_api_mirrors_the_cli_and_guards_every_write() {
     assert_eq!(done.status, 200);
     assert_eq!(done.body["promoted"], json!([repo.full_id(&b)]));
 
+    // Merge-conflict records are cleared as `--clear-merge-conflicts` clears them.
+    let mut file = repo.read_issue(&b);
+    file["merge_conflicts"] = json!([{
+        "at": "2026-01-01T00:00:00.000Z", "field": "title", "discarded": "x", "reason": "both_changed"
+    }]);
+    std::fs::write(
+        repo.issue_path(&b),
+        serde_json::to_vec_pretty(&file).unwrap(),
+    )
+    .unwrap();
+    let cleared = write(
+        &s,
+        "PATCH",
+        &format!("/api/issues/{b}"),
+        Some(&s.token),
+        Some("*"),
+        &json!({ "clear_merge_conflicts": true }),
+    );
+    assert_eq!(cleared.status, 200, "{:#}", cleared.body);
+    assert!(repo.read_issue(&b).get("merge_conflicts").is_none());
+
     // Create: 201, Location, the created issue as `issue create --json` prints it.
     let created = write(
         &s,

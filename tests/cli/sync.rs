@@ -204,6 +204,7 @@ fn edits_to_different_fields_of_one_issue_both_survive() {
         assert_eq!(i["description"], "Safari only");
         assert_eq!(i["milestone"], "M1");
         assert!(i["context"].get("merge_conflicts").is_none(), "{i:#}");
+        assert!(i.get("merge_conflicts").is_none(), "{i:#}");
         c.validate_ok();
     }
     assert_eq!(net.a.file(&id), net.b.file(&id));
@@ -243,11 +244,63 @@ fn the_same_field_changed_on_both_clones_has_one_deterministic_winner() {
         assert_eq!(fa, fb, "both clones hold the same bytes");
         assert!(!fa.contains("<<<<<<<") && !fa.contains(">>>>>>>"));
         let v: Value = serde_json::from_str(&fa).expect("valid JSON");
-        let recorded: Value =
-            serde_json::from_str(v["context"]["merge_conflicts"].as_str().unwrap()).unwrap();
-        assert_eq!(recorded[0]["field"], "title");
+        let recorded = &v["merge_conflicts"];
+        assert_eq!(recorded[0]["field"], "title", "{v:#}");
         assert_eq!(recorded[0]["discarded"], "Title from a");
+        assert_eq!(recorded[0]["reason"], "both_changed");
+        assert!(v["context"].get("merge_conflicts").is_none());
     }
+}
+
+/// The records of a merge are read in `issue show`, and cleared once read; an older file's
+/// records (a JSON string under `context.merge_conflicts`) are cleared the same way, and move
+/// to their field when the file is next written.
+#[test]
+fn merge_conflict_records_are_shown_and_cleared() {
+    let net = Net::new();
+    let id = net.shared_issue("Original");
+    net.a
+        .ok_at(&["issue", "update", &id, "--title", "Title from a"], T1);
+    net.b
+        .ok_at(&["issue", "update", &id, "--title", "Title from b"], T2);
+    net.a.sync();
+    net.b.sync();
+    let shown = net.b.show(&id);
+    assert_eq!(shown["merge_conflicts"][0]["field"], "title", "{shown:#}");
+    let human = net.b.run(&["issue", "show", &id]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("merge conflicts (1;") && text.contains("discarded Title from a"),
+        "{text}"
+    );
+    let cleared = net
+        .b
+        .ok(&["issue", "update", &id, "--clear-merge-conflicts"]);
+    assert!(cleared.get("merge_conflicts").is_none(), "{cleared:#}");
+    // A file written by an older jit.
+    let full = shown["id"].as_str().unwrap().to_string();
+    let path = net.b.dir.join(".jit/issues").join(format!("{full}.json"));
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    v["context"]["merge_conflicts"] = Value::String(
+        r#"[{"at":"2026-01-01T00:00:00.000Z","field":"title","discarded":"Old","reason":"both_changed"}]"#.into(),
+    );
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let moved = net.b.ok(&["issue", "update", &id, "--priority", "high"]);
+    assert!(
+        moved["context"].get("merge_conflicts").is_none(),
+        "{moved:#}"
+    );
+    assert_eq!(moved["merge_conflicts"][0]["discarded"], "Old", "{moved:#}");
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let cleared = net
+        .b
+        .ok(&["issue", "update", &id, "--clear-merge-conflicts"]);
+    assert!(cleared.get("merge_conflicts").is_none(), "{cleared:#}");
+    assert!(
+        cleared["context"].get("merge_conflicts").is_none(),
+        "{cleared:#}"
+    );
+    net.b.validate_ok();
 }
 
 #[test]

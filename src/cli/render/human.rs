@@ -315,6 +315,26 @@ pub fn issue_detail_with(v: &IssueView, subtasks: &[SubTask], style: &Style) -> 
             out.push_str(&format!("  {}: {}\n", clean_line(k), clean_line(val)));
         }
     }
+    if !i.merge_conflicts.is_empty() {
+        out.push_str(&format!(
+            "merge conflicts ({}; `jit issue update {} --clear-merge-conflicts` once read):\n",
+            i.merge_conflicts.len(),
+            i.short_id()
+        ));
+        for c in &i.merge_conflicts {
+            let discarded = match &c.discarded {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            out.push_str(&format!(
+                "  {} {} ({}): discarded {}\n",
+                term::relative_to(c.at, now),
+                clean_line(&c.field),
+                clean_line(&c.reason),
+                clean_line(&discarded)
+            ));
+        }
+    }
     out.push_str(&kv(
         "created",
         format!(

@@ -1,0 +1,54 @@
+//! Comments on an issue: appended by the acting actor, each with a short random id, in one
+//! transaction through [`Store::mutate`] (the issue and its event staged together).
+
+use crate::error::{Error, Result};
+use crate::model::EventKind;
+use crate::model::{Actor, Comment, validate_text};
+use crate::store::Store;
+use crate::view::IssueView;
+use crate::workflow::view_in;
+use serde::Serialize;
+use serde_json::json;
+
+/// What `issue comment` did.
+#[derive(Debug, Serialize)]
+pub struct CommentOutcome {
+    #[serde(flatten)]
+    pub view: IssueView,
+    /// The comment as stored.
+    pub comment: Comment,
+}
+
+/// `issue comment`: appends a comment by the acting actor.
+pub fn comment(
+    store: &Store,
+    actor: &Actor,
+    input: &str,
+    body: &str,
+    if_version: Option<u64>,
+) -> Result<CommentOutcome> {
+    let body = validate_text("body", body)?;
+    let body = body.trim_end().to_string();
+    if body.trim().is_empty() {
+        return Err(Error::invalid("body", "is blank; say something"));
+    }
+    store.mutate(actor, |tx| {
+        let before = tx.open(input, if_version)?;
+        let comment = Comment {
+            id: crate::random::token(8),
+            author: tx.actor.to_string(),
+            at: tx.now,
+            body: body.clone(),
+        };
+        let mut after = before.clone();
+        after.comments.push(comment.clone());
+        let after = tx.edit(
+            EventKind::CommentAdded,
+            &before,
+            after,
+            json!({ "comment": comment.id }),
+        )?;
+        let view = view_in(tx, after)?;
+        Ok(CommentOutcome { view, comment })
+    })
+}
