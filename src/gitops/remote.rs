@@ -390,7 +390,10 @@ pub fn publish(
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let _lock = remote_lock(root)?;
     let mut out = git_net(root, &refs, net, remote)?;
-    if !out.status.success() && super::sync::cleared_stale_remote_lock(root, remote, &out) {
+    for _ in 0..super::sync::STALE_LOCKS_AT_MOST {
+        if out.status.success() || !super::sync::cleared_stale_remote_lock(root, remote, &out) {
+            break;
+        }
         out = git_net(root, &refs, net, remote)?;
     }
     if out.status.success() {

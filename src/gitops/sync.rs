@@ -754,7 +754,11 @@ enum Pushed {
 fn push(root: &Path, remote: &str, branch: &str) -> Result<Pushed> {
     let dest = format!("HEAD:refs/heads/{branch}");
     let mut out = git(root, &["push", "-q", "--porcelain", remote, &dest])?;
-    if !out.status.success() && cleared_stale_remote_lock(root, remote, &out) {
+    // A killed push can leave more than one lock (the branch's and `HEAD`'s): one retry each.
+    for _ in 0..STALE_LOCKS_AT_MOST {
+        if out.status.success() || !cleared_stale_remote_lock(root, remote, &out) {
+            break;
+        }
         out = git(root, &["push", "-q", "--porcelain", remote, &dest])?;
     }
     if out.status.success() {
@@ -776,6 +780,10 @@ fn push(root: &Path, remote: &str, branch: &str) -> Result<Pushed> {
 /// How old a ref lock in a remote on this machine must be to count as left by a killed git: a
 /// running git holds one for the milliseconds of one ref update.
 const STALE_REMOTE_LOCK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How many stale locks one push clears (each followed by a retry): a killed push holds the lock
+/// of every ref it was updating, and of `HEAD` when that names one of them.
+pub(super) const STALE_LOCKS_AT_MOST: usize = 4;
 
 /// When a push failed because a ref lock exists in a remote that is a directory on this
 /// machine (a bare repository a killed push, receive-pack and all, left mid-update), waits until

@@ -830,8 +830,14 @@ fn a_ref_lock_a_killed_push_left_in_a_local_remote_is_cleared() {
     let net = Net::new();
     let remote = net.tmp.path().join("remote.git");
     let lock = remote.join("refs/heads/main.lock");
+    // Killed while updating the branch `HEAD` names, a push leaves `HEAD`'s lock too.
+    let head_lock = remote.join("HEAD.lock");
     let elsewhere = net.tmp.path().join("unrelated.lock");
-    for (path, ago) in [(&lock, "10 seconds ago"), (&elsewhere, "10 seconds ago")] {
+    for (path, ago) in [
+        (&lock, "10 seconds ago"),
+        (&head_lock, "10 seconds ago"),
+        (&elsewhere, "10 seconds ago"),
+    ] {
         std::fs::write(path, "0000000000000000000000000000000000000000\n").unwrap();
         let st = std::process::Command::new("touch")
             .args(["-d", ago])
@@ -845,6 +851,7 @@ fn a_ref_lock_a_killed_push_left_in_a_local_remote_is_cleared() {
     let v = net.a.sync();
     assert_eq!(v["outgoing"]["pushed"], true, "{v:#}");
     assert!(!lock.exists(), "the stale ref lock was removed");
+    assert!(!head_lock.exists(), "and HEAD's");
     assert!(elsewhere.exists(), "nothing outside the remote is touched");
 
     // A fresh lock is waited for until it is old enough, then removed: the sync still lands.
