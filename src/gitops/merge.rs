@@ -1000,25 +1000,16 @@ fn sort_comments(v: Value) -> Value {
 /// record (a hand edit) is kept whole ([`crate::model::MergeConflict::unreadable`]).
 fn entries(v: Option<&Value>) -> Vec<Value> {
     use crate::model::MergeConflict;
-    let unreadable = |e: Value| serde_json::to_value(MergeConflict::unreadable(e)).ok();
-    match v {
-        Some(Value::Array(a)) => a
-            .iter()
-            .cloned()
-            .filter_map(
-                |e| match serde_json::from_value::<MergeConflict>(e.clone()) {
-                    Ok(_) => Some(e),
-                    Err(_) => unreadable(e),
-                },
-            )
-            .collect(),
-        Some(Value::String(s)) => MergeConflict::from_legacy(s)
-            .into_iter()
-            .filter_map(|c| serde_json::to_value(c).ok())
-            .collect(),
+    let records = match v {
+        Some(Value::Array(a)) => a.iter().cloned().map(MergeConflict::from_value).collect(),
+        Some(Value::String(s)) => MergeConflict::from_legacy(s),
         Some(Value::Null) | None => Vec::new(),
-        Some(other) => unreadable(other.clone()).into_iter().collect(),
-    }
+        Some(other) => vec![MergeConflict::unreadable(other.clone())],
+    };
+    records
+        .into_iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .collect()
 }
 
 /// A discarded value as recorded: long values are cut to

@@ -446,20 +446,22 @@ impl MergeConflict {
         }
     }
 
-    /// The records an older jit kept as a JSON array in one context string. An entry that does
-    /// not read as a record (a hand edit) is kept whole, so nothing it said is lost: see
-    /// [`MergeConflict::unreadable`].
+    /// `v` read as a record, or kept whole as [`MergeConflict::unreadable`] when it is not one.
+    pub fn from_value(v: Value) -> MergeConflict {
+        serde_json::from_value(v.clone()).unwrap_or_else(|_| MergeConflict::unreadable(v))
+    }
+
+    /// The records an older jit kept as a JSON array in one context string; an entry that does
+    /// not read as a record (a hand edit) is kept whole, so nothing it said is lost.
     pub fn from_legacy(text: &str) -> Vec<MergeConflict> {
-        let opaque = MergeConflict::unreadable;
         if text.trim().is_empty() {
             return Vec::new();
         }
         match serde_json::from_str::<Value>(text) {
-            Ok(Value::Array(entries)) => entries
-                .into_iter()
-                .map(|e| serde_json::from_value(e.clone()).unwrap_or_else(|_| opaque(e)))
-                .collect(),
-            _ => vec![opaque(Value::String(text.to_string()))],
+            Ok(Value::Array(entries)) => {
+                entries.into_iter().map(MergeConflict::from_value).collect()
+            }
+            _ => vec![MergeConflict::unreadable(Value::String(text.to_string()))],
         }
     }
 }

@@ -479,18 +479,18 @@ pub struct Effective<'a> {
 impl<'a> Effective<'a> {
     /// `s` under `ledger`.
     pub fn of(s: Summary<'a>, ledger: &'a super::ledger::Ledger) -> Self {
-        // Most issues have no entry: look the id up before deriving what the entry must beat.
-        if ledger.entries.is_empty() || ledger.get(s.id()).is_none() {
-            return Effective {
-                summary: s,
-                entry: None,
-            };
-        }
-        let key = crate::rules::claim_key(s.epoch(), s.state(), s.assigned());
-        Effective {
-            summary: s,
-            entry: ledger.outranking(s.id(), key, s.assignee()),
-        }
+        // Most issues have no entry: look the id up once, before deriving what it must beat.
+        let entry = if ledger.entries.is_empty() {
+            None
+        } else {
+            ledger.get(s.id()).filter(|e| {
+                e.outranks(
+                    crate::rules::claim_key(s.epoch(), s.state(), s.assigned()),
+                    s.assignee(),
+                )
+            })
+        };
+        Effective { summary: s, entry }
     }
 
     /// Who is assigned, if anyone, under the ledger.

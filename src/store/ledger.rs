@@ -148,6 +148,13 @@ impl Entry {
         rules::claim_key(self.epoch, self.state, self.assignee.is_some())
     }
 
+    /// Whether this entry overrides a file whose claim has `key` and `assignee`: it is ahead,
+    /// or level and held by the same actor.
+    pub fn outranks(&self, key: (u64, u8), assignee: Option<&str>) -> bool {
+        let k = self.key();
+        k > key || (k == key && self.assignee.as_deref() == assignee)
+    }
+
     /// Whether the claim's lifecycle is over (released or finished).
     pub fn is_terminal(&self) -> bool {
         self.key().1 >= 3
@@ -204,10 +211,7 @@ impl Ledger {
 
     /// The entry of one issue when it overrides a file whose claim has `key` and `assignee`.
     pub fn outranking(&self, id: &str, key: (u64, u8), assignee: Option<&str>) -> Option<&Entry> {
-        self.entries.get(id).filter(|e| {
-            let k = e.key();
-            k > key || (k == key && e.assignee.as_deref() == assignee)
-        })
+        self.entries.get(id).filter(|e| e.outranks(key, assignee))
     }
 
     /// Applies the ledger to an issue read from a file: the entry wins unless the file is ahead.

@@ -448,7 +448,7 @@ impl Store {
         let listing = |e: std::io::Error| Error::io(format!("listing `{}`", dir.display()), e);
         let mut names = Vec::new();
         let mut problems = Vec::new();
-        let mut sort = |name: &[u8], kind: Option<std::io::Result<EntryKind>>| {
+        let mut classify = |name: &[u8], kind: Option<std::io::Result<EntryKind>>| {
             let Ok(text) = std::str::from_utf8(name) else {
                 problems.push(FileProblem {
                     code: "stray_file",
@@ -521,7 +521,7 @@ impl Store {
                         t == FileType::Symlink,
                     ))),
                 };
-                sort(entry.file_name().to_bytes(), kind);
+                classify(entry.file_name().to_bytes(), kind);
             }
         }
         #[cfg(not(target_os = "linux"))]
@@ -530,7 +530,7 @@ impl Store {
             let kind = entry
                 .file_type()
                 .map(|t| EntryKind::of(t.is_file(), t.is_dir(), t.is_symlink()));
-            sort(
+            classify(
                 std::os::unix::ffi::OsStrExt::as_bytes(entry.file_name().as_os_str()),
                 Some(kind),
             );
