@@ -3,7 +3,7 @@
 //! Invariant: both read the event log without the lock and tolerate torn or duplicated lines.
 
 use crate::error::Result;
-use crate::model::{Event, GateState, IssueId};
+use crate::model::{Event, GateState, IssueId, Payload};
 use crate::store::{Store, events};
 use crate::view::IssueView;
 use serde::Serialize;
@@ -60,46 +60,38 @@ pub fn describe(e: &Event) -> String {
             }
         })
         .collect();
-    use crate::model::EventKind as K;
+    use crate::model::Payload as P;
     let kind = crate::model::EventKind::parse(&e.kind);
-    let extra = match kind {
-        Some(K::GatePassed) | Some(K::GateFailed) => e
-            .data
-            .get("gate")
-            .and_then(|g| g.as_str())
-            .map(|g| format!("gate {g}")),
-        Some(K::IssueReopened) | Some(K::IssueStateChanged) | Some(K::IssueUpdated) => e
-            .data
-            .get("reason")
-            .and_then(|g| g.as_str())
-            .map(|r| format!("reason: {r}")),
-        Some(K::CommentAdded) => Some("comment".into()),
-        Some(K::ChecklistAdded) | Some(K::ChecklistChecked) | Some(K::ChecklistUnchecked) => e
-            .data
-            .get("text")
-            .and_then(|t| t.as_str())
-            .map(|t| format!("item \"{}\"", short_str(t))),
-        Some(K::LinkAdded) | Some(K::LinkRemoved) => {
-            let kind = e.data.get("kind").and_then(|k| k.as_str());
-            let target = e.data.get("target").and_then(|t| t.as_str());
-            kind.zip(target)
-                .map(|(k, t)| format!("{k} {}", crate::view::short_of_stored(t)))
+    let extra = match Payload::read(e) {
+        Some(P::GatePassed(g) | P::GateFailed(g)) => Some(format!("gate {}", g.gate)),
+        Some(P::IssueReopened(r)) => Some(format!("reason: {}", r.reason)),
+        Some(P::IssueStateChanged(u) | P::IssueUpdated(u)) => {
+            u.reason.map(|r| format!("reason: {r}"))
         }
-        Some(K::PrLinked) => e.data.get("url").and_then(|u| u.as_str()).map(|u| {
+        Some(P::CommentAdded(_)) => Some("comment".into()),
+        Some(P::ChecklistAdded(i) | P::ChecklistChecked(i) | P::ChecklistUnchecked(i)) => {
+            Some(format!("item \"{}\"", short_str(&i.text)))
+        }
+        Some(P::LinkAdded(l) | P::LinkRemoved(l)) => Some(format!(
+            "{} {}",
+            l.kind.as_str(),
+            crate::view::short_of_stored(&l.target)
+        )),
+        Some(P::PrLinked(pr)) => {
             let mut state = Vec::new();
-            if let Some(s) = e.data.get("status").and_then(|v| v.as_str()) {
-                state.push(s.to_string());
+            if let Some(s) = pr.status {
+                state.push(s.as_str().to_string());
             }
-            if let Some(c) = e.data.get("ci").and_then(|v| v.as_str()) {
-                state.push(format!("ci {c}"));
+            if let Some(c) = pr.ci {
+                state.push(format!("ci {}", c.as_str()));
             }
             let state = if state.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", state.join(", "))
             };
-            format!("pr {}{state}", short_str(u))
-        }),
+            Some(format!("pr {}{state}", short_str(&pr.url)))
+        }
         _ => None,
     };
     let mut parts = Vec::new();

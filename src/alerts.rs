@@ -19,8 +19,8 @@
 
 use crate::error::{Error, Result};
 use crate::hooks::config::{check_name, put_section, section};
-use crate::model::EventKind;
 use crate::model::{Actor, Event, GateState, IssueId, State, Timestamp};
+use crate::model::{Payload, payload};
 use crate::store::{Store, diff_values};
 use crate::view::IssueView;
 use serde::{Deserialize, Serialize};
@@ -385,21 +385,12 @@ fn firing_now(log: &std::path::Path) -> Result<BTreeMap<Key, String>> {
     events.dedup_by(|a, b| a.id == b.id);
     let mut state: BTreeMap<Key, (bool, String)> = BTreeMap::new();
     for e in &events {
-        let fired = match e.kind.as_str() {
-            "alert.fired" => true,
-            "alert.resolved" => false,
+        let (fired, name, message) = match Payload::read(e) {
+            Some(Payload::AlertFired(f)) => (true, f.alert, f.message),
+            Some(Payload::AlertResolved(r)) => (false, r.alert, r.message),
             _ => continue,
         };
-        let Some(name) = e.data.get("alert").and_then(|a| a.as_str()) else {
-            continue;
-        };
-        let message = e
-            .data
-            .get("message")
-            .and_then(|m| m.as_str())
-            .unwrap_or_default()
-            .to_string();
-        state.insert((name.to_string(), e.issue.clone()), (fired, message));
+        state.insert((name, e.issue.clone()), (fired, message));
     }
     Ok(state
         .into_iter()
@@ -454,12 +445,13 @@ pub fn check(store: &Store, actor: &Actor) -> Result<CheckReport> {
                 };
                 if !before.contains_key(&key) {
                     let issue = s.issue.as_deref().map(IssueId::parse).transpose()?;
-                    tx.event(
-                        EventKind::AlertFired,
-                        issue.as_ref(),
-                        Vec::new(),
-                        json!({ "alert": name, "when": def.when, "message": s.message, "value": s.value }),
-                    );
+                    let fired = payload::AlertFired {
+                        alert: name.clone(),
+                        when: def.when.clone(),
+                        message: s.message.clone(),
+                        value: s.value.clone(),
+                    };
+                    tx.event(issue.as_ref(), Vec::new(), Payload::AlertFired(fired));
                     change.event_id = tx_last_event(tx);
                     report.fired.push(change.clone());
                     change.event_id = None;
@@ -477,12 +469,12 @@ pub fn check(store: &Store, actor: &Actor) -> Result<CheckReport> {
                 "the alert is no longer configured"
             };
             let id = issue.as_deref().and_then(|i| IssueId::parse(i).ok());
-            tx.event(
-                EventKind::AlertResolved,
-                id.as_ref(),
-                Vec::new(),
-                json!({ "alert": name, "message": message, "reason": reason }),
-            );
+            let resolved = payload::AlertResolved {
+                alert: name.clone(),
+                message: message.clone(),
+                reason: reason.into(),
+            };
+            tx.event(id.as_ref(), Vec::new(), Payload::AlertResolved(resolved));
             report.resolved.push(AlertChange {
                 alert: name.clone(),
                 issue: issue.clone(),
@@ -564,12 +556,15 @@ pub fn add(
         put_section(tx, config, SECTION, &alerts, false)?;
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
-        let (kind, change) = if before.is_some() {
-            (EventKind::AlertRedefined, "updated")
-        } else {
-            (EventKind::AlertDefined, "added")
+        let alert = payload::Alert {
+            alert: name.clone(),
         };
-        tx.event(kind, None, diff_values(&b, &a), json!({ "alert": name }));
+        let (event, change) = if before.is_some() {
+            (Payload::AlertRedefined(alert), "updated")
+        } else {
+            (Payload::AlertDefined(alert), "added")
+        };
+        tx.event(None, diff_values(&b, &a), event);
         Ok(AlertDefChange {
             name: name.clone(),
             alert: def,
@@ -610,22 +605,23 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<AlertDefChange
         put_section(tx, config, SECTION, &alerts, empty)?;
         let b = serde_json::to_value(&old).unwrap_or_default();
         tx.event(
-            EventKind::AlertUndefined,
             None,
             diff_values(&b, &Value::Object(Default::default())),
-            json!({ "alert": name }),
+            Payload::AlertUndefined(payload::Alert {
+                alert: name.clone(),
+            }),
         );
         for ((alert, issue), message) in firing_now(&tx.store().events_path())? {
             if alert != name {
                 continue;
             }
             let id = issue.as_deref().and_then(|i| IssueId::parse(i).ok());
-            tx.event(
-                EventKind::AlertResolved,
-                id.as_ref(),
-                Vec::new(),
-                json!({ "alert": name, "message": message, "reason": "the alert was removed" }),
-            );
+            let resolved = payload::AlertResolved {
+                alert: name.clone(),
+                message,
+                reason: "the alert was removed".into(),
+            };
+            tx.event(id.as_ref(), Vec::new(), Payload::AlertResolved(resolved));
         }
         Ok(AlertDefChange {
             name: name.clone(),
@@ -742,7 +738,8 @@ mod tests {
             issue: issue.map(str::to_string),
             actor: "human:a".into(),
             changes: vec![],
-            data: json!({ "alert": "a", "message": "m" }),
+            data: json!({ "alert": "a", "message": "m", "when": "lease_expired", "value": 1,
+                          "reason": "the condition no longer holds" }),
         };
         let events = [
             ev("1", "alert.fired", None),

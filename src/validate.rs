@@ -6,14 +6,16 @@
 //! pending gate entries, torn event-log lines, leftover temp files). Everything else is reported.
 
 use crate::error::Result;
-use crate::model::EventKind;
 use crate::model::{Actor, GateState, GateStatus, IssueId, State};
+use crate::model::{Payload, payload};
 use crate::progress::Progress;
 use crate::store::{Store, Tx, events};
 use serde::Serialize;
-use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+
+/// What `validate --fix` records as the author of its repairs (`data.by`).
+const FIX: &str = "validate --fix";
 
 /// How bad a problem is: errors make `validate` exit non-zero.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -712,12 +714,11 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
                     // what the file said.
                     let file = tx.store().load_raw(&id)?;
                     let after = tx.get(&id)?;
-                    tx.record(
-                        EventKind::IssueRepaired,
-                        Some(&file),
-                        &after,
-                        json!({ "by": "validate --fix", "from": "claim ledger" }),
-                    )?;
+                    let repaired = payload::Repaired {
+                        by: FIX.into(),
+                        from: Some("claim ledger".into()),
+                    };
+                    tx.record(Some(&file), &after, Payload::IssueRepaired(repaired))?;
                 }
                 p.fixed = true;
             }
@@ -756,12 +757,11 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             after.lease = None; // finished work holds no claim
         }
         if after != before {
-            tx.edit(
-                EventKind::IssueRepaired,
-                &before,
-                after,
-                json!({ "by": "validate --fix" }),
-            )?;
+            let repaired = payload::Repaired {
+                by: FIX.into(),
+                from: None,
+            };
+            tx.edit(&before, after, Payload::IssueRepaired(repaired))?;
         }
     }
     // Derived states, to a fixpoint (finishing a gated issue can make others ready).
@@ -776,12 +776,11 @@ fn apply_fixes(tx: &mut Tx<'_>, report: &mut Report) -> Result<()> {
             }
             crate::workflow::rederive(tx, &mut after)?;
             if after.state != before.state {
-                tx.edit_derived(
-                    EventKind::IssueStateChanged,
-                    &before,
-                    after,
-                    json!({ "by": "validate --fix" }),
-                )?;
+                let rederived = payload::Updated {
+                    by: Some(FIX.into()),
+                    ..Default::default()
+                };
+                tx.edit_derived(&before, after, Payload::IssueStateChanged(rederived))?;
                 changed = true;
             }
         }

@@ -1167,20 +1167,20 @@ fn settle_claims(
             &serde_json::to_value(&file).unwrap_or_default(),
             &serde_json::to_value(&issue).unwrap_or_default(),
         );
-        events.push(crate::model::Event {
-            id: crate::random::ulid().to_string(),
-            ts: now,
-            kind: crate::model::EventKind::ClaimSuperseded.as_str().into(),
-            issue: Some(id.to_string()),
-            actor: actor.to_string(),
+        let superseded = crate::model::payload::Superseded {
+            remote: claims.remote().to_string(),
+            holder: e.assignee.clone(),
+            epoch: e.epoch,
+            superseded: old_holder.clone(),
+        };
+        events.push(crate::model::Event::new(
+            crate::random::ulid().to_string(),
+            now,
+            actor.as_str(),
+            Some(id.as_str()),
             changes,
-            data: json!({
-                "remote": claims.remote(),
-                "holder": e.assignee,
-                "epoch": e.epoch,
-                "superseded": old_holder,
-            }),
-        });
+            &crate::model::Payload::ClaimSuperseded(superseded),
+        ));
         taken.push(LostClaim {
             short_id: id.short(),
             title: issue.title.clone(),

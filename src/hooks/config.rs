@@ -7,8 +7,8 @@
 //! kept as it was.
 
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{Actor, Config};
+use crate::model::{Payload, payload};
 use crate::store::{Store, diff_values, to_pretty};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -373,12 +373,16 @@ pub fn add(store: &Store, actor: &Actor, req: AddRequest) -> Result<HookChange> 
         put_section(tx, config, SECTION, &hooks, false)?;
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
-        let kind = if before.is_some() {
-            EventKind::HookUpdated
-        } else {
-            EventKind::HookAdded
+        let hook = payload::Hook {
+            hook: name.clone(),
+            message: None,
         };
-        tx.event(kind, None, diff_values(&b, &a), json!({ "hook": name }));
+        let event = if before.is_some() {
+            Payload::HookUpdated(hook)
+        } else {
+            Payload::HookAdded(hook)
+        };
+        tx.event(None, diff_values(&b, &a), event);
         Ok(HookChange {
             name: name.clone(),
             hook: def,
@@ -401,11 +405,14 @@ pub fn remove(store: &Store, actor: &Actor, name: &str) -> Result<HookChange> {
         let empty = hooks.is_empty();
         put_section(tx, config, SECTION, &hooks, empty)?;
         let b = serde_json::to_value(&old).unwrap_or_default();
+        let removed = payload::Hook {
+            hook: name.clone(),
+            message: None,
+        };
         tx.event(
-            EventKind::HookRemoved,
             None,
             diff_values(&b, &Value::Object(Default::default())),
-            json!({ "hook": name }),
+            Payload::HookRemoved(removed),
         );
         Ok(old)
     })?;

@@ -277,15 +277,18 @@ pub fn test(store: &Store, actor: &Actor, name: &str) -> Result<LogEntry> {
         .get(&name)
         .ok_or_else(|| config::unknown(&name, &hooks))?;
     let clock = Clock::start()?;
-    let event = Event {
-        id: crate::random::ulid().to_string(),
-        ts: clock.now(),
-        kind: crate::model::EventKind::HookTest.as_str().into(),
-        issue: None,
-        actor: actor.to_string(),
-        changes: Vec::new(),
-        data: json!({ "hook": name, "message": "a test delivery from `jit hook test`" }),
+    let test = crate::model::payload::Hook {
+        hook: name.clone(),
+        message: Some("a test delivery from `jit hook test`".into()),
     };
+    let event = Event::new(
+        crate::random::ulid().to_string(),
+        clock.now(),
+        actor.as_str(),
+        None,
+        Vec::new(),
+        &crate::model::Payload::HookTest(test),
+    );
     let d = outbox::new_delivery(&name, &event, clock.now());
     outbox::send_once(store, d, hook, &clock)
 }

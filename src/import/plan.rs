@@ -19,11 +19,11 @@ use super::record::{
 };
 use super::{HELD_GATE, SOURCE, SOURCE_GATES, SOURCE_ID, SOURCE_PATH, SOURCE_URL, Source};
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{
     Actor, ChecklistItem, Comment, Config, GateDef, GateStage, GateStatus, Issue, IssueId, Link,
     State, Timestamp, limits, validate_name, validate_text, validate_title,
 };
+use crate::model::{EventKind, Payload, payload};
 use crate::progress::Progress;
 use crate::store::{Store, Tx};
 use serde::Serialize;
@@ -1016,11 +1016,14 @@ pub fn apply(tx: &mut Tx<'_>, plan: Plan, progress: &dyn Progress) -> Result<Imp
         tx.put_gates(gates);
         for (key, def) in &plan.gate_events {
             let a = serde_json::to_value(def).unwrap_or_default();
+            let defined = payload::Gate {
+                gate: key.clone(),
+                source: Some(src.to_string()),
+            };
             tx.event(
-                EventKind::GateDefined,
                 None,
                 crate::store::diff_values(&json!({}), &a),
-                json!({ "gate": key, "source": src }),
+                Payload::GateDefined(defined),
             );
         }
     }
@@ -1028,11 +1031,14 @@ pub fn apply(tx: &mut Tx<'_>, plan: Plan, progress: &dyn Progress) -> Result<Imp
         let before = tx.store().config()?;
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&config).unwrap_or_default();
+        let updated = payload::ConfigUpdated {
+            source: Some(src.to_string()),
+            types_added: plan.report.types_added.clone(),
+        };
         tx.event(
-            EventKind::ConfigUpdated,
             None,
             crate::store::diff_values(&b, &a),
-            json!({ "source": src, "types_added": plan.report.types_added }),
+            Payload::ConfigUpdated(updated),
         );
         tx.put_config(config)?;
     }
@@ -1040,21 +1046,29 @@ pub fn apply(tx: &mut Tx<'_>, plan: Plan, progress: &dyn Progress) -> Result<Imp
         progress.advance(1);
         let sid = ids_by.get(issue.id.as_str()).cloned().unwrap_or_default();
         let issue = tx.insert(issue)?;
-        tx.record(
-            EventKind::IssueCreated,
-            None,
-            &issue,
-            json!({ "source": src, "source_id": sid, "title": issue.title }),
-        )?;
+        let created = payload::Created {
+            title: issue.title.clone(),
+            source: Some(src.to_string()),
+            source_id: Some(sid),
+        };
+        tx.record(None, &issue, Payload::IssueCreated(created))?;
     }
     for (before, after, kind) in plan.updates {
         progress.advance(1);
-        let data = if kind == EventKind::IssueStateChanged {
-            json!({ "cause": "import", "source": src })
+        let event = if kind == EventKind::IssueStateChanged {
+            Payload::IssueStateChanged(payload::Updated {
+                cause: Some("import".into()),
+                source: Some(src.to_string()),
+                ..Default::default()
+            })
         } else {
-            json!({ "source": src, "source_id": ids_by.get(after.id.as_str()) })
+            Payload::IssueUpdated(payload::Updated {
+                source: Some(src.to_string()),
+                source_id: ids_by.get(after.id.as_str()).cloned(),
+                ..Default::default()
+            })
         };
-        tx.edit(kind, &before, after, data)?;
+        tx.edit(&before, after, event)?;
     }
     progress.finish();
     Ok(plan.report)

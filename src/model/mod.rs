@@ -7,10 +7,11 @@
 pub mod actor;
 pub mod event;
 pub mod id;
+pub mod payload;
 pub mod time;
 
 pub use actor::Actor;
-pub use event::{Change, Event, EventKind};
+pub use event::{Change, Event, EventKind, Payload};
 pub use id::{IdPrefix, IssueId};
 pub use time::Timestamp;
 

@@ -6,8 +6,8 @@
 
 use super::one_line;
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{Actor, ChecklistItem, Issue, limits};
+use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
 use crate::workflow::view_in;
@@ -71,12 +71,11 @@ pub fn checklist_add(
         };
         let mut after = before.clone();
         after.checklist.push(item.clone());
-        let after = tx.edit(
-            EventKind::ChecklistAdded,
-            &before,
-            after,
-            json!({ "item": item.id, "text": item.text }),
-        )?;
+        let added = payload::ChecklistItem {
+            item: item.id.clone(),
+            text: item.text.clone(),
+        };
+        let after = tx.edit(&before, after, Payload::ChecklistAdded(added))?;
         let view = view_in(tx, after)?;
         Ok(ChecklistOutcome {
             view,
@@ -135,17 +134,16 @@ pub fn checklist_set(
             item.checked_at = None;
         }
         let item = item.clone();
-        let kind = if checked {
-            EventKind::ChecklistChecked
-        } else {
-            EventKind::ChecklistUnchecked
+        let ticked = payload::ChecklistItem {
+            item: item.id.clone(),
+            text: item.text.clone(),
         };
-        let after = tx.edit(
-            kind,
-            &before,
-            after,
-            json!({ "item": item.id, "text": item.text }),
-        )?;
+        let event = if checked {
+            Payload::ChecklistChecked(ticked)
+        } else {
+            Payload::ChecklistUnchecked(ticked)
+        };
+        let after = tx.edit(&before, after, event)?;
         let view = view_in(tx, after)?;
         Ok(ChecklistOutcome {
             view,

@@ -6,8 +6,8 @@
 //! (`lease.expired`) before the new claim (`issue.claimed`).
 
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{Actor, Issue, IssueId, Lease, State, Timestamp};
+use crate::model::{Payload, payload};
 use crate::ops::issues::Outcome;
 use crate::store::check_version;
 use crate::store::{Store, Tx};
@@ -110,10 +110,11 @@ fn claim_in(
         let old = expired.lease.take();
         expired.assignee = None;
         let expired = tx.edit(
-            EventKind::LeaseExpired,
             &before,
             expired,
-            json!({ "holder": old.as_ref().map(|l| l.holder.clone()) }),
+            Payload::LeaseExpired(payload::Expired {
+                holder: old.map(|l| l.holder),
+            }),
         )?;
         current = expired;
     }
@@ -136,15 +137,18 @@ fn claim_in(
         ttl_secs: Some(ttl.as_secs()),
     });
     let renewed = current.assignee.as_deref() == Some(to.as_str());
+    let claimed = payload::Claimed {
+        to: Some(to.to_string()),
+        ttl_secs: ttl.as_secs(),
+    };
     let after = tx.edit(
-        if renewed {
-            EventKind::LeaseRenewed
-        } else {
-            EventKind::IssueClaimed
-        },
         &current,
         after,
-        json!({ "to": to, "ttl_secs": ttl.as_secs() }),
+        if renewed {
+            Payload::LeaseRenewed(claimed)
+        } else {
+            Payload::IssueClaimed(claimed)
+        },
     )?;
     transition.pending_gates = Vec::new();
     let view = view_in(tx, after)?;
@@ -315,12 +319,11 @@ pub fn heartbeat(
             expires_at: Some(start.plus(ttl)),
             ttl_secs: Some(ttl.as_secs()),
         });
-        let after = tx.edit(
-            EventKind::LeaseRenewed,
-            &before,
-            after,
-            json!({ "ttl_secs": ttl.as_secs() }),
-        )?;
+        let renewed = payload::Claimed {
+            to: None,
+            ttl_secs: ttl.as_secs(),
+        };
+        let after = tx.edit(&before, after, Payload::LeaseRenewed(renewed))?;
         view_in(tx, after)
     })
 }
@@ -347,12 +350,8 @@ pub fn release(
         if after.state == State::InProgress {
             after.state = workflow::readiness(tx, &after)?;
         }
-        let after = tx.edit(
-            EventKind::IssueReleased,
-            &before,
-            after,
-            json!({ "forced": force }),
-        )?;
+        let released = payload::Released { forced: force };
+        let after = tx.edit(&before, after, Payload::IssueReleased(released))?;
         view_in(tx, after)
     })
 }
@@ -376,12 +375,12 @@ pub fn assign(
         let mut after = before.clone();
         after.assignee = to.map(|a| a.to_string());
         after.lease = None;
-        let kind = if to.is_some() {
-            EventKind::IssueAssigned
+        let event = if to.is_some() {
+            Payload::IssueAssigned(payload::Nothing {})
         } else {
-            EventKind::IssueUnassigned
+            Payload::IssueUnassigned(payload::Nothing {})
         };
-        let after = tx.edit(kind, &before, after, json!({}))?;
+        let after = tx.edit(&before, after, event)?;
         view_in(tx, after)
     })
 }
@@ -475,12 +474,10 @@ pub fn reopen(
         after.reopened = true;
         after.assignee = None;
         after.lease = None;
-        let after = tx.edit(
-            EventKind::IssueReopened,
-            &before,
-            after,
-            json!({ "reason": reason }),
-        )?;
+        let reopened = payload::Reopened {
+            reason: reason.to_string(),
+        };
+        let after = tx.edit(&before, after, Payload::IssueReopened(reopened))?;
         let mut transition = Transition::default();
         if before.state == State::Done {
             workflow::cascade(tx, &id, &mut transition)?;

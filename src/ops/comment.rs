@@ -2,13 +2,12 @@
 //! transaction through [`Store::mutate`] (the issue and its event staged together).
 
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{Actor, Comment, validate_text};
+use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
 use crate::workflow::view_in;
 use serde::Serialize;
-use serde_json::json;
 
 /// What `issue comment` did.
 #[derive(Debug, Serialize)]
@@ -42,12 +41,10 @@ pub fn comment(
         };
         let mut after = before.clone();
         after.comments.push(comment.clone());
-        let after = tx.edit(
-            EventKind::CommentAdded,
-            &before,
-            after,
-            json!({ "comment": comment.id }),
-        )?;
+        let added = payload::Comment {
+            comment: comment.id.clone(),
+        };
+        let after = tx.edit(&before, after, Payload::CommentAdded(added))?;
         let view = view_in(tx, after)?;
         Ok(CommentOutcome { view, comment })
     })

@@ -8,7 +8,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::time::parse_duration;
-use crate::model::{Actor, EventKind, Timestamp};
+use crate::model::{Actor, Payload, Timestamp, payload};
 use crate::rules;
 use crate::store::Store;
 use crate::view::IssueView;
@@ -81,10 +81,9 @@ pub fn defer(
         let mut after = before.clone();
         after.deferred_until = Some(until);
         let after = tx.edit(
-            EventKind::IssueDeferred,
             &before,
             after,
-            json!({ "until": until }),
+            Payload::IssueDeferred(payload::Deferred { until }),
         )?;
         let changed = after.version != before.version;
         Ok(Deferral {
@@ -105,7 +104,8 @@ pub fn undefer(
         let before = tx.open(input, if_version)?;
         let mut after = before.clone();
         after.deferred_until = None;
-        let after = tx.edit(EventKind::IssueUndeferred, &before, after, json!({}))?;
+        let undeferred = Payload::IssueUndeferred(payload::Nothing {});
+        let after = tx.edit(&before, after, undeferred)?;
         let changed = after.version != before.version;
         Ok(Deferral {
             view: view_in(tx, after)?,

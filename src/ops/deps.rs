@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::graph::cycle_if_added;
-use crate::model::EventKind;
 use crate::model::{Issue, IssueId};
+use crate::model::{Payload, payload};
 use crate::store::Tx;
 use crate::workflow;
 use serde::Serialize;
@@ -52,7 +52,7 @@ pub fn add_dependency(
         }
         let mut after = before.clone();
         after.dependencies.push(dep.clone());
-        commit_dep_change(tx, EventKind::DepAdded, &before, after, &dep)
+        commit_dep_change(tx, Payload::DepAdded, &before, after, &dep)
     })
 }
 
@@ -60,13 +60,17 @@ pub fn add_dependency(
 /// event and returns what changed.
 fn commit_dep_change(
     tx: &mut Tx<'_>,
-    kind: crate::model::EventKind,
+    event: fn(payload::Dependency) -> Payload,
     before: &Issue,
     mut after: Issue,
     dep: &IssueId,
 ) -> Result<DepChange> {
     workflow::rederive(tx, &mut after)?;
-    let after = tx.edit(kind, before, after, json!({ "dependency": dep }))?;
+    let changed = payload::Dependency {
+        dependency: dep.to_string(),
+        cause: None,
+    };
+    let after = tx.edit(before, after, event(changed))?;
     let view = crate::workflow::view_in(tx, after)?;
     Ok(DepChange {
         issue: view,
@@ -120,6 +124,6 @@ pub fn remove_dependency(
         }
         let mut after = before.clone();
         after.dependencies.retain(|d| d != &dep);
-        commit_dep_change(tx, EventKind::DepRemoved, &before, after, &dep)
+        commit_dep_change(tx, Payload::DepRemoved, &before, after, &dep)
     })
 }

@@ -7,11 +7,11 @@
 //! their results are recorded in a fresh transaction, so a slow checker never blocks writers.
 
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{
     Actor, Checker, GateDef, GateStage, GateState, GateStatus, IssueId, State, validate_gate_key,
     validate_text, validate_title,
 };
+use crate::model::{Payload, payload};
 use crate::store::{Store, Tx};
 use crate::view::IssueView;
 use crate::workflow::{self, Transition};
@@ -148,19 +148,18 @@ pub fn define(store: &Store, actor: &Actor, req: DefineRequest) -> Result<GateDe
         }
         gates.insert(key.clone(), def.clone());
         tx.put_gates(gates);
-        let kind = if before.is_some() {
-            EventKind::GateRedefined
+        let gate = payload::Gate {
+            gate: key.clone(),
+            source: None,
+        };
+        let event = if before.is_some() {
+            Payload::GateRedefined(gate)
         } else {
-            EventKind::GateDefined
+            Payload::GateDefined(gate)
         };
         let b = serde_json::to_value(&before).unwrap_or_default();
         let a = serde_json::to_value(&def).unwrap_or_default();
-        tx.event(
-            kind,
-            None,
-            crate::store::diff_values(&b, &a),
-            json!({ "gate": key }),
-        );
+        tx.event(None, crate::store::diff_values(&b, &a), event);
         Ok(def)
     })
 }
@@ -199,7 +198,11 @@ pub fn add(
             .gates_status
             .entry(key.clone())
             .or_insert_with(GateStatus::pending);
-        let after = tx.edit(EventKind::GateAdded, &before, after, json!({ "gate": key }))?;
+        let added = payload::Gate {
+            gate: key.clone(),
+            source: None,
+        };
+        let after = tx.edit(&before, after, Payload::GateAdded(added))?;
         crate::workflow::view_in(tx, after)
     })
 }
@@ -326,17 +329,17 @@ fn record_status(
             extra: BTreeMap::new(),
         },
     );
-    let kind = if status == GateState::Passed {
-        EventKind::GatePassed
-    } else {
-        EventKind::GateFailed
+    let ran = payload::GateRun {
+        gate: key.to_string(),
+        by: by.to_string(),
+        exit_code: run.exit_code,
     };
-    tx.edit(
-        kind,
-        &before,
-        after,
-        json!({ "gate": key, "by": by, "exit_code": run.exit_code }),
-    )?;
+    let event = if status == GateState::Passed {
+        Payload::GatePassed(ran)
+    } else {
+        Payload::GateFailed(ran)
+    };
+    tx.edit(&before, after, event)?;
     let mut transition = Transition::default();
     workflow::finish_if_gates_passed(tx, &id, &mut transition)?;
     let current = tx.get(&id)?;

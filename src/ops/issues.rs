@@ -5,11 +5,11 @@
 //! state changes that cascade read the whole store.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::EventKind;
 use crate::model::{
     self, Actor, Issue, IssueId, Priority, State, Timestamp, Visibility, validate_name,
     validate_text, validate_title,
 };
+use crate::model::{EventKind, Payload, payload};
 use crate::store::{FileProblem, Store, Tx};
 use crate::view::{IssueView, blockers};
 use crate::workflow::{self, Transition, view_in};
@@ -230,12 +230,11 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
             crate::model::checklist_from_markdown(&issue.description, || crate::random::token(6));
         issue.state = workflow::readiness(tx, &issue)?;
         let issue = tx.insert(issue)?;
-        tx.record(
-            EventKind::IssueCreated,
-            None,
-            &issue,
-            json!({ "title": issue.title }),
-        )?;
+        let created = payload::Created {
+            title: issue.title.clone(),
+            ..Default::default()
+        };
+        tx.record(None, &issue, Payload::IssueCreated(created))?;
         view_in(tx, issue)
     })
 }
@@ -457,17 +456,16 @@ pub fn apply_update(tx: &mut Tx<'_>, input: &str, c: &CheckedUpdate) -> Result<O
         after.state = state;
         transition.pending_gates = pending;
     }
-    let data = match &req.reason {
-        Some(r) => json!({ "reason": r }),
-        None => json!({}),
+    let why = payload::Updated {
+        reason: req.reason.clone(),
+        ..Default::default()
     };
     let after = tx.edit_as(&before, after, |after| {
-        let kind = if before.state != after.state && only_state_changed(&before, after) {
-            EventKind::IssueStateChanged
+        if before.state != after.state && only_state_changed(&before, after) {
+            Payload::IssueStateChanged(why)
         } else {
-            EventKind::IssueUpdated
-        };
-        (kind, data)
+            Payload::IssueUpdated(why)
+        }
     })?;
     if was_done != (after.state == State::Done) {
         workflow::cascade(tx, &id, &mut transition)?;
@@ -727,20 +725,35 @@ pub fn delete(
             after.links.retain(|l| l.target != id.as_str());
             workflow::rederive(tx, &mut after)?;
             tx.edit_as(&before, after, |after| {
-                let kind = if before.dependencies != after.dependencies {
-                    EventKind::DepRemoved
-                } else if before.links != after.links {
-                    EventKind::LinkRemoved
+                let cause = Some(EventKind::IssueDeleted.as_str().to_string());
+                let unlinked = before.links.iter().find(|l| !after.links.contains(l));
+                if before.dependencies != after.dependencies {
+                    Payload::DepRemoved(payload::Dependency {
+                        dependency: id.to_string(),
+                        cause,
+                    })
+                } else if let Some(link) = unlinked {
+                    Payload::LinkRemoved(payload::Link {
+                        kind: link.kind,
+                        target: id.to_string(),
+                        cause,
+                    })
                 } else {
-                    EventKind::IssueUpdated
-                };
-                (kind, json!({ "cause": "issue.deleted", "dependency": id }))
+                    Payload::IssueUpdated(payload::Updated {
+                        cause,
+                        dependency: Some(id.to_string()),
+                        ..Default::default()
+                    })
+                }
             })?;
             unlinked.push(r.id.to_string());
         }
         let view = view_in(tx, issue.clone())?;
         tx.delete(&id)?;
-        tx.event(EventKind::IssueDeleted, Some(&id), Vec::new(), json!({ "title": issue.title }));
+        let deleted = payload::Deleted {
+            title: issue.title.clone(),
+        };
+        tx.event(Some(&id), Vec::new(), Payload::IssueDeleted(deleted));
         Ok(Deleted { deleted: view, unlinked })
     })
 }

@@ -4,8 +4,8 @@
 //! transaction through [`Store::mutate`].
 
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{Actor, IssueId, Link, LinkKind};
+use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::{IssueView, LinkRef};
 use crate::workflow::view_in;
@@ -60,12 +60,12 @@ pub fn link_add(
         }
         let mut after = before.clone();
         after.links.push(link);
-        let after = tx.edit(
-            EventKind::LinkAdded,
-            &before,
-            after,
-            json!({ "kind": kind, "target": target }),
-        )?;
+        let added = payload::Link {
+            kind,
+            target: target.to_string(),
+            cause: None,
+        };
+        let after = tx.edit(&before, after, Payload::LinkAdded(added))?;
         let view = view_in(tx, after)?;
         Ok(LinkOutcome {
             view,
@@ -130,12 +130,12 @@ pub fn link_remove(
         }
         let mut after = before.clone();
         after.links.retain(|l| l != &link);
-        let after = tx.edit(
-            EventKind::LinkRemoved,
-            &before,
-            after,
-            json!({ "kind": kind, "target": target }),
-        )?;
+        let removed = payload::Link {
+            kind,
+            target: target.to_string(),
+            cause: None,
+        };
+        let after = tx.edit(&before, after, Payload::LinkRemoved(removed))?;
         let view = view_in(tx, after)?;
         Ok(LinkOutcome {
             view,

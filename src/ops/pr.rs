@@ -3,13 +3,12 @@
 
 use super::one_line;
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{Actor, CiStatus, PrStatus, PullRequest, limits, validate_name};
+use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
 use crate::workflow::view_in;
 use serde::Serialize;
-use serde_json::json;
 
 /// What `pr link` takes: the URL identifies the pull request; every other field given replaces
 /// the stored one, fields not given are kept.
@@ -148,12 +147,13 @@ pub fn pr_link(
         }
         pr.updated_at = Some(tx.now);
         let pr = pr.clone();
-        let after = tx.edit(
-            EventKind::PrLinked,
-            &before,
-            after,
-            json!({ "url": pr.url, "created": created, "status": pr.status, "ci": pr.ci }),
-        )?;
+        let linked = payload::PrLinked {
+            url: pr.url.clone(),
+            created,
+            status: pr.status,
+            ci: pr.ci,
+        };
+        let after = tx.edit(&before, after, Payload::PrLinked(linked))?;
         let view = view_in(tx, after)?;
         Ok(PrOutcome { view, pr, created })
     })

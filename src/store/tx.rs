@@ -23,7 +23,7 @@ use super::ledger::{self, ClaimRecord, Ledger, Superseded};
 use super::{Store, StoreLock, journal, to_pretty};
 use crate::error::{Error, Result};
 use crate::model::{
-    Actor, Change, ClaimStamp, Config, Event, EventKind, GateDef, GateState, Issue, IssueId,
+    Actor, Change, ClaimStamp, Config, Event, GateDef, GateState, Issue, IssueId, Payload,
     Timestamp,
 };
 use crate::rules;
@@ -193,23 +193,17 @@ impl<'a> Tx<'a> {
     /// `before` (a change that differs in nothing logs nothing). The one way a command changes
     /// an existing issue, so no change is staged without its event. Returns the issue as it
     /// will be written.
-    pub fn edit(
-        &mut self,
-        kind: EventKind,
-        before: &Issue,
-        after: Issue,
-        data: Value,
-    ) -> Result<Issue> {
-        self.edit_as(before, after, |_| (kind, data))
+    pub fn edit(&mut self, before: &Issue, after: Issue, payload: Payload) -> Result<Issue> {
+        self.edit_as(before, after, |_| payload)
     }
 
     /// [`Tx::edit`] whose event is decided from the issue as staged (its stamped times, its
-    /// bumped version): `event` gives the kind and data.
+    /// bumped version): `event` gives its type and data.
     pub fn edit_as(
         &mut self,
         before: &Issue,
         after: Issue,
-        event: impl FnOnce(&Issue) -> (EventKind, Value),
+        event: impl FnOnce(&Issue) -> Payload,
     ) -> Result<Issue> {
         self.stage_with_event(before, after, false, event)
     }
@@ -220,12 +214,11 @@ impl<'a> Tx<'a> {
     /// rule.
     pub fn edit_derived(
         &mut self,
-        kind: EventKind,
         before: &Issue,
         after: Issue,
-        data: Value,
+        payload: Payload,
     ) -> Result<Issue> {
-        self.stage_with_event(before, after, true, |_| (kind, data))
+        self.stage_with_event(before, after, true, |_| payload)
     }
 
     fn stage_with_event(
@@ -233,11 +226,11 @@ impl<'a> Tx<'a> {
         before: &Issue,
         after: Issue,
         derived: bool,
-        event: impl FnOnce(&Issue) -> (EventKind, Value),
+        event: impl FnOnce(&Issue) -> Payload,
     ) -> Result<Issue> {
         let after = self.stage(after, derived)?;
-        let (kind, data) = event(&after);
-        self.record(kind, Some(before), &after, data)?;
+        let payload = event(&after);
+        self.record(Some(before), &after, payload)?;
         Ok(after)
     }
 
@@ -480,34 +473,27 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// Stages one event.
-    pub fn event(
-        &mut self,
-        kind: EventKind,
-        issue: Option<&IssueId>,
-        changes: Vec<Change>,
-        data: Value,
-    ) {
+    /// Stages one event: its type and data are the payload's.
+    pub fn event(&mut self, issue: Option<&IssueId>, changes: Vec<Change>, payload: Payload) {
         let id = match self.last_event.and_then(|u| u.increment().ok()) {
             Some(next) => next,
             None => crate::random::ulid(),
         };
         self.last_event = Some(id);
-        let mut data = data;
+        let mut event = Event::new(
+            id.to_string(),
+            self.now,
+            self.actor.as_str(),
+            issue.map(IssueId::as_str),
+            changes,
+            &payload,
+        );
         if let Some(holder) = issue.and_then(|i| self.forced.get(i))
-            && let Value::Object(m) = &mut data
+            && let Value::Object(m) = &mut event.data
         {
             m.insert("forced_from".into(), json!(holder));
         }
-        self.events.push(Event {
-            id: id.to_string(),
-            ts: self.now,
-            kind: kind.as_str().to_string(),
-            issue: issue.map(|i| i.to_string()),
-            actor: self.actor.to_string(),
-            changes,
-            data,
-        });
+        self.events.push(event);
     }
 
     /// The events staged so far, in order.
@@ -518,10 +504,9 @@ impl<'a> Tx<'a> {
     /// Stages an event whose changes are the field differences between two versions of an issue.
     pub fn record(
         &mut self,
-        kind: EventKind,
         before: Option<&Issue>,
         after: &Issue,
-        data: Value,
+        payload: Payload,
     ) -> Result<()> {
         let b = match before {
             Some(b) => serde_json::to_value(b).map_err(|e| Error::Internal(e.to_string()))?,
@@ -538,7 +523,7 @@ impl<'a> Tx<'a> {
                 !is_empty_value(&c.after) && c.field != "id" && c.field != "created_at"
             });
         }
-        self.event(kind, Some(&after.id), changes, data);
+        self.event(Some(&after.id), changes, payload);
         Ok(())
     }
 

@@ -12,8 +12,8 @@
 pub use crate::rules; // the pure rules, one level down (see `crate::rules`)
 
 use crate::error::{Error, Result};
-use crate::model::EventKind;
 use crate::model::{GateDef, GateStage, Issue, IssueId, State};
+use crate::model::{Payload, payload};
 use crate::store::Tx;
 use crate::view::{Blocker, DepInfo, IssueView, blockers};
 use serde::Serialize;
@@ -247,12 +247,17 @@ pub fn cascade(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transition) -> Result<()
         // A promotion is `issue.unblocked`: the wake-up call for whoever waits on this work
         // (hooks, `events tail --follow --event issue.unblocked`, `jit-dispatch start
         // --on-events`), distinct from the state changes every other move records.
-        let kind = if derived == State::Ready {
-            EventKind::IssueUnblocked
+        let event = if derived == State::Ready {
+            Payload::IssueUnblocked(payload::Unblocked {
+                cause: id.to_string(),
+            })
         } else {
-            EventKind::IssueStateChanged
+            Payload::IssueStateChanged(payload::Updated {
+                cause: Some(id.to_string()),
+                ..Default::default()
+            })
         };
-        tx.edit_derived(kind, &before, after, json!({ "cause": id }))?;
+        tx.edit_derived(&before, after, event)?;
         if derived == State::Ready {
             out.promoted.push(d.to_string());
         } else {
@@ -281,12 +286,11 @@ pub fn finish_if_gates_passed(tx: &mut Tx<'_>, id: &IssueId, out: &mut Transitio
     let mut after = issue;
     after.state = State::Done;
     // The last gate's result decided this (with the gate's own authority), not the actor.
-    tx.edit_derived(
-        EventKind::IssueStateChanged,
-        &before,
-        after,
-        json!({ "cause": "gates passed" }),
-    )?;
+    let finished = payload::Updated {
+        cause: Some("gates passed".into()),
+        ..Default::default()
+    };
+    tx.edit_derived(&before, after, Payload::IssueStateChanged(finished))?;
     cascade(tx, id, out)?;
     Ok(true)
 }
@@ -362,7 +366,11 @@ mod tests {
                             State::InProgress
                         };
                         let d = tx.insert(d)?;
-                        tx.record(EventKind::IssueCreated, None, &d, json!({}))?;
+                        let created = payload::Created {
+                            title: d.title.clone(),
+                            ..Default::default()
+                        };
+                        tx.record(None, &d, Payload::IssueCreated(created))?;
                         subject.dependencies.push(id(DEP));
                     }
                 }
@@ -379,7 +387,11 @@ mod tests {
                     subject.gates_status.insert(key.into(), s);
                 }
                 let subject = tx.insert(subject)?;
-                tx.record(EventKind::IssueCreated, None, &subject, json!({}))?;
+                let created = payload::Created {
+                    title: subject.title.clone(),
+                    ..Default::default()
+                };
+                tx.record(None, &subject, Payload::IssueCreated(created))?;
                 Ok(())
             })
             .unwrap();

@@ -1,7 +1,7 @@
 //! `jit schema`: the committed schemas under `docs/schema/` match what the code generates, and
 //! the schemas describe what the commands really print.
 
-use crate::common::{Repo, assert_ok, jit_cmd, stdout};
+use crate::common::{Repo, assert_ok, conforms, jit_cmd, stdout};
 use serde_json::Value;
 use std::path::Path;
 
@@ -140,4 +140,99 @@ fn schemas_describe_real_output() {
         &err["error"],
         "error body",
     );
+}
+
+/// Every event a session of ordinary work writes has the `data` its type's schema gives (the
+/// event schema's per-type rules, from the payload types the writers use), and a wrong payload
+/// is caught.
+#[test]
+fn events_carry_the_data_their_type_gives() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    repo.define_gate("review", &["--desc", "looked at by a person"]);
+    let dep = repo.create("Dependency", &[]);
+    let a = repo.create("Work", &["--dep", &dep, "--gate", "review"]);
+    let b = repo.create("Other", &[]);
+    repo.ok(&["issue", "update", &b, "--title", "Other, renamed"]);
+    repo.ok(&["issue", "update", &b, "--state", "in_progress"]);
+    repo.ok(&["checklist", "add", &a, "--item", "works"]);
+    repo.ok(&["checklist", "check", &a, "--item", "works"]);
+    repo.ok(&["checklist", "uncheck", &a, "--item", "works"]);
+    repo.ok(&["issue", "comment", &a, "--body", "a note"]);
+    repo.ok(&["link", "add", &a, "--relates", &b]);
+    repo.ok(&["link", "rm", &a, "--relates", &b]);
+    repo.ok(&["link", "add", &b, "--duplicates", &a]);
+    repo.ok(&[
+        "pr",
+        "link",
+        &a,
+        "--url",
+        "https://example.com/pr/1",
+        "--status",
+        "open",
+    ]);
+    repo.ok(&["issue", "claim", &dep]);
+    repo.ok(&["issue", "heartbeat", &dep, "--ttl", "1h"]);
+    repo.ok(&["issue", "update", &dep, "--state", "done"]);
+    repo.ok(&["issue", "reopen", &dep, "--reason", "not quite"]);
+    repo.ok(&["issue", "assign", &b, "--to", "human:tester"]);
+    repo.ok(&["issue", "unassign", &b]);
+    repo.ok(&["issue", "release", &dep, "--force"]);
+    repo.ok(&["gate", "add", &b, "review"]);
+    repo.ok(&["gate", "fail", &a, "review"]);
+    repo.ok(&["gate", "pass", &a, "review"]);
+    repo.ok(&["issue", "defer", &b, "--until", "2d"]);
+    repo.ok(&["issue", "undefer", &b]);
+    repo.ok(&["dep", "add", &b, "--on", &dep]);
+    repo.ok(&["dep", "rm", &b, "--on", &dep]);
+    repo.ok(&["hook", "add", "log", "--on", "*", "--command", "true"]);
+    repo.ok(&["hook", "add", "log", "--on", "issue.*", "--command", "true"]);
+    repo.ok(&["hook", "rm", "log"]);
+    repo.ok(&["alert", "add", "stuck", "--when", "count(blocked) > 0"]);
+    repo.ok(&[
+        "alert",
+        "add",
+        "stuck",
+        "--when",
+        "count(blocked) > 0",
+        "--filter",
+        "-label:x",
+    ]);
+    repo.ok(&["alert", "check"]);
+    repo.ok(&["alert", "rm", "stuck"]);
+    repo.ok(&["issue", "delete", &b]);
+
+    let schema = schema("event");
+    let events = repo.events();
+    let mut types = std::collections::BTreeSet::new();
+    for e in &events {
+        if let Err(why) = conforms(&schema, &schema, e, "event") {
+            panic!("{why}\n{e:#}");
+        }
+        types.insert(e["type"].as_str().unwrap().to_string());
+    }
+    // The session reached most types; the others (sync, import, expiry, repairs, hook tests)
+    // are checked wherever a test reads the log: `Repo::events` holds every event to the rules.
+    assert!(types.len() >= 34, "only {} types: {types:?}", types.len());
+
+    // A payload of the wrong shape is refused by the rules.
+    let passed = events.iter().find(|e| e["type"] == "gate.passed").unwrap();
+    let mut wrong = passed.clone();
+    wrong["data"].as_object_mut().unwrap().remove("gate");
+    assert!(conforms(&schema, &schema, &wrong, "event").is_err());
+    let mut wrong = passed.clone();
+    wrong["data"]["exit_code"] = Value::from("zero");
+    assert!(conforms(&schema, &schema, &wrong, "event").is_err());
+    let mut wrong = events
+        .iter()
+        .find(|e| e["type"] == "issue.created")
+        .unwrap()
+        .clone();
+    wrong["data"] = serde_json::json!({});
+    assert!(conforms(&schema, &schema, &wrong, "event").is_err());
+    // A type a newer jit added passes with any data.
+    let mut newer = passed.clone();
+    newer["type"] = Value::from("issue.teleported");
+    newer["data"] = serde_json::json!({ "to": 3 });
+    assert!(conforms(&schema, &schema, &newer, "event").is_ok());
 }
