@@ -1,5 +1,6 @@
-//! The event log as history: filtered queries over `.jit/events.jsonl`, and tailing it, once or
-//! following new lines as other processes append them.
+//! The event log as history: filtered queries over `.jit/events.jsonl` (`events query`, and one
+//! issue's log, `issue log`, which is the same query narrowed to that issue), one-line summaries
+//! of events, and tailing the log, once or following new lines as other processes append them.
 //!
 //! Invariants: readers take no lock and never write. Events come out sorted by id (ULIDs, so by
 //! time) with duplicate ids dropped, because a git `merge=union` may reorder or repeat lines.
@@ -11,7 +12,7 @@
 //! backwards from the end of the file and stops once it has the events it shows.
 
 use crate::error::{Error, Result};
-use crate::model::{Event, IdPrefix, IssueId, Timestamp};
+use crate::model::{Event, IdPrefix, IssueId, Payload, Timestamp};
 use crate::queries::wildcard;
 use crate::store::Store;
 use crate::store::events::{self, BadLine};
@@ -173,6 +174,146 @@ pub fn query(store: &Store, q: &EventQuery) -> Result<EventPage> {
         total,
         unreadable_lines: scanned.bad.len(),
     })
+}
+
+/// One issue's events (`issue log`), oldest first: [`query`] narrowed to the issue.
+#[derive(Debug, Serialize)]
+pub struct IssueLog {
+    pub id: String,
+    pub short_id: String,
+    /// Its matching events, oldest first (the most recent `limit` of them).
+    pub events: Vec<Event>,
+    /// How many events matched before `limit`.
+    pub total: usize,
+    /// Lines of the log that could not be read (skipped).
+    pub unreadable_lines: usize,
+}
+
+/// `issue log`: the events of one issue (any form of its id; a deleted issue's id works too,
+/// as with `events query --issue`) that match the other filters of `q` (its `issue` is
+/// replaced).
+pub fn issue_log(store: &Store, input: &str, q: EventQuery) -> Result<IssueLog> {
+    let id = resolve_issue(store, input)?;
+    let page = query(
+        store,
+        &EventQuery {
+            issue: Some(id.clone()),
+            ..q
+        },
+    )?;
+    Ok(IssueLog {
+        short_id: crate::view::short_of_stored(&id),
+        id,
+        events: page.events,
+        total: page.total,
+        unreadable_lines: page.unreadable_lines,
+    })
+}
+
+/// A one-line summary of an event: what changed.
+pub fn describe(e: &Event) -> String {
+    let fields: Vec<String> = e
+        .changes
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c.field.as_str(),
+                "lease" | "claim" | "gates_status" | "started_at" | "finished_at"
+            )
+        })
+        .map(|c| {
+            // A title is one line and bounded: shown whole, so a search of the log finds it.
+            let show = |v: &serde_json::Value| match (c.field.as_str(), v) {
+                ("title", serde_json::Value::String(t)) => t.clone(),
+                _ => short_json(v),
+            };
+            match (&c.before, &c.after) {
+                (serde_json::Value::Null, a) => format!("{} = {}", c.field, show(a)),
+                (b, a) => format!("{}: {} -> {}", c.field, show(b), show(a)),
+            }
+        })
+        .collect();
+    use crate::model::Payload as P;
+    let kind = crate::model::EventKind::parse(&e.kind);
+    let extra = match Payload::read(e) {
+        Some(P::GatePassed(g) | P::GateFailed(g)) => Some(format!("gate {}", g.gate)),
+        Some(P::IssueReopened(r)) => Some(format!("reason: {}", r.reason)),
+        Some(P::IssueStateChanged(u) | P::IssueUpdated(u)) => {
+            u.reason.map(|r| format!("reason: {r}"))
+        }
+        Some(P::CommentAdded(_)) => Some("comment".into()),
+        Some(P::ChecklistAdded(i) | P::ChecklistChecked(i) | P::ChecklistUnchecked(i)) => {
+            Some(format!("item \"{}\"", short_str(&i.text)))
+        }
+        Some(P::LinkAdded(l) | P::LinkRemoved(l)) => Some(format!(
+            "{} {}",
+            l.kind.as_str(),
+            crate::view::short_of_stored(&l.target)
+        )),
+        Some(P::PrLinked(pr)) => {
+            let mut state = Vec::new();
+            if let Some(s) = pr.status {
+                state.push(s.as_str().to_string());
+            }
+            if let Some(c) = pr.ci {
+                state.push(format!("ci {}", c.as_str()));
+            }
+            let state = if state.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", state.join(", "))
+            };
+            Some(format!("pr {}{state}", short_str(&pr.url)))
+        }
+        _ => None,
+    };
+    let mut parts = Vec::new();
+    let detail_only = kind.is_some_and(|k| DETAIL_EVENTS.contains(&k));
+    if let Some(x) = extra {
+        parts.push(x);
+    }
+    if !detail_only {
+        parts.extend(fields);
+    }
+    parts.join("; ")
+}
+
+/// Event types whose summary is their detail (the item, link or PR), not the raw list diff.
+const DETAIL_EVENTS: &[crate::model::EventKind] = &[
+    crate::model::EventKind::CommentAdded,
+    crate::model::EventKind::ChecklistAdded,
+    crate::model::EventKind::ChecklistChecked,
+    crate::model::EventKind::ChecklistUnchecked,
+    crate::model::EventKind::LinkAdded,
+    crate::model::EventKind::LinkRemoved,
+    crate::model::EventKind::PrLinked,
+];
+
+/// A value for a summary: an issue id (or a list of them) as its short id, long text cut.
+fn short_json(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let id = |s: &str| IssueId::parse(s).ok().map(|i| i.short());
+    match v {
+        Value::String(s) => id(s).unwrap_or_else(|| short_str(s)),
+        Value::Array(items)
+            if !items.is_empty() && items.iter().all(|x| x.as_str().and_then(id).is_some()) =>
+        {
+            let shorts: Vec<String> = items
+                .iter()
+                .filter_map(|x| x.as_str().and_then(id))
+                .collect();
+            format!("[{}]", shorts.join(", "))
+        }
+        other => short_str(&other.to_string()),
+    }
+}
+
+fn short_str(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(59).collect::<String>())
+    } else {
+        s.to_string()
+    }
 }
 
 /// Parses `--after`: an event id (a ULID, any case), in its canonical form. Text that only

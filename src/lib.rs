@@ -6,9 +6,9 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
-pub mod activity; // one issue's history and its LLM-ready context
 pub mod alerts; // alerts: conditions over the store, fired and resolved as events for the hooks
 pub mod clock; // the clock, overridable with JIT_NOW
+pub mod context; // one issue's LLM-ready context
 pub mod demo; // jit demo: a sample repository built with the real operations
 pub mod error; // the error type, its stable codes and exit codes
 pub mod export; // renderings of the store: dot, mermaid, json, csv, roadmap, changelog, web
@@ -17,7 +17,7 @@ pub mod gitops; // git integration: the field-level merge driver, its install, a
 pub mod graph; // the petgraph dependency DAG: cycle refusal, trees, order, critical path
 pub mod guide; // jit guide: the agent workflow for AGENTS.md, with this repo's gates
 pub mod hierarchy; // parents and sub-tasks: a parent's sub-tasks from the summary index, the forest
-pub mod history; // the event log as history: filtered queries, tail and follow
+pub mod history; // the event log as history: queries, one issue's log, summaries, tail and follow
 pub mod hooks; // hooks: event-driven commands and signed webhooks through a local outbox
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod import; // moving in: beads, just-in-time, Backlog.md, Jira, Linear, GitHub, CSV; all issues or none

@@ -29,21 +29,41 @@ pub enum EventsCommand {
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
+    /// Only events of this issue (id, short id or prefix; a deleted issue's id works too).
+    #[arg(long, value_name = "ID")]
+    pub issue: Option<String>,
+    #[command(flatten)]
+    pub filters: EventFilters,
+}
+
+/// The filters of `events query` and `issue log` (one query over the log).
+#[derive(Debug, Args)]
+pub struct EventFilters {
     /// Only events at or after TIME (RFC 3339, YYYY-MM-DD, or a span back like `1h`, `7d`).
     #[arg(long)]
     pub since: Option<String>,
     /// Only this event type, or a pattern with `*` such as `gate.*`.
     #[arg(long = "event", value_name = "TYPE")]
     pub event: Option<String>,
-    /// Only events of this issue (id, short id or prefix; a deleted issue's id works too).
-    #[arg(long, value_name = "ID")]
-    pub issue: Option<String>,
     /// Only events by this actor, or a pattern with `*` such as `agent:*`.
     #[arg(long, value_name = "ACTOR")]
     pub actor: Option<String>,
     /// Only the most recent N matches (`total` still counts all of them).
     #[arg(long)]
     pub limit: Option<usize>,
+}
+
+impl EventFilters {
+    /// The query these filters ask for, over every issue's events.
+    pub fn query(self) -> EventQuery {
+        EventQuery {
+            since: self.since,
+            kind: self.event,
+            issue: None,
+            actor: self.actor,
+            limit: self.limit,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -70,7 +90,7 @@ pub fn run(ctx: &Ctx, cmd: EventsCommand) -> Result<Reply> {
     }
 }
 
-fn unreadable_warning(n: usize) -> Option<String> {
+pub fn unreadable_warning(n: usize) -> Option<String> {
     (n > 0).then(|| {
         format!("skipped {n} unreadable line(s) in events.jsonl; `jit validate --fix` repairs it")
     })
@@ -79,11 +99,8 @@ fn unreadable_warning(n: usize) -> Option<String> {
 fn query(ctx: &Ctx, a: QueryArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let q = EventQuery {
-        since: a.since,
-        kind: a.event,
         issue: a.issue,
-        actor: a.actor,
-        limit: a.limit,
+        ..a.filters.query()
     };
     let page = history::query(&store, &q)?;
     let warn = unreadable_warning(page.unreadable_lines);

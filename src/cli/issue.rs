@@ -3,8 +3,8 @@
 use super::render::clean_line;
 use super::render::{Style, human};
 use super::{Ctx, Reply};
-use crate::activity::{self, IssueLog};
 use crate::error::{Error, Result};
+use crate::history::IssueLog;
 use crate::model::Actor;
 use crate::model::time::parse_duration;
 use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
@@ -54,8 +54,8 @@ pub enum IssueCommand {
     Comment(CommentArgs),
     /// Reopen a done or archived issue, with a reason.
     Reopen(ReopenArgs),
-    /// One issue's activity, from the event log.
-    Log(ShowArgs),
+    /// One issue's activity, from the event log: `events query --issue ID`, with its filters.
+    Log(LogArgs),
     /// The issue as LLM-ready markdown, to paste into an agent's prompt.
     Context(ShowArgs),
 }
@@ -277,6 +277,14 @@ pub struct CommentArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Issue id, short id, or a unique prefix (a deleted issue's id works too).
+    pub id: String,
+    #[command(flatten)]
+    pub filters: super::events::EventFilters,
+}
+
+#[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Issue id, short id, or a unique prefix.
     pub id: String,
@@ -458,14 +466,8 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         }
         IssueCommand::Log(a) => {
             let store = ctx.store()?;
-            let id = store.resolve(&a.id)?;
-            let log = activity::issue_log(&store, &id)?;
-            let warn = (log.unreadable_lines > 0).then(|| {
-                format!(
-                    "{} unreadable line(s) in events.jsonl; run `jit validate --fix`",
-                    log.unreadable_lines
-                )
-            });
+            let log = crate::history::issue_log(&store, &a.id, a.filters.query())?;
+            let warn = super::events::unreadable_warning(log.unreadable_lines);
             Ok(Reply::new(log, log_text).warn(warn))
         }
         IssueCommand::Context(a) => context(ctx, &a.id),
@@ -847,13 +849,21 @@ fn log_text(l: &IssueLog, s: &Style) -> String {
     if l.events.is_empty() {
         return format!("no activity recorded for {}\n", l.short_id);
     }
-    human::timeline(&l.events, s)
+    let mut out = human::timeline(&l.events, s);
+    if l.events.len() < l.total {
+        out.push_str(&format!(
+            "(showing the last {} of {} matching events)\n",
+            l.events.len(),
+            l.total
+        ));
+    }
+    out
 }
 
 fn context(ctx: &Ctx, input: &str) -> Result<Reply> {
     let store = ctx.store()?;
-    let reply = activity::context(&store, input)?;
-    Ok(Reply::new(reply, |r: &activity::Context, _| {
+    let reply = crate::context::context(&store, input)?;
+    Ok(Reply::new(reply, |r: &crate::context::Context, _| {
         super::render::clean_block(&r.markdown)
     }))
 }

@@ -147,6 +147,73 @@ fn query_filters_by_issue_even_after_it_is_deleted() {
     repo.err(&["events", "query", "--issue", "../x"], "invalid_id", 2);
 }
 
+/// One issue's log, `issue log`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueLog {
+    id: String,
+    short_id: String,
+    events: Vec<Value>,
+    total: usize,
+    unreadable_lines: usize,
+}
+
+/// `issue log ID` is `events query --issue ID`: the same events, the same filters, the same
+/// id forms (a deleted issue's too), in its own envelope.
+#[test]
+fn issue_log_is_the_events_query_of_one_issue() {
+    let repo = Repo::new();
+    let a = repo.create("A", &[]);
+    let b = repo.create("B", &[]);
+    repo.ok(&["issue", "update", &a, "--priority", "high"]);
+    repo.ok(&["issue", "comment", &a, "--body", "first"]);
+    repo.ok(&["issue", "update", &b, "--priority", "low"]);
+    repo.ok(&["issue", "comment", &a, "--body", "second"]);
+    let a_full = repo.full_id(&a);
+    let log = |extra: &[&str]| -> (IssueLog, Vec<Event>) {
+        let mut args = vec!["issue", "log", a.as_str()];
+        args.extend_from_slice(extra);
+        let log: IssueLog = serde_json::from_value(repo.ok(&args))
+            .unwrap_or_else(|e| panic!("not an issue log: {e}"));
+        let events = log.events.iter().map(Event::from_value).collect();
+        (log, events)
+    };
+    for extra in [
+        &[][..],
+        &["--event", "comment.*"],
+        &["--limit", "2"],
+        &["--actor", "human:*"],
+        &["--since", "1h"],
+    ] {
+        let (l, evs) = log(extra);
+        let mut q = vec!["--issue", a.as_str()];
+        q.extend_from_slice(extra);
+        let (want, page) = query(&repo, &q);
+        let ids = |e: &[Event]| e.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&evs), ids(&want), "{extra:?}");
+        assert_eq!((l.total, l.id.as_str()), (page.total, a_full.as_str()));
+        assert_eq!(l.short_id, a);
+    }
+    let (l, evs) = log(&["--event", "comment.added", "--limit", "1"]);
+    assert_eq!((kinds(&evs), l.total), (vec!["comment.added"], 2));
+    assert_eq!(evs[0].data["comment"].as_str().map(str::len), Some(8));
+    let human = stdout(&repo.jit(&["issue", "log", &a, "--limit", "1"]));
+    assert!(
+        human.contains("(showing the last 1 of 4 matching events)"),
+        "{human}"
+    );
+
+    repo.ok(&["issue", "delete", &a]);
+    let (_, evs) = log(&[]);
+    assert_eq!(evs.last().map(|e| e.kind.as_str()), Some("issue.deleted"));
+    repo.err(&["issue", "log", &a, "--limit", "0"], "invalid_value", 2);
+    repo.err(
+        &["issue", "log", "00000000000000000000000000"],
+        "not_found",
+        3,
+    );
+}
+
 #[test]
 fn query_filters_by_actor_with_wildcards() {
     let repo = Repo::new();

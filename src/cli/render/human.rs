@@ -464,7 +464,7 @@ pub fn event_table(events: &[Event]) -> String {
                 Cell::new(clean_line(&e.actor)),
                 Cell::new(clean_line(&e.kind)),
                 Cell::new(event_issue(e)),
-                Cell::new(clean_line(&crate::activity::describe(e))),
+                Cell::new(clean_line(&crate::history::describe(e))),
             ]
         })
         .collect();
@@ -507,7 +507,7 @@ pub fn subtask_table(subtasks: &[SubTask], style: &Style, mut layout: Layout) ->
 
 /// One event as one line, for a stream (`events tail`), where a table cannot be aligned.
 pub fn event_line(e: &Event) -> String {
-    let what = crate::activity::describe(e);
+    let what = crate::history::describe(e);
     let mut line = format!(
         "{}  {:<18} {:<20} {:<8}  {}",
         e.ts,
@@ -549,7 +549,7 @@ pub fn timeline(events: &[Event], style: &Style) -> String {
                 ),
                 Cell::new(clean_line(&e.actor)),
                 Cell::painted(event_verb(&e.kind), Some(event_color(&e.kind))),
-                Cell::new(clean_line(&crate::activity::describe(e))),
+                Cell::new(clean_line(&crate::history::describe(e))),
             ]
         })
         .collect();

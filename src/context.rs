@@ -1,149 +1,16 @@
-//! One issue's history and its LLM-ready context.
+//! One issue's LLM-ready context: the issue, what it depends on and links to, its gates, pull
+//! requests, comments and recent activity, as markdown made to paste into an agent's prompt.
 //!
-//! Invariant: both read the event log without the lock and tolerate torn or duplicated lines.
+//! Invariant: reads without the lock; the recent activity comes from [`crate::history`], which
+//! tolerates torn or duplicated log lines.
 
 use crate::error::Result;
-use crate::model::{Event, GateState, IssueId, Payload};
-use crate::store::{Store, events};
+use crate::history::{self, describe};
+use crate::model::{Event, GateState, IssueId};
+use crate::store::Store;
 use crate::view::IssueView;
 use serde::Serialize;
 
-/// One issue's events, oldest first, plus how many log lines could not be read.
-#[derive(Debug, Serialize)]
-pub struct IssueLog {
-    pub id: String,
-    pub short_id: String,
-    pub events: Vec<Event>,
-    pub unreadable_lines: usize,
-}
-
-/// Reads one issue's events.
-pub fn issue_log(store: &Store, id: &IssueId) -> Result<IssueLog> {
-    // Streamed: only this issue's events are kept.
-    let mut events: Vec<Event> = Vec::new();
-    let scanned = events::scan(&store.events_path(), |e| {
-        if e.issue.as_deref() == Some(id.as_str()) {
-            events.push(e);
-        }
-        std::ops::ControlFlow::Continue(())
-    })?;
-    events.sort_by(|a, b| a.id.cmp(&b.id));
-    events.dedup_by(|a, b| a.id == b.id);
-    Ok(IssueLog {
-        id: id.to_string(),
-        short_id: id.short(),
-        events,
-        unreadable_lines: scanned.bad.len(),
-    })
-}
-
-/// A one-line summary of an event: what changed.
-pub fn describe(e: &Event) -> String {
-    let fields: Vec<String> = e
-        .changes
-        .iter()
-        .filter(|c| {
-            !matches!(
-                c.field.as_str(),
-                "lease" | "claim" | "gates_status" | "started_at" | "finished_at"
-            )
-        })
-        .map(|c| {
-            // A title is one line and bounded: shown whole, so a search of the log finds it.
-            let show = |v: &serde_json::Value| match (c.field.as_str(), v) {
-                ("title", serde_json::Value::String(t)) => t.clone(),
-                _ => short_json(v),
-            };
-            match (&c.before, &c.after) {
-                (serde_json::Value::Null, a) => format!("{} = {}", c.field, show(a)),
-                (b, a) => format!("{}: {} -> {}", c.field, show(b), show(a)),
-            }
-        })
-        .collect();
-    use crate::model::Payload as P;
-    let kind = crate::model::EventKind::parse(&e.kind);
-    let extra = match Payload::read(e) {
-        Some(P::GatePassed(g) | P::GateFailed(g)) => Some(format!("gate {}", g.gate)),
-        Some(P::IssueReopened(r)) => Some(format!("reason: {}", r.reason)),
-        Some(P::IssueStateChanged(u) | P::IssueUpdated(u)) => {
-            u.reason.map(|r| format!("reason: {r}"))
-        }
-        Some(P::CommentAdded(_)) => Some("comment".into()),
-        Some(P::ChecklistAdded(i) | P::ChecklistChecked(i) | P::ChecklistUnchecked(i)) => {
-            Some(format!("item \"{}\"", short_str(&i.text)))
-        }
-        Some(P::LinkAdded(l) | P::LinkRemoved(l)) => Some(format!(
-            "{} {}",
-            l.kind.as_str(),
-            crate::view::short_of_stored(&l.target)
-        )),
-        Some(P::PrLinked(pr)) => {
-            let mut state = Vec::new();
-            if let Some(s) = pr.status {
-                state.push(s.as_str().to_string());
-            }
-            if let Some(c) = pr.ci {
-                state.push(format!("ci {}", c.as_str()));
-            }
-            let state = if state.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", state.join(", "))
-            };
-            Some(format!("pr {}{state}", short_str(&pr.url)))
-        }
-        _ => None,
-    };
-    let mut parts = Vec::new();
-    let detail_only = kind.is_some_and(|k| DETAIL_EVENTS.contains(&k));
-    if let Some(x) = extra {
-        parts.push(x);
-    }
-    if !detail_only {
-        parts.extend(fields);
-    }
-    parts.join("; ")
-}
-
-/// Event types whose summary is their detail (the item, link or PR), not the raw list diff.
-const DETAIL_EVENTS: &[crate::model::EventKind] = &[
-    crate::model::EventKind::CommentAdded,
-    crate::model::EventKind::ChecklistAdded,
-    crate::model::EventKind::ChecklistChecked,
-    crate::model::EventKind::ChecklistUnchecked,
-    crate::model::EventKind::LinkAdded,
-    crate::model::EventKind::LinkRemoved,
-    crate::model::EventKind::PrLinked,
-];
-
-/// A value for a summary: an issue id (or a list of them) as its short id, long text cut.
-fn short_json(v: &serde_json::Value) -> String {
-    use serde_json::Value;
-    let id = |s: &str| IssueId::parse(s).ok().map(|i| i.short());
-    match v {
-        Value::String(s) => id(s).unwrap_or_else(|| short_str(s)),
-        Value::Array(items)
-            if !items.is_empty() && items.iter().all(|x| x.as_str().and_then(id).is_some()) =>
-        {
-            let shorts: Vec<String> = items
-                .iter()
-                .filter_map(|x| x.as_str().and_then(id))
-                .collect();
-            format!("[{}]", shorts.join(", "))
-        }
-        other => short_str(&other.to_string()),
-    }
-}
-
-fn short_str(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(59).collect::<String>())
-    } else {
-        s.to_string()
-    }
-}
-
-/// The issue as markdown made to paste into an agent's prompt.
 /// A related issue as the context shows it: short id, title, state (or `missing`).
 pub type Related = (String, String, String);
 
@@ -183,7 +50,7 @@ pub fn context(store: &Store, input: &str) -> Result<Context> {
             ),
         })
         .collect();
-    let log = issue_log(store, &view.issue.id)?;
+    let log = history::issue_log(store, view.issue.id.as_str(), Default::default())?;
     let recent: Vec<Event> = log.events.iter().rev().take(10).rev().cloned().collect();
     let markdown = context_markdown(store, &view, &deps, &links, &recent);
     Ok(Context {
