@@ -50,23 +50,23 @@ pub fn refuse_unreadable(
 
 /// What `--public` leaves of the views: internal issues (`visibility: internal`) are gone, and
 /// so is every reference to one in what remains (dependencies, parent, links, blockers,
-/// incoming links), so no file names an internal issue by id or title. The web site does the
-/// same with "(private)" placeholders ([`web`]).
+/// incoming links), so no file names an internal issue by id or title. Merge-conflict records
+/// are left out too: what merges discarded is former content, not what the issue says (and a
+/// discarded `parent` may name an internal issue). The web site does the same with "(private)"
+/// placeholders ([`web`]).
 pub fn public(views: Vec<crate::view::IssueView>) -> Vec<crate::view::IssueView> {
     let private: HashSet<String> = views
         .iter()
         .filter(|v| v.issue.is_internal())
         .map(|v| v.issue.id.to_string())
         .collect();
-    if private.is_empty() {
-        return views;
-    }
     let hidden = |id: &str| private.contains(id);
     views
         .into_iter()
         .filter(|v| !v.issue.is_internal())
         .map(|mut v| {
             let i = &mut v.issue;
+            i.merge_conflicts.clear();
             i.dependencies.retain(|d| !hidden(d.as_str()));
             if i.parent.as_ref().is_some_and(|p| hidden(p.as_str())) {
                 i.parent = None;

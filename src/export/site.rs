@@ -13,7 +13,8 @@
 //! `private_parent` instead), a `blocked_by` entry naming it reads `(private)`, and events of
 //! internal issues are left out while every event keeps only its id, time, type, issue and actor
 //! (its `changes` and `data` may name other issues). A redacted issue still tells the truth about
-//! itself: `blocked` is computed with the internal issues known.
+//! itself: `blocked` is computed with the internal issues known. Under `public` no issue carries
+//! its `merge_conflicts` (what merges discarded is former content, and may name a hidden issue).
 
 use super::html::markdown;
 use crate::error::{Error, Result};
@@ -119,12 +120,12 @@ pub fn private_ids(views: &[IssueView]) -> HashSet<String> {
         .collect()
 }
 
-/// An issue view as JSON, with every reference to a hidden issue removed (see the module
-/// invariants). With an empty `private` set it is exactly the CLI's JSON.
-pub fn issue_json(v: &IssueView, private: &HashSet<String>) -> Result<Value> {
+/// An issue view as JSON: exactly the CLI's, or under `public` [`redact`]ed (see the module
+/// invariants).
+pub fn issue_json(v: &IssueView, public: bool, private: &HashSet<String>) -> Result<Value> {
     let mut value = serde_json::to_value(v)
         .map_err(|e| Error::Internal(format!("serializing an issue: {e}")))?;
-    if !private.is_empty() {
+    if public {
         redact(&mut value, private);
     }
     Ok(value)
@@ -151,11 +152,14 @@ fn drop_counted(
     }
 }
 
-/// Removes references to hidden issues from one issue's JSON.
+/// What a public issue's JSON keeps: references to hidden issues are removed, and so are its
+/// merge-conflict records (values merges discarded: former content, as the `changes` public
+/// events leave out, and a discarded `parent` may name a hidden issue).
 pub fn redact(value: &mut Value, private: &HashSet<String>) {
     let Some(obj) = value.as_object_mut() else {
         return;
     };
+    obj.remove("merge_conflicts");
     drop_counted(obj, "dependencies", "private_dependencies", &|d| {
         is_private(d, private)
     });
@@ -244,7 +248,7 @@ pub fn build(store: &Store, views: &[IssueView], opts: &Options<'_>) -> Result<S
         .collect();
     let issues = shown
         .iter()
-        .map(|v| issue_json(v, &private))
+        .map(|v| issue_json(v, opts.public, &private))
         .collect::<Result<Vec<_>>>()?;
     let log = crate::history::query(store, &crate::history::EventQuery::default())?.events;
     let shown_ids: HashSet<&str> = shown.iter().map(|v| v.issue.id.as_str()).collect();

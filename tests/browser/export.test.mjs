@@ -1,11 +1,13 @@
 // The static export (`jit export web`) in a real browser from file://: the same front-end, read
 // only, with the query language evaluated in the page, filters kept in the URL (and a changed
-// #hash applied), every view at 390 px without sideways scrolling, and hostile text inert.
+// #hash applied), every view at 390 px without sideways scrolling, hostile text inert, and what
+// merges discarded shown read-only (and left out of a --public export).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { browser, page, ok } from "./lib.mjs";
-import { project } from "./fixture.mjs";
+import { browser, page, ok, jit } from "./lib.mjs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { project, conflicted } from "./fixture.mjs";
 
 let b, p, index;
 before(async () => {
@@ -99,4 +101,57 @@ test("the graph zooms, pans and focuses on one issue's neighbourhood", async () 
   const shown = (await pg.$$eval("svg.graph g.node", (ns) => ns.map((n) => n.dataset.id))).sort();
   assert.deepEqual(shown, [p.ids.cli, p.ids.format, p.ids.store].sort(), "the issue, what it depends on, what waits for it");
   await pg.context().close();
+});
+
+test("what a merge discarded is shown read-only, and a --public export leaves it out", async () => {
+  const m = conflicted();
+  try {
+    // Records written by hand into the other issue's file: a removal that lost, and an older
+    // record kept whole (its time unknown) whose text looks like markup.
+    const file = join(m.dir, ".jit", "issues", ok(m.dir, ["issue", "show", m.quiet]).id + ".json");
+    const stored = JSON.parse(readFileSync(file, "utf8"));
+    stored.merge_conflicts = [
+      { at: "2026-01-01T02:00:00.000Z", field: "context.note", discarded: null, reason: "edit_vs_delete" },
+      { at: "1970-01-01T00:00:00.000Z", field: "merge_conflicts", discarded: "<img src=x onerror=alert(1)>", reason: "unreadable_record" },
+    ];
+    writeFileSync(file, JSON.stringify(stored, null, 2) + "\n");
+    assert.equal(jit(m.dir, ["validate"]).code, 0, "the hand-written records are valid");
+    ok(m.dir, ["export", "web", "--out", "site"]);
+    ok(m.dir, ["export", "web", "--out", "public", "--public"]);
+    const pg = await page(b);
+    await pg.goto("file://" + join(m.dir, "site", "index.html") + "#/issue/" + m.id);
+    const box = pg.getByTestId("merge-conflicts");
+    await box.waitFor();
+    assert.equal(await box.locator("li.mc").count(), 4);
+    const title = box.locator('li.mc[data-field="title"]');
+    assert.equal(await title.locator(".mc-value").textContent(), "Title from a");
+    assert.equal(await title.locator(".mc-reason").textContent(), "both_changed");
+    assert.equal(await pg.getByTestId("clear-merge-conflicts").count(), 0, "nothing to press in a static page");
+    assert.match(await box.textContent(), new RegExp(`jit issue update ${m.id} --clear-merge-conflicts`));
+    await pg.goto("file://" + join(m.dir, "site", "index.html") + "#/board");
+    await pg.getByTestId("mc-chip-" + m.id).waitFor();
+    await pg.getByTestId("mc-chip-" + m.quiet).waitFor();
+    await pg.goto("file://" + join(m.dir, "site", "index.html") + "#/issue/" + m.quiet);
+    const hand = pg.getByTestId("merge-conflicts");
+    await hand.waitFor();
+    const removed = hand.locator('li.mc[data-field="context.note"]');
+    assert.equal(await removed.locator(".mc-value").textContent(), "(removed)");
+    assert.equal(await removed.locator(".mc-reason").textContent(), "edit_vs_delete");
+    const old = hand.locator('li.mc[data-field="merge_conflicts"]');
+    assert.equal(await old.locator(".mc-value").textContent(), "<img src=x onerror=alert(1)>", "markup stays text");
+    assert.equal(await old.locator(".mc-at").textContent(), "time unknown");
+    assert.equal(await pg.locator("main img").count(), 0);
+    // --public: the issue is there, what merges discarded is not (not even in the data).
+    await pg.goto("file://" + join(m.dir, "public", "index.html") + "#/issue/" + m.id);
+    await pg.getByTestId("issue-title").waitFor();
+    assert.equal(await pg.getByTestId("merge-conflicts").count(), 0);
+    assert.equal(await pg.locator(".chip.mc").count(), 0);
+    const data = readFileSync(join(m.dir, "public", "index.html"), "utf8");
+    assert.ok(!data.includes("merge_conflicts") && !data.includes("Title from a"), "no record in the public data");
+    assert.ok(readFileSync(join(m.dir, "site", "index.html"), "utf8").includes("merge_conflicts"));
+    assert.deepEqual(pg.errors, []);
+    await pg.context().close();
+  } finally {
+    m.cleanup();
+  }
 });

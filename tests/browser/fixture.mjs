@@ -1,6 +1,10 @@
 // A realistic small project for the browser tests and the screenshots, built with the real CLI:
 // three milestones, an epic with sub-tasks, dependencies, gates (one failed), comments, a
 // checklist, claims with leases (one about to expire), and a hostile title.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ok, create, repo } from "./lib.mjs";
 
 export const HOSTILE = `<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=1</script>`;
@@ -57,4 +61,44 @@ export function bulk(dir, n) {
     if (k % 12 < 4) { ok(dir, ["issue", "update", id, "--state", "done"]); }
     prev = id;
   }
+}
+
+function git(cwd, args) {
+  const r = spawnSync("git", args, { cwd, encoding: "utf8" });
+  if (r.status !== 0) { throw new Error(`git ${args.join(" ")} exited ${r.status}: ${r.stderr}`); }
+}
+
+/** The description one clone writes before the merge; longer than the 200 characters a
+ * merge-conflict record keeps of a discarded value. */
+export const LONG_PLAN = "The first plan: " + "keep every write crash-safe, ".repeat(12).trim();
+
+/** Two clones of one bare remote edit the same issue's title, description, estimate and
+ * assignee; `jit sync` in each merges them through jit's merge driver, which keeps one value of
+ * each and records what it discarded in the issue's `merge_conflicts`. Returns clone `b` (which
+ * holds the merged issue) with the issue's short id, and `quiet`, an issue no merge touched. */
+export function conflicted() {
+  const root = mkdtempSync(join(tmpdir(), "jit-merge-"));
+  const a = join(root, "a"), b = join(root, "b");
+  const who = (dir, name) => { git(dir, ["config", "user.name", name]); git(dir, ["config", "user.email", name + "@example.com"]); };
+  git(root, ["init", "-q", "--bare", "-b", "main", "remote.git"]);
+  git(root, ["init", "-q", "-b", "main", "a"]);
+  who(a, "a");
+  ok(a, ["init", "--name", "acme"]);
+  git(a, ["remote", "add", "origin", "../remote.git"]);
+  ok(a, ["sync"]);
+  git(root, ["clone", "-q", "remote.git", "b"]);
+  who(b, "b");
+  ok(b, ["git", "install"]);
+  const id = create(a, "Original title", ["--desc", "To be planned.", "--milestone", "M1: Core"]);
+  const quiet = create(a, "A quiet neighbour", ["--milestone", "M1: Core"]);
+  ok(a, ["sync"]);
+  ok(b, ["sync"]);
+  // Clone a first, then clone b: b's later edits win the plain fields, a's earlier claim stands.
+  ok(a, ["issue", "update", id, "--title", "Title from a", "--desc", LONG_PLAN, "--estimate", "3"]);
+  ok(a, ["issue", "assign", id, "--to", "human:alice"]);
+  ok(b, ["issue", "update", id, "--title", "Title from b", "--desc", "The second plan.", "--estimate", "5"]);
+  ok(b, ["issue", "assign", id, "--to", "human:bob"]);
+  ok(a, ["sync"]);
+  ok(b, ["sync"]);
+  return { dir: b, id, quiet, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

@@ -1,11 +1,12 @@
 // The live console in a real browser: drag = state change (file and event), a refused move
 // snaps back with its reason, inline title edit, two tabs and the stale one's conflict, a
 // terminal `jit issue create` appearing without reload, search with the query language, a
-// reclaimed lease, --read-only refusing writes, and hostile titles never running script.
+// reclaimed lease, --read-only refusing writes, hostile titles never running script, and what
+// a merge discarded (real clones, jit's merge driver) shown until it is acknowledged.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { browser, page, serve, ok, jit, issueFile, events, until, create } from "./lib.mjs";
-import { project, HOSTILE } from "./fixture.mjs";
+import { project, conflicted, LONG_PLAN, HOSTILE } from "./fixture.mjs";
 
 let b, p, srv;
 before(async () => {
@@ -234,4 +235,117 @@ test("390 px: nothing scrolls the page sideways, in light and dark", async () =>
     await pg.context().close();
   }
   assert.equal(jit(p.dir, ["validate"]).code, 0, "the store is still valid");
+});
+
+test("what a merge discarded is listed on the issue page until Acknowledge clears it", async () => {
+  const m = conflicted();
+  const servers = [];
+  const start = async (args) => { const s = await serve(m.dir, args); servers.push(s); return s; };
+  try {
+    const stored = ok(m.dir, ["issue", "show", m.id]).merge_conflicts;
+    assert.deepEqual(stored.map((c) => c.field).sort(), ["assignee", "description", "estimate", "title"], "the merge recorded four fields");
+    const live = await start();
+    const pg = await page(b);
+    await pg.goto(live.url);
+    await pg.waitForSelector("#stats");
+    // The board marks the issue, and only it.
+    await pg.getByTestId("mc-chip-" + m.id).waitFor();
+    assert.equal(await pg.locator(".chip.mc").count(), 1);
+    await pg.goto(live.base + "/#/list");
+    await pg.locator(`tr[data-id="${m.id}"] .chip.mc`).waitFor();
+
+    await pg.goto(live.base + "/#/issue/" + m.id);
+    const box = pg.getByTestId("merge-conflicts");
+    await box.waitFor();
+    assert.match(await box.locator("h2").textContent(), /Merge conflicts\s*4/);
+    const rec = (field) => box.locator(`li.mc[data-field="${field}"]`);
+    assert.equal(await box.locator("li.mc").count(), 4);
+    assert.equal(await rec("title").locator(".mc-field").textContent(), "title");
+    assert.equal(await rec("title").locator(".mc-value").textContent(), "Title from a", "a string as it is");
+    assert.equal(await rec("title").locator(".mc-reason").textContent(), "both_changed");
+    assert.match(await rec("title").textContent(), /both sides changed it/);
+    assert.equal(await rec("title").locator(".mc-at").getAttribute("title"), stored.find((c) => c.field === "title").at);
+    assert.match(await rec("title").locator(".mc-at").textContent(), /ago$/);
+    // Other JSON, compactly.
+    assert.equal(await rec("estimate").locator(".mc-value").textContent(), "3");
+    const claim = stored.find((c) => c.field === "assignee");
+    assert.equal(await rec("assignee").locator(".mc-value").textContent(), JSON.stringify(claim.discarded));
+    assert.equal(await rec("assignee").locator(".mc-reason").textContent(), "claim");
+    // A long value is cut, the whole of it in the title and one click away.
+    const desc = stored.find((c) => c.field === "description").discarded;
+    assert.ok(desc.startsWith(LONG_PLAN.slice(0, 150)) && Array.from(desc).length > 160, desc);
+    const d = rec("description");
+    const cut = await d.locator(".mc-cut").textContent();
+    assert.ok(cut.endsWith("…") && Array.from(cut).length === 160 && desc.startsWith(cut.slice(0, -1)), cut);
+    assert.equal(await d.locator("summary").getAttribute("title"), desc);
+    assert.equal(await d.locator("pre.mc-full").isVisible(), false);
+    await d.locator("summary").click();
+    assert.equal(await d.locator("pre.mc-full").isVisible(), true);
+    assert.equal(await d.locator("pre.mc-full").textContent(), desc);
+    assert.equal(await d.locator(".mc-cut").isVisible(), false);
+    for (const dark of [false, true]) {
+      const narrow = await page(b, { width: 390, height: 844, dark });
+      await narrow.goto(live.url);
+      await narrow.waitForSelector("#stats");
+      await narrow.goto(live.base + "/#/issue/" + m.id);
+      await narrow.getByTestId("merge-conflicts").waitFor();
+      await narrow.locator('[data-testid="merge-conflicts"] summary').click();
+      const w = await narrow.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(w <= 390, `the issue page is ${w} px wide at 390 (dark: ${dark})`);
+      await narrow.context().close();
+    }
+
+    // A read-only console shows the records and how to acknowledge them, with no button; a
+    // public one does not carry them at all.
+    const ro = await start(["--read-only"]);
+    const rp = await page(b);
+    await rp.goto(ro.url);
+    await rp.waitForSelector("#stats");
+    await rp.goto(ro.base + "/#/issue/" + m.id);
+    await rp.getByTestId("merge-conflicts").waitFor();
+    assert.equal(await rp.locator('[data-testid="merge-conflicts"] li.mc').count(), 4);
+    assert.equal(await rp.getByTestId("clear-merge-conflicts").count(), 0);
+    assert.match(await rp.getByTestId("merge-conflicts").textContent(), new RegExp(`jit issue update ${m.id} --clear-merge-conflicts`));
+    await rp.context().close();
+    const pub = await start(["--public"]);
+    const pp = await page(b);
+    await pp.goto(pub.url);
+    await pp.waitForSelector("#stats");
+    assert.equal(await pp.locator(".chip.mc").count(), 0);
+    await pp.goto(pub.base + "/#/issue/" + m.id);
+    await pp.getByTestId("issue-title").waitFor();
+    assert.equal(await pp.getByTestId("merge-conflicts").count(), 0);
+    await pp.context().close();
+
+    // Acknowledge: one PATCH through the real server, at the version the page shows.
+    const version = issueFile(m.dir, m.id).version;
+    const sent = [];
+    pg.on("request", (r) => { if (r.method() === "PATCH") { sent.push({ url: r.url(), ifMatch: r.headers()["if-match"], body: r.postDataJSON() }); } });
+    await pg.getByTestId("clear-merge-conflicts").click();
+    await until(() => issueFile(m.dir, m.id).merge_conflicts === undefined, 5000, "the records to be cleared");
+    assert.deepEqual(sent.map((r) => [r.ifMatch, r.body]), [[`"${version}"`, { clear_merge_conflicts: true }]]);
+    const f = issueFile(m.dir, m.id);
+    assert.equal(f.version, version + 1);
+    assert.equal(f.title, "Title from b", "nothing else changed");
+    const e = events(m.dir).filter((x) => x.issue === f.id).pop();
+    assert.equal(e.type, "issue.updated");
+    assert.equal(e.actor, "human:tester");
+    assert.deepEqual(e.changes.map((c) => c.field), ["merge_conflicts"]);
+    await box.waitFor({ state: "detached" });
+    await pg.waitForSelector(".toast");
+    await pg.reload();
+    await pg.getByTestId("issue-title").waitFor();
+    assert.equal(await pg.getByTestId("merge-conflicts").count(), 0);
+    await pg.goto(live.base + "/#/board");
+    await pg.waitForSelector(`[data-testid="card-${m.id}"]`);
+    assert.equal(await pg.locator(".chip.mc").count(), 0);
+    const shown = ok(m.dir, ["issue", "show", m.id]);
+    assert.equal(shown.merge_conflicts, undefined);
+    assert.equal(jit(m.dir, ["validate"]).code, 0);
+    assert.deepEqual(pg.errors, []);
+    await pg.context().close();
+  } finally {
+    for (const s of servers) { await s.stop(); }
+    m.cleanup();
+  }
 });

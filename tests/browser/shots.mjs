@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { browser, page, serve, ok, until } from "./lib.mjs";
-import { project, bulk } from "./fixture.mjs";
+import { project, bulk, conflicted } from "./fixture.mjs";
 
 const out = process.argv[2] || "shots";
 mkdirSync(out, { recursive: true });
@@ -35,6 +35,43 @@ try {
     }
   }
   await srv.stop();
+  // An issue whose merge discarded values (real clones, jit's merge driver): its notice on the
+  // issue page, live and in the static export, and its mark on the board.
+  const m = conflicted();
+  try {
+    const ms = await serve(m.dir);
+    for (const [w, h] of [[1400, 900], [390, 844]]) {
+      for (const dark of [false, true]) {
+        const pg = await page(b, { width: w, height: h, dark });
+        await pg.goto(ms.url);
+        await pg.waitForSelector("#stats");
+        const tag = `${w}-${dark ? "dark" : "light"}`;
+        await pg.screenshot({ path: join(out, `conflicts-board-${tag}.png`), fullPage: true });
+        await pg.goto(ms.base + "/#/issue/" + m.id);
+        await pg.waitForSelector('[data-testid="merge-conflicts"]');
+        await pg.waitForTimeout(300);
+        await pg.screenshot({ path: join(out, `conflicts-issue-${tag}.png`), fullPage: true });
+        if (w === 390) {
+          await pg.click('[data-testid="merge-conflicts"] details summary');
+          await pg.waitForTimeout(150);
+          await pg.screenshot({ path: join(out, `conflicts-issue-open-${tag}.png`), fullPage: true });
+        }
+        await pg.context().close();
+      }
+    }
+    await ms.stop();
+    ok(m.dir, ["export", "web", "--out", "site"]);
+    const sp = await page(b, { width: 1400, height: 900 });
+    await sp.goto("file://" + join(m.dir, "site", "index.html") + "#/issue/" + m.id);
+    await sp.waitForSelector('[data-testid="merge-conflicts"]');
+    await sp.screenshot({ path: join(out, "conflicts-static-issue-1400-light.png"), fullPage: true });
+    await sp.goto("file://" + join(m.dir, "site", "index.html") + "#/list");
+    await sp.waitForTimeout(200);
+    await sp.screenshot({ path: join(out, "conflicts-static-list-1400-light.png"), fullPage: true });
+    await sp.context().close();
+  } finally {
+    m.cleanup();
+  }
   // The graph at 300+ issues.
   bulk(p.dir, 300);
   const big = await serve(p.dir);

@@ -423,6 +423,13 @@ fn web_public_leaves_internal_issues_out_of_every_file() {
         .ok(&["dep", "add", &fx.id("foxtrot"), "--on", &secret]);
     fx.repo
         .ok(&["link", "add", &fx.id("delta"), "--relates", &secret]);
+    // A merge of another public issue discarded a parent that is the internal one.
+    fx.repo.edit_issue(&fx.id("alpha"), |v| {
+        v["merge_conflicts"] = serde_json::json!([
+            {"at": "2026-01-01T02:00:00.000Z", "field": "parent", "discarded": full, "reason": "both_changed"}
+        ]);
+    });
+    assert_eq!(fx.repo.ok(&["validate"])["ok"], true);
     let needles = [
         "hotel: rotate the signing keys".to_string(),
         secret.clone(),
@@ -437,6 +444,11 @@ fn web_public_leaves_internal_issues_out_of_every_file() {
     let all = site_files(&site);
     assert!(all.iter().any(|(_, t)| t.contains(&needles[0])));
     assert!(site.join(format!("issues/{secret}.html")).is_file());
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        index.contains("\"merge_conflicts\""),
+        "the full export keeps the records"
+    );
 
     // --public over the same directory: gone from every file, its old page removed.
     let out = fx.repo.jit(&["export", "web", "--out", "site", "--public"]);
@@ -454,6 +466,24 @@ fn web_public_leaves_internal_issues_out_of_every_file() {
         }
         assert!(!path.to_string_lossy().contains(&secret));
     }
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        !index.contains("merge_conflicts"),
+        "no records under --public"
+    );
+    // The other public exports leave the records out too.
+    for format in ["json", "csv", "dot", "mermaid"] {
+        let text = fx.text(&["export", "--format", format, "--public"]);
+        for n in needles
+            .iter()
+            .map(String::as_str)
+            .chain(["merge_conflicts"])
+        {
+            assert!(!text.contains(n), "--format {format} --public mentions {n}");
+        }
+    }
+    let full_doc = fx.text(&["export", "--format", "json"]);
+    assert!(full_doc.contains("merge_conflicts") && full_doc.contains(&full));
     let foxtrot =
         std::fs::read_to_string(site.join(format!("issues/{}.html", fx.id("foxtrot")))).unwrap();
     assert!(foxtrot.contains("(private)"), "{foxtrot}");

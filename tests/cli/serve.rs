@@ -570,8 +570,15 @@ fn serve_public_serves_only_public_issues() {
         &["--visibility", "internal"],
     );
     let open = repo.create("open work", &["--dep", &secret]);
-    let s = Server::start(&repo, &["--public"], &[]);
     let full = repo.full_id(&secret);
+    // A merge discarded a parent of the public issue: the internal one.
+    repo.edit_issue(&open, |v| {
+        v["merge_conflicts"] = json!([
+            {"at": "2026-01-01T02:00:00.000Z", "field": "parent", "discarded": full, "reason": "both_changed"}
+        ]);
+    });
+    assert_eq!(repo.ok(&["validate"])["ok"], true);
+    let s = Server::start(&repo, &["--public"], &[]);
     let list = get(&s, "/api/issues");
     assert_eq!(list.body["total"], 1);
     for path in [
@@ -589,6 +596,7 @@ fn serve_public_serves_only_public_issues() {
         }
     }
     let v = get(&s, &format!("/api/issues/{open}")).body;
+    assert!(v.get("merge_conflicts").is_none(), "{v:#}");
     assert_eq!(v["private_dependencies"], 1);
     assert_eq!(
         v["blocked"], true,

@@ -682,6 +682,7 @@
   function card(i, draggable) {
     var meta = [chip(i.type || "task", "type"), chip(i.priority, "prio p-" + i.priority)];
     (i.labels || []).forEach(function (l) { meta.push(chip(l, "label")); });
+    meta.push(conflictChip(i));
     if (i.assignee) { meta.push(el("span", { class: "who", text: i.assignee })); }
     var kids = S.children[i.id];
     var c = el("a", {
@@ -790,6 +791,8 @@
   function listRow(i) {
     var tr = el("tr", { "data-id": i.short_id, class: "st-" + i.state });
     var title = el("td", { class: "c-title" }, [issueLink(i, [i.title])]);
+    var mc = conflictChip(i);
+    if (mc) { title.appendChild(doc.createTextNode(" ")); title.appendChild(mc); }
     var note = statusNote(i);
     if (note) { title.appendChild(note); }
     [
@@ -1130,6 +1133,8 @@
     head.appendChild(conflict);
     main.appendChild(head);
     if (S.flash && S.flash.id === i.id) { if (S.flash.conflict) { showConflict(conflict, S.flash.err); } else { showRefused(conflict, S.flash.err); } }
+    var merged = mergeConflicts(i, can, conflict);
+    if (merged) { main.appendChild(merged); }
     if (can) { inlineTitle(title, i, conflict); }
     var grid = el("div", { class: "issue-grid" });
     var left = el("div", { class: "issue-main" }), right = el("aside", { class: "issue-side" });
@@ -1352,6 +1357,70 @@
       right.appendChild(pb);
     }
     tickCountdowns();
+  }
+  // What merges of the issue's file discarded (`merge_conflicts`, docs/git.md): one record per
+  // field where a side's value lost, oldest first, until someone acknowledges them.
+  var MC_REASON = {
+    both_changed: "both sides changed it; the merge kept the other side's value",
+    edit_vs_delete: "one side removed it and the other changed it; the change was kept",
+    claim: "both sides claimed it; the claim that stands was kept",
+    unreadable_record: "an older record that does not read as one, kept whole",
+  };
+  var MC_CUT = 160; // characters of a discarded value shown before "show all"
+  function conflictsOf(i) { return Array.isArray(i.merge_conflicts) ? i.merge_conflicts : []; }
+  function conflictChip(i) {
+    var n = conflictsOf(i).length;
+    if (!n) { return null; }
+    return el("span", { class: "chip mc", "data-testid": "mc-chip-" + i.short_id, title: n + " merge-conflict record" + (n === 1 ? "" : "s") + " to read", text: "merge conflict" + (n === 1 ? "" : "s") });
+  }
+  function discardedValue(v) {
+    if (v === null || v === undefined) { return el("span", { class: "mc-value mc-removed", text: "(removed)", title: "the side that lost had removed the value" }); }
+    var isText = typeof v === "string";
+    var full = isText ? v : JSON.stringify(v);
+    var chars = Array.from(full);
+    var tag = isText ? "span" : "code";
+    var cls = "mc-value " + (isText ? "mc-text" : "mc-json");
+    if (chars.length <= MC_CUT) { return el(tag, { class: cls, text: full }); }
+    return el("details", { class: "mc-long" }, [
+      el("summary", { title: full }, [el(tag, { class: cls + " mc-cut", text: chars.slice(0, MC_CUT - 1).join("") + "…" }), " ", el("span", { class: "mc-more", "data-n": String(chars.length) })]),
+      el("pre", { class: cls + " mc-full", text: full }),
+    ]);
+  }
+  function mergeConflicts(i, can, conflict) {
+    var list = conflictsOf(i);
+    if (!list.length) { return null; }
+    var h = el("h2", null, [el("span", { class: "mc-mark", "aria-hidden": "true", text: "⚠" }), "Merge conflicts ", el("span", { class: "count", text: String(list.length) })]);
+    var box = el("section", { class: "box merge-conflicts", "data-testid": "merge-conflicts", "aria-label": "Merge conflicts" }, [h]);
+    if (can) {
+      var ack = el("button", { type: "button", class: "primary small", "data-testid": "clear-merge-conflicts", text: "Acknowledge", title: "Drop these records (jit issue update " + i.short_id + " --clear-merge-conflicts)" });
+      on(ack, "click", function () {
+        ack.disabled = true;
+        write("PATCH", "issues/" + i.id, { clear_merge_conflicts: true }, i.version, conflict).then(function (reply) {
+          if (reply) { toast("Merge conflicts of " + i.short_id + " acknowledged"); } else { ack.disabled = false; }
+        });
+      });
+      h.appendChild(ack);
+    }
+    box.appendChild(el("p", { class: "hint" }, [
+      "A merge of this issue's file found " + (list.length === 1 ? "a field" : "fields") + " changed on both sides and kept one value. What it discarded is below: check the kept value" + (can ? " (edit it here if the wrong one won), then acknowledge." : ", then acknowledge with "),
+      can ? null : el("code", { text: "jit issue update " + i.short_id + " --clear-merge-conflicts" }),
+      can ? null : ".",
+    ]));
+    var ul = el("ul", { class: "mc-list" });
+    list.forEach(function (c) {
+      var at = tsMs(c.at);
+      ul.appendChild(el("li", { class: "mc", "data-field": String(c.field) }, [
+        el("div", { class: "mc-head" }, [
+          el("code", { class: "mc-field", text: String(c.field) }),
+          el("span", { class: "chip mc-reason", text: String(c.reason) }),
+          el("span", { class: "muted mc-at", title: String(c.at || ""), text: at > 0 ? rel(at) : "time unknown" }),
+        ]),
+        el("div", { class: "mc-body" }, [el("span", { class: "mc-label", text: "Discarded" }), discardedValue(c.discarded)]),
+        MC_REASON[c.reason] ? el("div", { class: "muted mc-why", text: MC_REASON[c.reason] }) : null,
+      ]));
+    });
+    box.appendChild(ul);
+    return box;
   }
   function setMarkup(node, html, fallbackText) {
     if (typeof html === "string") {
