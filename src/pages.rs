@@ -5,8 +5,9 @@
 //! - One selection for both sources. A page is answered from the summary index (each record
 //!   checked against its file, the claim ledger applied) unless its filter needs more than the
 //!   index holds (`text:`); then from every issue read in full. Both sources go through the
-//!   same [`Select`], the same query evaluator ([`crate::query::Subject`]), the same readiness
-//!   rule and the same orders, so they give the same page.
+//!   same query evaluator ([`crate::query::Subject`]): the named query's own query string
+//!   ([`Select::text`]) and the filter, the same readiness rule and the same orders, so they
+//!   give the same page.
 //! - Read only what is printed. A page from the index reads in full only the issues it prints
 //!   in the full shape or with a field the index does not hold; the lean shape reads no issue
 //!   file at all.
@@ -211,7 +212,7 @@ impl<'a> Order<'a> {
     fn of(req: &Request<'a>) -> Self {
         match req.filter {
             Some(q) if q.has_sort() => Order::Sort(q),
-            _ if matches!(req.select, Select::All | Select::Open) => Order::Id,
+            _ if req.select.in_id_order() => Order::Id,
             _ => Order::Work,
         }
     }
@@ -350,6 +351,9 @@ impl Subject for Known<'_> {
     /// Never asked: a query with `text:` is answered from whole issues.
     fn text_matches(&self, _p: &Pattern) -> bool {
         false
+    }
+    fn claimable(&self, now_ms: i64, containers: &Containers) -> bool {
+        rules::claimable(&self.eff, self.blocked, now_ms, containers).yes()
     }
 }
 
@@ -532,17 +536,32 @@ pub fn page(store: &Store, req: &Request<'_>) -> Result<Page> {
         return Err(Error::invalid("limit", "must be at least 1"));
     }
     let now = crate::clock::now()?;
+    let selection = req.select.query(now)?;
     if req.filter.is_some_and(Query::needs_whole_issues) {
-        return from_views(store, req, cursor.as_ref(), now);
+        return from_views(store, req, &selection, cursor.as_ref());
     }
-    from_index(store, req, cursor.as_ref(), now)
+    from_index(store, req, &selection, cursor.as_ref())
+}
+
+/// Whether `s` is on the page: chosen by the named query and matching the filter (and
+/// `--since`), `is:ready` in either leaving out the containers the filter does not ask for.
+/// The second answer: whether it matched everything but the named query.
+fn chosen(
+    req: &Request<'_>,
+    selection: &Query,
+    since: Option<i64>,
+    s: &impl Subject,
+) -> (bool, bool) {
+    let rest = req.filter.is_none_or(|q| q.matches_in(s, req.containers))
+        && since.is_none_or(|t| s.updated_ms() >= t);
+    (rest && selection.matches_in(s, req.containers), rest)
 }
 
 fn from_index(
     store: &Store,
     req: &Request<'_>,
+    selection: &Query,
     cursor: Option<&IssueId>,
-    now: Timestamp,
 ) -> Result<Page> {
     let (all, mut problems) = crate::store::index::load(store)?;
     let gates = store.gates()?;
@@ -565,7 +584,7 @@ fn from_index(
                 .collect()
         } else {
             let positions: Vec<usize> = (0..all.len()).collect();
-            let ready = req.select == Select::Ready;
+            let ready = selection.requires_ready() || req.filter.is_some_and(Query::requires_ready);
             crate::store::in_parallel(&positions, 4096, |part| {
                 part.iter()
                     .filter_map(|&k| {
@@ -575,16 +594,11 @@ fn from_index(
                             .then(|| Known::with(&all, k, eff, &gates, &ledger))
                     })
                     .filter(|kn| {
-                        let rest = req.filter.is_none_or(|q| q.matches(kn))
-                            && since.is_none_or(|t| kn.updated_ms() >= t);
-                        let selected = req.select.selects(kn, || {
-                            rules::claimable(&kn.eff, kn.blocked, now.millis(), req.containers)
-                                .yes()
-                        });
-                        if rest && !selected && req.select == Select::Open {
+                        let (chosen, rest) = chosen(req, selection, since, kn);
+                        if rest && !chosen && req.select == Select::Open {
                             left_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
-                        selected && rest
+                        chosen
                     })
                     .collect()
             })
@@ -640,8 +654,10 @@ fn from_index(
     let mut total = total;
     if req.shape.needs_whole_issues() && body.rows.len() <= HOLD_AT_MOST {
         let mut related = body.related(&body.rows);
+        // Read whole, each issue is checked again: its file may have changed since its
+        // summary was (a claim, say).
         let (views, more, dropped) = body.read(&body.rows, &mut related, |v| {
-            req.select != Select::Ready || queries::is_claimable(v, now, req.containers)
+            chosen(req, selection, since, v).0
         });
         problems.extend(more);
         // Deleted, unreadable or no longer claimable since their summaries were checked.
@@ -661,8 +677,8 @@ fn from_index(
 fn from_views(
     store: &Store,
     req: &Request<'_>,
+    selection: &Query,
     cursor: Option<&IssueId>,
-    now: Timestamp,
 ) -> Result<Page> {
     let (views, problems) = crate::view::list_all(store)?;
     let order = Order::of(req);
@@ -672,13 +688,9 @@ fn from_views(
     let mut matched: Vec<IssueView> = views
         .into_iter()
         .filter(|v| {
-            let rest = req.filter.is_none_or(|q| q.matches(v))
-                && since.is_none_or(|t| v.updated_ms() >= t);
-            let selected = req
-                .select
-                .selects(v, || queries::is_claimable(v, now, req.containers));
-            left_out += usize::from(rest && !selected && req.select == Select::Open);
-            selected && rest
+            let (chosen, rest) = chosen(req, selection, since, v);
+            left_out += usize::from(rest && !chosen && req.select == Select::Open);
+            chosen
         })
         .collect();
     match order {

@@ -36,8 +36,10 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<Reply> {
     let store = Store::discover(&report.dir)?;
     let (views, _) = crate::view::list_all(&store)?;
     let containers = store.config()?.containers(|_| false);
-    let ready = crate::queries::ready(views.clone(), crate::clock::now()?, &containers);
-    let blocked = crate::queries::blocked(views.clone());
+    let now = crate::clock::now()?;
+    let named = |q| crate::queries::select(&q, views.clone(), now, &containers);
+    let ready = named(crate::queries::Select::Ready)?;
+    let blocked = named(crate::queries::Select::Blocked)?;
     let issues: Vec<_> = views.iter().map(|v| v.issue.clone()).collect();
     let graph = crate::graph::Graph::build(&issues);
     let state_of = |id: &crate::model::IssueId| {

@@ -692,6 +692,8 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
     // People see open work unless they ask for all or filter; JSON lists everything unless
     // `--open`.
     let open_only = a.open || (!ctx.global.json && !a.all && a.filter.is_none());
+    // What `is:ready` in the filter leaves out, as `query ready` does.
+    let containers = filter.containers(&store.config()?);
     let page = pages::page(
         &store,
         &pages::Request {
@@ -705,7 +707,7 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
             cursor: a.cursor.as_deref(),
             limit: a.limit,
             shape,
-            containers: &crate::rules::Containers::default(),
+            containers: &containers,
         },
     )?;
     let mut page = page;

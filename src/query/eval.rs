@@ -14,6 +14,7 @@ use super::parser::{
     Cond, HasField, IsWhat, Pattern, SortField, SortKey, Term, day_number, parse_date,
 };
 use crate::model::{Priority, State, Timestamp};
+use crate::rules::{self, Containers};
 use crate::view::IssueView;
 use chrono::NaiveDate;
 use std::cmp::Ordering;
@@ -53,6 +54,16 @@ pub trait Subject {
     /// descriptions and comments: a query with a `text:` term is answered from whole issues
     /// (see `Query::needs_whole_issues`).
     fn text_matches(&self, p: &Pattern) -> bool;
+    /// Whether the issue can be claimed at `now_ms`, containers left out as `containers` says:
+    /// the one rule, [`rules::claimable`].
+    fn claimable(&self, now_ms: i64, containers: &Containers) -> bool;
+}
+
+/// What a query is evaluated against besides the issue: the time it was parsed at, and the
+/// container types `is:ready` leaves out.
+pub struct Env<'a> {
+    pub now_ms: i64,
+    pub containers: &'a Containers,
 }
 
 impl Subject for IssueView {
@@ -128,13 +139,16 @@ impl Subject for IssueView {
             || p.matches(&i.description)
             || i.comments.iter().any(|c| p.matches(&c.body))
     }
+    fn claimable(&self, now_ms: i64, containers: &Containers) -> bool {
+        rules::claimable(&self.issue, self.blocked, now_ms, containers).yes()
+    }
 }
 
 /// Whether every term matches `v`.
-pub fn matches_all(terms: &[Term], v: &impl Subject) -> bool {
+pub fn matches_all(terms: &[Term], v: &impl Subject, env: &Env<'_>) -> bool {
     terms
         .iter()
-        .all(|t| t.any.iter().any(|c| cond_matches(c, v)) != t.negated)
+        .all(|t| t.any.iter().any(|c| cond_matches(c, v, env)) != t.negated)
 }
 
 /// Compares two values with an operator: `a OP b`.
@@ -173,7 +187,7 @@ fn estimate(i: &impl Subject) -> Option<f64> {
     i.estimate().filter(|e| e.is_finite())
 }
 
-fn cond_matches(c: &Cond, i: &impl Subject) -> bool {
+fn cond_matches(c: &Cond, i: &impl Subject, env: &Env<'_>) -> bool {
     match c {
         Cond::State(s) => i.state() == *s,
         Cond::Priority(op, p) => compare(*op, i.priority(), *p),
@@ -196,6 +210,7 @@ fn cond_matches(c: &Cond, i: &impl Subject) -> bool {
         Cond::Gate(p) => i.gates().any(|g| p.matches(g)),
         Cond::Is(IsWhat::Open) => !i.state().is_closed(),
         Cond::Is(IsWhat::Closed) => i.state().is_closed(),
+        Cond::Is(IsWhat::Ready) => i.claimable(env.now_ms, env.containers),
         Cond::Visibility(crate::model::Visibility::Internal) => i.internal(),
         Cond::Visibility(crate::model::Visibility::Public) => !i.internal(),
     }

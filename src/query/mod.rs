@@ -17,7 +17,8 @@ mod parser;
 pub use eval::Subject;
 pub use parser::{Pattern, parse};
 
-use parser::{Cond, SortKey, Term};
+use crate::rules::Containers;
+use parser::{Cond, IsWhat, SortKey, Term};
 use std::cmp::Ordering;
 
 /// A parsed query: conditions that must all hold, and the order to list results in.
@@ -27,6 +28,8 @@ pub struct Query {
     terms: Vec<Term>,
     /// Sort keys, most significant first.
     sort: Vec<SortKey>,
+    /// When it was parsed (milliseconds since the epoch): the `now` of `is:ready`.
+    now_ms: i64,
 }
 
 impl Query {
@@ -35,9 +38,36 @@ impl Query {
         self.terms.is_empty() && self.sort.is_empty()
     }
 
-    /// Whether the issue satisfies every term.
+    /// Whether the issue satisfies every term, with no container types left out of `is:ready`
+    /// (see [`Query::matches_in`]).
     pub fn matches(&self, v: &impl Subject) -> bool {
-        eval::matches_all(&self.terms, v)
+        self.matches_in(v, &Containers::default())
+    }
+
+    /// Whether the issue satisfies every term, `is:ready` leaving out the issues `containers`
+    /// excludes (the store's container types the query does not ask for).
+    pub fn matches_in(&self, v: &impl Subject, containers: &Containers) -> bool {
+        let env = eval::Env {
+            now_ms: self.now_ms,
+            containers,
+        };
+        eval::matches_all(&self.terms, v, &env)
+    }
+
+    /// Both queries at once: every term of each, `self`'s sort keys before `other`'s. How a
+    /// named query (`query ready` is `is:ready`) narrows by a filter.
+    pub fn and(mut self, other: &Query) -> Query {
+        self.terms.extend(other.terms.iter().cloned());
+        self.sort.extend(other.sort.iter().cloned());
+        self
+    }
+
+    /// Whether only issues claimable now can match: a plain `is:ready` term. Lets a reader pass
+    /// over finished work before it derives anything else.
+    pub fn requires_ready(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| !t.negated && t.any == [Cond::Is(IsWhat::Ready)])
     }
 
     /// Whether some term needs more of an issue than the summary index holds (`text:` reads

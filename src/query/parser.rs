@@ -173,6 +173,8 @@ pub enum IsWhat {
     Open,
     /// Done or archived.
     Closed,
+    /// Claimable now by the one rule (`rules::claimable`): what `query ready` lists.
+    Ready,
 }
 
 /// A field to sort by.
@@ -340,7 +342,10 @@ fn names_of(all: impl IntoIterator<Item = &'static str>) -> String {
 
 /// Parses a query string; `now` anchors spans such as `created:>7d`.
 pub fn parse(input: &str, now: Timestamp) -> Result<Query> {
-    let mut query = Query::default();
+    let mut query = Query {
+        now_ms: now.millis(),
+        ..Query::default()
+    };
     for raw in lexer::lex(input)? {
         let Some(key_src) = &raw.key else {
             // A bare word or quoted string searches text.
@@ -553,7 +558,10 @@ fn cond(key: Key, alt: &Alt, now: Timestamp) -> Result<Cond> {
         Key::Is => match value.to_ascii_lowercase().as_str() {
             "open" => Ok(Cond::Is(IsWhat::Open)),
             "closed" => Ok(Cond::Is(IsWhat::Closed)),
-            _ => Err(bad(format!("`is:` takes open or closed, not `{value}`"))),
+            "ready" => Ok(Cond::Is(IsWhat::Ready)),
+            _ => Err(bad(format!(
+                "`is:` takes open, closed or ready, not `{value}`"
+            ))),
         },
         Key::Visibility => value
             .parse::<crate::model::Visibility>()
@@ -763,6 +771,7 @@ mod tests {
         assert_eq!(c("blocked:FALSE"), Cond::Blocked(false));
         assert_eq!(c("is:open"), Cond::Is(IsWhat::Open));
         assert_eq!(c("is:closed"), Cond::Is(IsWhat::Closed));
+        assert_eq!(c("is:Ready"), Cond::Is(IsWhat::Ready));
     }
 
     #[test]
@@ -1060,7 +1069,7 @@ mod tests {
         assert!(msg.contains("pr, assignee, labels"), "{msg}");
         let (pos, token, msg) = err("is:done");
         assert_eq!((pos, token.as_str()), (4, "done"));
-        assert!(msg.contains("open or closed"), "{msg}");
+        assert!(msg.contains("open, closed or ready"), "{msg}");
     }
 
     #[test]
