@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 /// What `issue comment` did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CommentOutcome {
     #[serde(flatten)]
     pub view: IssueView,

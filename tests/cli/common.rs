@@ -274,6 +274,22 @@ pub fn strings(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A JSON Schema validator (draft 2020-12, formats such as `date-time` asserted) for a schema
+/// jit publishes: a `docs/schema/` file or an MCP tool's `outputSchema`.
+pub fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap_or_else(|e| panic!("not a usable JSON Schema ({e}): {schema}"))
+}
+
+/// Why `value` does not fit the schema of `v`: one line per error, none when it fits.
+pub fn misfits(v: &jsonschema::Validator, value: &Value) -> Vec<String> {
+    v.iter_errors(value)
+        .map(|e| format!("{e} at `{}`", e.instance_path()))
+        .collect()
+}
+
 /// The `short_id`s of the issues in a list reply.
 pub fn short_ids(reply: &Value) -> Vec<String> {
     reply["issues"]

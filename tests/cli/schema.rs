@@ -1,7 +1,7 @@
 //! `jit schema`: the committed schemas under `docs/schema/` match what the code generates, and
 //! the schemas describe what the commands really print.
 
-use crate::common::{Repo, assert_ok, jit_cmd, stdout};
+use crate::common::{Repo, assert_ok, jit_cmd, misfits, stdout, validator};
 use serde_json::Value;
 use std::path::Path;
 
@@ -140,4 +140,26 @@ fn schemas_describe_real_output() {
         &err["error"],
         "error body",
     );
+}
+
+/// What the commands print fits the published schemas, checked by a JSON Schema validator
+/// (types, enums, patterns, formats and `$ref`s, where `assert_fits` looks at keys only).
+#[test]
+fn real_output_validates_against_the_schemas() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    let a = repo.create("Parent", &["--label", "x", "--gate", "review"]);
+    let b = repo.create("Child", &["--dep", &a, "--parent", &a]);
+    repo.ok(&["issue", "claim", &a]);
+    let fits = |name: &str, value: &Value| {
+        let wrong = misfits(&validator(&schema(name)), value);
+        assert!(wrong.is_empty(), "{name}: {}\n{value:#}", wrong.join("\n"));
+    };
+    // The lean page holds a claimed issue and an unassigned one (`assignee: null`).
+    fits("issue-list-lean", &repo.ok(&["issue", "list"]));
+    fits("issue-list", &repo.ok(&["issue", "list", "--full"]));
+    fits("issue-view", &repo.ok(&["issue", "show", &b, "--related"]));
+    fits("issue", &repo.read_issue(&a));
+    let (err, _) = repo.json(&["issue", "show", "zzzz"]);
+    fits("error", &err);
 }
