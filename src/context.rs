@@ -15,10 +15,13 @@ use serde::Serialize;
 pub type Related = (String, String, String);
 
 /// The markdown context of one issue, ready for an agent's prompt.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Context {
+    /// The full id (a ULID).
     pub id: String,
+    /// The last 8 characters of the id, lower-cased: the handle people type.
     pub short_id: String,
+    /// The issue as markdown: description, checklist, dependencies, gates, recent activity.
     pub markdown: String,
 }
 

@@ -1147,13 +1147,27 @@ pub struct LeanIssue {
     #[serde(rename = "type")]
     pub kind: String,
     /// The actor working on it, if any (the claim ledger applied); null when none.
-    #[schemars(required)]
+    #[schemars(required, transform = or_null)]
     pub assignee: Option<String>,
     /// Labels (sorted); absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
     /// Whether unfinished dependencies or gates hold it.
     pub blocked: bool,
+}
+
+/// Lets the schema of a field be null too: `#[schemars(required)]` makes an `Option` field
+/// present and non-null, and a field that is always printed, null when empty, needs both.
+fn or_null(schema: &mut schemars::Schema) {
+    match schema.get("type").cloned() {
+        Some(Value::String(t)) => {
+            schema.insert("type".into(), serde_json::json!([t, "null"]));
+        }
+        _ => {
+            let inner = schema.clone();
+            *schema = schemars::json_schema!({"anyOf": [inner, {"type": "null"}]});
+        }
+    }
 }
 
 /// The schema of a page in the full shape (`jit schema issue-list`).
@@ -1169,6 +1183,92 @@ pub struct FullPage {
     pub next_cursor: Option<String>,
     /// Files that could not be read as issues (skipped).
     pub problems: Vec<FileProblem>,
+}
+
+/// The `shape` of a page of chosen fields.
+#[derive(Serialize, schemars::JsonSchema)]
+pub enum FieldsTag {
+    #[serde(rename = "fields/1")]
+    Fields,
+}
+
+/// A page in the shape of chosen fields (`--fields`).
+#[derive(schemars::JsonSchema)]
+pub struct FieldsPage {
+    /// `fields/1`: chosen fields, version 1.
+    pub shape: FieldsTag,
+    /// The issues on this page, each with the fields asked for.
+    pub issues: Vec<FieldsIssue>,
+    /// How many issues matched (before `--cursor` and `--limit`).
+    pub total: usize,
+    /// Pass this as `--cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Files that could not be read as issues (skipped).
+    pub problems: Vec<FileProblem>,
+}
+
+/// One issue in the shape of chosen fields: any of [`FIELDS`] and no other key,
+/// each with the schema the full issue view gives it (a projection of the view, so the two
+/// cannot disagree); none is required, since a field the view leaves out stays out.
+pub struct FieldsIssue;
+
+impl schemars::JsonSchema for FieldsIssue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FieldsIssue".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let view = <IssueView as schemars::JsonSchema>::json_schema(g);
+        let of_view = view.get("properties").and_then(Value::as_object);
+        let properties: serde_json::Map<String, Value> = FIELDS
+            .iter()
+            .filter_map(|(name, _)| Some((name.to_string(), of_view?.get(*name)?.clone())))
+            .collect();
+        schemars::json_schema!({
+            "description": "One issue with the fields asked for, each exactly as the full issue view prints it.",
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false,
+        })
+    }
+}
+
+/// The schema of an object printed in one of the three shapes, told apart by its `shape`: the
+/// lean one `L`, the one of chosen fields `F`, the full one `U`.
+pub fn shapes_schema<L, F, U>(
+    g: &mut schemars::SchemaGenerator,
+    description: &str,
+) -> schemars::Schema
+where
+    L: schemars::JsonSchema,
+    F: schemars::JsonSchema,
+    U: schemars::JsonSchema,
+{
+    let shapes = [
+        g.subschema_for::<L>(),
+        g.subschema_for::<F>(),
+        g.subschema_for::<U>(),
+    ];
+    schemars::json_schema!({
+        "description": description,
+        "type": "object",
+        "anyOf": shapes,
+    })
+}
+
+/// A page's schema: [`LeanPage`], [`FieldsPage`] or [`FullPage`], as its `shape` says.
+impl schemars::JsonSchema for Page {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Page".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        shapes_schema::<LeanPage, FieldsPage, FullPage>(
+            g,
+            "A page of issues in the shape asked for, named by `shape`: `lean/1` (the default), \
+             `fields/1` (`fields`) or `full/1` (`full`).",
+        )
+    }
 }
 
 #[cfg(test)]
@@ -1198,5 +1298,18 @@ mod tests {
         // The lean fields are the first ones, all held by the index.
         assert_eq!(&FIELDS[LEAN - 1].0, &"blocked");
         assert!(FIELDS[..LEAN].iter().all(|(_, held)| *held));
+    }
+
+    #[test]
+    fn every_field_has_the_schema_of_the_full_view() {
+        let schema = crate::schema::reply::<FieldsIssue>();
+        let props = schema["properties"].as_object().unwrap();
+        let names: Vec<&str> = props.keys().map(String::as_str).collect();
+        let mut fields: Vec<&str> = FIELDS.iter().map(|(f, _)| *f).collect();
+        fields.sort_unstable();
+        assert_eq!(names, fields, "a field the issue view does not have");
+        let view = crate::schema::reply::<IssueView>();
+        assert_eq!(props["blocked_by"], view["properties"]["blocked_by"]);
+        assert_eq!(schema["additionalProperties"], false);
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Invariants: [`NAMES`] is the one list of published schemas; [`render`] is deterministic (keys
 //! sorted, 2-space indent, trailing newline), so the copies committed under `docs/schema/` can be
-//! compared byte for byte (a test does, and `jit schema --write-docs` refreshes them).
+//! compared byte for byte (a test does, and `jit schema --write-docs` refreshes them). The
+//! schemas of replies ([`reply`], the `outputSchema` of each `jit mcp` tool) come from the same
+//! generator, so a type has the same schema wherever jit publishes it.
 
 use crate::error::ErrorReply;
 use crate::error::{Error, Result};
@@ -43,12 +45,31 @@ pub const DOCS_DIR: &str = "docs/schema";
 /// The command that regenerates the committed copies.
 pub const WRITE_COMMAND: &str = "cargo run -- schema --write-docs";
 
+/// The generator of every schema jit publishes: draft 2020-12, shared parts under `$defs`.
+fn generator() -> SchemaGenerator {
+    SchemaGenerator::new(SchemaSettings::draft2020_12())
+}
+
 fn schema_of<T: JsonSchema>(title: &str, description: &str) -> Schema {
-    let mut schema =
-        SchemaGenerator::new(SchemaSettings::draft2020_12()).into_root_schema_for::<T>();
+    let mut schema = generator().into_root_schema_for::<T>();
     schema.insert("title".into(), title.into());
     schema.insert("description".into(), description.into());
     schema
+}
+
+/// The schema of a reply type, from the generator of the published schemas: what a `jit mcp`
+/// tool declares as its `outputSchema`. The root's `title` and `description` (the Rust type's
+/// name and doc) are left out; the tool's description says what it returns.
+pub fn reply<T: JsonSchema>() -> serde_json::Map<String, serde_json::Value> {
+    let mut schema = generator().into_root_schema_for::<T>();
+    if let Some(root) = schema.as_object_mut() {
+        root.remove("title");
+        root.remove("description");
+    }
+    match schema.to_value() {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// The schema with this name, or an error naming the known ones.

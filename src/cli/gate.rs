@@ -93,8 +93,10 @@ pub struct CheckArgs {
     pub remote: super::RemoteArgs,
 }
 
-#[derive(Serialize)]
-struct GateList {
+/// `gate list`: the registry.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct GateList {
+    /// Every gate defined, in key order.
     gates: Vec<GateDef>,
 }
 

@@ -742,12 +742,12 @@ fn show(ctx: &Ctx, a: ShowIssueArgs) -> Result<Reply> {
 }
 
 /// `issue show`: the issue, and a parent's sub-tasks.
-#[derive(serde::Serialize)]
-struct Shown {
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Shown {
     #[serde(flatten)]
     view: IssueView,
     /// A parent's sub-tasks (absent for an issue without any).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     subtasks: Vec<crate::hierarchy::SubTask>,
 }
 
@@ -794,7 +794,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
 
 /// A `claim-next` reply in the shape asked for: the issue (whole, lean or some fields) with
 /// what the claim moved, and the `shape`.
-struct Shaped {
+pub struct Shaped {
     outcome: Outcome,
     fields: Option<Vec<(&'static str, serde_json::Value)>>,
     shape: &'static str,
@@ -816,6 +816,59 @@ impl Shaped {
             shape: shape.name(),
         })
     }
+}
+
+/// The schema of the three shapes a `claim-next` reply takes.
+impl schemars::JsonSchema for Shaped {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ClaimNext".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        pages::shapes_schema::<ClaimedLean, ClaimedFields, ClaimedFull>(
+            g,
+            "The claimed issue in the shape asked for, named by `shape`, with `pending_gates`, \
+             `promoted` and `demoted`.",
+        )
+    }
+}
+
+/// A `claim-next` reply in the lean shape: the claimed issue's lean fields with what the claim
+/// moved.
+#[allow(dead_code)] // describes what `Shaped` prints; never built
+#[derive(schemars::JsonSchema)]
+struct ClaimedLean {
+    /// `lean/1`.
+    shape: pages::LeanTag,
+    #[serde(flatten)]
+    issue: pages::LeanIssue,
+    #[serde(flatten)]
+    transition: crate::workflow::Transition,
+}
+
+/// A `claim-next` reply in the shape of chosen fields: the claimed issue's fields asked for
+/// with what the claim moved, and no other key.
+#[allow(dead_code)] // describes what `Shaped` prints; never built
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ClaimedFields {
+    /// `fields/1`.
+    shape: pages::FieldsTag,
+    #[serde(flatten)]
+    issue: pages::FieldsIssue,
+    #[serde(flatten)]
+    transition: crate::workflow::Transition,
+}
+
+/// A `claim-next` reply in the full shape: the whole claimed issue with what the claim moved,
+/// as `issue claim` prints it.
+#[allow(dead_code)] // describes what `Shaped` prints; never built
+#[derive(schemars::JsonSchema)]
+struct ClaimedFull {
+    /// `full/1`.
+    shape: pages::FullTag,
+    #[serde(flatten)]
+    outcome: Outcome,
 }
 
 impl serde::Serialize for Shaped {

@@ -2,8 +2,11 @@
 //! feature), exposing the agent workflow as tools.
 //!
 //! Invariants: every tool builds the same typed arguments the command line would and calls the
-//! same command function, so a tool's result is exactly the JSON `--json` prints, and a failure is
-//! a tool error (`isError: true`) whose content is the CLI's error object with the same code.
+//! same command function, so a tool's result is exactly the JSON `--json` prints (as text and as
+//! `structuredContent`), and a failure is a tool error (`isError: true`) whose content is the
+//! CLI's error object with the same code. Each tool's `outputSchema` is the schema of the type
+//! its command replies with (`crate::schema::reply`), and a debug build refuses a reply of
+//! another type, so the declared schema cannot silently stop describing the result.
 //! Stdout carries only JSON-RPC; nothing here prints. The store is found from the server's
 //! working directory (or `-C`) on every call, and the actor is the tool's `actor` argument, else
 //! the server's `--actor`, else `JIT_ACTOR`, else git (`crate::identity`). Without the feature,
@@ -32,6 +35,15 @@ mod server {
     use super::{Ctx, Reply};
     use crate::error::{Error, Result};
     use crate::model::{CiStatus, PrStatus, Priority, State, Visibility};
+    use crate::ops::checklist::ChecklistOutcome;
+    use crate::ops::comment::CommentOutcome;
+    use crate::ops::deps::DepChange;
+    use crate::ops::gates::{CheckReport, GateOutcome};
+    use crate::ops::issues::Outcome;
+    use crate::ops::link::LinkOutcome;
+    use crate::ops::pr::PrOutcome;
+    use crate::view::IssueView;
+    use crate::{context, pages};
     use rmcp::model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
         JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
@@ -45,6 +57,7 @@ mod server {
     use serde::de::DeserializeOwned;
     use serde_json::Value;
     use std::collections::BTreeMap;
+    use std::sync::{Arc, OnceLock};
 
     /// Runs the server until the client closes stdin.
     pub fn run(ctx: &Ctx) -> Result<Reply> {
@@ -84,11 +97,16 @@ mod server {
         global: Global,
     }
 
-    /// One tool: its name, what it does, its input schema and how to run it.
+    /// One tool: its name, what it does, the schemas of its arguments and of its result, and how
+    /// to run it.
     struct ToolDef {
         name: &'static str,
         description: &'static str,
         schema: fn() -> JsonObject,
+        /// The `outputSchema`: the schema of the type the command replies with.
+        output: fn() -> JsonObject,
+        /// That type's name (a debug build checks every reply against it).
+        output_type: fn() -> &'static str,
         call: fn(&Ctx, Value) -> Result<Reply>,
     }
 
@@ -115,13 +133,16 @@ mod server {
         })
     }
 
-    /// Declares the tools: `name => ArgsType: "description", |ctx, args| call`.
+    /// Declares the tools: `name (ArgsType) -> ReplyType: "description", |ctx, args| call`, where
+    /// `ReplyType` is the payload of the `Reply` the call returns.
     macro_rules! tools {
-        ($($name:literal => $ty:ty : $desc:literal, |$ctx:ident, $a:ident| $body:expr;)+) => {
+        ($($name:literal ($ty:ty) -> $out:ty : $desc:literal, |$ctx:ident, $a:ident| $body:expr;)+) => {
             const TOOLS: &[ToolDef] = &[$(ToolDef {
                 name: $name,
                 description: $desc,
                 schema: input_schema::<$ty>,
+                output: crate::schema::reply::<$out>,
+                output_type: std::any::type_name::<$out>,
                 call: |base: &Ctx, v: Value| {
                     let mut $a: $ty = args(v)?;
                     let acting = with_actor(base, $a.actor.take());
@@ -133,24 +154,24 @@ mod server {
     }
 
     tools! {
-        "list" => ListIn: "List issues, oldest first, a page at a time: at most `limit` issues (default 50), with `next_cursor` to pass back as `cursor` for the next page. Each issue is in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked); `fields` picks other fields, `full: true` gives whole issues. The same JSON as `jit issue list --json` ({shape, issues, total, next_cursor, problems}).",
+        "list" (ListIn) -> pages::Page: "List issues, oldest first, a page at a time: at most `limit` issues (default 50), with `next_cursor` to pass back as `cursor` for the next page. Each issue is in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked); `fields` picks other fields, `full: true` gives whole issues. The same JSON as `jit issue list --json` ({shape, issues, total, next_cursor, problems}).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::List(issue::ListArgs {
                 filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
                 since: a.since, shape: shape(a.fields, a.full),
                 all: false, open: false,
             }));
-        "ready" => ReadyIn: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Issues in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
+        "ready" (ReadyIn) -> pages::Page: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Issues in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
             |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
                 filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
                 shape: shape(a.fields, a.full),
             }));
-        "show" => ShowIn: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`.",
+        "show" (ShowIn) -> issue::Shown: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Show(issue::ShowIssueArgs {
                 id: a.id, related: a.related,
             }));
-        "context" => IdIn: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`.",
+        "context" (IdIn) -> context::Context: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Context(issue::ShowArgs { id: a.id }));
-        "create" => CreateIn: "Create an issue; returns the new issue as `issue show` prints it.",
+        "create" (CreateIn) -> IssueView: "Create an issue; returns the new issue as `issue show` prints it.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Create(issue::CreateArgs {
                 title: Some(a.title), desc: a.description, desc_file: None, edit: false,
                 from: None, priority: a.priority, kind: a.kind,
@@ -158,7 +179,7 @@ mod server {
                 parent: a.parent, due: a.due, estimate: a.estimate, visibility: a.visibility,
                 evidence: a.evidence, done_when: a.done_when, context: pairs(a.context),
             }));
-        "update" => UpdateIn: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
+        "update" (UpdateIn) -> Outcome: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Update(issue::UpdateArgs {
                 ids: vec![a.id], filter: None, dry_run: false, yes: false, limit: None,
                 title: a.title, desc: a.description, desc_file: None, priority: a.priority,
@@ -170,26 +191,26 @@ mod server {
                 clear_merge_conflicts: a.clear_merge_conflicts.unwrap_or(false),
                 remote: Default::default(),
             }));
-        "claim" => ClaimIn: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it.",
+        "claim" (ClaimIn) -> Outcome: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Claim(issue::ClaimArgs {
                 id: a.id, to: a.to, ttl: a.ttl, if_version: a.if_version,
                 remote: Default::default(),
             }));
-        "claim_next" => ClaimNextIn: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none.",
+        "claim_next" (ClaimNextIn) -> issue::Shaped: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::ClaimNext(issue::ClaimNextArgs {
                 filter: a.filter, to: a.to, ttl: a.ttl, remote: Default::default(),
                 shape: shape(a.fields, a.full),
             }));
-        "release" => ReleaseIn: "Give a claimed issue back (in_progress returns to ready).",
+        "release" (ReleaseIn) -> IssueView: "Give a claimed issue back (in_progress returns to ready).",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Release(issue::ReleaseArgs {
                 id: a.id, force: a.force, if_version: a.if_version,
                 remote: Default::default(),
             }));
-        "comment" => CommentIn: "Add a comment (markdown) to an issue.",
+        "comment" (CommentIn) -> CommentOutcome: "Add a comment (markdown) to an issue.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Comment(issue::CommentArgs {
                 id: a.id, body: Some(a.body), body_file: None, if_version: a.if_version,
             }));
-        "checklist_check" => ChecklistIn: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
+        "checklist_check" (ChecklistIn) -> ChecklistOutcome: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
             |ctx, a| {
                 let item = details::ItemArgs { id: a.id, item: a.item, if_version: a.if_version };
                 details::checklist(ctx, if a.checked.unwrap_or(true) {
@@ -198,53 +219,53 @@ mod server {
                     details::ChecklistCommand::Uncheck(item)
                 })
             };
-        "pr_link" => PrLinkIn: "Link a pull request to an issue, or update the one with the same URL.",
+        "pr_link" (PrLinkIn) -> PrOutcome: "Link a pull request to an issue, or update the one with the same URL.",
             |ctx, a| details::pr(ctx, details::PrCommand::Link(details::PrArgs {
                 id: a.id, url: a.url, number: a.number, title: a.title, status: a.status,
                 branch: a.branch, commit: a.commit, ci: a.ci, if_version: a.if_version,
             }));
-        "gate_pass" => GateStatusIn: "Record a required gate as passed (manual gates need a `human:` actor). May move a gated issue to done.",
+        "gate_pass" (GateStatusIn) -> GateOutcome: "Record a required gate as passed (manual gates need a `human:` actor). May move a gated issue to done.",
             |ctx, a| gate::run(ctx, gate::GateCommand::Pass(gate::StatusArgs {
                 id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
             }));
-        "gate_fail" => GateStatusIn: "Record a required gate as failed.",
+        "gate_fail" (GateStatusIn) -> GateOutcome: "Record a required gate as failed.",
             |ctx, a| gate::run(ctx, gate::GateCommand::Fail(gate::StatusArgs {
                 id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
             }));
-        "gate_check" => GateCheckIn: "Run the checker commands of an issue's gates and record the results; returns the report (a failing gate is in `failed`, not a tool error).",
+        "gate_check" (GateCheckIn) -> CheckReport: "Run the checker commands of an issue's gates and record the results; returns the report (a failing gate is in `failed`, not a tool error).",
             |ctx, a| gate::run(ctx, gate::GateCommand::Check(gate::CheckArgs {
                 id: a.id, key: a.key, remote: Default::default(),
             }));
-        "dep_add" => DepAddIn: "Make issue `id` depend on issue `on` (refused with `cycle` if it would close one).",
+        "dep_add" (DepAddIn) -> DepChange: "Make issue `id` depend on issue `on` (refused with `cycle` if it would close one).",
             |ctx, a| dep::run(ctx, dep::DepCommand::Add(dep::DepArgs {
                 id: a.id, on: a.on, if_version: a.if_version,
             }));
-        "dep_remove" => DepAddIn: "Remove the dependency of issue `id` on issue `on` (refused with `not_a_dependency` if there is none); `id` may become ready.",
+        "dep_remove" (DepAddIn) -> DepChange: "Remove the dependency of issue `id` on issue `on` (refused with `not_a_dependency` if there is none); `id` may become ready.",
             |ctx, a| dep::run(ctx, dep::DepCommand::Rm(dep::DepArgs {
                 id: a.id, on: a.on, if_version: a.if_version,
             }));
-        "heartbeat" => HeartbeatIn: "Extend your lease on an issue you hold (by `ttl` from now, or the lease's own length). Fails with `not_claimed` or `already_claimed`.",
+        "heartbeat" (HeartbeatIn) -> IssueView: "Extend your lease on an issue you hold (by `ttl` from now, or the lease's own length). Fails with `not_claimed` or `already_claimed`.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Heartbeat(issue::HeartbeatArgs {
                 id: a.id, ttl: a.ttl, remote: Default::default(),
             }));
-        "reopen" => ReopenIn: "Reopen a done or archived issue, with the reason recorded in the event log.",
+        "reopen" (ReopenIn) -> Outcome: "Reopen a done or archived issue, with the reason recorded in the event log.",
             |ctx, a| issue::run(ctx, issue::IssueCommand::Reopen(issue::ReopenArgs {
                 id: a.id, reason: a.reason, if_version: a.if_version,
                 remote: Default::default(),
             }));
-        "checklist_add" => ChecklistAddIn: "Add an acceptance criterion (unchecked) to an issue's checklist; refused with `duplicate_item` if the same text is there.",
+        "checklist_add" (ChecklistAddIn) -> ChecklistOutcome: "Add an acceptance criterion (unchecked) to an issue's checklist; refused with `duplicate_item` if the same text is there.",
             |ctx, a| details::checklist(ctx, details::ChecklistCommand::Add(details::ItemArgs {
                 id: a.id, item: a.item, if_version: a.if_version,
             }));
-        "link_add" => LinkIn: "Link issue `id` to another: `relates` or `duplicates` (exactly one).",
+        "link_add" (LinkIn) -> LinkOutcome: "Link issue `id` to another: `relates` or `duplicates` (exactly one).",
             |ctx, a| details::link(ctx, details::LinkCommand::Add(details::LinkArgs {
                 id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
             }));
-        "link_remove" => LinkIn: "Remove a link from issue `id` (`relates` or `duplicates`, as it was added).",
+        "link_remove" (LinkIn) -> LinkOutcome: "Remove a link from issue `id` (`relates` or `duplicates`, as it was added).",
             |ctx, a| details::link(ctx, details::LinkCommand::Rm(details::LinkArgs {
                 id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
             }));
-        "gate_list" => GateListIn: "The gate registry: every gate's key, title, stage, and whether a checker runs it.",
+        "gate_list" (GateListIn) -> gate::GateList: "The gate registry: every gate's key, title, stage, and whether a checker runs it.",
             |ctx, _a| gate::run(ctx, gate::GateCommand::List);
     }
 
@@ -655,20 +676,28 @@ mod server {
     }
 
     fn tool(def: &ToolDef) -> Tool {
-        Tool::new(def.name, def.description, (def.schema)()).annotate(annotations(def.name))
+        Tool::new(def.name, def.description, (def.schema)())
+            .with_raw_output_schema(Arc::new((def.output)()))
+            .annotate(annotations(def.name))
+    }
+
+    /// Every tool as `tools/list` gives it, made once (the schemas are generated from the types).
+    fn tool_list() -> &'static [Tool] {
+        static LIST: OnceLock<Vec<Tool>> = OnceLock::new();
+        LIST.get_or_init(|| TOOLS.iter().map(tool).collect())
     }
 
     /// A tool's outcome: the text `--json` prints and the same JSON as a value.
-    struct Outcome {
+    struct ToolOutcome {
         text: String,
         value: Value,
         is_error: bool,
     }
 
-    impl Outcome {
+    impl ToolOutcome {
         fn error(e: &Error) -> Self {
             let value = e.to_json();
-            Outcome {
+            ToolOutcome {
                 text: serde_json::to_string_pretty(&value).unwrap_or_default(),
                 value,
                 is_error: true,
@@ -689,9 +718,9 @@ mod server {
     }
 
     /// Runs one tool to completion: the CLI's JSON, or the CLI's error JSON.
-    fn call(global: Global, name: &str, arguments: Option<JsonObject>) -> Outcome {
+    fn call(global: Global, name: &str, arguments: Option<JsonObject>) -> ToolOutcome {
         let Some(def) = TOOLS.iter().find(|t| t.name == name) else {
-            return Outcome::error(&Error::Usage {
+            return ToolOutcome::error(&Error::Usage {
                 message: format!("unknown tool `{}`", name.escape_debug()),
             });
         };
@@ -709,16 +738,29 @@ mod server {
         crate::cli::print_warnings(&crate::hooks::flush());
         let reply = match reply {
             Ok(r) => r,
-            Err(e) => return Outcome::error(&e),
+            Err(e) => return ToolOutcome::error(&e),
         };
+        // The declared `outputSchema` is the schema of the type the tool replies with.
+        if cfg!(debug_assertions) && reply.payload_type() != (def.output_type)() {
+            return ToolOutcome::error(&Error::Internal(format!(
+                "tool `{}` replied with `{}` but declares `{}` as its output",
+                def.name,
+                reply.payload_type(),
+                (def.output_type)()
+            )));
+        }
         match (reply.json_text(), reply.json_value()) {
-            (Ok(text), Ok(value)) => Outcome {
+            (Ok(text), Ok(value)) => ToolOutcome {
                 text,
                 value,
                 is_error: false,
             },
-            (Err(e), _) => Outcome::error(&Error::Internal(format!("serializing the reply: {e}"))),
-            (_, Err(e)) => Outcome::error(&Error::Internal(format!("serializing the reply: {e}"))),
+            (Err(e), _) => {
+                ToolOutcome::error(&Error::Internal(format!("serializing the reply: {e}")))
+            }
+            (_, Err(e)) => {
+                ToolOutcome::error(&Error::Internal(format!("serializing the reply: {e}")))
+            }
         }
     }
 
@@ -741,13 +783,11 @@ mod server {
             _request: Option<PaginatedRequestParams>,
             _context: RequestContext<RoleServer>,
         ) -> std::result::Result<ListToolsResult, ErrorData> {
-            Ok(ListToolsResult::with_all_items(
-                TOOLS.iter().map(tool).collect(),
-            ))
+            Ok(ListToolsResult::with_all_items(tool_list().to_vec()))
         }
 
         fn get_tool(&self, name: &str) -> Option<Tool> {
-            TOOLS.iter().find(|t| t.name == name).map(tool)
+            tool_list().iter().find(|t| t.name == name).cloned()
         }
 
         async fn call_tool(
@@ -761,7 +801,7 @@ mod server {
             // Tools do blocking file I/O and may run gate checkers: keep them off the runtime.
             let joined = tokio::task::spawn_blocking(move || call(global, &name, arguments)).await;
             let outcome = joined.unwrap_or_else(|e| {
-                Outcome::error(&Error::Internal(format!(
+                ToolOutcome::error(&Error::Internal(format!(
                     "the tool stopped unexpectedly ({e}); this is a bug in jit, please report it"
                 )))
             });

@@ -13,6 +13,8 @@ trait Body {
     fn human(&self, style: &Style) -> String;
     /// The payload as a JSON value: exactly what [`Body::json`] prints.
     fn value(&self) -> serde_json::Result<serde_json::Value>;
+    /// The name of the payload's type.
+    fn payload_type(&self) -> &'static str;
 }
 
 /// Nothing at all, in both modes: for commands whose output is a protocol stream (`jit mcp`).
@@ -27,6 +29,9 @@ impl Body for Silent {
     }
     fn value(&self) -> serde_json::Result<serde_json::Value> {
         Ok(serde_json::Value::Null)
+    }
+    fn payload_type(&self) -> &'static str {
+        std::any::type_name::<()>()
     }
 }
 
@@ -53,6 +58,9 @@ impl<T: Serialize, F: Fn(&T, &Style) -> String> Body for Typed<T, F> {
     fn value(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(&self.payload)
     }
+    fn payload_type(&self) -> &'static str {
+        std::any::type_name::<T>()
+    }
 }
 
 /// A list printed as JSON Lines under `--json`: one compact object per line (`events tail`).
@@ -74,6 +82,9 @@ impl<T: Serialize, F: Fn(&[T], &Style) -> String> Body for Lines<T, F> {
     }
     fn value(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(&self.items)
+    }
+    fn payload_type(&self) -> &'static str {
+        std::any::type_name::<Vec<T>>()
     }
 }
 
@@ -155,6 +166,12 @@ impl Reply {
     /// The payload as the JSON value `--json` prints.
     pub fn json_value(&self) -> serde_json::Result<serde_json::Value> {
         self.body.value()
+    }
+
+    /// The name of the payload's type (`std::any::type_name`): what `jit mcp` checks a tool's
+    /// declared output against.
+    pub fn payload_type(&self) -> &'static str {
+        self.body.payload_type()
     }
 
     /// Sets the exit code.

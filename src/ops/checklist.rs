@@ -21,7 +21,7 @@ pub fn checklist_from_markdown(description: &str) -> Vec<ChecklistItem> {
 }
 
 /// What a checklist command did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ChecklistOutcome {
     #[serde(flatten)]
     pub view: IssueView,

@@ -10,7 +10,7 @@ use crate::workflow::view_in;
 use serde::Serialize;
 
 /// What `issue comment` did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CommentOutcome {
     #[serde(flatten)]
     pub view: IssueView,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 /// What a dependency change did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DepChange {
     pub issue: crate::view::IssueView,
     pub dependency: String,

@@ -208,7 +208,7 @@ pub fn add(
 }
 
 /// The result of passing or failing a gate.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct GateOutcome {
     #[serde(flatten)]
     pub view: IssueView,
@@ -358,7 +358,7 @@ fn record_status(
 }
 
 /// One checker's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CheckResult {
     pub gate: String,
     /// passed, failed, or skipped (no checker, manual gate without a human actor).
@@ -372,7 +372,7 @@ pub struct CheckResult {
 }
 
 /// What `gate check` reports.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CheckReport {
     pub id: String,
     pub short_id: String,

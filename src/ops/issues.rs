@@ -91,7 +91,7 @@ pub struct UpdateRequest {
 }
 
 /// The result of a mutation that may move states: the issue and what the move did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Outcome {
     #[serde(flatten)]
     pub view: IssueView,

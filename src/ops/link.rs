@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 /// What `link add` and `link rm` did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LinkOutcome {
     #[serde(flatten)]
     pub view: IssueView,

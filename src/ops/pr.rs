@@ -69,7 +69,7 @@ fn check_commit(c: &str) -> Result<String> {
 }
 
 /// What `pr link` did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PrOutcome {
     #[serde(flatten)]
     pub view: IssueView,

@@ -21,7 +21,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The result of a requested transition.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct Transition {
     /// Gates that must pass before the issue is done (non-empty when it landed in `gated`).
     pub pending_gates: Vec<String>,

@@ -250,9 +250,11 @@ impl Repo {
             .collect();
         let schema = event_schema();
         for e in &events {
-            if let Err(why) = conforms(schema, schema, e, "event") {
-                panic!("an event does not fit the event schema: {why}\n{e:#}");
-            }
+            let why = misfits(schema, e);
+            assert!(
+                why.is_empty(),
+                "an event does not fit the event schema: {why:?}\n{e:#}"
+            );
         }
         events
     }
@@ -280,6 +282,22 @@ pub fn strings(v: &Value) -> Vec<String> {
                 .unwrap_or_else(|| panic!("not a string: {s}"))
                 .to_string()
         })
+        .collect()
+}
+
+/// A JSON Schema validator (draft 2020-12, formats such as `date-time` asserted) for a schema
+/// jit publishes: a `docs/schema/` file or an MCP tool's `outputSchema`.
+pub fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap_or_else(|e| panic!("not a usable JSON Schema ({e}): {schema}"))
+}
+
+/// Why `value` does not fit the schema of `v`: one line per error, none when it fits.
+pub fn misfits(v: &jsonschema::Validator, value: &Value) -> Vec<String> {
+    v.iter_errors(value)
+        .map(|e| format!("{e} at `{}`", e.instance_path()))
         .collect()
 }
 
@@ -324,8 +342,8 @@ pub fn pid_in(path: &Path) -> u32 {
 }
 
 /// The event schema, as `jit schema event` prints it (read once per test run).
-fn event_schema() -> &'static Value {
-    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+fn event_schema() -> &'static jsonschema::Validator {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
     SCHEMA.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = jit_cmd(dir.path())
@@ -333,106 +351,6 @@ fn event_schema() -> &'static Value {
             .output()
             .expect("jit runs");
         assert_ok(&out);
-        serde_json::from_slice(&out.stdout).expect("schema JSON")
+        validator(&serde_json::from_slice(&out.stdout).expect("schema JSON"))
     })
-}
-
-/// Whether `value` conforms to `schema`, for the keywords jit's generated schemas use (`type`,
-/// `properties`, `required`, `items`, `anyOf`, `oneOf`, `allOf`, `if`/`then`, `enum`, `const`,
-/// `minimum`, local `$ref`s); `Err` names the first place it does not.
-pub fn conforms(root: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
-    let Some(s) = schema.as_object() else {
-        return match schema {
-            Value::Bool(false) => Err(format!("{at}: nothing is allowed here")),
-            _ => Ok(()),
-        };
-    };
-    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        let path = r.strip_prefix("#/").expect("a local $ref");
-        let target = path.split('/').fold(root, |v, k| &v[k]);
-        conforms(root, target, value, at)?;
-    }
-    if let Some(t) = s.get("type") {
-        let types: Vec<&str> = match t {
-            Value::String(one) => vec![one.as_str()],
-            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        let is = |t: &str| match t {
-            "null" => value.is_null(),
-            "boolean" => value.is_boolean(),
-            "object" => value.is_object(),
-            "array" => value.is_array(),
-            "string" => value.is_string(),
-            "integer" => value.is_i64() || value.is_u64(),
-            "number" => value.is_number(),
-            _ => false,
-        };
-        if !types.iter().any(|t| is(t)) {
-            return Err(format!("{at}: {value} is not {types:?}"));
-        }
-    }
-    if let Some(e) = s.get("enum").and_then(Value::as_array)
-        && !e.contains(value)
-    {
-        return Err(format!("{at}: {value} is not one of {e:?}"));
-    }
-    if let Some(c) = s.get("const")
-        && c != value
-    {
-        return Err(format!("{at}: {value} is not {c}"));
-    }
-    if let (Some(min), Some(n)) = (s.get("minimum").and_then(Value::as_f64), value.as_f64())
-        && n < min
-    {
-        return Err(format!("{at}: {n} is below {min}"));
-    }
-    if let Some(obj) = value.as_object() {
-        if let Some(props) = s.get("properties").and_then(Value::as_object) {
-            for (k, sub) in props {
-                if let Some(v) = obj.get(k) {
-                    conforms(root, sub, v, &format!("{at}.{k}"))?;
-                }
-            }
-        }
-        for r in s
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let r = r.as_str().expect("a property name");
-            if !obj.contains_key(r) {
-                return Err(format!("{at}: `{r}` is missing"));
-            }
-        }
-    }
-    if let (Some(items), Some(arr)) = (s.get("items"), value.as_array()) {
-        for (i, v) in arr.iter().enumerate() {
-            conforms(root, items, v, &format!("{at}[{i}]"))?;
-        }
-    }
-    for key in ["anyOf", "oneOf"] {
-        if let Some(alts) = s.get(key).and_then(Value::as_array)
-            && !alts.iter().any(|a| conforms(root, a, value, at).is_ok())
-        {
-            return Err(format!("{at}: {value} matches none of its {key}"));
-        }
-    }
-    for rule in s
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        match (rule.get("if"), rule.get("then")) {
-            (Some(cond), Some(then)) => {
-                if conforms(root, cond, value, at).is_ok() {
-                    conforms(root, then, value, at)?;
-                }
-            }
-            _ => conforms(root, rule, value, at)?,
-        }
-    }
-    Ok(())
 }

@@ -1,9 +1,12 @@
 //! `jit mcp`: the real binary as a Model Context Protocol server on stdio, driven with
-//! newline-delimited JSON-RPC 2.0. Tools return exactly the CLI's `--json` output; failures are
-//! tool errors carrying the CLI's error object. Every read has a deadline, so a hang fails.
+//! newline-delimited JSON-RPC 2.0. Tools return exactly the CLI's `--json` output, as text and as
+//! `structuredContent` that fits the tool's declared `outputSchema` (every successful call here
+//! is checked with a JSON Schema validator); failures are tool errors carrying the CLI's error
+//! object. Every read has a deadline, so a hang fails.
 
-use crate::common::{Repo, jit_cmd};
+use crate::common::{Repo, jit_cmd, misfits, validator};
 use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Stdio};
@@ -44,6 +47,10 @@ struct Client {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     next_id: u64,
+    /// Each tool's validator for its `outputSchema`, from `tools/list` (fetched on first use).
+    schemas: Option<HashMap<String, jsonschema::Validator>>,
+    /// The tools whose results were checked against their `outputSchema`.
+    checked: BTreeSet<String>,
 }
 
 impl Client {
@@ -71,6 +78,8 @@ impl Client {
             stdin,
             lines,
             next_id: 1,
+            schemas: None,
+            checked: BTreeSet::new(),
         }
     }
 
@@ -129,9 +138,31 @@ impl Client {
         (r["isError"] == json!(true), v)
     }
 
+    /// Calls a tool that must succeed; its `structuredContent` must fit its `outputSchema`.
     fn ok(&mut self, name: &str, args: Value) -> Value {
         let (is_error, v) = self.call(name, args);
         assert!(!is_error, "{name} failed: {v:#}");
+        if self.schemas.is_none() {
+            let list = self.request("tools/list", json!({}));
+            let schemas = list["tools"]
+                .as_array()
+                .expect("tools")
+                .iter()
+                .map(|t| {
+                    let name = t["name"].as_str().expect("name").to_string();
+                    (name, validator(&t["outputSchema"]))
+                })
+                .collect();
+            self.schemas = Some(schemas);
+        }
+        let schema = &self.schemas.as_ref().unwrap()[name];
+        let wrong = misfits(schema, &v);
+        assert!(
+            wrong.is_empty(),
+            "{name}: the result does not fit its outputSchema:\n{}\n{v:#}",
+            wrong.join("\n")
+        );
+        self.checked.insert(name.to_string());
         v
     }
 
@@ -200,6 +231,12 @@ fn handshake_and_tool_list() {
             .unwrap_or_else(|| panic!("tool `{name}` missing"));
         assert!(t["description"].as_str().is_some_and(|d| !d.is_empty()));
         assert_eq!(t["inputSchema"]["type"], "object", "{name}");
+        // Every result is described: an object schema, itself valid JSON Schema 2020-12.
+        let out = &t["outputSchema"];
+        assert_eq!(out["type"], "object", "{name}: {out}");
+        if let Err(e) = jsonschema::meta::validate(out) {
+            panic!("{name}: outputSchema is not valid JSON Schema: {e}");
+        }
         let props = t["inputSchema"]["properties"]
             .as_object()
             .expect("properties");
@@ -211,6 +248,7 @@ fn handshake_and_tool_list() {
             );
         }
     }
+    assert_eq!(tools.len(), TOOLS.len(), "a tool this test does not know");
     let create = tools.iter().find(|t| t["name"] == "create").unwrap();
     assert_eq!(create["inputSchema"]["required"], json!(["title"]));
     assert_eq!(
@@ -534,5 +572,206 @@ fn the_rest_of_an_agents_loop_and_protocol_errors() {
             .unwrap()
             .contains("no_such_tool")
     );
+    c.finish();
+}
+
+/// One agent's session through every tool, each successful result checked against the tool's
+/// declared `outputSchema` by [`Client::ok`] (and equal to its text content, by
+/// [`Client::call`]); the list tools and `claim_next` in all three shapes.
+#[test]
+fn every_tool_result_fits_its_output_schema() {
+    let repo = Repo::new();
+    repo.define_gate("review", &[]);
+    repo.define_gate("tests", &["--auto", "--checker", "true"]);
+    let mut c = Client::start(repo.path());
+    c.initialize();
+
+    let gates = c.ok("gate_list", json!({}));
+    assert_eq!(gates["gates"].as_array().map(Vec::len), Some(2));
+    let epic = c.ok(
+        "create",
+        json!({"title": "Ship search", "type": "epic", "labels": ["search", "q3"],
+               "priority": "high", "gates": ["review", "tests"],
+               "description": "Index and query.\n\n- [ ] works", "due": "2030-01-31",
+               "estimate": 5, "done_when": "queries answer", "context": {"area": "api"}}),
+    )["short_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sub = c.ok("create", json!({"title": "Tokenizer", "parent": epic}))["short_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let after = c.ok("create", json!({"title": "Ranking", "deps": [epic]}))["short_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for k in 0..3 {
+        c.ok(
+            "create",
+            json!({"title": format!("chore {k}"), "priority": "low"}),
+        );
+    }
+
+    // The three shapes of a page, from both list tools.
+    for tool in ["list", "ready"] {
+        let lean = c.ok(tool, json!({}));
+        assert_eq!(lean["shape"], "lean/1");
+        let fields = c.ok(
+            tool,
+            json!({"fields": ["id", "labels", "progress", "description", "blocked_by", "lease"]}),
+        );
+        assert_eq!(fields["shape"], "fields/1");
+        let full = c.ok(tool, json!({"full": true, "limit": 2}));
+        assert_eq!(full["shape"], "full/1");
+        assert!(full["next_cursor"].is_string());
+    }
+    let shown = c.ok("show", json!({"id": epic, "related": true}));
+    assert_eq!(shown["subtasks"][0]["short_id"], sub.as_str());
+    assert_eq!(shown["progress"], json!({"done": 0, "total": 1}));
+    c.ok("context", json!({"id": epic}));
+    c.ok(
+        "update",
+        json!({"id": epic, "title": "Ship search v1", "add_labels": ["core"],
+               "context": {"owner": "agent:one"}}),
+    );
+
+    // The agent's loop on the epic.
+    c.ok(
+        "claim",
+        json!({"id": epic, "actor": "agent:one", "ttl": "1h"}),
+    );
+    c.ok(
+        "heartbeat",
+        json!({"id": epic, "actor": "agent:one", "ttl": "2h"}),
+    );
+    c.ok(
+        "comment",
+        json!({"id": epic, "body": "Started on **the index**.", "actor": "agent:one"}),
+    );
+    c.ok("checklist_add", json!({"id": epic, "item": "documented"}));
+    c.ok("checklist_check", json!({"id": epic, "item": "works"}));
+    c.ok(
+        "checklist_check",
+        json!({"id": epic, "item": "documented", "checked": false}),
+    );
+    c.ok(
+        "pr_link",
+        json!({"id": epic, "url": "https://example.com/pr/7", "number": 7, "title": "Search",
+               "status": "open", "branch": "search", "commit": "abc1234", "ci": "success"}),
+    );
+    c.ok("link_add", json!({"id": after, "relates": sub}));
+    c.ok("show", json!({"id": sub, "related": true}));
+    c.ok("link_remove", json!({"id": after, "relates": sub}));
+    c.ok("dep_add", json!({"id": sub, "on": after}));
+    c.ok("dep_remove", json!({"id": sub, "on": after}));
+    let report = c.ok("gate_check", json!({"id": epic}));
+    assert_eq!(report["passed"], 1);
+    c.ok(
+        "gate_fail",
+        json!({"id": epic, "key": "review", "note": "needs tests"}),
+    );
+    c.ok("gate_pass", json!({"id": epic, "key": "review"}));
+    c.ok("release", json!({"id": epic, "actor": "agent:one"}));
+    let done = c.ok("update", json!({"id": epic, "state": "done"}));
+    assert_eq!(done["state"], "done");
+    assert_eq!(done["promoted"].as_array().map(Vec::len), Some(1));
+    c.ok("reopen", json!({"id": epic, "reason": "ranking regressed"}));
+
+    // `claim_next` in each shape.
+    let lean = c.ok("claim_next", json!({"actor": "agent:two"}));
+    assert_eq!(lean["shape"], "lean/1");
+    let some = c.ok(
+        "claim_next",
+        json!({"actor": "agent:three", "fields": ["id", "state", "lease", "comments"]}),
+    );
+    assert_eq!(some["shape"], "fields/1");
+    let whole = c.ok("claim_next", json!({"actor": "agent:four", "full": true}));
+    assert_eq!(whole["shape"], "full/1");
+    assert!(whole["lease"].is_object());
+
+    let unchecked: Vec<&str> = TOOLS
+        .iter()
+        .copied()
+        .filter(|t| !c.checked.contains(*t))
+        .collect();
+    assert!(unchecked.is_empty(), "never called: {unchecked:?}");
+    c.finish();
+}
+
+/// The output schemas are strict enough to catch a lie: each shape of a page fits its own branch
+/// of the `list` schema and no other, a field of the wrong type or a `fields/1` issue with a key
+/// outside the field list is refused, and so is a reply missing what the schema requires.
+#[test]
+fn output_schemas_refuse_what_the_tools_do_not_return() {
+    let repo = Repo::new();
+    let id = repo.create("One", &["--label", "x", "--desc", "text"]);
+    let mut c = Client::start(repo.path());
+    c.initialize();
+    let list = c.request("tools/list", json!({}));
+    let schema_of = |name: &str| {
+        list["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()["outputSchema"]
+            .clone()
+    };
+    let page = schema_of("list");
+    let replies = [
+        c.ok("list", json!({})),
+        c.ok("list", json!({"fields": ["id", "description"]})),
+        c.ok("list", json!({"full": true})),
+    ];
+    let branches = page["anyOf"].as_array().expect("anyOf").clone();
+    assert_eq!(branches.len(), 3);
+    for (i, reply) in replies.iter().enumerate() {
+        for (j, branch) in branches.iter().enumerate() {
+            let mut only = page.clone();
+            only["anyOf"] = json!([branch]);
+            let fits = misfits(&validator(&only), reply).is_empty();
+            assert_eq!(
+                fits,
+                i == j,
+                "shape {} against branch {branch}",
+                reply["shape"]
+            );
+        }
+    }
+    let all = validator(&page);
+    let mut wrong = replies[1].clone();
+    wrong["issues"][0]["bogus"] = json!(1);
+    assert!(!misfits(&all, &wrong).is_empty(), "an unknown field");
+    let mut wrong = replies[0].clone();
+    wrong["shape"] = json!("lean/2");
+    assert!(!misfits(&all, &wrong).is_empty(), "an unknown shape");
+
+    let show = schema_of("show");
+    let shown = c.ok("show", json!({"id": id}));
+    for (field, value) in [
+        ("blocked", json!("no")),
+        ("state", json!("nope")),
+        ("created_at", json!("yesterday")),
+        ("id", json!("not-an-id")),
+    ] {
+        let mut wrong = shown.clone();
+        wrong[field] = value;
+        assert!(
+            !misfits(&validator(&show), &wrong).is_empty(),
+            "show with a wrong `{field}`"
+        );
+    }
+    let mut stricter = show.clone();
+    stricter["required"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("no_such_field"));
+    assert!(!misfits(&validator(&stricter), &shown).is_empty());
+
+    let claimed = c.ok("claim_next", json!({"fields": ["id"]}));
+    let mut wrong = claimed.clone();
+    wrong["bogus"] = json!(true);
+    assert!(!misfits(&validator(&schema_of("claim_next")), &wrong).is_empty());
     c.finish();
 }
