@@ -8,9 +8,9 @@ use crate::history::IssueLog;
 use crate::model::Actor;
 use crate::model::time::parse_duration;
 use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
-use crate::ops::claims;
 use crate::ops::comment::CommentOutcome;
 use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
+use crate::ops::{Mutation, Read, claims};
 use crate::pages::{self, Page, Shape};
 use crate::store::FileProblem;
 use crate::view::IssueView;
@@ -401,17 +401,23 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Claim(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let to = a.to.as_deref().map(Actor::parse).transpose()?;
-            let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
-            let out = claims::claim(&store, &actor, &a.id, to.as_ref(), ttl, a.if_version)?;
-            Ok(Reply::new(out, claimed_text))
+            let req = claims::ClaimRequest {
+                id: a.id,
+                to: a.to,
+                ttl: a.ttl,
+                if_version: a.if_version,
+            };
+            Ok(Reply::new(req.run(&store, &actor)?, claimed_text))
         }
         IssueCommand::ClaimNext(a) => claim_next(ctx, a),
         IssueCommand::Heartbeat(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
-            let v = claims::heartbeat(&store, &actor, &a.id, ttl)?;
+            let req = claims::HeartbeatRequest {
+                id: a.id,
+                ttl: a.ttl,
+            };
+            let v = req.run(&store, &actor)?;
             Ok(Reply::new(v, |v: &IssueView, _| {
                 let exp = v
                     .issue
@@ -432,7 +438,12 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Release(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let v = claims::release(&store, &actor, &a.id, a.force, a.if_version)?;
+            let req = claims::ReleaseRequest {
+                id: a.id,
+                force: a.force,
+                if_version: a.if_version,
+            };
+            let v = req.run(&store, &actor)?;
             Ok(Reply::new(v, |v: &IssueView, _| {
                 format!("{} released (now {})\n", v.short_id, v.issue.state)
             }))
@@ -461,7 +472,12 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Reopen(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let out = claims::reopen(&store, &actor, &a.id, &a.reason, a.if_version)?;
+            let req = claims::ReopenRequest {
+                id: a.id,
+                reason: a.reason,
+                if_version: a.if_version,
+            };
+            let out = req.run(&store, &actor)?;
             Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
         }
         IssueCommand::Log(a) => {

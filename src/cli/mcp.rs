@@ -43,7 +43,7 @@ mod server {
     use crate::ops::link::LinkOutcome;
     use crate::ops::pr::PrOutcome;
     use crate::view::IssueView;
-    use crate::{context, pages};
+    use crate::{context, ops, pages};
     use rmcp::model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
         JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
@@ -133,11 +133,33 @@ mod server {
         })
     }
 
-    /// Declares the tools: `name (ArgsType) -> ReplyType: "description", |ctx, args| call`, where
-    /// `ReplyType` is the payload of the `Reply` the call returns.
-    macro_rules! tools {
-        ($($name:literal ($ty:ty) -> $out:ty : $desc:literal, |$ctx:ident, $a:ident| $body:expr;)+) => {
-            const TOOLS: &[ToolDef] = &[$(ToolDef {
+    /// One tool: `mutation "name" Request: "description"` or `read "name" Request: "..."`
+    /// for an operation's typed request ([`ops::Mutation`], [`ops::Read`]: the arguments are
+    /// its fields, plus `actor`), or `cli "name" (ArgsType) -> ReplyType: "...", |ctx, args|
+    /// call` for a tool that builds the command line's arguments.
+    macro_rules! tool {
+        (mutation $name:literal $req:ty : $desc:literal) => {
+            ToolDef {
+                name: $name,
+                description: $desc,
+                schema: acting_schema::<$req>,
+                output: crate::schema::reply::<<$req as ops::Mutation>::Output>,
+                output_type: std::any::type_name::<<$req as ops::Mutation>::Output>,
+                call: mutation_tool::<$req>,
+            }
+        };
+        (read $name:literal $req:ty : $desc:literal) => {
+            ToolDef {
+                name: $name,
+                description: $desc,
+                schema: acting_schema::<$req>,
+                output: crate::schema::reply::<<$req as ops::Read>::Output>,
+                output_type: std::any::type_name::<<$req as ops::Read>::Output>,
+                call: read_tool::<$req>,
+            }
+        };
+        (cli $name:literal ($ty:ty) -> $out:ty : $desc:literal, |$ctx:ident, $a:ident| $body:expr) => {
+            ToolDef {
                 name: $name,
                 description: $desc,
                 schema: input_schema::<$ty>,
@@ -149,125 +171,167 @@ mod server {
                     let $ctx = &acting;
                     $body
                 },
-            }),+];
+            }
         };
     }
 
-    tools! {
-        "list" (ListIn) -> pages::Page: "List issues, oldest first, a page at a time: at most `limit` issues (default 50), with `next_cursor` to pass back as `cursor` for the next page. Each issue is in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked); `fields` picks other fields, `full: true` gives whole issues. The same JSON as `jit issue list --json` ({shape, issues, total, next_cursor, problems}).",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::List(issue::ListArgs {
-                filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
-                since: a.since, shape: shape(a.fields, a.full),
-                all: false, open: false,
-            }));
-        "ready" (ReadyIn) -> pages::Page: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Issues in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
-            |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
-                filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
-                shape: shape(a.fields, a.full),
-            }));
-        "show" (ShowIn) -> issue::Shown: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Show(issue::ShowIssueArgs {
-                id: a.id, related: a.related,
-            }));
-        "context" (IdIn) -> context::Context: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Context(issue::ShowArgs { id: a.id }));
-        "create" (CreateIn) -> IssueView: "Create an issue; returns the new issue as `issue show` prints it.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Create(issue::CreateArgs {
-                title: Some(a.title), desc: a.description, desc_file: None, edit: false,
-                from: None, priority: a.priority, kind: a.kind,
-                labels: a.labels, gates: a.gates, deps: a.deps, milestone: a.milestone,
-                parent: a.parent, due: a.due, estimate: a.estimate, visibility: a.visibility,
-                evidence: a.evidence, done_when: a.done_when, context: pairs(a.context),
-            }));
-        "update" (UpdateIn) -> Outcome: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Update(issue::UpdateArgs {
-                ids: vec![a.id], filter: None, dry_run: false, yes: false, limit: None,
-                title: a.title, desc: a.description, desc_file: None, priority: a.priority,
-                state: a.state, kind: a.kind, add_labels: a.add_labels,
-                remove_labels: a.remove_labels, milestone: a.milestone, parent: a.parent,
-                due: a.due, estimate: a.estimate.map(Estimate::into_text),
-                visibility: a.visibility, evidence: a.evidence, done_when: a.done_when,
-                context: pairs(a.context), if_version: a.if_version, force: false,
-                clear_merge_conflicts: a.clear_merge_conflicts.unwrap_or(false),
-                remote: Default::default(),
-            }));
-        "claim" (ClaimIn) -> Outcome: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Claim(issue::ClaimArgs {
-                id: a.id, to: a.to, ttl: a.ttl, if_version: a.if_version,
-                remote: Default::default(),
-            }));
-        "claim_next" (ClaimNextIn) -> issue::Shaped: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::ClaimNext(issue::ClaimNextArgs {
-                filter: a.filter, to: a.to, ttl: a.ttl, remote: Default::default(),
-                shape: shape(a.fields, a.full),
-            }));
-        "release" (ReleaseIn) -> IssueView: "Give a claimed issue back (in_progress returns to ready).",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Release(issue::ReleaseArgs {
-                id: a.id, force: a.force, if_version: a.if_version,
-                remote: Default::default(),
-            }));
-        "comment" (CommentIn) -> CommentOutcome: "Add a comment (markdown) to an issue.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Comment(issue::CommentArgs {
-                id: a.id, body: Some(a.body), body_file: None, if_version: a.if_version,
-            }));
-        "checklist_check" (ChecklistIn) -> ChecklistOutcome: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
-            |ctx, a| {
-                let item = details::ItemArgs { id: a.id, item: a.item, if_version: a.if_version };
-                details::checklist(ctx, if a.checked.unwrap_or(true) {
-                    details::ChecklistCommand::Check(item)
-                } else {
-                    details::ChecklistCommand::Uncheck(item)
-                })
-            };
-        "pr_link" (PrLinkIn) -> PrOutcome: "Link a pull request to an issue, or update the one with the same URL.",
-            |ctx, a| details::pr(ctx, details::PrCommand::Link(details::PrArgs {
-                id: a.id, url: a.url, number: a.number, title: a.title, status: a.status,
-                branch: a.branch, commit: a.commit, ci: a.ci, if_version: a.if_version,
-            }));
-        "gate_pass" (GateStatusIn) -> GateOutcome: "Record a required gate as passed (manual gates need a `human:` actor). May move a gated issue to done.",
-            |ctx, a| gate::run(ctx, gate::GateCommand::Pass(gate::StatusArgs {
-                id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
-            }));
-        "gate_fail" (GateStatusIn) -> GateOutcome: "Record a required gate as failed.",
-            |ctx, a| gate::run(ctx, gate::GateCommand::Fail(gate::StatusArgs {
-                id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
-            }));
-        "gate_check" (GateCheckIn) -> CheckReport: "Run the checker commands of an issue's gates and record the results; returns the report (a failing gate is in `failed`, not a tool error).",
-            |ctx, a| gate::run(ctx, gate::GateCommand::Check(gate::CheckArgs {
-                id: a.id, key: a.key, remote: Default::default(),
-            }));
-        "dep_add" (DepAddIn) -> DepChange: "Make issue `id` depend on issue `on` (refused with `cycle` if it would close one).",
-            |ctx, a| dep::run(ctx, dep::DepCommand::Add(dep::DepArgs {
-                id: a.id, on: a.on, if_version: a.if_version,
-            }));
-        "dep_remove" (DepAddIn) -> DepChange: "Remove the dependency of issue `id` on issue `on` (refused with `not_a_dependency` if there is none); `id` may become ready.",
-            |ctx, a| dep::run(ctx, dep::DepCommand::Rm(dep::DepArgs {
-                id: a.id, on: a.on, if_version: a.if_version,
-            }));
-        "heartbeat" (HeartbeatIn) -> IssueView: "Extend your lease on an issue you hold (by `ttl` from now, or the lease's own length). Fails with `not_claimed` or `already_claimed`.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Heartbeat(issue::HeartbeatArgs {
-                id: a.id, ttl: a.ttl, remote: Default::default(),
-            }));
-        "reopen" (ReopenIn) -> Outcome: "Reopen a done or archived issue, with the reason recorded in the event log.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Reopen(issue::ReopenArgs {
-                id: a.id, reason: a.reason, if_version: a.if_version,
-                remote: Default::default(),
-            }));
-        "checklist_add" (ChecklistAddIn) -> ChecklistOutcome: "Add an acceptance criterion (unchecked) to an issue's checklist; refused with `duplicate_item` if the same text is there.",
-            |ctx, a| details::checklist(ctx, details::ChecklistCommand::Add(details::ItemArgs {
-                id: a.id, item: a.item, if_version: a.if_version,
-            }));
-        "link_add" (LinkIn) -> LinkOutcome: "Link issue `id` to another: `relates` or `duplicates` (exactly one).",
-            |ctx, a| details::link(ctx, details::LinkCommand::Add(details::LinkArgs {
-                id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
-            }));
-        "link_remove" (LinkIn) -> LinkOutcome: "Remove a link from issue `id` (`relates` or `duplicates`, as it was added).",
-            |ctx, a| details::link(ctx, details::LinkCommand::Rm(details::LinkArgs {
-                id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
-            }));
-        "gate_list" (GateListIn) -> gate::GateList: "The gate registry: every gate's key, title, stage, and whether a checker runs it.",
-            |ctx, _a| gate::run(ctx, gate::GateCommand::List);
+    /// A request's schema with the `actor` every tool takes.
+    fn acting_schema<R: JsonSchema>() -> JsonObject {
+        let mut schema = input_schema::<R>();
+        if let Some(Value::Object(props)) = schema.get_mut("properties") {
+            props.insert(
+                "actor".into(),
+                serde_json::json!({
+                    "description": "Act as this actor (`type:identifier`); default: the server's actor.",
+                    "type": ["string", "null"]
+                }),
+            );
+        }
+        schema
     }
+
+    /// The `actor` of a tool's arguments, and the rest: the request's fields.
+    fn split_actor(v: Value) -> Result<(Option<String>, Value)> {
+        let Value::Object(mut m) = v else {
+            return Err(Error::Usage {
+                message: "invalid tool arguments: an object is expected".into(),
+            });
+        };
+        let actor = match m.remove("actor") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(a)) => Some(a),
+            Some(other) => {
+                return Err(Error::Usage {
+                    message: format!("invalid tool arguments: `actor` is a string, not {other}"),
+                });
+            }
+        };
+        Ok((actor, Value::Object(m)))
+    }
+
+    /// A tool's result: the operation's output, as `--json` prints it.
+    fn json_reply<T: serde::Serialize + 'static>(out: T) -> Reply {
+        Reply::new(out, |_: &T, _| String::new())
+    }
+
+    fn mutation_tool<R: ops::Mutation + DeserializeOwned>(base: &Ctx, v: Value) -> Result<Reply> {
+        let (actor, v) = split_actor(v)?;
+        let request: R = args(v)?;
+        let ctx = with_actor(base, actor);
+        let store = ctx.store()?;
+        let actor = ctx.actor(&store)?;
+        Ok(json_reply(request.run(&store, &actor)?))
+    }
+
+    fn read_tool<R: ops::Read + DeserializeOwned>(base: &Ctx, v: Value) -> Result<Reply> {
+        // A read acts as nobody; `actor` is accepted like on every tool.
+        let (_, v) = split_actor(v)?;
+        let request: R = args(v)?;
+        Ok(json_reply(request.run(&base.store()?)?))
+    }
+
+    /// Every tool: `cli` ones still build the command line's arguments; `mutation` and `read`
+    /// ones deserialize straight into an operation's typed request and run it.
+    const TOOLS: &[ToolDef] = &[
+        tool!(cli "list" (ListIn) -> pages::Page: "List issues, oldest first, a page at a time: at most `limit` issues (default 50), with `next_cursor` to pass back as `cursor` for the next page. Each issue is in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked); `fields` picks other fields, `full: true` gives whole issues. The same JSON as `jit issue list --json` ({shape, issues, total, next_cursor, problems}).",
+        |ctx, a| issue::run(ctx, issue::IssueCommand::List(issue::ListArgs {
+            filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
+            since: a.since, shape: shape(a.fields, a.full),
+            all: false, open: false,
+        }))),
+        tool!(cli "ready" (ReadyIn) -> pages::Page: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Issues in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
+        |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
+            filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
+            shape: shape(a.fields, a.full),
+        }))),
+        tool!(cli "show" (ShowIn) -> issue::Shown: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`.",
+        |ctx, a| issue::run(ctx, issue::IssueCommand::Show(issue::ShowIssueArgs {
+            id: a.id, related: a.related,
+        }))),
+        tool!(cli "context" (IdIn) -> context::Context: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`.",
+            |ctx, a| issue::run(ctx, issue::IssueCommand::Context(issue::ShowArgs { id: a.id }))),
+        tool!(cli "create" (CreateIn) -> IssueView: "Create an issue; returns the new issue as `issue show` prints it.",
+        |ctx, a| issue::run(ctx, issue::IssueCommand::Create(issue::CreateArgs {
+            title: Some(a.title), desc: a.description, desc_file: None, edit: false,
+            from: None, priority: a.priority, kind: a.kind,
+            labels: a.labels, gates: a.gates, deps: a.deps, milestone: a.milestone,
+            parent: a.parent, due: a.due, estimate: a.estimate, visibility: a.visibility,
+            evidence: a.evidence, done_when: a.done_when, context: pairs(a.context),
+        }))),
+        tool!(cli "update" (UpdateIn) -> Outcome: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
+        |ctx, a| issue::run(ctx, issue::IssueCommand::Update(issue::UpdateArgs {
+            ids: vec![a.id], filter: None, dry_run: false, yes: false, limit: None,
+            title: a.title, desc: a.description, desc_file: None, priority: a.priority,
+            state: a.state, kind: a.kind, add_labels: a.add_labels,
+            remove_labels: a.remove_labels, milestone: a.milestone, parent: a.parent,
+            due: a.due, estimate: a.estimate.map(Estimate::into_text),
+            visibility: a.visibility, evidence: a.evidence, done_when: a.done_when,
+            context: pairs(a.context), if_version: a.if_version, force: false,
+            clear_merge_conflicts: a.clear_merge_conflicts.unwrap_or(false),
+            remote: Default::default(),
+        }))),
+        tool!(mutation "claim" ops::claims::ClaimRequest: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it."),
+        tool!(cli "claim_next" (ClaimNextIn) -> issue::Shaped: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none.",
+        |ctx, a| issue::run(ctx, issue::IssueCommand::ClaimNext(issue::ClaimNextArgs {
+            filter: a.filter, to: a.to, ttl: a.ttl, remote: Default::default(),
+            shape: shape(a.fields, a.full),
+        }))),
+        tool!(mutation "release" ops::claims::ReleaseRequest: "Give a claimed issue back (in_progress returns to ready)."),
+        tool!(cli "comment" (CommentIn) -> CommentOutcome: "Add a comment (markdown) to an issue.",
+        |ctx, a| issue::run(ctx, issue::IssueCommand::Comment(issue::CommentArgs {
+            id: a.id, body: Some(a.body), body_file: None, if_version: a.if_version,
+        }))),
+        tool!(cli "checklist_check" (ChecklistIn) -> ChecklistOutcome: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
+        |ctx, a| {
+            let item = details::ItemArgs { id: a.id, item: a.item, if_version: a.if_version };
+            details::checklist(ctx, if a.checked.unwrap_or(true) {
+                details::ChecklistCommand::Check(item)
+            } else {
+                details::ChecklistCommand::Uncheck(item)
+            })
+        }),
+        tool!(cli "pr_link" (PrLinkIn) -> PrOutcome: "Link a pull request to an issue, or update the one with the same URL.",
+        |ctx, a| details::pr(ctx, details::PrCommand::Link(details::PrArgs {
+            id: a.id, url: a.url, number: a.number, title: a.title, status: a.status,
+            branch: a.branch, commit: a.commit, ci: a.ci, if_version: a.if_version,
+        }))),
+        tool!(cli "gate_pass" (GateStatusIn) -> GateOutcome: "Record a required gate as passed (manual gates need a `human:` actor). May move a gated issue to done.",
+        |ctx, a| gate::run(ctx, gate::GateCommand::Pass(gate::StatusArgs {
+            id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
+        }))),
+        tool!(cli "gate_fail" (GateStatusIn) -> GateOutcome: "Record a required gate as failed.",
+        |ctx, a| gate::run(ctx, gate::GateCommand::Fail(gate::StatusArgs {
+            id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
+        }))),
+        tool!(cli "gate_check" (GateCheckIn) -> CheckReport: "Run the checker commands of an issue's gates and record the results; returns the report (a failing gate is in `failed`, not a tool error).",
+        |ctx, a| gate::run(ctx, gate::GateCommand::Check(gate::CheckArgs {
+            id: a.id, key: a.key, remote: Default::default(),
+        }))),
+        tool!(cli "dep_add" (DepAddIn) -> DepChange: "Make issue `id` depend on issue `on` (refused with `cycle` if it would close one).",
+        |ctx, a| dep::run(ctx, dep::DepCommand::Add(dep::DepArgs {
+            id: a.id, on: a.on, if_version: a.if_version,
+        }))),
+        tool!(cli "dep_remove" (DepAddIn) -> DepChange: "Remove the dependency of issue `id` on issue `on` (refused with `not_a_dependency` if there is none); `id` may become ready.",
+        |ctx, a| dep::run(ctx, dep::DepCommand::Rm(dep::DepArgs {
+            id: a.id, on: a.on, if_version: a.if_version,
+        }))),
+        tool!(mutation "heartbeat" ops::claims::HeartbeatRequest: "Extend your lease on an issue you hold (by `ttl` from now, or the lease's own length). Fails with `not_claimed` or `already_claimed`."),
+        tool!(mutation "reopen" ops::claims::ReopenRequest: "Reopen a done or archived issue, with the reason recorded in the event log."),
+        tool!(cli "checklist_add" (ChecklistAddIn) -> ChecklistOutcome: "Add an acceptance criterion (unchecked) to an issue's checklist; refused with `duplicate_item` if the same text is there.",
+        |ctx, a| details::checklist(ctx, details::ChecklistCommand::Add(details::ItemArgs {
+            id: a.id, item: a.item, if_version: a.if_version,
+        }))),
+        tool!(cli "link_add" (LinkIn) -> LinkOutcome: "Link issue `id` to another: `relates` or `duplicates` (exactly one).",
+        |ctx, a| details::link(ctx, details::LinkCommand::Add(details::LinkArgs {
+            id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
+        }))),
+        tool!(cli "link_remove" (LinkIn) -> LinkOutcome: "Remove a link from issue `id` (`relates` or `duplicates`, as it was added).",
+        |ctx, a| details::link(ctx, details::LinkCommand::Rm(details::LinkArgs {
+            id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
+        }))),
+        tool!(cli "gate_list" (GateListIn) -> gate::GateList: "The gate registry: every gate's key, title, stage, and whether a checker runs it.",
+            |ctx, _a| gate::run(ctx, gate::GateCommand::List)),
+    ];
 
     /// The server's context, acting as `actor` when the tool names one.
     fn with_actor(base: &Ctx, actor: Option<String>) -> Ctx {
@@ -460,21 +524,6 @@ mod server {
 
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
-    struct ClaimIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// Claim for this actor (default: the acting actor).
-        to: Option<String>,
-        /// Lease length, e.g. `30m`, `2h` (default: the config's `default_lease_ttl`).
-        ttl: Option<String>,
-        /// Refuse unless the issue is at this version.
-        if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
     struct ClaimNextIn {
         /// Only consider issues matching this query (docs/query.md).
         filter: Option<String>,
@@ -486,20 +535,6 @@ mod server {
         fields: Option<Vec<String>>,
         /// The whole issue instead of the lean shape.
         full: Option<bool>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct ReleaseIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// Take back someone else's claim (human actors only).
-        #[serde(default)]
-        force: bool,
-        /// Refuse unless the issue is at this version.
-        if_version: Option<u64>,
         /// Act as this actor (`type:identifier`); default: the server's actor.
         actor: Option<String>,
     }
@@ -591,30 +626,6 @@ mod server {
         /// The issue it depends on.
         on: String,
         /// Refuse unless `id` is at this version.
-        if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct HeartbeatIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// New lease length from now, e.g. `30m`, `2h` (default: the lease's own length).
-        ttl: Option<String>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct ReopenIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// Why it is reopened (recorded in the event log).
-        reason: String,
-        /// Refuse unless the issue is at this version.
         if_version: Option<u64>,
         /// Act as this actor (`type:identifier`); default: the server's actor.
         actor: Option<String>,

@@ -6,6 +6,7 @@
 //! (`lease.expired`) before the new claim (`issue.claimed`).
 
 use crate::error::{Error, Result};
+use crate::model::time::parse_duration;
 use crate::model::{Actor, Issue, IssueId, Lease, State, Timestamp};
 use crate::model::{Payload, payload};
 use crate::ops::issues::Outcome;
@@ -14,7 +15,7 @@ use crate::store::{Store, Tx};
 use crate::view::IssueView;
 use crate::workflow::view_in;
 use crate::workflow::{self, Transition, rules};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
 
@@ -153,6 +154,92 @@ fn claim_in(
     transition.pending_gates = Vec::new();
     let view = view_in(tx, after)?;
     Ok(Outcome { view, transition })
+}
+
+/// `issue claim` (MCP `claim`): one issue, under a lease.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Claim for this actor (default: the acting actor).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Lease length, e.g. `30m`, `2h` (default: the config's `default_lease_ttl`).
+    #[serde(default)]
+    pub ttl: Option<String>,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for ClaimRequest {
+    type Output = Outcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<Outcome> {
+        let to = self.to.as_deref().map(Actor::parse).transpose()?;
+        let ttl = self.ttl.as_deref().map(parse_duration).transpose()?;
+        claim(store, actor, &self.id, to.as_ref(), ttl, self.if_version)
+    }
+}
+
+/// `issue heartbeat` (MCP `heartbeat`): the holder extends its lease.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// New lease length from now, e.g. `30m`, `2h` (default: the lease's own length).
+    #[serde(default)]
+    pub ttl: Option<String>,
+}
+
+impl super::Mutation for HeartbeatRequest {
+    type Output = IssueView;
+    fn run(self, store: &Store, actor: &Actor) -> Result<IssueView> {
+        let ttl = self.ttl.as_deref().map(parse_duration).transpose()?;
+        heartbeat(store, actor, &self.id, ttl)
+    }
+}
+
+/// `issue release` (MCP `release`): the holder gives the issue back.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Take back someone else's claim (human actors only).
+    #[serde(default)]
+    pub force: bool,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for ReleaseRequest {
+    type Output = IssueView;
+    fn run(self, store: &Store, actor: &Actor) -> Result<IssueView> {
+        release(store, actor, &self.id, self.force, self.if_version)
+    }
+}
+
+/// `issue reopen` (MCP `reopen`): finished work opened again, with the reason recorded.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Why it is reopened (recorded in the event log).
+    pub reason: String,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for ReopenRequest {
+    type Output = Outcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<Outcome> {
+        reopen(store, actor, &self.id, &self.reason, self.if_version)
+    }
 }
 
 /// `issue claim`: claims one issue for `to` with a lease.

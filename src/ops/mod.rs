@@ -3,18 +3,41 @@
 //! validates its typed input before touching disk, then is one [`crate::store::Store::mutate`]
 //! (a change, staged with its event through [`crate::store::Tx::edit`]) or a lock-free read,
 //! and returns typed data; none prints or parses a command line.
+//!
+//! The operations an agent calls take one typed request each (`ClaimRequest`, ...): a
+//! [`Mutation`] or a [`Read`], with serde and a JSON Schema, so the MCP server deserializes a
+//! tool's arguments straight into it and the command line builds the same value from its
+//! flags; both then call its `run`.
 
 pub mod checklist; // checklist items: add, check, uncheck
 pub mod claims; // atomic claims, leases, claim-next, release, assign, reopen
 pub mod comment; // comments
-pub mod defer;
-pub mod deps; // dependencies: dep add (cycles refused), dep rm // issue defer/undefer: work set aside until a date, and query deferred
+pub mod defer; // issue defer/undefer: work set aside until a date, and query deferred
+pub mod deps; // dependencies: dep add (cycles refused), dep rm
 pub mod gates; // the gate registry, passing/failing gates, running checkers
 pub mod issues; // issue create/show/list/update/delete
 pub mod link; // links between issues, and what other issues say about one (`--related`)
 pub mod pr; // linked pull requests: link or update by URL
 
 use crate::error::{Error, Result};
+use crate::model::Actor;
+use crate::store::Store;
+
+/// An operation that changes the store, as one typed request.
+pub trait Mutation {
+    /// What it replies with (the JSON of `--json` and of the MCP tool).
+    type Output: serde::Serialize + schemars::JsonSchema + 'static;
+    /// Runs it as `actor`.
+    fn run(self, store: &Store, actor: &Actor) -> Result<Self::Output>;
+}
+
+/// An operation that only reads, as one typed request.
+pub trait Read {
+    /// What it replies with.
+    type Output: serde::Serialize + schemars::JsonSchema + 'static;
+    /// Runs it (no lock, nothing written).
+    fn run(self, store: &Store) -> Result<Self::Output>;
+}
 
 /// Checks one line of user text: trimmed, non-blank, no control characters, bounded.
 pub(crate) fn one_line(field: &str, t: &str, max_chars: usize) -> Result<String> {
