@@ -233,7 +233,7 @@ pub fn evaluate(
     now: Timestamp,
     containers: &crate::rules::Containers,
 ) -> Result<Vec<Subject>> {
-    let in_scope = |v: &&IssueView| filter.is_none_or(|q| q.matches(*v));
+    let in_scope = |v: &&IssueView| filter.is_none_or(|q| q.matches_in(*v, containers));
     let per_issue = |v: &IssueView, message: String, value: Value| Subject {
         issue: Some(v.issue.id.to_string()),
         message,
@@ -251,7 +251,7 @@ pub fn evaluate(
                 .filter(|v| match what {
                     Counted::Ready => crate::queries::is_claimable(v, now, containers),
                     Counted::Blocked => v.blocked && !v.issue.state.is_closed(),
-                    Counted::Filter(_) => q.as_ref().is_some_and(|q| q.matches(*v)),
+                    Counted::Filter(_) => q.as_ref().is_some_and(|q| q.matches_in(*v, containers)),
                 })
                 .count();
             let label = match what {

@@ -9,7 +9,22 @@ use crate::history::{self, describe};
 use crate::model::{Event, GateState, IssueId};
 use crate::store::Store;
 use crate::view::IssueView;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// `issue context` (MCP `context`): one issue as LLM-ready markdown.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+}
+
+impl crate::ops::Read for ContextRequest {
+    type Output = Context;
+    fn run(self, store: &Store) -> Result<Context> {
+        context(store, &self.id)
+    }
+}
 
 /// A related issue as the context shows it: short id, title, state (or `missing`).
 pub type Related = (String, String, String);
@@ -53,8 +68,11 @@ pub fn context(store: &Store, input: &str) -> Result<Context> {
             ),
         })
         .collect();
-    let log = history::issue_log(store, view.issue.id.as_str(), Default::default())?;
-    let recent: Vec<Event> = log.events.iter().rev().take(10).rev().cloned().collect();
+    let last_ten = history::EventQuery {
+        limit: Some(10),
+        ..Default::default()
+    };
+    let recent: Vec<Event> = history::issue_log(store, view.issue.id.as_str(), last_ten)?.events;
     let markdown = context_markdown(store, &view, &deps, &links, &recent);
     Ok(Context {
         id: view.issue.id.to_string(),

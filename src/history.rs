@@ -118,6 +118,16 @@ fn resolve_issue(store: &Store, input: &str) -> Result<String> {
 
 /// `events query`: the events matching every given filter.
 pub fn query(store: &Store, q: &EventQuery) -> Result<EventPage> {
+    let issue = q
+        .issue
+        .as_deref()
+        .map(|i| resolve_issue(store, i))
+        .transpose()?;
+    query_of(store, q, issue)
+}
+
+/// [`query`] with `q.issue` already resolved to `issue`.
+fn query_of(store: &Store, q: &EventQuery, issue: Option<String>) -> Result<EventPage> {
     let since = q
         .since
         .as_deref()
@@ -134,11 +144,6 @@ pub fn query(store: &Store, q: &EventQuery) -> Result<EventPage> {
         .map(|a| check_pattern("actor", a))
         .transpose()?;
     let limit = check_limit(q.limit)?;
-    let issue = q
-        .issue
-        .as_deref()
-        .map(|i| resolve_issue(store, i))
-        .transpose()?;
     // The matches by id: all of them, or with a limit only the newest `limit` (plus the ids
     // of all, to count them once each).
     let mut kept: BTreeMap<String, Event> = BTreeMap::new();
@@ -194,13 +199,7 @@ pub struct IssueLog {
 /// replaced).
 pub fn issue_log(store: &Store, input: &str, q: EventQuery) -> Result<IssueLog> {
     let id = resolve_issue(store, input)?;
-    let page = query(
-        store,
-        &EventQuery {
-            issue: Some(id.clone()),
-            ..q
-        },
-    )?;
+    let page = query_of(store, &q, Some(id.clone()))?;
     Ok(IssueLog {
         short_id: crate::view::short_of_stored(&id),
         id,

@@ -1,7 +1,7 @@
 //! Named queries over the whole store: ready work, blocked work, and issues of one state,
 //! priority or assignee. Each is a query string over the one query engine ([`crate::query`]):
 //! `query ready` is `is:ready`, `query blocked` is `is:open blocked:true`, and so on
-//! ([`Select::text`]), narrowed by a `--filter` with [`Query::and`].
+//! ([`Select::text`]); a page holds what matches both it and the `--filter`.
 //!
 //! Invariant: "ready" means claimable now by the one rule in [`rules`]; results are ordered by
 //! priority (highest first), then age (oldest first), then id.
@@ -81,6 +81,14 @@ impl Select {
 
     /// The named query, parsed at `now` (the `now` of `is:ready`).
     pub fn query(&self, now: Timestamp) -> Result<Query> {
+        if let Select::Assignee(a) = self
+            && a.trim().is_empty()
+        {
+            return Err(crate::error::Error::invalid(
+                "assignee",
+                "is blank; `none` lists the unassigned, `*` the assigned",
+            ));
+        }
         crate::query::parse(&self.text(), now)
     }
 
@@ -206,6 +214,8 @@ mod tests {
         let odd = Select::Assignee("x\"y\\z".into());
         assert_eq!(odd.text(), "assignee:\"x\\\"y\\\\z\"");
         assert!(odd.query(now).is_ok());
+        let blank = Select::Assignee(" ".into()).query(now).unwrap_err();
+        assert_eq!(blank.code(), "invalid_value");
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl Facts for Issue {
 /// default `epic` and `milestone`), and those of them a filter asked for. A container is never
 /// handed out as work (by `query ready`, `claim-next`, the ready counts of `metrics` and
 /// alerts) unless the filter asks for its type.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Containers {
     types: Vec<String>,
     asked: Vec<String>,

@@ -23,7 +23,7 @@ pub struct Target {
 }
 
 pub fn run(store: &Store, actor: &Actor, t: Target, req: UpdateRequest) -> Result<Reply> {
-    let filter = super::filter::Filter::parse(t.filter.as_deref())?;
+    let filter = super::filter::Filter::parse(t.filter.as_deref(), store)?;
     if t.limit == Some(0) {
         return Err(crate::error::Error::invalid("limit", "must be at least 1"));
     }

@@ -32,11 +32,15 @@ pub struct QueryArgs {
     /// Only events of this issue (id, short id or prefix; a deleted issue's id works too).
     #[arg(long, value_name = "ID")]
     pub issue: Option<String>,
+    /// Only events by this actor, or a pattern with `*` such as `agent:*`.
+    #[arg(long, value_name = "ACTOR")]
+    pub actor: Option<String>,
     #[command(flatten)]
     pub filters: EventFilters,
 }
 
-/// The filters of `events query` and `issue log` (one query over the log).
+/// The filters of `events query` and `issue log` (one query over the log). `issue log` names
+/// the actor filter `--by`, since `--actor` there is the global flag (act as).
 #[derive(Debug, Args)]
 pub struct EventFilters {
     /// Only events at or after TIME (RFC 3339, YYYY-MM-DD, or a span back like `1h`, `7d`).
@@ -45,22 +49,19 @@ pub struct EventFilters {
     /// Only this event type, or a pattern with `*` such as `gate.*`.
     #[arg(long = "event", value_name = "TYPE")]
     pub event: Option<String>,
-    /// Only events by this actor, or a pattern with `*` such as `agent:*`.
-    #[arg(long, value_name = "ACTOR")]
-    pub actor: Option<String>,
     /// Only the most recent N matches (`total` still counts all of them).
     #[arg(long)]
     pub limit: Option<usize>,
 }
 
 impl EventFilters {
-    /// The query these filters ask for, over every issue's events.
-    pub fn query(self) -> EventQuery {
+    /// The query these filters ask for, over every issue's events, by `actor` (a pattern).
+    pub fn query(self, actor: Option<String>) -> EventQuery {
         EventQuery {
             since: self.since,
             kind: self.event,
             issue: None,
-            actor: self.actor,
+            actor,
             limit: self.limit,
         }
     }
@@ -100,7 +101,7 @@ fn query(ctx: &Ctx, a: QueryArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let q = EventQuery {
         issue: a.issue,
-        ..a.filters.query()
+        ..a.filters.query(a.actor)
     };
     let page = history::query(&store, &q)?;
     let warn = unreadable_warning(page.unreadable_lines);

@@ -127,7 +127,7 @@ fn load(
     public: bool,
 ) -> Result<(Store, Vec<IssueView>, Vec<String>)> {
     let store = ctx.store()?;
-    let filter = Filter::parse(filter)?;
+    let filter = Filter::parse(filter, &store)?;
     let (views, problems) = crate::view::list_all(&store)?;
     crate::export::refuse_unreadable(&store, &problems)?;
     let mut views: Vec<IssueView> = views.into_iter().filter(|v| filter.matches(v)).collect();
@@ -250,7 +250,7 @@ fn changelog(ctx: &Ctx, a: ChangelogArgs) -> Result<Reply> {
 
 fn web(ctx: &Ctx, a: WebArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let filter = Filter::parse(a.filter.as_deref())?;
+    let filter = Filter::parse(a.filter.as_deref(), &store)?;
     let dir = if a.out.is_absolute() {
         a.out
     } else {

@@ -9,11 +9,14 @@ use crate::view::IssueView;
 pub struct Filter(Option<crate::query::Query>);
 
 impl Filter {
-    /// Parses the flag's value.
-    pub fn parse(q: Option<&str>) -> Result<Self> {
+    /// Parses the flag's value, as `store` answers it (its container types, for `is:ready`).
+    pub fn parse(q: Option<&str>, store: &crate::store::Store) -> Result<Self> {
         match q {
             None => Ok(Filter(None)),
-            Some(q) => Ok(Filter(Some(crate::query::parse(q, crate::clock::now()?)?))),
+            Some(q) => {
+                let query = crate::query::parse(q, crate::clock::now()?)?;
+                Ok(Filter(Some(query.in_store(&store.config()?))))
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use crate::model::Actor;
 use crate::model::time::parse_duration;
 use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
 use crate::ops::comment::CommentOutcome;
-use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Patch, UpdateRequest};
+use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Patch, Shown, UpdateRequest};
 use crate::ops::{Mutation, Read, claims};
 use crate::pages::{self, Page, Shape};
 use crate::store::FileProblem;
@@ -280,6 +280,9 @@ pub struct CommentArgs {
 pub struct LogArgs {
     /// Issue id, short id, or a unique prefix (a deleted issue's id works too).
     pub id: String,
+    /// Only events by this actor, or a pattern with `*` such as `agent:*`.
+    #[arg(long, value_name = "ACTOR")]
+    pub by: Option<String>,
     #[command(flatten)]
     pub filters: super::events::EventFilters,
 }
@@ -387,7 +390,12 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             let body = super::edit::text_input("body", a.body, a.body_file)?.unwrap_or_default();
             let store = ctx.store()?;
             let actor = ctx.actor(&store)?;
-            let out = crate::ops::comment::comment(&store, &actor, &a.id, &body, a.if_version)?;
+            let req = crate::ops::comment::CommentRequest {
+                id: a.id,
+                body,
+                if_version: a.if_version,
+            };
+            let out = req.run(&store, &actor)?;
             Ok(Reply::new(out, |o: &CommentOutcome, s: &Style| {
                 format!(
                     "commented on {} as {} ({} comment(s))\n",
@@ -482,7 +490,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         }
         IssueCommand::Log(a) => {
             let store = ctx.store()?;
-            let log = crate::history::issue_log(&store, &a.id, a.filters.query())?;
+            let log = crate::history::issue_log(&store, &a.id, a.filters.query(a.by))?;
             let warn = super::events::unreadable_warning(log.unreadable_lines);
             Ok(Reply::new(log, log_text).warn(warn))
         }
@@ -524,10 +532,10 @@ fn create(ctx: &Ctx, mut a: CreateArgs) -> Result<Reply> {
 
 /// The create request of the flags (the description already read).
 pub fn create_request(a: CreateArgs, desc: Option<String>) -> Result<CreateRequest> {
-    let mut context = Vec::new();
+    let mut context = std::collections::BTreeMap::new();
     for (k, v) in context_pairs(&a.context)? {
         let v = v.ok_or_else(|| Error::invalid("context", format!("`{k}=` has no value")))?;
-        context.push((k, v));
+        context.insert(k, v);
     }
     Ok(CreateRequest {
         title: a.title.unwrap_or_default(),
@@ -698,7 +706,7 @@ pub fn problem_warnings(p: &[FileProblem]) -> Vec<String> {
 /// otherwise; `--json` lists everything unless `--open`.
 pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let filter = super::filter::Filter::parse(a.filter.as_deref(), &store)?;
     let shape = a.shape.shape()?;
     let since = a
         .since
@@ -738,33 +746,14 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
 /// adds them with `--related`, which reads more anyway.
 fn show(ctx: &Ctx, a: ShowIssueArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let mut view = issues::show(&store, &a.id)?;
-    let (subtasks, progress, problems) = if !ctx.global.json || a.related {
-        crate::hierarchy::subtasks(&store, &view.issue.id)?
-    } else {
-        Default::default()
-    };
-    if !subtasks.is_empty() {
-        view.progress = Some(progress);
-    }
-    if a.related {
-        crate::ops::link::add_related(&store, &mut view)?;
-    }
+    // People always see a parent's sub-tasks; JSON has them with `--related`.
+    let subtasks = !ctx.global.json || a.related;
+    let (shown, problems) = issues::show_with(&store, &a.id, subtasks, a.related)?;
     let warnings = problem_warnings(&problems);
-    Ok(Reply::new(Shown { view, subtasks }, |r: &Shown, s| {
+    Ok(Reply::new(shown, |r: &Shown, s| {
         human::issue_detail_with(&r.view, &r.subtasks, s)
     })
     .warn(warnings))
-}
-
-/// `issue show`: the issue, and a parent's sub-tasks.
-#[derive(serde::Serialize, schemars::JsonSchema)]
-pub struct Shown {
-    #[serde(flatten)]
-    view: IssueView,
-    /// A parent's sub-tasks (absent for an issue without any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    subtasks: Vec<crate::hierarchy::SubTask>,
 }
 
 fn claimed_text(o: &Outcome, s: &Style) -> String {
@@ -790,7 +779,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
     let actor = ctx.actor(&store)?;
     let to = a.to.as_deref().map(Actor::parse).transpose()?;
     let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
-    let filter = super::filter::Filter::parse(a.filter.as_deref())?;
+    let filter = super::filter::Filter::parse(a.filter.as_deref(), &store)?;
     let shape = a.shape.shape()?;
     let containers = filter.containers(&store.config()?);
     let out = claims::claim_next(
@@ -918,7 +907,7 @@ impl serde::Serialize for Shaped {
 
 fn log_text(l: &IssueLog, s: &Style) -> String {
     if l.events.is_empty() {
-        return format!("no activity recorded for {}\n", l.short_id);
+        return format!("no matching events for {}\n", l.short_id);
     }
     let mut out = human::timeline(&l.events, s);
     if l.events.len() < l.total {
@@ -933,7 +922,10 @@ fn log_text(l: &IssueLog, s: &Style) -> String {
 
 fn context(ctx: &Ctx, input: &str) -> Result<Reply> {
     let store = ctx.store()?;
-    let reply = crate::context::context(&store, input)?;
+    let req = crate::context::ContextRequest {
+        id: input.to_string(),
+    };
+    let reply = req.run(&store)?;
     Ok(Reply::new(reply, |r: &crate::context::Context, _| {
         super::render::clean_block(&r.markdown)
     }))

@@ -36,13 +36,11 @@ mod server {
     use crate::error::{Error, Result};
     use crate::model::{CiStatus, PrStatus, Priority, State, Visibility};
     use crate::ops::checklist::ChecklistOutcome;
-    use crate::ops::comment::CommentOutcome;
     use crate::ops::deps::DepChange;
     use crate::ops::gates::{CheckReport, GateOutcome};
     use crate::ops::issues::Outcome;
     use crate::ops::link::LinkOutcome;
     use crate::ops::pr::PrOutcome;
-    use crate::view::IssueView;
     use crate::{context, ops, pages};
     use rmcp::model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -244,20 +242,9 @@ mod server {
             filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
             shape: shape(a.fields, a.full),
         }))),
-        tool!(cli "show" (ShowIn) -> issue::Shown: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`.",
-        |ctx, a| issue::run(ctx, issue::IssueCommand::Show(issue::ShowIssueArgs {
-            id: a.id, related: a.related,
-        }))),
-        tool!(cli "context" (IdIn) -> context::Context: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`.",
-            |ctx, a| issue::run(ctx, issue::IssueCommand::Context(issue::ShowArgs { id: a.id }))),
-        tool!(cli "create" (CreateIn) -> IssueView: "Create an issue; returns the new issue as `issue show` prints it.",
-        |ctx, a| issue::run(ctx, issue::IssueCommand::Create(issue::CreateArgs {
-            title: Some(a.title), desc: a.description, desc_file: None, edit: false,
-            from: None, priority: a.priority, kind: a.kind,
-            labels: a.labels, gates: a.gates, deps: a.deps, milestone: a.milestone,
-            parent: a.parent, due: a.due, estimate: a.estimate, visibility: a.visibility,
-            evidence: a.evidence, done_when: a.done_when, context: pairs(a.context),
-        }))),
+        tool!(read "show" ops::issues::ShowRequest: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`."),
+        tool!(read "context" context::ContextRequest: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`."),
+        tool!(mutation "create" ops::issues::CreateRequest: "Create an issue; returns the new issue as `issue show` prints it."),
         tool!(cli "update" (UpdateIn) -> Outcome: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
         |ctx, a| issue::run(ctx, issue::IssueCommand::Update(issue::UpdateArgs {
             ids: vec![a.id], filter: None, dry_run: false, yes: false, limit: None,
@@ -277,10 +264,7 @@ mod server {
             shape: shape(a.fields, a.full),
         }))),
         tool!(mutation "release" ops::claims::ReleaseRequest: "Give a claimed issue back (in_progress returns to ready)."),
-        tool!(cli "comment" (CommentIn) -> CommentOutcome: "Add a comment (markdown) to an issue.",
-        |ctx, a| issue::run(ctx, issue::IssueCommand::Comment(issue::CommentArgs {
-            id: a.id, body: Some(a.body), body_file: None, if_version: a.if_version,
-        }))),
+        tool!(mutation "comment" ops::comment::CommentRequest: "Add a comment (markdown) to an issue."),
         tool!(cli "checklist_check" (ChecklistIn) -> ChecklistOutcome: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
         |ctx, a| {
             let item = details::ItemArgs { id: a.id, item: a.item, if_version: a.if_version };
@@ -414,69 +398,6 @@ mod server {
 
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
-    struct ShowIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// Also compute incoming links (`linked_from`) and a parent's sub-task `progress`.
-        #[serde(default)]
-        related: bool,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct IdIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct CreateIn {
-        /// One-line summary.
-        title: String,
-        /// Longer description (markdown; `- [ ] item` lines seed the checklist).
-        description: Option<String>,
-        /// How urgent it is.
-        priority: Option<Priority>,
-        /// Issue type: task, bug, feature, improvement, chore, epic, milestone (configurable).
-        #[serde(rename = "type")]
-        kind: Option<String>,
-        /// Labels.
-        #[serde(default)]
-        labels: Vec<String>,
-        /// Required gate keys from the registry.
-        #[serde(default)]
-        gates: Vec<String>,
-        /// Issues this one depends on.
-        #[serde(default)]
-        deps: Vec<String>,
-        /// Milestone name.
-        milestone: Option<String>,
-        /// Parent issue (this becomes a sub-task).
-        parent: Option<String>,
-        /// Due date, YYYY-MM-DD.
-        due: Option<String>,
-        /// Estimate (any unit your team uses).
-        estimate: Option<f64>,
-        /// internal or public (public issues appear in public exports).
-        visibility: Option<Visibility>,
-        /// What proves the work is done.
-        evidence: Option<String>,
-        /// The exit criterion.
-        done_when: Option<String>,
-        /// Context entries for agent data, `key` to `value`.
-        #[serde(default)]
-        context: BTreeMap<String, String>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
     struct UpdateIn {
         /// Issue id, short id, or a unique prefix.
         id: String,
@@ -535,19 +456,6 @@ mod server {
         fields: Option<Vec<String>>,
         /// The whole issue instead of the lean shape.
         full: Option<bool>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct CommentIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// The comment (markdown).
-        body: String,
-        /// Refuse unless the issue is at this version.
-        if_version: Option<u64>,
         /// Act as this actor (`type:identifier`); default: the server's actor.
         actor: Option<String>,
     }

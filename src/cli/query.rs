@@ -100,7 +100,7 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         QueryCommand::Priority(a) => (Select::Priority(a.priority), a.common),
         QueryCommand::Assignee(a) => (Select::Assignee(a.assignee), a.common),
     };
-    let filter = Filter::parse(common.filter.as_deref())?;
+    let filter = Filter::parse(common.filter.as_deref(), &store)?;
     let containers = filter.containers(&store.config()?);
     let page = pages::page(
         &store,
@@ -124,7 +124,7 @@ fn deferred(ctx: &Ctx, c: Common) -> Result<Reply> {
     let (views, problems) = crate::view::list_all(&store)?;
     let warnings = problem_warnings(&problems);
     let mut selected = crate::ops::defer::deferred(views, crate::clock::now()?);
-    Filter::parse(c.filter.as_deref())?.apply(&mut selected);
+    Filter::parse(c.filter.as_deref(), &store)?.apply(&mut selected);
     let total = selected.len();
     if let Some(n) = c.limit {
         if n == 0 {
@@ -149,7 +149,7 @@ fn stale(ctx: &Ctx, a: StaleArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let (views, problems) = crate::view::list_all(&store)?;
     let warnings = problem_warnings(&problems);
-    let filter = Filter::parse(a.filter.as_deref())?;
+    let filter = Filter::parse(a.filter.as_deref(), &store)?;
     let mut views = views;
     filter.apply(&mut views);
     let mut issues = claims::stale(views, crate::clock::now()?, a.days);

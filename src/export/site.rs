@@ -87,6 +87,8 @@ pub struct SiteData {
     pub actor: Option<String>,
     pub generated_at: Timestamp,
     pub types: Vec<String>,
+    /// The container types, which the filter's `is:ready` leaves out unless named.
+    pub containers: Vec<String>,
     pub gates: BTreeMap<String, GateDef>,
     pub issues: Vec<Value>,
     /// The latest events, oldest first (at most [`EVENTS`]).
@@ -288,6 +290,7 @@ pub fn build(store: &Store, views: &[IssueView], opts: &Options<'_>) -> Result<S
         actor: opts.actor.clone(),
         generated_at: crate::clock::now()?,
         types: config.types.clone(),
+        containers: config.container_types(),
         gates,
         issues,
         events,

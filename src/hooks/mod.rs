@@ -118,9 +118,10 @@ fn queue_for(store: &Store, hooks: &BTreeMap<String, HookDef>, events: &[Event])
                 continue;
             }
             if let Some(f) = &h.filter {
-                let q = filters
-                    .entry(name.as_str())
-                    .or_insert_with(|| crate::query::parse(f, now));
+                let q = filters.entry(name.as_str()).or_insert_with(|| {
+                    let q = crate::query::parse(f, now)?;
+                    Ok(q.in_store(&store.config()?))
+                });
                 let q = match q {
                     Ok(q) => q,
                     Err(err) => {

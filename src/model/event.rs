@@ -284,6 +284,19 @@ fn data_by_type(schema: &mut schemars::Schema) {
                     );
                 }
             }
+            if *kind == EventKind::LinkRemoved {
+                // What older jits wrote when a deletion removed a link.
+                let older = serde_json::json!({
+                    "description": "A deletion's unlinking, as jit before typed payloads wrote it.",
+                    "type": "object",
+                    "properties": {
+                        "cause": { "const": "issue.deleted" },
+                        "dependency": { "type": "string" }
+                    },
+                    "required": ["cause", "dependency"]
+                });
+                data = serde_json::json!({ "anyOf": [data, older] });
+            }
             serde_json::json!({
                 "if": { "properties": { "type": { "const": kind.as_str() } }, "required": ["type"] },
                 "then": { "properties": { "data": data }, "required": ["data"] }

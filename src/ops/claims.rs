@@ -319,7 +319,7 @@ pub fn claim_next(
             let mut candidates: Vec<IssueView> = crate::view::views_for(issues, &gates)
                 .into_iter()
                 .filter(|v| crate::queries::is_claimable(v, now, containers))
-                .filter(|v| filter.is_none_or(|q| q.matches(v)))
+                .filter(|v| filter.is_none_or(|q| q.matches_in(v, containers)))
                 .collect();
             crate::queries::work_order(&mut candidates);
             candidates

@@ -7,7 +7,27 @@ use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
 use crate::workflow::view_in;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// `issue comment` (MCP `comment`): a comment (markdown) on an issue.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The comment (markdown).
+    pub body: String,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for CommentRequest {
+    type Output = CommentOutcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<CommentOutcome> {
+        comment(store, actor, &self.id, &self.body, self.if_version)
+    }
+}
 
 /// What `issue comment` did.
 #[derive(Debug, Serialize, schemars::JsonSchema)]

@@ -31,24 +31,61 @@ pub struct IssuePage {
     pub problems: Vec<FileProblem>,
 }
 
-/// What `issue create` takes.
-#[derive(Debug, Clone, Default)]
+/// What `issue create` takes (MCP `create`, `POST /api/issues`).
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateRequest {
+    /// One-line summary.
     pub title: String,
+    /// Longer description (markdown; `- [ ] item` lines seed the checklist).
+    #[serde(default)]
     pub description: Option<String>,
+    /// How urgent it is.
+    #[serde(default)]
     pub priority: Option<Priority>,
+    /// Issue type: task, bug, feature, improvement, chore, epic, milestone (configurable).
+    #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    /// Labels.
+    #[serde(default)]
     pub labels: Vec<String>,
+    /// Required gate keys from the registry.
+    #[serde(default)]
     pub gates: Vec<String>,
+    /// Issues this one depends on.
+    #[serde(default)]
     pub deps: Vec<String>,
+    /// Milestone name.
+    #[serde(default)]
     pub milestone: Option<String>,
+    /// Parent issue (this becomes a sub-task).
+    #[serde(default)]
     pub parent: Option<String>,
+    /// Due date, YYYY-MM-DD.
+    #[serde(default)]
     pub due: Option<String>,
+    /// Estimate (any unit your team uses).
+    #[serde(default)]
     pub estimate: Option<f64>,
+    /// internal or public (public issues appear in public exports).
+    #[serde(default)]
     pub visibility: Option<Visibility>,
+    /// What proves the work is done.
+    #[serde(default)]
     pub evidence: Option<String>,
+    /// The exit criterion.
+    #[serde(default)]
     pub done_when: Option<String>,
-    pub context: Vec<(String, String)>,
+    /// Context entries for agent data, `key` to `value`.
+    #[serde(default)]
+    pub context: BTreeMap<String, String>,
+}
+
+impl super::Mutation for CreateRequest {
+    type Output = IssueView;
+    fn run(self, store: &Store, actor: &Actor) -> Result<IssueView> {
+        create(store, actor, self)
+    }
 }
 
 /// A field update: leave alone, set, or clear.
@@ -88,6 +125,58 @@ pub struct UpdateRequest {
     pub force: bool,
     /// Drop the records of what merges discarded (`merge_conflicts`), once they were read.
     pub clear_merge_conflicts: bool,
+}
+
+/// `issue show` (MCP `show`): one issue with its derived fields.
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShowRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Also compute incoming links (`linked_from`) and a parent's sub-task `progress`.
+    #[serde(default)]
+    pub related: bool,
+}
+
+impl super::Read for ShowRequest {
+    type Output = Shown;
+    fn run(self, store: &Store) -> Result<Shown> {
+        Ok(show_with(store, &self.id, self.related, self.related)?.0)
+    }
+}
+
+/// `issue show`: the issue, and a parent's sub-tasks.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Shown {
+    #[serde(flatten)]
+    pub view: IssueView,
+    /// A parent's sub-tasks (absent for an issue without any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subtasks: Vec<crate::hierarchy::SubTask>,
+}
+
+/// One issue, with a parent's sub-tasks and `progress` when `subtasks` (read through the
+/// summary index), and its incoming links when `related`; plus the files the sub-task lookup
+/// could not read.
+pub fn show_with(
+    store: &Store,
+    input: &str,
+    subtasks: bool,
+    related: bool,
+) -> Result<(Shown, Vec<FileProblem>)> {
+    let mut view = show(store, input)?;
+    let (subtasks, progress, problems) = if subtasks {
+        crate::hierarchy::subtasks(store, &view.issue.id)?
+    } else {
+        Default::default()
+    };
+    if !subtasks.is_empty() {
+        view.progress = Some(progress);
+    }
+    if related {
+        crate::ops::link::add_related(store, &mut view)?;
+    }
+    Ok((Shown { view, subtasks }, problems))
 }
 
 /// The result of a mutation that may move states: the issue and what the move did.
@@ -225,7 +314,7 @@ pub fn create(store: &Store, actor: &Actor, req: CreateRequest) -> Result<IssueV
         issue.evidence = evidence.clone();
         issue.done_when = done_when.clone();
         issue.reporter = Some(tx.actor.to_string());
-        issue.context = req.context.iter().cloned().collect::<BTreeMap<_, _>>();
+        issue.context = req.context.clone();
         issue.checklist =
             crate::model::checklist_from_markdown(&issue.description, || crate::random::token(6));
         issue.state = workflow::readiness(tx, &issue)?;

@@ -30,6 +30,8 @@ pub struct Query {
     sort: Vec<SortKey>,
     /// When it was parsed (milliseconds since the epoch): the `now` of `is:ready`.
     now_ms: i64,
+    /// The container types `is:ready` leaves out ([`Query::in_store`]).
+    containers: Containers,
 }
 
 impl Query {
@@ -38,10 +40,17 @@ impl Query {
         self.terms.is_empty() && self.sort.is_empty()
     }
 
-    /// Whether the issue satisfies every term, with no container types left out of `is:ready`
-    /// (see [`Query::matches_in`]).
+    /// Whether the issue satisfies every term; `is:ready` leaves out the container types of
+    /// the store the query was set in ([`Query::in_store`]; none before that).
     pub fn matches(&self, v: &impl Subject) -> bool {
-        self.matches_in(v, &Containers::default())
+        self.matches_in(v, &self.containers)
+    }
+
+    /// The query as a store with `config` answers it: `is:ready` leaves out its container
+    /// types, except those the query names (`is:ready type:epic`), as `query ready` does.
+    pub fn in_store(mut self, config: &crate::model::Config) -> Query {
+        self.containers = config.containers(|t| self.asks_for_type(t));
+        self
     }
 
     /// Whether the issue satisfies every term, `is:ready` leaving out the issues `containers`
@@ -52,14 +61,6 @@ impl Query {
             containers,
         };
         eval::matches_all(&self.terms, v, &env)
-    }
-
-    /// Both queries at once: every term of each, `self`'s sort keys before `other`'s. How a
-    /// named query (`query ready` is `is:ready`) narrows by a filter.
-    pub fn and(mut self, other: &Query) -> Query {
-        self.terms.extend(other.terms.iter().cloned());
-        self.sort.extend(other.sort.iter().cloned());
-        self
     }
 
     /// Whether only issues claimable now can match: a plain `is:ready` term. Lets a reader pass

@@ -371,7 +371,10 @@ async fn list(shared: &Arc<Shared>, q: &BTreeMapLike) -> Reply {
     let page = blocking(shared, move |s| {
         let query = filter
             .as_deref()
-            .map(|f| crate::query::parse(f, crate::clock::now()?))
+            .map(|f| -> Result<_> {
+                let q = crate::query::parse(f, crate::clock::now()?)?;
+                Ok(q.in_store(&s.store.config()?))
+            })
             .transpose()?;
         let (mut views, problems) = crate::view::list_all(&s.store)?;
         if s.public {

@@ -38,7 +38,7 @@ function page(q) {
 
 const QUERIES = [
   "", "label:ui -type:bug", "label:ui", "-label:ui", "label:UI", "label:u*", "label:*i", "label:İSTANBUL", "label:i̇stanbul", "label:istanbul",
-  "state:ready", "state:in-progress", "state:ready|in_progress", "-state:done", "state:archived", "is:open", "is:closed", "-is:closed",
+  "state:ready", "state:in-progress", "state:ready|in_progress", "-state:done", "state:archived", "is:open", "is:closed", "-is:closed", "is:ready", "-is:ready", "is:ready type:epic", "is:ready|closed",
   "priority:high", "priority:>=high", "priority:<normal", "priority:low|>=high", "type:feature|improvement", "type:BUG",
   "milestone:\"M1: Core\"", "milestone:M*", "milestone:none", "-milestone:none", "milestone:\"none\"",
   "assignee:agent:*", "assignee:none", "assignee:human:alice", "reporter:human:*", "reporter:none",

@@ -182,12 +182,16 @@ fn issue_log_is_the_events_query_of_one_issue() {
         &[][..],
         &["--event", "comment.*"],
         &["--limit", "2"],
-        &["--actor", "human:*"],
+        &["--by", "human:*"],
         &["--since", "1h"],
     ] {
         let (l, evs) = log(extra);
         let mut q = vec!["--issue", a.as_str()];
-        q.extend_from_slice(extra);
+        q.extend(
+            extra
+                .iter()
+                .map(|f| if *f == "--by" { "--actor" } else { f }),
+        );
         let (want, page) = query(&repo, &q);
         let ids = |e: &[Event]| e.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&evs), ids(&want), "{extra:?}");
@@ -202,6 +206,11 @@ fn issue_log_is_the_events_query_of_one_issue() {
         human.contains("(showing the last 1 of 4 matching events)"),
         "{human}"
     );
+    // `--actor` before the command is still the global flag: who acts, not a filter.
+    let (l, _) = log(&["--by", "agent:*"]);
+    assert_eq!(l.total, 0);
+    let acting = repo.ok(&["--actor", "agent:someone", "issue", "log", &a]);
+    assert_eq!(acting["total"], 4);
 
     repo.ok(&["issue", "delete", &a]);
     let (_, evs) = log(&[]);

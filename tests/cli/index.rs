@@ -471,6 +471,19 @@ fn pages_from_summaries_equal_a_full_read_on_random_stores() {
             let mut listed = ready_ids(&repo.ok(&["issue", "list", "--filter", filter]));
             listed.sort();
             assert_eq!(listed, want, "seed {seed}: {filter}");
+            // A bulk update through the same filter changes those same issues.
+            let preview = repo.ok(&[
+                "issue",
+                "update",
+                "--filter",
+                filter,
+                "--priority",
+                "low",
+                "--dry-run",
+            ]);
+            let mut changed = ready_ids(&preview);
+            changed.sort();
+            assert_eq!(changed, want, "seed {seed}: update --filter {filter}");
             ready_seen += want.len();
         }
         // Walking the pages with a cursor gives the whole answer, in order, either way.

@@ -376,7 +376,7 @@
       }
       case "is": {
         var w = asciiLower(value);
-        if (w !== "open" && w !== "closed") { throw bad("`is:` takes open or closed, not `" + value + "`"); }
+        if (w !== "open" && w !== "closed" && w !== "ready") { throw bad("`is:` takes open, closed or ready, not `" + value + "`"); }
         return { k: "is", v: w };
       }
     }
@@ -435,8 +435,38 @@
       case "blocked": return !!i.blocked === c.v;
       case "has": return has(c.v, i);
       case "gate": return (i.gates_required || []).some(function (g) { return patMatches(c.p, g); });
-      default: { var closed = i.state === "done" || i.state === "archived"; return c.v === "open" ? !closed : closed; }
+      default: {
+        if (c.v === "ready") { return claimable(i, c); }
+        var closed = i.state === "done" || i.state === "archived";
+        return c.v === "open" ? !closed : closed;
+      }
     }
+  }
+  // The container types `is:ready` leaves out unless a query names them (the store's, from
+  // the page's data; these are the defaults).
+  var CONTAINERS = ["epic", "milestone"];
+  // `is:ready`: claimable at the query's time, by the one rule of `jit query ready`.
+  function claimable(i, c) {
+    if (i.blocked || c.containers.indexOf(i.type || "task") >= 0) { return false; }
+    if (i.deferred_until && tsMs(i.deferred_until) > c.now) { return false; }
+    var assigned = i.assignee != null;
+    var open = i.state === "backlog" || i.state === "ready";
+    if (open && !assigned) { return true; }
+    var expired = assigned && !!(i.lease && i.lease.expires_at && tsMs(i.lease.expires_at) <= c.now);
+    return expired && (open || i.state === "in_progress");
+  }
+  // Sets the `now` and the containers of the query's `is:ready` conditions.
+  function settle(q, nowMs) {
+    var asked = function (t) {
+      return q.terms.some(function (term) {
+        return !term.negated && term.any.some(function (c) { return c.k === "type" && patMatches(c.p, t); });
+      });
+    };
+    var containers = CONTAINERS.filter(function (t) { return !asked(t); });
+    q.terms.forEach(function (term) {
+      term.any.forEach(function (c) { if (c.k === "is" && c.v === "ready") { c.now = nowMs; c.containers = containers; } });
+    });
+    return q;
   }
   function queryMatches(q, i) {
     return q.terms.every(function (t) { return t.any.some(function (c) { return condMatches(c, i); }) !== t.negated; });
@@ -468,13 +498,13 @@
   }
 
   var Query = {
-    parse: parseQuery,
+    parse: function (input, nowMs) { return settle(parseQuery(input, nowMs), nowMs); },
     matches: queryMatches,
     sort: querySort,
     QueryError: QueryError,
     // Filters a list of issues the way `jit issue list --filter Q` does: matches, then sort:.
     filter: function (input, issues, nowMs) {
-      var q = parseQuery(input, nowMs);
+      var q = settle(parseQuery(input, nowMs), nowMs);
       var out = issues.filter(function (i) { return queryMatches(q, i); });
       return q.sort.length ? querySort(q.sort, out) : out;
     },
@@ -543,6 +573,7 @@
   }
   function load(data) {
     S.data = data;
+    if (data.containers) { CONTAINERS = data.containers; }
     S.issues = (data.issues || []).slice().sort(function (a, b) { return cmpStr(a.id, b.id); });
     S.events = (data.events || []).slice();
     S.actors = data.actors || [];
