@@ -6,8 +6,8 @@ use super::{Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::history::IssueLog;
 use crate::model::Actor;
-use crate::model::time::parse_duration;
 use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
+use crate::ops::claims::Shaped;
 use crate::ops::comment::CommentOutcome;
 use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Patch, Shown, UpdateRequest};
 use crate::ops::{Mutation, Read, claims};
@@ -777,132 +777,21 @@ fn claimed_text(o: &Outcome, s: &Style) -> String {
 fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
     let store = ctx.store_with(&a.remote)?;
     let actor = ctx.actor(&store)?;
-    let to = a.to.as_deref().map(Actor::parse).transpose()?;
-    let ttl = a.ttl.as_deref().map(parse_duration).transpose()?;
-    let filter = super::filter::Filter::parse(a.filter.as_deref(), &store)?;
-    let shape = a.shape.shape()?;
-    let containers = filter.containers(&store.config()?);
-    let out = claims::claim_next(
-        &store,
-        &actor,
-        to.as_ref(),
-        ttl,
-        filter.query(),
-        a.filter.as_deref(),
-        &containers,
-    )?;
-    let shaped = Shaped::new(out, shape)?;
+    let fields = a
+        .shape
+        .fields
+        .map(|f| f.split(',').map(str::to_string).collect());
+    let req = claims::ClaimNextRequest {
+        filter: a.filter,
+        to: a.to,
+        ttl: a.ttl,
+        fields,
+        full: a.shape.full,
+    };
+    let shaped = req.run(&store, &actor)?;
     Ok(Reply::new(shaped, |s: &Shaped, st| {
         claimed_text(&s.outcome, st)
     }))
-}
-
-/// A `claim-next` reply in the shape asked for: the issue (whole, lean or some fields) with
-/// what the claim moved, and the `shape`.
-pub struct Shaped {
-    outcome: Outcome,
-    fields: Option<Vec<(&'static str, serde_json::Value)>>,
-    shape: &'static str,
-}
-
-impl Shaped {
-    fn new(outcome: Outcome, shape: Shape) -> Result<Self> {
-        let fields = match &shape {
-            Shape::Full => None,
-            Shape::Lean => Some(pages::project(
-                &outcome.view,
-                &(0..pages::LEAN).collect::<Vec<_>>(),
-            )?),
-            Shape::Fields(f) => Some(pages::project(&outcome.view, f)?),
-        };
-        Ok(Shaped {
-            outcome,
-            fields,
-            shape: shape.name(),
-        })
-    }
-}
-
-/// The schema of the three shapes a `claim-next` reply takes.
-impl schemars::JsonSchema for Shaped {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ClaimNext".into()
-    }
-
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        pages::shapes_schema::<ClaimedLean, ClaimedFields, ClaimedFull>(
-            g,
-            "The claimed issue in the shape asked for, named by `shape`, with `pending_gates`, \
-             `promoted` and `demoted`.",
-        )
-    }
-}
-
-/// A `claim-next` reply in the lean shape: the claimed issue's lean fields with what the claim
-/// moved.
-#[allow(dead_code)] // describes what `Shaped` prints; never built
-#[derive(schemars::JsonSchema)]
-struct ClaimedLean {
-    /// `lean/1`.
-    shape: pages::LeanTag,
-    #[serde(flatten)]
-    issue: pages::LeanIssue,
-    #[serde(flatten)]
-    transition: crate::workflow::Transition,
-}
-
-/// A `claim-next` reply in the shape of chosen fields: the claimed issue's fields asked for
-/// with what the claim moved, and no other key.
-#[allow(dead_code)] // describes what `Shaped` prints; never built
-#[derive(schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct ClaimedFields {
-    /// `fields/1`.
-    shape: pages::FieldsTag,
-    #[serde(flatten)]
-    issue: pages::FieldsIssue,
-    #[serde(flatten)]
-    transition: crate::workflow::Transition,
-}
-
-/// A `claim-next` reply in the full shape: the whole claimed issue with what the claim moved,
-/// as `issue claim` prints it.
-#[allow(dead_code)] // describes what `Shaped` prints; never built
-#[derive(schemars::JsonSchema)]
-struct ClaimedFull {
-    /// `full/1`.
-    shape: pages::FullTag,
-    #[serde(flatten)]
-    outcome: Outcome,
-}
-
-impl serde::Serialize for Shaped {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        #[derive(serde::Serialize)]
-        struct Full<'a> {
-            shape: &'a str,
-            #[serde(flatten)]
-            outcome: &'a Outcome,
-        }
-        let Some(fields) = &self.fields else {
-            return Full {
-                shape: self.shape,
-                outcome: &self.outcome,
-            }
-            .serialize(ser);
-        };
-        let t = &self.outcome.transition;
-        let mut m = ser.serialize_map(None)?;
-        m.serialize_entry("shape", self.shape)?;
-        for (k, v) in fields {
-            m.serialize_entry(k, v)?;
-        }
-        m.serialize_entry("pending_gates", &t.pending_gates)?;
-        m.serialize_entry("promoted", &t.promoted)?;
-        m.serialize_entry("demoted", &t.demoted)?;
-        m.end()
-    }
 }
 
 fn log_text(l: &IssueLog, s: &Style) -> String {

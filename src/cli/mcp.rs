@@ -258,11 +258,7 @@ mod server {
             remote: Default::default(),
         }))),
         tool!(mutation "claim" ops::claims::ClaimRequest: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it."),
-        tool!(cli "claim_next" (ClaimNextIn) -> issue::Shaped: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none.",
-        |ctx, a| issue::run(ctx, issue::IssueCommand::ClaimNext(issue::ClaimNextArgs {
-            filter: a.filter, to: a.to, ttl: a.ttl, remote: Default::default(),
-            shape: shape(a.fields, a.full),
-        }))),
+        tool!(mutation "claim_next" ops::claims::ClaimNextRequest: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none."),
         tool!(mutation "release" ops::claims::ReleaseRequest: "Give a claimed issue back (in_progress returns to ready)."),
         tool!(mutation "comment" ops::comment::CommentRequest: "Add a comment (markdown) to an issue."),
         tool!(cli "checklist_check" (ChecklistIn) -> ChecklistOutcome: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
@@ -439,23 +435,6 @@ mod server {
         clear_merge_conflicts: Option<bool>,
         /// Refuse the write unless the issue is at this version (`version_conflict`).
         if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct ClaimNextIn {
-        /// Only consider issues matching this query (docs/query.md).
-        filter: Option<String>,
-        /// Claim for this actor (default: the acting actor).
-        to: Option<String>,
-        /// Lease length, e.g. `30m`, `2h`.
-        ttl: Option<String>,
-        /// Return only these fields of the claimed issue, e.g. `["id", "title", "description"]`.
-        fields: Option<Vec<String>>,
-        /// The whole issue instead of the lean shape.
-        full: Option<bool>,
         /// Act as this actor (`type:identifier`); default: the server's actor.
         actor: Option<String>,
     }

@@ -10,6 +10,7 @@ use crate::model::time::parse_duration;
 use crate::model::{Actor, Issue, IssueId, Lease, State, Timestamp};
 use crate::model::{Payload, payload};
 use crate::ops::issues::Outcome;
+use crate::pages::{self, Shape};
 use crate::store::check_version;
 use crate::store::{Store, Tx};
 use crate::view::IssueView;
@@ -572,4 +573,161 @@ pub fn reopen(
         let view = view_in(tx, after)?;
         Ok(Outcome { view, transition })
     })
+}
+
+/// `issue claim-next` (MCP `claim_next`): the best ready issue, claimed, in the shape asked for.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimNextRequest {
+    /// Only consider issues matching this query (docs/query.md).
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// Claim for this actor (default: the acting actor).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Lease length, e.g. `30m`, `2h`.
+    #[serde(default)]
+    pub ttl: Option<String>,
+    /// Return only these fields of the claimed issue, e.g. `["id", "title", "description"]`.
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
+    /// The whole issue instead of the lean shape.
+    #[serde(default)]
+    pub full: bool,
+}
+
+impl super::Mutation for ClaimNextRequest {
+    type Output = Shaped;
+    fn run(self, store: &Store, actor: &Actor) -> Result<Shaped> {
+        let to = self.to.as_deref().map(Actor::parse).transpose()?;
+        let ttl = self.ttl.as_deref().map(parse_duration).transpose()?;
+        let now = crate::clock::now()?;
+        let filter = self
+            .filter
+            .as_deref()
+            .map(|f| crate::query::parse(f, now))
+            .transpose()?;
+        let shape = Shape::parse(self.fields.map(|f| f.join(",")).as_deref(), self.full)?;
+        let config = store.config()?;
+        let containers = config.containers(|t| filter.as_ref().is_some_and(|q| q.asks_for_type(t)));
+        let filter = filter.map(|q| q.in_store(&config));
+        let out = claim_next(
+            store,
+            actor,
+            to.as_ref(),
+            ttl,
+            filter.as_ref(),
+            self.filter.as_deref(),
+            &containers,
+        )?;
+        Shaped::new(out, shape)
+    }
+}
+
+/// A `claim-next` reply in the shape asked for: the issue (whole, lean or some fields) with
+/// what the claim moved, and the `shape`.
+pub struct Shaped {
+    pub outcome: Outcome,
+    fields: Option<Vec<(&'static str, serde_json::Value)>>,
+    shape: &'static str,
+}
+
+impl Shaped {
+    fn new(outcome: Outcome, shape: Shape) -> Result<Self> {
+        let fields = match &shape {
+            Shape::Full => None,
+            Shape::Lean => Some(pages::project(
+                &outcome.view,
+                &(0..pages::LEAN).collect::<Vec<_>>(),
+            )?),
+            Shape::Fields(f) => Some(pages::project(&outcome.view, f)?),
+        };
+        Ok(Shaped {
+            outcome,
+            fields,
+            shape: shape.name(),
+        })
+    }
+}
+
+/// The schema of the three shapes a `claim-next` reply takes.
+impl schemars::JsonSchema for Shaped {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ClaimNext".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        pages::shapes_schema::<ClaimedLean, ClaimedFields, ClaimedFull>(
+            g,
+            "The claimed issue in the shape asked for, named by `shape`, with `pending_gates`, \
+             `promoted` and `demoted`.",
+        )
+    }
+}
+
+/// A `claim-next` reply in the lean shape: the claimed issue's lean fields with what the claim
+/// moved.
+#[allow(dead_code)] // describes what `Shaped` prints; never built
+#[derive(schemars::JsonSchema)]
+struct ClaimedLean {
+    /// `lean/1`.
+    shape: pages::LeanTag,
+    #[serde(flatten)]
+    issue: pages::LeanIssue,
+    #[serde(flatten)]
+    transition: crate::workflow::Transition,
+}
+
+/// A `claim-next` reply in the shape of chosen fields: the claimed issue's fields asked for
+/// with what the claim moved, and no other key.
+#[allow(dead_code)] // describes what `Shaped` prints; never built
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ClaimedFields {
+    /// `fields/1`.
+    shape: pages::FieldsTag,
+    #[serde(flatten)]
+    issue: pages::FieldsIssue,
+    #[serde(flatten)]
+    transition: crate::workflow::Transition,
+}
+
+/// A `claim-next` reply in the full shape: the whole claimed issue with what the claim moved,
+/// as `issue claim` prints it.
+#[allow(dead_code)] // describes what `Shaped` prints; never built
+#[derive(schemars::JsonSchema)]
+struct ClaimedFull {
+    /// `full/1`.
+    shape: pages::FullTag,
+    #[serde(flatten)]
+    outcome: Outcome,
+}
+
+impl serde::Serialize for Shaped {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(serde::Serialize)]
+        struct Full<'a> {
+            shape: &'a str,
+            #[serde(flatten)]
+            outcome: &'a Outcome,
+        }
+        let Some(fields) = &self.fields else {
+            return Full {
+                shape: self.shape,
+                outcome: &self.outcome,
+            }
+            .serialize(ser);
+        };
+        let t = &self.outcome.transition;
+        let mut m = ser.serialize_map(None)?;
+        m.serialize_entry("shape", self.shape)?;
+        for (k, v) in fields {
+            m.serialize_entry(k, v)?;
+        }
+        m.serialize_entry("pending_gates", &t.pending_gates)?;
+        m.serialize_entry("promoted", &t.promoted)?;
+        m.serialize_entry("demoted", &t.demoted)?;
+        m.end()
+    }
 }
