@@ -4,7 +4,8 @@ use super::render::{Color, Style};
 use super::{Ctx, Reply};
 use crate::error::Result;
 use crate::model::IssueId;
-use crate::ops::deps::{self, DepChange};
+use crate::ops::Mutation;
+use crate::ops::deps::{DepAddRequest, DepChange, DepRemoveRequest, DepRequest};
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
@@ -29,13 +30,18 @@ pub struct DepArgs {
 pub fn run(ctx: &Ctx, cmd: DepCommand) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
+    let request = |a: DepArgs| DepRequest {
+        id: a.id,
+        on: a.on,
+        if_version: a.if_version,
+    };
     let (change, verb) = match cmd {
         DepCommand::Add(a) => (
-            deps::add_dependency(&store, &actor, &a.id, &a.on, a.if_version)?,
+            DepAddRequest(request(a)).run(&store, &actor)?,
             "now depends on",
         ),
         DepCommand::Rm(a) => (
-            deps::remove_dependency(&store, &actor, &a.id, &a.on, a.if_version)?,
+            DepRemoveRequest(request(a)).run(&store, &actor)?,
             "no longer depends on",
         ),
     };

@@ -5,9 +5,10 @@ use super::render::{Color, Style, clean_line};
 use super::{Ctx, Reply};
 use crate::error::Result;
 use crate::model::{CiStatus, LinkKind, PrStatus};
-use crate::ops::checklist::{self, ChecklistOutcome};
-use crate::ops::link::{self, LinkOutcome};
-use crate::ops::pr::{self, PrOutcome, PrRequest};
+use crate::ops::Mutation;
+use crate::ops::checklist::{ChecklistAddRequest, ChecklistCheckRequest, ChecklistOutcome};
+use crate::ops::link::{LinkAddRequest, LinkOutcome, LinkRemoveRequest, LinkRequest};
+use crate::ops::pr::{PrLinkRequest, PrOutcome};
 use clap::{ArgGroup, Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
@@ -55,12 +56,13 @@ pub struct LinkArgs {
 }
 
 impl LinkArgs {
-    fn target(&self) -> (LinkKind, &str) {
-        match (&self.relates, &self.duplicates) {
-            (Some(r), _) => (LinkKind::Relates, r),
-            (None, Some(d)) => (LinkKind::Duplicates, d),
-            // clap's required group makes this unreachable; an empty id is refused as invalid.
-            (None, None) => (LinkKind::Relates, ""),
+    /// The request these flags stand for (clap's required group gives exactly one target).
+    fn into_request(self) -> LinkRequest {
+        LinkRequest {
+            id: self.id,
+            relates: self.relates,
+            duplicates: self.duplicates,
+            if_version: self.if_version,
         }
     }
 }
@@ -100,19 +102,23 @@ pub struct PrArgs {
 pub fn checklist(ctx: &Ctx, cmd: ChecklistCommand) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
+    let set = |a: ItemArgs, checked: bool| ChecklistCheckRequest {
+        id: a.id,
+        item: a.item,
+        checked: Some(checked),
+        if_version: a.if_version,
+    };
     let (out, verb) = match cmd {
-        ChecklistCommand::Add(a) => (
-            checklist::checklist_add(&store, &actor, &a.id, &a.item, a.if_version)?,
-            "added",
-        ),
-        ChecklistCommand::Check(a) => (
-            checklist::checklist_set(&store, &actor, &a.id, &a.item, true, a.if_version)?,
-            "checked",
-        ),
-        ChecklistCommand::Uncheck(a) => (
-            checklist::checklist_set(&store, &actor, &a.id, &a.item, false, a.if_version)?,
-            "unchecked",
-        ),
+        ChecklistCommand::Add(a) => {
+            let req = ChecklistAddRequest {
+                id: a.id,
+                item: a.item,
+                if_version: a.if_version,
+            };
+            (req.run(&store, &actor)?, "added")
+        }
+        ChecklistCommand::Check(a) => (set(a, true).run(&store, &actor)?, "checked"),
+        ChecklistCommand::Uncheck(a) => (set(a, false).run(&store, &actor)?, "unchecked"),
     };
     Ok(Reply::new(out, move |o: &ChecklistOutcome, s: &Style| {
         let (done, total) = o.progress();
@@ -133,20 +139,11 @@ pub fn link(ctx: &Ctx, cmd: LinkCommand) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
     let (out, verb) = match cmd {
-        LinkCommand::Add(a) => {
-            let (kind, target) = a.target();
-            (
-                link::link_add(&store, &actor, &a.id, kind, target, a.if_version)?,
-                "now",
-            )
-        }
-        LinkCommand::Rm(a) => {
-            let (kind, target) = a.target();
-            (
-                link::link_remove(&store, &actor, &a.id, kind, target, a.if_version)?,
-                "no longer",
-            )
-        }
+        LinkCommand::Add(a) => (LinkAddRequest(a.into_request()).run(&store, &actor)?, "now"),
+        LinkCommand::Rm(a) => (
+            LinkRemoveRequest(a.into_request()).run(&store, &actor)?,
+            "no longer",
+        ),
     };
     Ok(Reply::new(out, move |o: &LinkOutcome, s: &Style| {
         let verb = if o.changed { verb } else { "already" };
@@ -166,7 +163,8 @@ pub fn pr(ctx: &Ctx, cmd: PrCommand) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
     let PrCommand::Link(a) = cmd;
-    let req = PrRequest {
+    let req = PrLinkRequest {
+        id: a.id,
         url: a.url,
         number: a.number,
         title: a.title,
@@ -174,8 +172,9 @@ pub fn pr(ctx: &Ctx, cmd: PrCommand) -> Result<Reply> {
         branch: a.branch,
         commit: a.commit,
         ci: a.ci,
+        if_version: a.if_version,
     };
-    let out = pr::pr_link(&store, &actor, &a.id, req, a.if_version)?;
+    let out = req.run(&store, &actor)?;
     Ok(Reply::new(out, |o: &PrOutcome, s: &Style| {
         let p = &o.pr;
         let mut state = Vec::new();

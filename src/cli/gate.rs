@@ -4,10 +4,10 @@ use super::render::{Color, Style, clean_line, human};
 use super::{Ctx, Reply};
 use crate::error::{Result, exit};
 use crate::model::{GateDef, GateStage, GateState};
-use crate::ops::gates::{self, CheckReport, DefineRequest, GateOutcome};
+use crate::ops::gates::{self, CheckReport, DefineRequest, GateList, GateOutcome};
+use crate::ops::{Mutation, Read};
 use crate::view::IssueView;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 #[derive(Debug, Subcommand)]
 pub enum GateCommand {
@@ -93,13 +93,6 @@ pub struct CheckArgs {
     pub remote: super::RemoteArgs,
 }
 
-/// `gate list`: the registry.
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct GateList {
-    /// Every gate defined, in key order.
-    gates: Vec<GateDef>,
-}
-
 pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
     let store = ctx.store()?;
     match cmd {
@@ -131,8 +124,8 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
             }))
         }
         GateCommand::List => {
-            let gates: Vec<GateDef> = store.gates()?.into_values().collect();
-            Ok(Reply::new(GateList { gates }, |l: &GateList, _| {
+            let list = gates::ListRequest {}.run(&store)?;
+            Ok(Reply::new(list, |l: &GateList, _| {
                 if l.gates.is_empty() {
                     return "no gates defined; add one with `jit gate define KEY --title ...`\n"
                         .into();
@@ -167,16 +160,24 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
         }
         GateCommand::Pass(a) => {
             let store = ctx.store_with(&a.remote)?;
-            status(ctx, &store, a, GateState::Passed)
+            let actor = ctx.actor(&store)?;
+            let out = gates::PassRequest(a.into_request()).run(&store, &actor)?;
+            Ok(Reply::new(out, status_text))
         }
         GateCommand::Fail(a) => {
             let store = ctx.store_with(&a.remote)?;
-            status(ctx, &store, a, GateState::Failed)
+            let actor = ctx.actor(&store)?;
+            let out = gates::FailRequest(a.into_request()).run(&store, &actor)?;
+            Ok(Reply::new(out, status_text))
         }
         GateCommand::Check(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let report = gates::check(&store, &actor, &a.id, a.key.as_deref())?;
+            let req = gates::CheckRequest {
+                id: a.id,
+                key: a.key,
+            };
+            let report = req.run(&store, &actor)?;
             let code = if report.failed > 0 {
                 exit::CHECK_FAILED
             } else {
@@ -187,46 +188,46 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
     }
 }
 
-fn status(ctx: &Ctx, store: &crate::store::Store, a: StatusArgs, st: GateState) -> Result<Reply> {
-    let actor = ctx.actor(store)?;
-    let out = gates::set_status(
-        store,
-        &actor,
-        &a.id,
-        &a.key,
-        st,
-        a.by.as_deref(),
-        a.note.as_deref(),
-    )?;
-    Ok(Reply::new(out, |o: &GateOutcome, s: &Style| {
-        let color = if o.status == GateState::Passed {
-            Color::Green
-        } else {
-            Color::Red
-        };
-        let mut t = format!(
-            "gate {} {} on {} (issue is {})\n",
-            clean_line(&o.gate),
-            s.paint(o.status.as_str(), color),
-            o.view.short_id,
-            o.view.issue.state
-        );
-        if !o.transition.pending_gates.is_empty() {
-            t.push_str(&format!(
-                "still waiting on: {}\n",
-                o.transition.pending_gates.join(", ")
-            ));
+impl StatusArgs {
+    /// The request these flags stand for (`--remote` only picks the store).
+    fn into_request(self) -> gates::StatusRequest {
+        gates::StatusRequest {
+            id: self.id,
+            key: self.key,
+            by: self.by,
+            note: self.note,
         }
-        for p in &o.transition.promoted {
-            t.push_str(&format!(
-                "now ready: {}\n",
-                crate::model::IssueId::parse(p)
-                    .map(|i| i.short())
-                    .unwrap_or_default()
-            ));
-        }
-        t
-    }))
+    }
+}
+
+fn status_text(o: &GateOutcome, s: &Style) -> String {
+    let color = if o.status == GateState::Passed {
+        Color::Green
+    } else {
+        Color::Red
+    };
+    let mut t = format!(
+        "gate {} {} on {} (issue is {})\n",
+        clean_line(&o.gate),
+        s.paint(o.status.as_str(), color),
+        o.view.short_id,
+        o.view.issue.state
+    );
+    if !o.transition.pending_gates.is_empty() {
+        t.push_str(&format!(
+            "still waiting on: {}\n",
+            o.transition.pending_gates.join(", ")
+        ));
+    }
+    for p in &o.transition.promoted {
+        t.push_str(&format!(
+            "now ready: {}\n",
+            crate::model::IssueId::parse(p)
+                .map(|i| i.short())
+                .unwrap_or_default()
+        ));
+    }
+    t
 }
 
 fn check_text(r: &CheckReport, s: &Style) -> String {

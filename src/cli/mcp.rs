@@ -31,16 +31,11 @@ pub use server::run;
 #[cfg(feature = "mcp")]
 mod server {
     use super::super::render::Style;
-    use super::super::{Global, dep, details, gate, issue, query};
+    use super::super::{Global, issue, query};
     use super::{Ctx, Reply};
     use crate::error::{Error, Result};
-    use crate::model::{CiStatus, PrStatus, Priority, State, Visibility};
-    use crate::ops::checklist::ChecklistOutcome;
-    use crate::ops::deps::DepChange;
-    use crate::ops::gates::{CheckReport, GateOutcome};
+    use crate::model::{Priority, State, Visibility};
     use crate::ops::issues::Outcome;
-    use crate::ops::link::LinkOutcome;
-    use crate::ops::pr::PrOutcome;
     use crate::{context, ops, pages};
     use rmcp::model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -176,7 +171,11 @@ mod server {
     /// A request's schema with the `actor` every tool takes.
     fn acting_schema<R: JsonSchema>() -> JsonObject {
         let mut schema = input_schema::<R>();
-        if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        // A request without fields (`gate list`) has no `properties` to add `actor` to.
+        let props = schema
+            .entry("properties")
+            .or_insert_with(|| Value::Object(JsonObject::new()));
+        if let Value::Object(props) = props {
             props.insert(
                 "actor".into(),
                 serde_json::json!({
@@ -261,56 +260,19 @@ mod server {
         tool!(mutation "claim_next" ops::claims::ClaimNextRequest: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none."),
         tool!(mutation "release" ops::claims::ReleaseRequest: "Give a claimed issue back (in_progress returns to ready)."),
         tool!(mutation "comment" ops::comment::CommentRequest: "Add a comment (markdown) to an issue."),
-        tool!(cli "checklist_check" (ChecklistIn) -> ChecklistOutcome: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text.",
-        |ctx, a| {
-            let item = details::ItemArgs { id: a.id, item: a.item, if_version: a.if_version };
-            details::checklist(ctx, if a.checked.unwrap_or(true) {
-                details::ChecklistCommand::Check(item)
-            } else {
-                details::ChecklistCommand::Uncheck(item)
-            })
-        }),
-        tool!(cli "pr_link" (PrLinkIn) -> PrOutcome: "Link a pull request to an issue, or update the one with the same URL.",
-        |ctx, a| details::pr(ctx, details::PrCommand::Link(details::PrArgs {
-            id: a.id, url: a.url, number: a.number, title: a.title, status: a.status,
-            branch: a.branch, commit: a.commit, ci: a.ci, if_version: a.if_version,
-        }))),
-        tool!(cli "gate_pass" (GateStatusIn) -> GateOutcome: "Record a required gate as passed (manual gates need a `human:` actor). May move a gated issue to done.",
-        |ctx, a| gate::run(ctx, gate::GateCommand::Pass(gate::StatusArgs {
-            id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
-        }))),
-        tool!(cli "gate_fail" (GateStatusIn) -> GateOutcome: "Record a required gate as failed.",
-        |ctx, a| gate::run(ctx, gate::GateCommand::Fail(gate::StatusArgs {
-            id: a.id, key: a.key, by: a.by, note: a.note, remote: Default::default(),
-        }))),
-        tool!(cli "gate_check" (GateCheckIn) -> CheckReport: "Run the checker commands of an issue's gates and record the results; returns the report (a failing gate is in `failed`, not a tool error).",
-        |ctx, a| gate::run(ctx, gate::GateCommand::Check(gate::CheckArgs {
-            id: a.id, key: a.key, remote: Default::default(),
-        }))),
-        tool!(cli "dep_add" (DepAddIn) -> DepChange: "Make issue `id` depend on issue `on` (refused with `cycle` if it would close one).",
-        |ctx, a| dep::run(ctx, dep::DepCommand::Add(dep::DepArgs {
-            id: a.id, on: a.on, if_version: a.if_version,
-        }))),
-        tool!(cli "dep_remove" (DepAddIn) -> DepChange: "Remove the dependency of issue `id` on issue `on` (refused with `not_a_dependency` if there is none); `id` may become ready.",
-        |ctx, a| dep::run(ctx, dep::DepCommand::Rm(dep::DepArgs {
-            id: a.id, on: a.on, if_version: a.if_version,
-        }))),
+        tool!(mutation "checklist_check" ops::checklist::ChecklistCheckRequest: "Tick (or, with checked: false, untick) the acceptance criterion with this exact text."),
+        tool!(mutation "pr_link" ops::pr::PrLinkRequest: "Link a pull request to an issue, or update the one with the same URL."),
+        tool!(mutation "gate_pass" ops::gates::PassRequest: "Record a required gate as passed (manual gates need a `human:` actor). May move a gated issue to done."),
+        tool!(mutation "gate_fail" ops::gates::FailRequest: "Record a required gate as failed."),
+        tool!(mutation "gate_check" ops::gates::CheckRequest: "Run the checker commands of an issue's gates and record the results; returns the report (a failing gate is in `failed`, not a tool error)."),
+        tool!(mutation "dep_add" ops::deps::DepAddRequest: "Make issue `id` depend on issue `on` (refused with `cycle` if it would close one)."),
+        tool!(mutation "dep_remove" ops::deps::DepRemoveRequest: "Remove the dependency of issue `id` on issue `on` (refused with `not_a_dependency` if there is none); `id` may become ready."),
         tool!(mutation "heartbeat" ops::claims::HeartbeatRequest: "Extend your lease on an issue you hold (by `ttl` from now, or the lease's own length). Fails with `not_claimed` or `already_claimed`."),
         tool!(mutation "reopen" ops::claims::ReopenRequest: "Reopen a done or archived issue, with the reason recorded in the event log."),
-        tool!(cli "checklist_add" (ChecklistAddIn) -> ChecklistOutcome: "Add an acceptance criterion (unchecked) to an issue's checklist; refused with `duplicate_item` if the same text is there.",
-        |ctx, a| details::checklist(ctx, details::ChecklistCommand::Add(details::ItemArgs {
-            id: a.id, item: a.item, if_version: a.if_version,
-        }))),
-        tool!(cli "link_add" (LinkIn) -> LinkOutcome: "Link issue `id` to another: `relates` or `duplicates` (exactly one).",
-        |ctx, a| details::link(ctx, details::LinkCommand::Add(details::LinkArgs {
-            id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
-        }))),
-        tool!(cli "link_remove" (LinkIn) -> LinkOutcome: "Remove a link from issue `id` (`relates` or `duplicates`, as it was added).",
-        |ctx, a| details::link(ctx, details::LinkCommand::Rm(details::LinkArgs {
-            id: a.id, relates: a.relates, duplicates: a.duplicates, if_version: a.if_version,
-        }))),
-        tool!(cli "gate_list" (GateListIn) -> gate::GateList: "The gate registry: every gate's key, title, stage, and whether a checker runs it.",
-            |ctx, _a| gate::run(ctx, gate::GateCommand::List)),
+        tool!(mutation "checklist_add" ops::checklist::ChecklistAddRequest: "Add an acceptance criterion (unchecked) to an issue's checklist; refused with `duplicate_item` if the same text is there."),
+        tool!(mutation "link_add" ops::link::LinkAddRequest: "Link issue `id` to another: `relates` or `duplicates` (exactly one)."),
+        tool!(mutation "link_remove" ops::link::LinkRemoveRequest: "Remove a link from issue `id` (`relates` or `duplicates`, as it was added)."),
+        tool!(read "gate_list" ops::gates::ListRequest: "The gate registry: every gate's key, title, stage, and whether a checker runs it."),
     ];
 
     /// The server's context, acting as `actor` when the tool names one.
@@ -435,120 +397,6 @@ mod server {
         clear_merge_conflicts: Option<bool>,
         /// Refuse the write unless the issue is at this version (`version_conflict`).
         if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct ChecklistIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// The item's text (matched exactly, ignoring surrounding spaces).
-        item: String,
-        /// false unticks the item (default true).
-        checked: Option<bool>,
-        /// Refuse unless the issue is at this version.
-        if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct PrLinkIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// The pull request's URL (http or https); it identifies the PR on this issue.
-        url: String,
-        /// The PR number.
-        number: Option<u64>,
-        /// The PR title.
-        title: Option<String>,
-        /// The PR status.
-        status: Option<PrStatus>,
-        /// The head branch.
-        branch: Option<String>,
-        /// The head commit sha (7 to 64 hex characters).
-        commit: Option<String>,
-        /// The CI status.
-        ci: Option<CiStatus>,
-        /// Refuse unless the issue is at this version.
-        if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct GateStatusIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// The gate key.
-        key: String,
-        /// Who passed or failed it (default: the acting actor).
-        by: Option<String>,
-        /// A note recorded with the status.
-        note: Option<String>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct GateCheckIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// Only this gate (default: every required gate with a checker).
-        key: Option<String>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct DepAddIn {
-        /// The issue that depends.
-        id: String,
-        /// The issue it depends on.
-        on: String,
-        /// Refuse unless `id` is at this version.
-        if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct ChecklistAddIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// The item's text.
-        item: String,
-        /// Refuse unless the issue is at this version.
-        if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct LinkIn {
-        /// The issue the link is stored on.
-        id: String,
-        /// The issue `id` relates to.
-        relates: Option<String>,
-        /// The issue `id` duplicates.
-        duplicates: Option<String>,
-        /// Refuse unless `id` is at this version.
-        if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct GateListIn {
         /// Act as this actor (`type:identifier`); default: the server's actor.
         actor: Option<String>,
     }

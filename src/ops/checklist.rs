@@ -11,7 +11,7 @@ use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
 use crate::workflow::view_in;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Seeds a checklist from markdown task lines (`- [ ] text`, `* [x] text`) in a description,
@@ -36,6 +36,51 @@ impl ChecklistOutcome {
     pub fn progress(&self) -> (usize, usize) {
         let c = &self.view.issue.checklist;
         (c.iter().filter(|i| i.checked).count(), c.len())
+    }
+}
+
+/// `checklist add` (MCP `checklist_add`): a new, unchecked acceptance criterion.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistAddRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The item's text.
+    pub item: String,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for ChecklistAddRequest {
+    type Output = ChecklistOutcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<ChecklistOutcome> {
+        checklist_add(store, actor, &self.id, &self.item, self.if_version)
+    }
+}
+
+/// `checklist check` and `checklist uncheck` (MCP `checklist_check`): ticks or unticks the
+/// item with this exact text.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistCheckRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The item's text (matched exactly, ignoring surrounding spaces).
+    pub item: String,
+    /// false unticks the item (default true).
+    #[serde(default)]
+    pub checked: Option<bool>,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for ChecklistCheckRequest {
+    type Output = ChecklistOutcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<ChecklistOutcome> {
+        let checked = self.checked.unwrap_or(true);
+        checklist_set(store, actor, &self.id, &self.item, checked, self.if_version)
     }
 }
 

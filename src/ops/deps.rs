@@ -4,11 +4,12 @@
 
 use crate::error::{Error, Result};
 use crate::graph::cycle_if_added;
+use crate::model::Actor;
 use crate::model::{Issue, IssueId};
 use crate::model::{Payload, payload};
-use crate::store::Tx;
+use crate::store::{Store, Tx};
 use crate::workflow;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// What a dependency change did.
@@ -19,10 +20,49 @@ pub struct DepChange {
     pub changed: bool,
 }
 
+/// What `dep add` and `dep rm` (MCP `dep_add`, `dep_remove`) take.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepRequest {
+    /// The issue that depends.
+    pub id: String,
+    /// The issue it depends on.
+    pub on: String,
+    /// Refuse unless `id` is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+/// `dep add` (MCP `dep_add`).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct DepAddRequest(pub DepRequest);
+
+impl super::Mutation for DepAddRequest {
+    type Output = DepChange;
+    fn run(self, store: &Store, actor: &Actor) -> Result<DepChange> {
+        let r = self.0;
+        add_dependency(store, actor, &r.id, &r.on, r.if_version)
+    }
+}
+
+/// `dep rm` (MCP `dep_remove`).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct DepRemoveRequest(pub DepRequest);
+
+impl super::Mutation for DepRemoveRequest {
+    type Output = DepChange;
+    fn run(self, store: &Store, actor: &Actor) -> Result<DepChange> {
+        let r = self.0;
+        remove_dependency(store, actor, &r.id, &r.on, r.if_version)
+    }
+}
+
 /// Makes `input` depend on `on_input`, refusing self edges, missing issues and cycles.
 pub fn add_dependency(
-    store: &crate::store::Store,
-    actor: &crate::model::Actor,
+    store: &Store,
+    actor: &Actor,
     input: &str,
     on_input: &str,
     if_version: Option<u64>,
@@ -81,8 +121,8 @@ fn commit_dep_change(
 
 /// Removes the dependency of `input` on `on_input`.
 pub fn remove_dependency(
-    store: &crate::store::Store,
-    actor: &crate::model::Actor,
+    store: &Store,
+    actor: &Actor,
     input: &str,
     on_input: &str,
     if_version: Option<u64>,

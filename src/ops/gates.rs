@@ -15,7 +15,7 @@ use crate::model::{Payload, payload};
 use crate::store::{Store, Tx};
 use crate::view::IssueView;
 use crate::workflow::{self, Transition};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -52,6 +52,27 @@ pub struct DefineRequest {
     /// fails this gate in `jit github event` (`github_check` in gates.json); `Some("")` clears
     /// it, None keeps what the gate had.
     pub github_check: Option<String>,
+}
+
+/// `gate list` (MCP `gate_list`): the registry. It takes nothing.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListRequest {}
+
+/// `gate list`'s reply: the registry.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct GateList {
+    /// Every gate defined, in key order.
+    pub gates: Vec<GateDef>,
+}
+
+impl super::Read for ListRequest {
+    type Output = GateList;
+    fn run(self, store: &Store) -> Result<GateList> {
+        Ok(GateList {
+            gates: store.gates()?.into_values().collect(),
+        })
+    }
 }
 
 /// Defines or redefines a gate.
@@ -226,6 +247,60 @@ pub struct RunDetails {
     pub output: Option<String>,
 }
 
+/// What `gate pass` and `gate fail` (MCP `gate_pass`, `gate_fail`) take.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The gate key.
+    pub key: String,
+    /// Who passed or failed it (default: the acting actor).
+    #[serde(default)]
+    pub by: Option<String>,
+    /// A note recorded with the status.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl StatusRequest {
+    fn record(self, store: &Store, actor: &Actor, status: GateState) -> Result<GateOutcome> {
+        set_status(
+            store,
+            actor,
+            &self.id,
+            &self.key,
+            status,
+            self.by.as_deref(),
+            self.note.as_deref(),
+        )
+    }
+}
+
+/// `gate pass` (MCP `gate_pass`).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct PassRequest(pub StatusRequest);
+
+impl super::Mutation for PassRequest {
+    type Output = GateOutcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<GateOutcome> {
+        self.0.record(store, actor, GateState::Passed)
+    }
+}
+
+/// `gate fail` (MCP `gate_fail`).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct FailRequest(pub StatusRequest);
+
+impl super::Mutation for FailRequest {
+    type Output = GateOutcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<GateOutcome> {
+        self.0.record(store, actor, GateState::Failed)
+    }
+}
+
 /// Records a gate as passed or failed. `by` (default: the actor) is checked by
 /// [`Tx::gate_authority`]: only a human may record someone else.
 pub fn set_status(
@@ -383,6 +458,25 @@ pub struct CheckReport {
     pub issue: IssueView,
     #[serde(flatten)]
     pub transition: Transition,
+}
+
+/// `gate check` (MCP `gate_check`): runs the checkers and records the results; a failing gate
+/// is in the report's `failed`, not an error.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Only this gate (default: every required gate with a checker).
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+impl super::Mutation for CheckRequest {
+    type Output = CheckReport;
+    fn run(self, store: &Store, actor: &Actor) -> Result<CheckReport> {
+        check(store, actor, &self.id, self.key.as_deref())
+    }
 }
 
 /// Runs the checkers of an issue's gates (all required gates, or one) and records each result.

@@ -9,7 +9,7 @@ use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::{IssueView, LinkRef};
 use crate::workflow::view_in;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// What `link add` and `link rm` did.
@@ -21,6 +21,64 @@ pub struct LinkOutcome {
     pub link: LinkRef,
     /// False when `link add` found the link already there (nothing written).
     pub changed: bool,
+}
+
+/// What `link add` and `link rm` (MCP `link_add`, `link_remove`) take: the issue and the other
+/// side, named by exactly one of `relates` and `duplicates`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// The issue the link is stored on.
+    pub id: String,
+    /// The issue `id` relates to.
+    #[serde(default)]
+    pub relates: Option<String>,
+    /// The issue `id` duplicates.
+    #[serde(default)]
+    pub duplicates: Option<String>,
+    /// Refuse unless `id` is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl LinkRequest {
+    /// The link's kind and target: `relates` when given, else `duplicates`; with neither the
+    /// empty target is refused as an invalid id.
+    fn target(&self) -> (LinkKind, &str) {
+        match (&self.relates, &self.duplicates) {
+            (Some(r), _) => (LinkKind::Relates, r),
+            (None, Some(d)) => (LinkKind::Duplicates, d),
+            (None, None) => (LinkKind::Relates, ""),
+        }
+    }
+}
+
+/// `link add` (MCP `link_add`).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct LinkAddRequest(pub LinkRequest);
+
+impl super::Mutation for LinkAddRequest {
+    type Output = LinkOutcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<LinkOutcome> {
+        let r = &self.0;
+        let (kind, target) = r.target();
+        link_add(store, actor, &r.id, kind, target, r.if_version)
+    }
+}
+
+/// `link rm` (MCP `link_remove`).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct LinkRemoveRequest(pub LinkRequest);
+
+impl super::Mutation for LinkRemoveRequest {
+    type Output = LinkOutcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<LinkOutcome> {
+        let r = &self.0;
+        let (kind, target) = r.target();
+        link_remove(store, actor, &r.id, kind, target, r.if_version)
+    }
 }
 
 /// `link add`: stores a link from `input` to `target_input`. Refuses self links and missing

@@ -8,7 +8,7 @@ use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
 use crate::workflow::view_in;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What `pr link` takes: the URL identifies the pull request; every other field given replaces
 /// the stored one, fields not given are kept.
@@ -21,6 +21,54 @@ pub struct PrRequest {
     pub branch: Option<String>,
     pub commit: Option<String>,
     pub ci: Option<CiStatus>,
+}
+
+/// `pr link` (MCP `pr_link`): a pull request to link to an issue, or to update there by its
+/// URL (the fields of a `PrRequest`, plus the issue and the version it must be at).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrLinkRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The pull request's URL (http or https); it identifies the PR on this issue.
+    pub url: String,
+    /// The PR number.
+    #[serde(default)]
+    pub number: Option<u64>,
+    /// The PR title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The PR status.
+    #[serde(default)]
+    pub status: Option<PrStatus>,
+    /// The head branch.
+    #[serde(default)]
+    pub branch: Option<String>,
+    /// The head commit sha (7 to 64 hex characters).
+    #[serde(default)]
+    pub commit: Option<String>,
+    /// The CI status.
+    #[serde(default)]
+    pub ci: Option<CiStatus>,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for PrLinkRequest {
+    type Output = PrOutcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<PrOutcome> {
+        let pr = PrRequest {
+            url: self.url,
+            number: self.number,
+            title: self.title,
+            status: self.status,
+            branch: self.branch,
+            commit: self.commit,
+            ci: self.ci,
+        };
+        pr_link(store, actor, &self.id, pr, self.if_version)
+    }
 }
 
 /// The longest URL accepted.
