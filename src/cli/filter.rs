@@ -20,16 +20,6 @@ impl Filter {
         }
     }
 
-    /// The parsed query, if a filter was given.
-    pub fn query(&self) -> Option<&crate::query::Query> {
-        self.0.as_ref()
-    }
-
-    /// The store's containers, with those this filter asks for by type let in.
-    pub fn containers(&self, config: &crate::model::Config) -> crate::rules::Containers {
-        config.containers(|t| self.0.as_ref().is_some_and(|q| q.asks_for_type(t)))
-    }
-
     /// Whether a view passes the filter.
     pub fn matches(&self, v: &IssueView) -> bool {
         self.0.as_ref().is_none_or(|q| q.matches(v))

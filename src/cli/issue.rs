@@ -6,12 +6,12 @@ use super::{Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::history::IssueLog;
 use crate::model::Actor;
-use crate::model::{IssueId, Priority, State, Timestamp, Visibility};
+use crate::model::{IssueId, Priority, State, Visibility};
 use crate::ops::claims::Shaped;
 use crate::ops::comment::CommentOutcome;
 use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Patch, Shown, UpdateRequest};
 use crate::ops::{Mutation, Read, claims};
-use crate::pages::{self, Page, Shape};
+use crate::pages::{Page, Shape};
 use crate::store::FileProblem;
 use crate::view::IssueView;
 use clap::{Args, Subcommand};
@@ -706,38 +706,26 @@ pub fn problem_warnings(p: &[FileProblem]) -> Vec<String> {
 /// otherwise; `--json` lists everything unless `--open`.
 pub fn list(ctx: &Ctx, a: ListArgs) -> Result<Reply> {
     let store = ctx.store()?;
-    let filter = super::filter::Filter::parse(a.filter.as_deref(), &store)?;
-    let shape = a.shape.shape()?;
-    let since = a
-        .since
-        .as_deref()
-        .map(|s| Timestamp::parse_relative(s, crate::clock::now()?))
-        .transpose()?;
-    // People see open work unless they ask for all or filter; JSON lists everything unless
-    // `--open`.
-    let open_only = a.open || (!ctx.global.json && !a.all && a.filter.is_none());
-    // What `is:ready` in the filter leaves out, as `query ready` does.
-    let containers = filter.containers(&store.config()?);
-    let page = pages::page(
-        &store,
-        &pages::Request {
-            select: if open_only {
-                crate::queries::Select::Open
-            } else {
-                crate::queries::Select::All
-            },
-            filter: filter.query(),
-            since,
-            cursor: a.cursor.as_deref(),
-            limit: a.limit,
-            shape,
-            containers: &containers,
-        },
-    )?;
-    let mut page = page;
-    if a.open {
-        page.closed_left_out = 0; // asked for: nothing to point out
-    }
+    // People see open work unless they ask for all or filter (and hear how much finished work
+    // was left out); JSON lists everything unless `--open`.
+    let people = !ctx.global.json && !a.all && a.filter.is_none();
+    let req = crate::ops::lists::ListRequest {
+        filter: a.filter,
+        limit: a.limit,
+        cursor: a.cursor,
+        since: a.since,
+        fields: a
+            .shape
+            .fields
+            .map(|f| f.split(',').map(str::to_string).collect()),
+        full: Some(a.shape.full),
+        open: a.open,
+    };
+    let page = if people && !a.open {
+        req.page(&store, crate::queries::Select::Open)?
+    } else {
+        req.run(&store)?
+    };
     Ok(page_reply(page))
 }
 
@@ -786,7 +774,7 @@ fn claim_next(ctx: &Ctx, a: ClaimNextArgs) -> Result<Reply> {
         to: a.to,
         ttl: a.ttl,
         fields,
-        full: a.shape.full,
+        full: Some(a.shape.full),
     };
     let shaped = req.run(&store, &actor)?;
     Ok(Reply::new(shaped, |s: &Shaped, st| {

@@ -31,12 +31,12 @@ pub use server::run;
 #[cfg(feature = "mcp")]
 mod server {
     use super::super::render::Style;
-    use super::super::{Global, issue, query};
+    use super::super::{Global, issue};
     use super::{Ctx, Reply};
     use crate::error::{Error, Result};
     use crate::model::{Priority, State, Visibility};
     use crate::ops::issues::Outcome;
-    use crate::{context, ops, pages};
+    use crate::{context, ops};
     use rmcp::model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
         JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
@@ -151,6 +151,16 @@ mod server {
                 call: read_tool::<$req>,
             }
         };
+        (paged $name:literal $req:ty : $desc:literal) => {
+            ToolDef {
+                name: $name,
+                description: $desc,
+                schema: acting_schema::<$req>,
+                output: crate::schema::reply::<<$req as ops::Read>::Output>,
+                output_type: std::any::type_name::<<$req as ops::Read>::Output>,
+                call: paged_tool::<$req>,
+            }
+        };
         (cli $name:literal ($ty:ty) -> $out:ty : $desc:literal, |$ctx:ident, $a:ident| $body:expr) => {
             ToolDef {
                 name: $name,
@@ -220,6 +230,17 @@ mod server {
         Ok(json_reply(request.run(&store, &actor)?))
     }
 
+    /// A list tool: [`read_tool`] with at most [`DEFAULT_LIMIT`] issues unless `limit` says.
+    fn paged_tool<R: ops::Read + ops::lists::Paged + DeserializeOwned>(
+        base: &Ctx,
+        v: Value,
+    ) -> Result<Reply> {
+        let (_, v) = split_actor(v)?;
+        let mut request: R = args(v)?;
+        request.limit().get_or_insert(DEFAULT_LIMIT);
+        Ok(json_reply(request.run(&base.store()?)?))
+    }
+
     fn read_tool<R: ops::Read + DeserializeOwned>(base: &Ctx, v: Value) -> Result<Reply> {
         // A read acts as nobody; `actor` is accepted like on every tool.
         let (_, v) = split_actor(v)?;
@@ -230,17 +251,8 @@ mod server {
     /// Every tool: `cli` ones still build the command line's arguments; `mutation` and `read`
     /// ones deserialize straight into an operation's typed request and run it.
     const TOOLS: &[ToolDef] = &[
-        tool!(cli "list" (ListIn) -> pages::Page: "List issues, oldest first, a page at a time: at most `limit` issues (default 50), with `next_cursor` to pass back as `cursor` for the next page. Each issue is in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked); `fields` picks other fields, `full: true` gives whole issues. The same JSON as `jit issue list --json` ({shape, issues, total, next_cursor, problems}).",
-        |ctx, a| issue::run(ctx, issue::IssueCommand::List(issue::ListArgs {
-            filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
-            since: a.since, shape: shape(a.fields, a.full),
-            all: false, open: false,
-        }))),
-        tool!(cli "ready" (ReadyIn) -> pages::Page: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Issues in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`.",
-        |ctx, a| query::run(ctx, query::QueryCommand::Ready(query::Common {
-            filter: a.filter, limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)), cursor: a.cursor,
-            shape: shape(a.fields, a.full),
-        }))),
+        tool!(paged "list" ops::lists::ListRequest: "List issues, oldest first, a page at a time: at most `limit` issues (default 50), with `next_cursor` to pass back as `cursor` for the next page. Each issue is in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked); `fields` picks other fields, `full: true` gives whole issues. The same JSON as `jit issue list --json` ({shape, issues, total, next_cursor, problems})."),
+        tool!(paged "ready" ops::lists::QueryRequest: "Ready, unassigned, unblocked issues, best first (priority, then age), a page at a time: at most `limit` (default 50), with `next_cursor` to pass back as `cursor`. Issues in the lean shape (id, short_id, title, state, priority, type, assignee, labels, blocked) unless `fields` or `full: true` ask for more; `context` reads one issue in full. The same JSON as `jit query ready --json`."),
         tool!(read "show" ops::issues::ShowRequest: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`."),
         tool!(read "context" context::ContextRequest: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`."),
         tool!(mutation "create" ops::issues::CreateRequest: "Create an issue; returns the new issue as `issue show` prints it."),
@@ -289,14 +301,6 @@ mod server {
     /// How many issues a list tool returns when the call names no `limit`.
     const DEFAULT_LIMIT: usize = 50;
 
-    /// The shape flags a list tool's `fields` and `full` stand for.
-    fn shape(fields: Option<Vec<String>>, full: Option<bool>) -> issue::ShapeArgs {
-        issue::ShapeArgs {
-            fields: fields.map(|f| f.join(",")),
-            full: full.unwrap_or(false),
-        }
-    }
-
     fn pairs(m: BTreeMap<String, String>) -> Vec<String> {
         m.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
     }
@@ -316,42 +320,6 @@ mod server {
                 Estimate::Text(s) => s,
             }
         }
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct ListIn {
-        /// Only issues matching this query, e.g. `state:ready label:bug` (docs/query.md).
-        filter: Option<String>,
-        /// At most this many issues (default 50); the reply carries `next_cursor` when more remain.
-        limit: Option<usize>,
-        /// Continue after this cursor (a previous reply's `next_cursor`).
-        cursor: Option<String>,
-        /// Only issues updated at or after this time (RFC 3339, YYYY-MM-DD, or a span back like `2h`).
-        since: Option<String>,
-        /// Print only these fields of each issue, e.g. `["id", "title", "description"]`.
-        fields: Option<Vec<String>>,
-        /// Whole issues instead of the lean shape.
-        full: Option<bool>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct ReadyIn {
-        /// Narrow the result with a query (docs/query.md).
-        filter: Option<String>,
-        /// At most this many issues (default 50); the reply carries `next_cursor` when more remain.
-        limit: Option<usize>,
-        /// Continue after this cursor (a previous reply's `next_cursor`).
-        cursor: Option<String>,
-        /// Print only these fields of each issue, e.g. `["id", "title", "description"]`.
-        fields: Option<Vec<String>>,
-        /// Whole issues instead of the lean shape.
-        full: Option<bool>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
     }
 
     #[derive(Deserialize, JsonSchema)]

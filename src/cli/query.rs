@@ -6,7 +6,6 @@ use super::{Ctx, Reply};
 use crate::error::Result;
 use crate::model::{Priority, State};
 use crate::ops::claims::{self, Stale};
-use crate::pages;
 use crate::queries::Select;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -100,21 +99,14 @@ pub fn run(ctx: &Ctx, cmd: QueryCommand) -> Result<Reply> {
         QueryCommand::Priority(a) => (Select::Priority(a.priority), a.common),
         QueryCommand::Assignee(a) => (Select::Assignee(a.assignee), a.common),
     };
-    let filter = Filter::parse(common.filter.as_deref(), &store)?;
-    let containers = filter.containers(&store.config()?);
-    let page = pages::page(
-        &store,
-        &pages::Request {
-            select,
-            filter: filter.query(),
-            since: None,
-            cursor: common.cursor.as_deref(),
-            limit: common.limit,
-            shape: common.shape.shape()?,
-            containers: &containers,
-        },
-    )?;
-    Ok(page_reply(page))
+    let req = crate::ops::lists::QueryRequest {
+        filter: common.filter,
+        limit: common.limit,
+        cursor: common.cursor,
+        fields: (common.shape.fields).map(|f| f.split(',').map(str::to_string).collect()),
+        full: Some(common.shape.full),
+    };
+    Ok(page_reply(req.page(&store, select)?))
 }
 
 /// `query deferred`: issues set aside, soonest back first. Whole issues (the full shape): a

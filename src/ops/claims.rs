@@ -593,7 +593,7 @@ pub struct ClaimNextRequest {
     pub fields: Option<Vec<String>>,
     /// The whole issue instead of the lean shape.
     #[serde(default)]
-    pub full: bool,
+    pub full: Option<bool>,
 }
 
 impl super::Mutation for ClaimNextRequest {
@@ -607,7 +607,8 @@ impl super::Mutation for ClaimNextRequest {
             .as_deref()
             .map(|f| crate::query::parse(f, now))
             .transpose()?;
-        let shape = Shape::parse(self.fields.map(|f| f.join(",")).as_deref(), self.full)?;
+        let full = self.full.unwrap_or(false);
+        let shape = Shape::parse(self.fields.map(|f| f.join(",")).as_deref(), full)?;
         let config = store.config()?;
         let containers = config.containers(|t| filter.as_ref().is_some_and(|q| q.asks_for_type(t)));
         let filter = filter.map(|q| q.in_store(&config));

@@ -17,6 +17,7 @@ pub mod deps; // dependencies: dep add (cycles refused), dep rm
 pub mod gates; // the gate registry, passing/failing gates, running checkers
 pub mod issues; // issue create/show/list/update/delete
 pub mod link; // links between issues, and what other issues say about one (`--related`)
+pub mod lists; // issue list and the named queries as requests
 pub mod pr; // linked pull requests: link or update by URL
 
 use crate::error::{Error, Result};
