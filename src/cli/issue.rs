@@ -9,7 +9,7 @@ use crate::model::Actor;
 use crate::model::{IssueId, Priority, State, Visibility};
 use crate::ops::claims::Shaped;
 use crate::ops::comment::CommentOutcome;
-use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Patch, Shown, UpdateRequest};
+use crate::ops::issues::{self, CreateRequest, Deleted, Outcome, Shown, UpdateRequest};
 use crate::ops::{Mutation, Read, claims};
 use crate::pages::{Page, Shape};
 use crate::store::FileProblem;
@@ -571,29 +571,14 @@ pub fn create_reply(ctx: &Ctx, req: CreateRequest) -> Result<Reply> {
     }))
 }
 
-fn patch(v: Option<String>) -> Patch<String> {
-    match v {
-        None => Patch::Keep,
-        Some(s) if s.trim().is_empty() => Patch::Clear,
-        Some(s) => Patch::Set(s),
-    }
-}
+use crate::ops::issues::patch;
 
 fn update(ctx: &Ctx, mut a: UpdateArgs) -> Result<Reply> {
     let desc = super::edit::text_input("description", a.desc.take(), a.desc_file.take())?;
     let bulk = a.ids.len() != 1 || a.filter.is_some() || a.dry_run;
     let store = ctx.store_with(&a.remote)?;
     let actor = ctx.actor(&store)?;
-    let estimate = match a.estimate {
-        None => Patch::Keep,
-        Some(s) if s.trim().is_empty() => Patch::Clear,
-        Some(s) => Patch::Set(s.trim().parse::<f64>().map_err(|_| {
-            Error::invalid(
-                "estimate",
-                format!("`{}` is not a number", s.escape_debug()),
-            )
-        })?),
-    };
+    let estimate = issues::estimate_patch(a.estimate.as_deref())?;
     let req = UpdateRequest {
         title: a.title,
         description: desc,

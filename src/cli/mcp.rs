@@ -1,12 +1,13 @@
 //! `jit mcp`: a Model Context Protocol server on stdio (the `rmcp` SDK, behind the `mcp` cargo
 //! feature), exposing the agent workflow as tools.
 //!
-//! Invariants: every tool builds the same typed arguments the command line would and calls the
-//! same command function, so a tool's result is exactly the JSON `--json` prints (as text and as
-//! `structuredContent`), and a failure is a tool error (`isError: true`) whose content is the
-//! CLI's error object with the same code. Each tool's `outputSchema` is the schema of the type
-//! its command replies with (`crate::schema::reply`), and a debug build refuses a reply of
-//! another type, so the declared schema cannot silently stop describing the result.
+//! Invariants: a tool's arguments deserialize straight into an operation's typed request (an
+//! [`ops::Mutation`] or [`ops::Read`] in `crate::ops`, the same value the command line builds
+//! from its flags), less the `actor` every tool takes, and the tool runs that request: so its
+//! result is exactly the JSON `--json` prints (as text and as `structuredContent`), and a
+//! failure is a tool error (`isError: true`) whose content is the CLI's error object with the
+//! same code. Each tool's input schema is its request's and its `outputSchema` the schema of
+//! the request's `Output` (`crate::schema::reply`), so neither can drift from what runs.
 //! Stdout carries only JSON-RPC; nothing here prints. The store is found from the server's
 //! working directory (or `-C`) on every call, and the actor is the tool's `actor` argument, else
 //! the server's `--actor`, else `JIT_ACTOR`, else git (`crate::identity`). Without the feature,
@@ -30,12 +31,10 @@ pub use server::run;
 
 #[cfg(feature = "mcp")]
 mod server {
+    use super::super::Global;
     use super::super::render::Style;
-    use super::super::{Global, issue};
     use super::{Ctx, Reply};
     use crate::error::{Error, Result};
-    use crate::model::{Priority, State, Visibility};
-    use crate::ops::issues::Outcome;
     use crate::{context, ops};
     use rmcp::model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -46,10 +45,8 @@ mod server {
     use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
     use schemars::JsonSchema;
     use schemars::generate::SchemaSettings;
-    use serde::Deserialize;
     use serde::de::DeserializeOwned;
     use serde_json::Value;
-    use std::collections::BTreeMap;
     use std::sync::{Arc, OnceLock};
 
     /// Runs the server until the client closes stdin.
@@ -161,21 +158,6 @@ mod server {
                 call: paged_tool::<$req>,
             }
         };
-        (cli $name:literal ($ty:ty) -> $out:ty : $desc:literal, |$ctx:ident, $a:ident| $body:expr) => {
-            ToolDef {
-                name: $name,
-                description: $desc,
-                schema: input_schema::<$ty>,
-                output: crate::schema::reply::<$out>,
-                output_type: std::any::type_name::<$out>,
-                call: |base: &Ctx, v: Value| {
-                    let mut $a: $ty = args(v)?;
-                    let acting = with_actor(base, $a.actor.take());
-                    let $ctx = &acting;
-                    $body
-                },
-            }
-        };
     }
 
     /// A request's schema with the `actor` every tool takes.
@@ -256,18 +238,7 @@ mod server {
         tool!(read "show" ops::issues::ShowRequest: "One issue with its derived fields (short_id, blocked, blocked_by): `jit issue show --json`."),
         tool!(read "context" context::ContextRequest: "The issue as LLM-ready markdown (description, checklist, dependencies, gates, recent activity): `jit issue context --json`."),
         tool!(mutation "create" ops::issues::CreateRequest: "Create an issue; returns the new issue as `issue show` prints it."),
-        tool!(cli "update" (UpdateIn) -> Outcome: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`).",
-        |ctx, a| issue::run(ctx, issue::IssueCommand::Update(issue::UpdateArgs {
-            ids: vec![a.id], filter: None, dry_run: false, yes: false, limit: None,
-            title: a.title, desc: a.description, desc_file: None, priority: a.priority,
-            state: a.state, kind: a.kind, add_labels: a.add_labels,
-            remove_labels: a.remove_labels, milestone: a.milestone, parent: a.parent,
-            due: a.due, estimate: a.estimate.map(Estimate::into_text),
-            visibility: a.visibility, evidence: a.evidence, done_when: a.done_when,
-            context: pairs(a.context), if_version: a.if_version, force: false,
-            clear_merge_conflicts: a.clear_merge_conflicts.unwrap_or(false),
-            remote: Default::default(),
-        }))),
+        tool!(mutation "update" ops::issues::UpdateIssueRequest: "Change fields of an issue or move it with `state`; an empty string clears an optional text field. Returns the issue plus `pending_gates`, `promoted`, `demoted` (`jit issue update --json`)."),
         tool!(mutation "claim" ops::claims::ClaimRequest: "Claim an issue atomically with a lease (a ready issue moves to in_progress). Fails with `already_claimed` when someone else holds it."),
         tool!(mutation "claim_next" ops::claims::ClaimNextRequest: "Claim the best ready, unclaimed issue (priority, then age) atomically; returns the claimed issue in the lean shape (`fields` or `full: true` for more) with `pending_gates`, `promoted`, `demoted`. Fails with `no_ready_work` when there is none."),
         tool!(mutation "release" ops::claims::ReleaseRequest: "Give a claimed issue back (in_progress returns to ready)."),
@@ -300,74 +271,6 @@ mod server {
 
     /// How many issues a list tool returns when the call names no `limit`.
     const DEFAULT_LIMIT: usize = 50;
-
-    fn pairs(m: BTreeMap<String, String>) -> Vec<String> {
-        m.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
-    }
-
-    /// An estimate: a number, or an empty string to clear it.
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(untagged)]
-    enum Estimate {
-        Number(f64),
-        Text(String),
-    }
-
-    impl Estimate {
-        fn into_text(self) -> String {
-            match self {
-                Estimate::Number(n) => n.to_string(),
-                Estimate::Text(s) => s,
-            }
-        }
-    }
-
-    #[derive(Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    struct UpdateIn {
-        /// Issue id, short id, or a unique prefix.
-        id: String,
-        /// New one-line summary.
-        title: Option<String>,
-        /// New description (markdown).
-        description: Option<String>,
-        /// New priority.
-        priority: Option<Priority>,
-        /// Move to this state; refused with `blocked` or `gates_pending` when not allowed.
-        state: Option<State>,
-        /// New issue type.
-        #[serde(rename = "type")]
-        kind: Option<String>,
-        /// Labels to add.
-        #[serde(default)]
-        add_labels: Vec<String>,
-        /// Labels to remove.
-        #[serde(default)]
-        remove_labels: Vec<String>,
-        /// Milestone name; empty string clears it.
-        milestone: Option<String>,
-        /// Parent issue; empty string clears it.
-        parent: Option<String>,
-        /// Due date YYYY-MM-DD; empty string clears it.
-        due: Option<String>,
-        /// Estimate; empty string clears it.
-        estimate: Option<Estimate>,
-        /// internal or public.
-        visibility: Option<Visibility>,
-        /// Evidence text; empty string clears it.
-        evidence: Option<String>,
-        /// Exit criterion; empty string clears it.
-        done_when: Option<String>,
-        /// Context entries to set, `key` to `value`; an empty value removes the key.
-        #[serde(default)]
-        context: BTreeMap<String, String>,
-        /// True drops the records of what merges of this issue discarded (`merge_conflicts`).
-        clear_merge_conflicts: Option<bool>,
-        /// Refuse the write unless the issue is at this version (`version_conflict`).
-        if_version: Option<u64>,
-        /// Act as this actor (`type:identifier`); default: the server's actor.
-        actor: Option<String>,
-    }
 
     /// The tools that change nothing: clients may call them without asking.
     const READ_ONLY: &[&str] = &["list", "ready", "show", "context", "gate_list"];

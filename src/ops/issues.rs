@@ -179,6 +179,136 @@ pub fn show_with(
     Ok((Shown { view, subtasks }, problems))
 }
 
+/// `issue update ID` as one JSON object (MCP `update`): what changes, an empty string clearing
+/// an optional text field; turned into the [`UpdateRequest`] the command line builds from its
+/// flags, and run by the same [`update`].
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIssueRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// New one-line summary.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// New description (markdown).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// New priority.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Move to this state; refused with `blocked` or `gates_pending` when not allowed.
+    #[serde(default)]
+    pub state: Option<State>,
+    /// New issue type.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Labels to add.
+    #[serde(default)]
+    pub add_labels: Vec<String>,
+    /// Labels to remove.
+    #[serde(default)]
+    pub remove_labels: Vec<String>,
+    /// Milestone name; empty string clears it.
+    #[serde(default)]
+    pub milestone: Option<String>,
+    /// Parent issue; empty string clears it.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Due date YYYY-MM-DD; empty string clears it.
+    #[serde(default)]
+    pub due: Option<String>,
+    /// Estimate; empty string clears it.
+    #[serde(default)]
+    pub estimate: Option<EstimateValue>,
+    /// internal or public.
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+    /// Evidence text; empty string clears it.
+    #[serde(default)]
+    pub evidence: Option<String>,
+    /// Exit criterion; empty string clears it.
+    #[serde(default)]
+    pub done_when: Option<String>,
+    /// Context entries to set, `key` to `value`; an empty value removes the key.
+    #[serde(default)]
+    pub context: BTreeMap<String, String>,
+    /// True drops the records of what merges of this issue discarded (`merge_conflicts`).
+    #[serde(default)]
+    pub clear_merge_conflicts: Option<bool>,
+    /// Refuse the write unless the issue is at this version (`version_conflict`).
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+/// An estimate as JSON gives it: a number, or a string (empty clears it).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum EstimateValue {
+    Number(f64),
+    Text(String),
+}
+
+/// A text field's change as the command line and JSON give it: absent keeps it, blank clears
+/// it, anything else sets it.
+pub fn patch(v: Option<String>) -> Patch<String> {
+    match v {
+        None => Patch::Keep,
+        Some(s) if s.trim().is_empty() => Patch::Clear,
+        Some(s) => Patch::Set(s),
+    }
+}
+
+/// An estimate's change from its text: blank clears it, a number sets it.
+pub fn estimate_patch(v: Option<&str>) -> Result<Patch<f64>> {
+    Ok(match v {
+        None => Patch::Keep,
+        Some(s) if s.trim().is_empty() => Patch::Clear,
+        Some(s) => Patch::Set(s.trim().parse::<f64>().map_err(|_| {
+            Error::invalid(
+                "estimate",
+                format!("`{}` is not a number", s.escape_debug()),
+            )
+        })?),
+    })
+}
+
+impl super::Mutation for UpdateIssueRequest {
+    type Output = Outcome;
+    fn run(self, store: &Store, actor: &Actor) -> Result<Outcome> {
+        let estimate = match &self.estimate {
+            Some(EstimateValue::Number(n)) => Patch::Set(*n),
+            Some(EstimateValue::Text(t)) => estimate_patch(Some(t))?,
+            None => Patch::Keep,
+        };
+        let context = self
+            .context
+            .into_iter()
+            .map(|(k, v)| (k, Some(v).filter(|v| !v.is_empty())))
+            .collect();
+        let req = UpdateRequest {
+            title: self.title,
+            description: self.description,
+            priority: self.priority,
+            state: self.state,
+            kind: self.kind,
+            add_labels: self.add_labels,
+            remove_labels: self.remove_labels,
+            milestone: patch(self.milestone),
+            parent: patch(self.parent),
+            due: patch(self.due),
+            estimate,
+            visibility: self.visibility,
+            evidence: patch(self.evidence),
+            done_when: patch(self.done_when),
+            context,
+            if_version: self.if_version,
+            clear_merge_conflicts: self.clear_merge_conflicts.unwrap_or(false),
+            ..Default::default()
+        };
+        update(store, actor, &self.id, req)
+    }
+}
+
 /// The result of a mutation that may move states: the issue and what the move did.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Outcome {
