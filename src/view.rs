@@ -259,3 +259,30 @@ pub fn list_all_reporting(
     views.sort_by(|a, b| a.issue.id.cmp(&b.issue.id));
     Ok((views, problems))
 }
+
+/// A reply about one issue: the issue object flattened at the top of the reply, with what the
+/// command did beside it (`comment`, `item`, `pending_gates`, `changed`, ...). The one reply
+/// rule of docs/cli.md, which the command line's `Reply::issue` checks: every key of the issue
+/// is a key of the reply, with the same value.
+pub trait OneIssue: serde::Serialize {
+    /// The issue the reply is about.
+    fn issue(&self) -> &IssueView;
+}
+
+impl OneIssue for IssueView {
+    fn issue(&self) -> &IssueView {
+        self
+    }
+}
+
+/// Implements [`OneIssue`] for replies that hold the issue as `view`.
+#[macro_export]
+macro_rules! one_issue {
+    ($($t:ty),+ $(,)?) => {
+        $(impl $crate::view::OneIssue for $t {
+            fn issue(&self) -> &$crate::view::IssueView {
+                &self.view
+            }
+        })+
+    };
+}

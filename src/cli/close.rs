@@ -54,5 +54,5 @@ pub fn run(ctx: &Ctx, a: CloseArgs) -> Result<Reply> {
         ..Default::default()
     };
     let out = issues::update(&store, &actor, &a.id, req)?;
-    Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
+    Ok(Reply::issue(out, |o: &Outcome, s| outcome_text(o, s)))
 }

@@ -48,14 +48,14 @@ pub fn defer(ctx: &Ctx, a: DeferArgs) -> Result<Reply> {
     let actor = ctx.actor(&store)?;
     let until = defer::parse_until(&a.until, crate::clock::now()?)?;
     let out = defer::defer(&store, &actor, &a.id, until, a.if_version)?;
-    Ok(Reply::new(out, text))
+    Ok(Reply::issue(out, text))
 }
 
 pub fn undefer(ctx: &Ctx, a: UndeferArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
     let out = defer::undefer(&store, &actor, &a.id, a.if_version)?;
-    Ok(Reply::new(out, text))
+    Ok(Reply::issue(out, text))
 }
 
 /// `query deferred` for people: when each issue comes back, soonest first.

@@ -120,7 +120,7 @@ pub fn checklist(ctx: &Ctx, cmd: ChecklistCommand) -> Result<Reply> {
         ChecklistCommand::Check(a) => (set(a, true).run(&store, &actor)?, "checked"),
         ChecklistCommand::Uncheck(a) => (set(a, false).run(&store, &actor)?, "unchecked"),
     };
-    Ok(Reply::new(out, move |o: &ChecklistOutcome, s: &Style| {
+    Ok(Reply::issue(out, move |o: &ChecklistOutcome, s: &Style| {
         let (done, total) = o.progress();
         let verb = if o.changed {
             verb.to_string()
@@ -145,7 +145,7 @@ pub fn link(ctx: &Ctx, cmd: LinkCommand) -> Result<Reply> {
             "no longer",
         ),
     };
-    Ok(Reply::new(out, move |o: &LinkOutcome, s: &Style| {
+    Ok(Reply::issue(out, move |o: &LinkOutcome, s: &Style| {
         let verb = if o.changed { verb } else { "already" };
         let kind = match o.link.kind {
             LinkKind::Relates => "relates to",
@@ -175,7 +175,7 @@ pub fn pr(ctx: &Ctx, cmd: PrCommand) -> Result<Reply> {
         if_version: a.if_version,
     };
     let out = req.run(&store, &actor)?;
-    Ok(Reply::new(out, |o: &PrOutcome, s: &Style| {
+    Ok(Reply::issue(out, |o: &PrOutcome, s: &Style| {
         let p = &o.pr;
         let mut state = Vec::new();
         if let Some(st) = p.status {

@@ -171,6 +171,12 @@ struct Edited {
     changed: bool,
 }
 
+impl crate::view::OneIssue for Edited {
+    fn issue(&self) -> &crate::view::IssueView {
+        &self.outcome.view
+    }
+}
+
 /// The error for text that could not be applied, with where it is kept.
 fn kept(e: Error, saved: &Path, id: &str) -> Error {
     let retry = format!("jit issue edit {id} --from {}", saved.display());
@@ -246,7 +252,7 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Reply> {
             view: shown,
             transition: Default::default(),
         };
-        return Ok(Reply::new(
+        return Ok(Reply::issue(
             Edited {
                 outcome,
                 changed: false,
@@ -255,7 +261,7 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Reply> {
         ));
     }
     match issues::update(&store, &actor, current.id.as_str(), req) {
-        Ok(outcome) => Ok(Reply::new(
+        Ok(outcome) => Ok(Reply::issue(
             Edited {
                 outcome,
                 changed: true,

@@ -154,7 +154,7 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
             let actor = ctx.actor(&store)?;
             let view = gates::add(&store, &actor, &a.id, &a.key, a.if_version)?;
             let key = a.key.clone();
-            Ok(Reply::new(view, move |v: &IssueView, _| {
+            Ok(Reply::issue(view, move |v: &IssueView, _| {
                 format!("{} now requires gate {}\n", v.short_id, clean_line(&key))
             }))
         }
@@ -162,13 +162,13 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let out = gates::PassRequest(a.into_request()).run(&store, &actor)?;
-            Ok(Reply::new(out, status_text))
+            Ok(Reply::issue(out, status_text))
         }
         GateCommand::Fail(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let out = gates::FailRequest(a.into_request()).run(&store, &actor)?;
-            Ok(Reply::new(out, status_text))
+            Ok(Reply::issue(out, status_text))
         }
         GateCommand::Check(a) => {
             let store = ctx.store_with(&a.remote)?;

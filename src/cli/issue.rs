@@ -396,7 +396,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
                 if_version: a.if_version,
             };
             let out = req.run(&store, &actor)?;
-            Ok(Reply::new(out, |o: &CommentOutcome, s: &Style| {
+            Ok(Reply::issue(out, |o: &CommentOutcome, s: &Style| {
                 format!(
                     "commented on {} as {} ({} comment(s))\n",
                     s.paint(&o.view.short_id, super::render::Color::Bold),
@@ -415,7 +415,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
                 ttl: a.ttl,
                 if_version: a.if_version,
             };
-            Ok(Reply::new(req.run(&store, &actor)?, claimed_text))
+            Ok(Reply::issue(req.run(&store, &actor)?, claimed_text))
         }
         IssueCommand::ClaimNext(a) => claim_next(ctx, a),
         IssueCommand::Heartbeat(a) => {
@@ -426,7 +426,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
                 ttl: a.ttl,
             };
             let v = req.run(&store, &actor)?;
-            Ok(Reply::new(v, |v: &IssueView, _| {
+            Ok(Reply::issue(v, |v: &IssueView, _| {
                 let exp = v
                     .issue
                     .lease
@@ -452,7 +452,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
                 if_version: a.if_version,
             };
             let v = req.run(&store, &actor)?;
-            Ok(Reply::new(v, |v: &IssueView, _| {
+            Ok(Reply::issue(v, |v: &IssueView, _| {
                 format!("{} released (now {})\n", v.short_id, v.issue.state)
             }))
         }
@@ -461,7 +461,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             let actor = ctx.actor(&store)?;
             let to = Actor::parse(&a.to)?;
             let v = claims::assign(&store, &actor, &a.id, Some(&to), a.force, a.if_version)?;
-            Ok(Reply::new(v, |v: &IssueView, _| {
+            Ok(Reply::issue(v, |v: &IssueView, _| {
                 format!(
                     "{} assigned to {}\n",
                     v.short_id,
@@ -473,7 +473,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
             let v = claims::assign(&store, &actor, &a.id, None, a.force, a.if_version)?;
-            Ok(Reply::new(v, |v: &IssueView, _| {
+            Ok(Reply::issue(v, |v: &IssueView, _| {
                 format!("{} unassigned\n", v.short_id)
             }))
         }
@@ -486,7 +486,7 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
                 if_version: a.if_version,
             };
             let out = req.run(&store, &actor)?;
-            Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
+            Ok(Reply::issue(out, |o: &Outcome, s| outcome_text(o, s)))
         }
         IssueCommand::Log(a) => {
             let store = ctx.store()?;
@@ -561,7 +561,7 @@ pub fn create_reply(ctx: &Ctx, req: CreateRequest) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
     let view = issues::create(&store, &actor, req)?;
-    Ok(Reply::new(view, |v: &IssueView, s: &Style| {
+    Ok(Reply::issue(view, |v: &IssueView, s: &Style| {
         format!(
             "created {} {} ({})\n",
             s.paint(&v.short_id, super::render::Color::Bold),
@@ -611,7 +611,7 @@ fn update(ctx: &Ctx, mut a: UpdateArgs) -> Result<Reply> {
         return super::bulk::run(&store, &actor, target, req);
     }
     let out = issues::update(&store, &actor, &a.ids[0], req)?;
-    Ok(Reply::new(out, |o: &Outcome, s| outcome_text(o, s)))
+    Ok(Reply::issue(out, |o: &Outcome, s| outcome_text(o, s)))
 }
 
 /// Human text for a mutation that may have moved states.
@@ -723,7 +723,7 @@ fn show(ctx: &Ctx, a: ShowIssueArgs) -> Result<Reply> {
     let subtasks = !ctx.global.json || a.related;
     let (shown, problems) = issues::show_with(&store, &a.id, subtasks, a.related)?;
     let warnings = problem_warnings(&problems);
-    Ok(Reply::new(shown, |r: &Shown, s| {
+    Ok(Reply::issue(shown, |r: &Shown, s| {
         human::issue_detail_with(&r.view, &r.subtasks, s)
     })
     .warn(warnings))

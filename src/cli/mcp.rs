@@ -95,8 +95,6 @@ mod server {
         schema: fn() -> JsonObject,
         /// The `outputSchema`: the schema of the type the command replies with.
         output: fn() -> JsonObject,
-        /// That type's name (a debug build checks every reply against it).
-        output_type: fn() -> &'static str,
         call: fn(&Ctx, Value) -> Result<Reply>,
     }
 
@@ -123,39 +121,26 @@ mod server {
         })
     }
 
-    /// One tool: `mutation "name" Request: "description"` or `read "name" Request: "..."`
-    /// for an operation's typed request ([`ops::Mutation`], [`ops::Read`]: the arguments are
-    /// its fields, plus `actor`), or `cli "name" (ArgsType) -> ReplyType: "...", |ctx, args|
-    /// call` for a tool that builds the command line's arguments.
+    /// One tool: `mutation "name" Request: "description"`, `read ...` or `paged ...` (a read
+    /// whose `limit` defaults to [`DEFAULT_LIMIT`]) for an operation's typed request
+    /// ([`ops::Mutation`], [`ops::Read`]): the arguments are its fields, plus `actor`.
     macro_rules! tool {
         (mutation $name:literal $req:ty : $desc:literal) => {
-            ToolDef {
-                name: $name,
-                description: $desc,
-                schema: acting_schema::<$req>,
-                output: crate::schema::reply::<<$req as ops::Mutation>::Output>,
-                output_type: std::any::type_name::<<$req as ops::Mutation>::Output>,
-                call: mutation_tool::<$req>,
-            }
+            tool!(@def $name, $req, ops::Mutation, mutation_tool, $desc)
         };
         (read $name:literal $req:ty : $desc:literal) => {
-            ToolDef {
-                name: $name,
-                description: $desc,
-                schema: acting_schema::<$req>,
-                output: crate::schema::reply::<<$req as ops::Read>::Output>,
-                output_type: std::any::type_name::<<$req as ops::Read>::Output>,
-                call: read_tool::<$req>,
-            }
+            tool!(@def $name, $req, ops::Read, read_tool, $desc)
         };
         (paged $name:literal $req:ty : $desc:literal) => {
+            tool!(@def $name, $req, ops::Read, paged_tool, $desc)
+        };
+        (@def $name:literal, $req:ty, $op:path, $call:ident, $desc:literal) => {
             ToolDef {
                 name: $name,
                 description: $desc,
                 schema: acting_schema::<$req>,
-                output: crate::schema::reply::<<$req as ops::Read>::Output>,
-                output_type: std::any::type_name::<<$req as ops::Read>::Output>,
-                call: paged_tool::<$req>,
+                output: crate::schema::reply::<<$req as $op>::Output>,
+                call: $call::<$req>,
             }
         };
     }
@@ -357,15 +342,6 @@ mod server {
             Ok(r) => r,
             Err(e) => return ToolOutcome::error(&e),
         };
-        // The declared `outputSchema` is the schema of the type the tool replies with.
-        if cfg!(debug_assertions) && reply.payload_type() != (def.output_type)() {
-            return ToolOutcome::error(&Error::Internal(format!(
-                "tool `{}` replied with `{}` but declares `{}` as its output",
-                def.name,
-                reply.payload_type(),
-                (def.output_type)()
-            )));
-        }
         match (reply.json_text(), reply.json_value()) {
             (Ok(text), Ok(value)) => ToolOutcome {
                 text,

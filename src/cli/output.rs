@@ -13,8 +13,6 @@ trait Body {
     fn human(&self, style: &Style) -> String;
     /// The payload as a JSON value: exactly what [`Body::json`] prints.
     fn value(&self) -> serde_json::Result<serde_json::Value>;
-    /// The name of the payload's type.
-    fn payload_type(&self) -> &'static str;
 }
 
 /// Nothing at all, in both modes: for commands whose output is a protocol stream (`jit mcp`).
@@ -29,9 +27,6 @@ impl Body for Silent {
     }
     fn value(&self) -> serde_json::Result<serde_json::Value> {
         Ok(serde_json::Value::Null)
-    }
-    fn payload_type(&self) -> &'static str {
-        std::any::type_name::<()>()
     }
 }
 
@@ -58,9 +53,6 @@ impl<T: Serialize, F: Fn(&T, &Style) -> String> Body for Typed<T, F> {
     fn value(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(&self.payload)
     }
-    fn payload_type(&self) -> &'static str {
-        std::any::type_name::<T>()
-    }
 }
 
 /// A list printed as JSON Lines under `--json`: one compact object per line (`events tail`).
@@ -82,9 +74,6 @@ impl<T: Serialize, F: Fn(&[T], &Style) -> String> Body for Lines<T, F> {
     }
     fn value(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(&self.items)
-    }
-    fn payload_type(&self) -> &'static str {
-        std::any::type_name::<Vec<T>>()
     }
 }
 
@@ -113,6 +102,35 @@ impl Reply {
             exit: 0,
             warnings: Vec::new(),
         }
+    }
+
+    /// A reply about one issue ([`crate::view::OneIssue`]): the issue flattened at the top,
+    /// beside what the command did. Every command that changes or shows one issue replies
+    /// through this (docs/cli.md); a debug build checks the flattening, so a reply that nests
+    /// the issue, or shadows one of its keys, fails every test that runs the command.
+    pub fn issue<T, F>(payload: T, human: F) -> Self
+    where
+        T: crate::view::OneIssue + 'static,
+        F: Fn(&T, &Style) -> String + 'static,
+    {
+        if cfg!(debug_assertions) {
+            let (whole, issue) = (
+                serde_json::to_value(&payload),
+                serde_json::to_value(payload.issue()),
+            );
+            if let (Ok(serde_json::Value::Object(whole)), Ok(serde_json::Value::Object(issue))) =
+                (whole, issue)
+            {
+                for (k, v) in &issue {
+                    assert!(
+                        whole.get(k) == Some(v),
+                        "`{}` replies about one issue without its `{k}` at the top",
+                        std::any::type_name::<T>()
+                    );
+                }
+            }
+        }
+        Reply::new(payload, human)
     }
 
     /// A payload whose top-level lists print one element per line under `--json` (the lean
@@ -166,12 +184,6 @@ impl Reply {
     /// The payload as the JSON value `--json` prints.
     pub fn json_value(&self) -> serde_json::Result<serde_json::Value> {
         self.body.value()
-    }
-
-    /// The name of the payload's type (`std::any::type_name`): what `jit mcp` checks a tool's
-    /// declared output against.
-    pub fn payload_type(&self) -> &'static str {
-        self.body.payload_type()
     }
 
     /// Sets the exit code.
@@ -308,6 +320,80 @@ impl serde_json::ser::Formatter for ItemLines {
 
 #[cfg(test)]
 mod tests {
+    mod one_issue {
+        use super::super::Reply;
+        use crate::model::{Issue, IssueId, Timestamp};
+        use crate::view::{IssueView, OneIssue};
+        use serde::Serialize;
+
+        fn view() -> IssueView {
+            let id = IssueId::parse("01J00000000000000000000001").unwrap();
+            let now = Timestamp::parse("2026-06-01T00:00:00Z").unwrap();
+            IssueView::new(Issue::new(id, "t".into(), now), vec![])
+        }
+
+        #[derive(Serialize)]
+        struct Flat {
+            #[serde(flatten)]
+            view: IssueView,
+            changed: bool,
+        }
+        crate::one_issue!(Flat);
+
+        #[derive(Serialize)]
+        struct Nested {
+            issue: IssueView,
+        }
+        impl OneIssue for Nested {
+            fn issue(&self) -> &IssueView {
+                &self.issue
+            }
+        }
+
+        #[derive(Serialize)]
+        struct Shadowed {
+            #[serde(flatten)]
+            view: IssueView,
+            #[serde(rename = "state")]
+            moved_to: &'static str,
+        }
+        crate::one_issue!(Shadowed);
+
+        #[test]
+        fn a_flattened_issue_is_the_reply() {
+            let r = Reply::issue(
+                Flat {
+                    view: view(),
+                    changed: true,
+                },
+                |_, _| String::new(),
+            );
+            let v = r.json_value().unwrap();
+            assert_eq!(
+                (v["short_id"].as_str(), v["changed"].as_bool()),
+                (Some("00000001"), Some(true))
+            );
+        }
+
+        #[test]
+        #[should_panic(expected = "replies about one issue without its")]
+        fn a_nested_issue_is_refused() {
+            let _ = Reply::issue(Nested { issue: view() }, |_, _| String::new());
+        }
+
+        #[test]
+        #[should_panic(expected = "without its `state` at the top")]
+        fn a_key_that_shadows_the_issues_is_refused() {
+            let _ = Reply::issue(
+                Shadowed {
+                    view: view(),
+                    moved_to: "x",
+                },
+                |_, _| String::new(),
+            );
+        }
+    }
+
     use super::ItemLines;
 
     fn lines(v: &serde_json::Value) -> String {

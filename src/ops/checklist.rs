@@ -240,3 +240,5 @@ mod tests {
         assert_eq!(got, [(false, "first"), (true, "second")]);
     }
 }
+
+crate::one_issue!(ChecklistOutcome);

@@ -69,3 +69,5 @@ pub fn comment(
         Ok(CommentOutcome { view, comment })
     })
 }
+
+crate::one_issue!(CommentOutcome);

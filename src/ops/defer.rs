@@ -145,3 +145,5 @@ mod tests {
         }
     }
 }
+
+crate::one_issue!(Deferral);

@@ -651,3 +651,5 @@ fn run_checker(
         reason: None,
     })
 }
+
+crate::one_issue!(GateOutcome);

@@ -1002,3 +1002,5 @@ pub fn age(now: Timestamp, then: Timestamp) -> String {
         s => format!("{}d", s / 86_400),
     }
 }
+
+crate::one_issue!(Outcome, Shown);

@@ -228,3 +228,5 @@ pub fn add_related(store: &Store, view: &mut crate::view::IssueView) -> Result<(
     }
     Ok(())
 }
+
+crate::one_issue!(LinkOutcome);

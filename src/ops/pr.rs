@@ -240,3 +240,5 @@ mod tests {
         }
     }
 }
+
+crate::one_issue!(PrOutcome);
