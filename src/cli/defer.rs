@@ -5,6 +5,7 @@ use super::render::table::{self, Cell, Column, Layout};
 use super::render::{Color, Style, clean_line, human, term};
 use super::{Ctx, Reply};
 use crate::error::Result;
+use crate::ops::Mutation;
 use crate::ops::defer::{self, Deferral};
 use clap::Args;
 
@@ -46,15 +47,23 @@ fn text(d: &Deferral, s: &Style) -> String {
 pub fn defer(ctx: &Ctx, a: DeferArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
-    let until = defer::parse_until(&a.until, crate::clock::now()?)?;
-    let out = defer::defer(&store, &actor, &a.id, until, a.if_version)?;
+    let req = defer::DeferRequest {
+        id: a.id,
+        until: a.until,
+        if_version: a.if_version,
+    };
+    let out = req.run(&store, &actor)?;
     Ok(Reply::issue(out, text))
 }
 
 pub fn undefer(ctx: &Ctx, a: UndeferArgs) -> Result<Reply> {
     let store = ctx.store()?;
     let actor = ctx.actor(&store)?;
-    let out = defer::undefer(&store, &actor, &a.id, a.if_version)?;
+    let req = defer::UndeferRequest {
+        id: a.id,
+        if_version: a.if_version,
+    };
+    let out = req.run(&store, &actor)?;
     Ok(Reply::issue(out, text))
 }
 

@@ -99,9 +99,7 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
         GateCommand::Define(a) => {
             let desc = super::edit::text_input("description", a.desc, a.desc_file)?;
             let actor = ctx.actor(&store)?;
-            let def = gates::define(
-                &store,
-                &actor,
+            let def = Mutation::run(
                 DefineRequest {
                     key: a.key,
                     title: a.title,
@@ -113,6 +111,8 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
                     env: (a.clear_env || !a.env.is_empty()).then_some(a.env),
                     github_check: a.github_check,
                 },
+                &store,
+                &actor,
             )?;
             Ok(Reply::new(def, |d: &GateDef, _| {
                 format!(
@@ -152,8 +152,13 @@ pub fn run(ctx: &Ctx, cmd: GateCommand) -> Result<Reply> {
         }
         GateCommand::Add(a) => {
             let actor = ctx.actor(&store)?;
-            let view = gates::add(&store, &actor, &a.id, &a.key, a.if_version)?;
             let key = a.key.clone();
+            let req = gates::AddRequest {
+                id: a.id,
+                key: a.key,
+                if_version: a.if_version,
+            };
+            let view = req.run(&store, &actor)?;
             Ok(Reply::issue(view, move |v: &IssueView, _| {
                 format!("{} now requires gate {}\n", v.short_id, clean_line(&key))
             }))

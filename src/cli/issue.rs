@@ -5,7 +5,6 @@ use super::render::{Style, human};
 use super::{Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::history::IssueLog;
-use crate::model::Actor;
 use crate::model::{IssueId, Priority, State, Visibility};
 use crate::ops::claims::Shaped;
 use crate::ops::comment::CommentOutcome;
@@ -459,8 +458,13 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Assign(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let to = Actor::parse(&a.to)?;
-            let v = claims::assign(&store, &actor, &a.id, Some(&to), a.force, a.if_version)?;
+            let req = claims::AssignRequest {
+                id: a.id,
+                to: Some(a.to),
+                force: a.force,
+                if_version: a.if_version,
+            };
+            let v = req.run(&store, &actor)?;
             Ok(Reply::issue(v, |v: &IssueView, _| {
                 format!(
                     "{} assigned to {}\n",
@@ -472,7 +476,13 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Unassign(a) => {
             let store = ctx.store_with(&a.remote)?;
             let actor = ctx.actor(&store)?;
-            let v = claims::assign(&store, &actor, &a.id, None, a.force, a.if_version)?;
+            let req = claims::AssignRequest {
+                id: a.id,
+                to: None,
+                force: a.force,
+                if_version: a.if_version,
+            };
+            let v = req.run(&store, &actor)?;
             Ok(Reply::issue(v, |v: &IssueView, _| {
                 format!("{} unassigned\n", v.short_id)
             }))
@@ -498,7 +508,12 @@ pub fn run(ctx: &Ctx, cmd: IssueCommand) -> Result<Reply> {
         IssueCommand::Delete(a) => {
             let store = ctx.store()?;
             let actor = ctx.actor(&store)?;
-            let d = issues::delete(&store, &actor, &a.id, a.force, a.if_version)?;
+            let req = issues::DeleteRequest {
+                id: a.id,
+                force: a.force,
+                if_version: a.if_version,
+            };
+            let d = req.run(&store, &actor)?;
             Ok(Reply::new(d, |d: &Deleted, _| {
                 let mut s = format!(
                     "deleted {} {}\n",

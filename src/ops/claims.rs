@@ -243,6 +243,38 @@ impl super::Mutation for ReopenRequest {
     }
 }
 
+/// `issue assign` and `issue unassign`: a person's plain assignment (no lease).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The new assignee (`type:identifier`); absent clears the assignee.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Take the issue from someone who holds it (human actors only; recorded).
+    #[serde(default)]
+    pub force: bool,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for AssignRequest {
+    type Output = IssueView;
+    fn run(self, store: &Store, actor: &Actor) -> Result<IssueView> {
+        let to = self.to.as_deref().map(Actor::parse).transpose()?;
+        assign(
+            store,
+            actor,
+            &self.id,
+            to.as_ref(),
+            self.force,
+            self.if_version,
+        )
+    }
+}
+
 /// `issue claim`: claims one issue for `to` with a lease.
 pub fn claim(
     store: &Store,

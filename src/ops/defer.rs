@@ -13,7 +13,7 @@ use crate::rules;
 use crate::store::Store;
 use crate::view::IssueView;
 use crate::workflow::view_in;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Parses `--until`: a span forward from `now` (`3d`, `2w`, `1h30m`), a date `YYYY-MM-DD`
@@ -48,13 +48,52 @@ pub fn parse_until(s: &str, now: Timestamp) -> Result<Timestamp> {
 }
 
 /// What `issue defer` and `issue undefer` report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Deferral {
     #[serde(flatten)]
     pub view: IssueView,
     /// Whether this command changed anything (an undefer of an issue that is not deferred does
     /// not).
     pub changed: bool,
+}
+
+/// `issue defer`: an open issue set aside until a time.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeferRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Until when: a date (`YYYY-MM-DD`), a time (RFC 3339) or a span from now (`3d`).
+    pub until: String,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for DeferRequest {
+    type Output = Deferral;
+    fn run(self, store: &Store, actor: &Actor) -> Result<Deferral> {
+        let until = parse_until(&self.until, crate::clock::now()?)?;
+        defer(store, actor, &self.id, until, self.if_version)
+    }
+}
+
+/// `issue undefer`: a deferral ended now.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndeferRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for UndeferRequest {
+    type Output = Deferral;
+    fn run(self, store: &Store, actor: &Actor) -> Result<Deferral> {
+        undefer(store, actor, &self.id, self.if_version)
+    }
 }
 
 /// Sets an open issue aside until `until` (replacing an earlier deferral).

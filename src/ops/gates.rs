@@ -36,22 +36,63 @@ pub fn github_check(def: &GateDef) -> Option<&str> {
 }
 
 /// What `gate define` takes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DefineRequest {
+    /// The gate's key (lower-case letters, digits, `-` and `_`).
     pub key: String,
+    /// Its title.
     pub title: String,
+    /// What it checks.
+    #[serde(default)]
     pub description: Option<String>,
+    /// Whether a checker or CI may pass it (else only a human).
+    #[serde(default)]
     pub auto: bool,
+    /// Before the work (`precheck`) or after it (`postcheck`).
     pub stage: GateStage,
+    /// The command that runs it (`gate check`).
+    #[serde(default)]
     pub checker: Option<String>,
+    /// The checker's time limit in seconds.
+    #[serde(default)]
     pub timeout_secs: Option<u64>,
     /// The environment variables the checker gets (see [`Checker::env`]); `Some(vec![])` passes
     /// only `PATH` and jit's own variables, `None` jit's whole environment.
+    #[serde(default)]
     pub env: Option<Vec<String>>,
     /// The GitHub check (check run, workflow or check suite app) whose conclusion passes or
     /// fails this gate in `jit github event` (`github_check` in gates.json); `Some("")` clears
     /// it, None keeps what the gate had.
+    #[serde(default)]
     pub github_check: Option<String>,
+}
+
+impl super::Mutation for DefineRequest {
+    type Output = GateDef;
+    fn run(self, store: &Store, actor: &Actor) -> Result<GateDef> {
+        define(store, actor, self)
+    }
+}
+
+/// `gate add`: an issue now requires a gate.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// The gate's key, from the registry.
+    pub key: String,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for AddRequest {
+    type Output = IssueView;
+    fn run(self, store: &Store, actor: &Actor) -> Result<IssueView> {
+        add(store, actor, &self.id, &self.key, self.if_version)
+    }
 }
 
 /// `gate list` (MCP `gate_list`): the registry. It takes nothing.

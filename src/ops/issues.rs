@@ -127,6 +127,27 @@ pub struct UpdateRequest {
     pub clear_merge_conflicts: bool,
 }
 
+/// `issue delete`: an issue removed, and unlinked from the issues that name it.
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    /// Issue id, short id, or a unique prefix.
+    pub id: String,
+    /// Delete it although other issues depend on it or have it as their parent.
+    #[serde(default)]
+    pub force: bool,
+    /// Refuse unless the issue is at this version.
+    #[serde(default)]
+    pub if_version: Option<u64>,
+}
+
+impl super::Mutation for DeleteRequest {
+    type Output = Deleted;
+    fn run(self, store: &Store, actor: &Actor) -> Result<Deleted> {
+        delete(store, actor, &self.id, self.force, self.if_version)
+    }
+}
+
 /// `issue show` (MCP `show`): one issue with its derived fields.
 #[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -888,7 +909,7 @@ fn check_parent_chain(tx: &mut Tx<'_>, id: &IssueId, parent: &IssueId) -> Result
 }
 
 /// What `issue delete` reports.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Deleted {
     pub deleted: IssueView,
     /// Issues whose dependency on the deleted one was removed (`--force`).

@@ -63,6 +63,47 @@ pub(crate) fn one_line(field: &str, t: &str, max_chars: usize) -> Result<String>
 
 #[cfg(test)]
 mod tests {
+    /// The typed requests read the JSON a front-end sends: their fields by name, defaults for
+    /// what is left out, and nothing else.
+    #[test]
+    fn requests_read_json_and_refuse_unknown_fields() {
+        use serde_json::json;
+        let assign: super::claims::AssignRequest =
+            serde_json::from_value(json!({ "id": "abc", "to": "agent:a" })).unwrap();
+        assert_eq!(
+            (assign.to.as_deref(), assign.force),
+            (Some("agent:a"), false)
+        );
+        let defer: super::defer::DeferRequest =
+            serde_json::from_value(json!({ "id": "abc", "until": "3d", "if_version": 4 })).unwrap();
+        assert_eq!((defer.until.as_str(), defer.if_version), ("3d", Some(4)));
+        let define: super::gates::DefineRequest = serde_json::from_value(
+            json!({ "key": "tests", "title": "Tests", "stage": "postcheck", "auto": true }),
+        )
+        .unwrap();
+        assert!(define.auto && define.checker.is_none());
+        let update: super::issues::UpdateIssueRequest = serde_json::from_value(
+            json!({ "id": "abc", "estimate": "", "milestone": "", "context": { "k": "" } }),
+        )
+        .unwrap();
+        assert_eq!(
+            update.estimate,
+            Some(super::issues::EstimateValue::Text(String::new()))
+        );
+        for bad in [
+            serde_json::from_value::<super::claims::AssignRequest>(json!({ "id": "a", "too": 1 }))
+                .is_err(),
+            serde_json::from_value::<super::issues::DeleteRequest>(json!({ "force": true }))
+                .is_err(),
+            serde_json::from_value::<super::gates::AddRequest>(json!({ "id": "a", "key": 3 }))
+                .is_err(),
+            serde_json::from_value::<super::defer::UndeferRequest>(json!({ "id": "a", "x": 0 }))
+                .is_err(),
+        ] {
+            assert!(bad);
+        }
+    }
+
     use super::*;
 
     #[test]
