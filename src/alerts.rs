@@ -308,7 +308,7 @@ pub fn evaluate(
                         format!(
                             "`{}` has been {state} since {since} ({})",
                             v.short_id,
-                            crate::ops::issues::age(now, since)
+                            crate::model::time::age(now, since)
                         ),
                         json!(secs),
                     )

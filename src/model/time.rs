@@ -160,6 +160,18 @@ impl schemars::JsonSchema for Timestamp {
     }
 }
 
+/// How long ago `then` was at `now`, in the largest whole unit: `45s`, `12m`, `3h`, `2d` (the
+/// span syntax `parse_duration` reads).
+pub fn age(now: Timestamp, then: Timestamp) -> String {
+    let secs = (now.millis() - then.millis()).max(0) / 1000;
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
 /// Parses a span: a positive whole number followed by `s`, `m`, `h`, `d` or `w` (`90s`, `30m`,
 /// `2h`, `7d`, `1w`), or several concatenated (`1h30m`).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration> {

@@ -1013,15 +1013,4 @@ pub fn parse_context(s: &str) -> Result<(String, Option<String>)> {
     }
 }
 
-/// Time helper for callers that print relative ages.
-pub fn age(now: Timestamp, then: Timestamp) -> String {
-    let secs = (now.millis() - then.millis()).max(0) / 1000;
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
-}
-
 crate::one_issue!(Outcome, Shown);
