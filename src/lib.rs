@@ -21,6 +21,8 @@ pub mod history; // the event log as history: queries, one issue's log, summarie
 pub mod hooks; // hooks: event-driven commands and signed webhooks through a local outbox
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
 pub mod import; // moving in: beads, just-in-time, Backlog.md, Jira, Linear, GitHub, CSV; all issues or none
+#[allow(clippy::print_stderr)] // a front-end: its diagnostics go to stderr, stdout is JSON-RPC
+pub mod mcp; // jit mcp: the Model Context Protocol server, tools over the operations' typed requests
 pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
 pub mod ops; // the operations, one module per command family: what every front-end calls
@@ -41,6 +43,7 @@ pub mod times; // the stamps a move sets: started_at, finished_at, the end of a 
 pub mod validate; // integrity checks and safe repairs
 pub mod view; // derived fields: short_id, blocked, blocked_by, progress
 pub mod workflow; // the state machine and readiness cascades
+pub mod workspace; // opening the store a front-end works in: found, checked, claims published
 
 #[allow(clippy::print_stdout, clippy::print_stderr)] // the front-end that prints
 pub mod cli; // the command line: clap definitions, rendering (the only module that prints)

@@ -28,14 +28,6 @@ pub struct EditArgs {
     pub from: Option<PathBuf>,
 }
 
-static STDIN_IS_PROTOCOL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Marks stdin as a protocol stream (`jit mcp`): from now on `-` is taken as the text `-`.
-#[cfg(feature = "mcp")]
-pub fn stdin_is_protocol() {
-    STDIN_IS_PROTOCOL.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
 /// Reads a long text flag: the value itself, `-` for stdin, or a file (`-`: stdin).
 pub fn text_input(
     field: &str,
@@ -55,11 +47,10 @@ pub fn text_input(
         String::from_utf8(buf)
             .map_err(|_| Error::invalid(field, format!("{what} is not UTF-8 text")))
     };
-    let stdin_ok = !STDIN_IS_PROTOCOL.load(std::sync::atomic::Ordering::SeqCst);
     match (value, file) {
-        (Some(v), _) if v == "-" && stdin_ok => read(Box::new(std::io::stdin()), "stdin").map(Some),
+        (Some(v), _) if v == "-" => read(Box::new(std::io::stdin()), "stdin").map(Some),
         (Some(v), _) => Ok(Some(v)),
-        (None, Some(p)) if p.as_os_str() == "-" && stdin_ok => {
+        (None, Some(p)) if p.as_os_str() == "-" => {
             read(Box::new(std::io::stdin()), "stdin").map(Some)
         }
         (None, Some(p)) => {

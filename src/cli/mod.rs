@@ -25,9 +25,6 @@ mod hook;
 mod import;
 mod init;
 mod issue;
-mod mcp;
-#[cfg(feature = "mcp")]
-mod mcp_wire;
 mod output;
 mod progress;
 mod query;
@@ -180,50 +177,33 @@ impl Ctx {
 
     /// [`Ctx::store`], publishing claim changes where `r` says (or the config, by default).
     pub fn store_with(&self, r: &RemoteArgs) -> Result<Store> {
-        let store = self.local_store()?;
-        let remote = match (&r.remote, r.no_remote) {
-            (_, true) => None,
-            (Some(name), false) => Some(name.clone()),
-            (None, false) => store.config()?.claims.and_then(|c| c.remote),
+        let claims = match (&r.remote, r.no_remote) {
+            (_, true) => crate::workspace::Claims::Local,
+            (Some(name), false) => crate::workspace::Claims::On(name.clone()),
+            (None, false) => crate::workspace::Claims::AsConfigured,
         };
-        let publisher = match remote {
-            Some(name) => Some(
-                std::sync::Arc::new(crate::gitops::remote::GitPublisher::new(&store, &name)?)
-                    as std::sync::Arc<dyn crate::store::ledger::Publisher>,
-            ),
-            None => None,
-        };
-        Ok(store.publishing(publisher))
+        self.open(&claims)
     }
 
     /// The store, with claims kept in this repository whatever the config says. In a clone
     /// whose `.gitattributes` names the jit merge driver, makes sure git config registers it
     /// (see [`crate::gitops::install::ensure_driver`]), saying so on stderr.
     pub fn local_store(&self) -> Result<Store> {
-        let store = self.local_store_as_is()?;
-        use crate::gitops::install::{DriverCheck, ensure_driver};
-        match ensure_driver(store.root(), &store.dir().join("cache")) {
-            DriverCheck::NotNamed | DriverCheck::Registered => {}
-            DriverCheck::RegisteredNow => print_notes(&[
-                "registered the jit merge driver in this clone's git config (`.gitattributes` \
-                 names it; git config is not cloned): issue files now merge field by field"
-                    .to_string(),
-            ]),
-            DriverCheck::Missing(why) => print_warnings(&[format!(
-                "`.gitattributes` names the jit merge driver but this clone's git config lacks \
-                 it ({why}): merges of issue files will leave conflict markers; run `jit git \
-                 install` (docs/git.md)"
-            )]),
-        }
-        Ok(store)
+        self.open(&crate::workspace::Claims::Local)
+    }
+
+    /// The store opened by [`crate::workspace::open`], its notes and warnings on stderr.
+    fn open(&self, claims: &crate::workspace::Claims) -> Result<Store> {
+        let opened = crate::workspace::open(&self.start_dir(), claims)?;
+        print_notes(&opened.notes);
+        print_warnings(&opened.warnings);
+        Ok(opened.store)
     }
 
     /// [`Ctx::local_store`] without the merge driver check: for `git install` and `sync`, which
     /// register the driver themselves and report it.
     pub fn local_store_as_is(&self) -> Result<Store> {
-        let store = Store::discover(&self.start_dir())?;
-        store.config()?;
-        Ok(store)
+        crate::workspace::find(&self.start_dir())
     }
 
     /// The progress reporter for long work: a line on stderr when it is a terminal and `--json`
@@ -588,7 +568,13 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<Reply> {
         Command::Guide(a) => tools::guide(ctx, a),
         Command::Metrics(a) => tools::metrics(ctx, a),
         Command::Schema(a) => schema::run(ctx, a),
-        Command::Mcp => mcp::run(ctx),
+        Command::Mcp => {
+            crate::mcp::run(crate::mcp::Session {
+                dir: ctx.start_dir(),
+                actor: ctx.global.actor.clone(),
+            })?;
+            Ok(Reply::silent())
+        }
         Command::Serve(a) => serve::run(ctx, a),
         Command::Sync(a) => git::sync(ctx, a),
         Command::Import(c) => import::run(ctx, c),

@@ -1,5 +1,7 @@
 //! `jit mcp`: a Model Context Protocol server on stdio (the `rmcp` SDK, behind the `mcp` cargo
-//! feature), exposing the agent workflow as tools.
+//! feature), exposing the agent workflow as tools: a front-end of its own beside the command
+//! line, over the same operations (`crate::ops`) and the same store opening
+//! (`crate::workspace`).
 //!
 //! Invariants: a tool's arguments deserialize straight into an operation's typed request (an
 //! [`ops::Mutation`] or [`ops::Read`] in `crate::ops`, the same value the command line builds
@@ -13,10 +15,20 @@
 //! the server's `--actor`, else `JIT_ACTOR`, else git (`crate::identity`). Without the feature,
 //! `jit mcp` exists and fails with `feature_disabled` (exit 2).
 
-use super::{Ctx, Reply};
+/// Where the server works and who it acts as by default.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The directory the store is found from (`-C`, else the working directory).
+    pub dir: std::path::PathBuf,
+    /// The server's `--actor`, else `JIT_ACTOR`, else git decides (`crate::identity`).
+    pub actor: Option<String>,
+}
+
+#[cfg(feature = "mcp")]
+mod wire;
 
 #[cfg(not(feature = "mcp"))]
-pub fn run(_ctx: &Ctx) -> crate::error::Result<Reply> {
+pub fn run(_session: Session) -> crate::error::Result<()> {
     Err(crate::error::Error::Refused {
         code: crate::error::ErrorCode::FeatureDisabled,
         message: "this jit was built without the `mcp` feature; rebuild it with the default \
@@ -31,9 +43,7 @@ pub use server::run;
 
 #[cfg(feature = "mcp")]
 mod server {
-    use super::super::Global;
-    use super::super::render::Style;
-    use super::{Ctx, Reply};
+    use super::Session;
     use crate::error::{Error, Result};
     use crate::{context, ops};
     use rmcp::model::{
@@ -50,20 +60,16 @@ mod server {
     use std::sync::{Arc, OnceLock};
 
     /// Runs the server until the client closes stdin.
-    pub fn run(ctx: &Ctx) -> Result<Reply> {
-        // stdin carries the protocol: a `-` text value is text, never "read stdin".
-        crate::cli::edit::stdin_is_protocol();
+    pub fn run(session: Session) -> Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::io("starting the MCP runtime", e))?;
-        let server = Server {
-            global: ctx.global.clone(),
-        };
-        // Every line passes the wire first (`cli::mcp_wire`): the malformed ones are answered
+        let server = Server { session };
+        // Every line passes the wire first (`mcp::wire`): the malformed ones are answered
         // there with the JSON-RPC error they deserve, the rest reach the server.
         let known = |name: &str| TOOLS.iter().any(|t| t.name == name);
-        runtime.block_on(super::super::mcp_wire::run(
+        runtime.block_on(super::wire::run(
             tokio::io::stdin(),
             tokio::io::stdout(),
             known,
@@ -79,12 +85,12 @@ mod server {
                 Ok::<(), Error>(())
             },
         ))?;
-        Ok(Reply::silent())
+        Ok(())
     }
 
     #[derive(Clone)]
     struct Server {
-        global: Global,
+        session: Session,
     }
 
     /// One tool: its name, what it does, the schemas of its arguments and of its result, and how
@@ -95,7 +101,7 @@ mod server {
         schema: fn() -> JsonObject,
         /// The `outputSchema`: the schema of the type the command replies with.
         output: fn() -> JsonObject,
-        call: fn(&Ctx, Value) -> Result<Reply>,
+        call: fn(&Session, Value) -> Result<Value>,
     }
 
     fn input_schema<T: JsonSchema>() -> JsonObject {
@@ -184,35 +190,54 @@ mod server {
     }
 
     /// A tool's result: the operation's output, as `--json` prints it.
-    fn json_reply<T: serde::Serialize + 'static>(out: T) -> Reply {
-        Reply::new(out, |_: &T, _| String::new())
+    fn json<T: serde::Serialize>(out: T) -> Result<Value> {
+        serde_json::to_value(out)
+            .map_err(|e| Error::Internal(format!("serializing the reply: {e}")))
     }
 
-    fn mutation_tool<R: ops::Mutation + DeserializeOwned>(base: &Ctx, v: Value) -> Result<Reply> {
+    /// The store, found from the session's directory, claims published as the config says;
+    /// what opening it has to say goes to stderr (stdout is the protocol).
+    fn store(session: &Session) -> Result<crate::store::Store> {
+        let opened = crate::workspace::open(&session.dir, &crate::workspace::Claims::AsConfigured)?;
+        warn(opened.notes.iter().chain(&opened.warnings));
+        Ok(opened.store)
+    }
+
+    /// Diagnostics, one line each on stderr.
+    fn warn<'a>(lines: impl IntoIterator<Item = &'a String>) {
+        for l in lines {
+            eprintln!("jit mcp: {}", l.replace(['\n', '\r'], " "));
+        }
+    }
+
+    fn mutation_tool<R: ops::Mutation + DeserializeOwned>(
+        session: &Session,
+        v: Value,
+    ) -> Result<Value> {
         let (actor, v) = split_actor(v)?;
         let request: R = args(v)?;
-        let ctx = with_actor(base, actor);
-        let store = ctx.store()?;
-        let actor = ctx.actor(&store)?;
-        Ok(json_reply(request.run(&store, &actor)?))
+        let store = store(session)?;
+        let actor =
+            crate::identity::resolve(actor.as_deref().or(session.actor.as_deref()), store.root())?;
+        json(request.run(&store, &actor)?)
     }
 
     /// A list tool: [`read_tool`] with at most [`DEFAULT_LIMIT`] issues unless `limit` says.
     fn paged_tool<R: ops::Read + ops::lists::Paged + DeserializeOwned>(
-        base: &Ctx,
+        session: &Session,
         v: Value,
-    ) -> Result<Reply> {
+    ) -> Result<Value> {
         let (_, v) = split_actor(v)?;
         let mut request: R = args(v)?;
         request.limit().get_or_insert(DEFAULT_LIMIT);
-        Ok(json_reply(request.run(&base.store()?)?))
+        json(request.run(&store(session)?)?)
     }
 
-    fn read_tool<R: ops::Read + DeserializeOwned>(base: &Ctx, v: Value) -> Result<Reply> {
+    fn read_tool<R: ops::Read + DeserializeOwned>(session: &Session, v: Value) -> Result<Value> {
         // A read acts as nobody; `actor` is accepted like on every tool.
         let (_, v) = split_actor(v)?;
         let request: R = args(v)?;
-        Ok(json_reply(request.run(&base.store()?)?))
+        json(request.run(&store(session)?)?)
     }
 
     /// Every tool: `cli` ones still build the command line's arguments; `mutation` and `read`
@@ -242,17 +267,6 @@ mod server {
         tool!(mutation "link_remove" ops::link::LinkRemoveRequest: "Remove a link from issue `id` (`relates` or `duplicates`, as it was added)."),
         tool!(read "gate_list" ops::gates::ListRequest: "The gate registry: every gate's key, title, stage, and whether a checker runs it."),
     ];
-
-    /// The server's context, acting as `actor` when the tool names one.
-    fn with_actor(base: &Ctx, actor: Option<String>) -> Ctx {
-        Ctx {
-            global: Global {
-                actor: actor.or_else(|| base.global.actor.clone()),
-                ..base.global.clone()
-            },
-            style: Style { color: false },
-        }
-    }
 
     /// How many issues a list tool returns when the call names no `limit`.
     const DEFAULT_LIMIT: usize = 50;
@@ -320,40 +334,27 @@ mod server {
     }
 
     /// Runs one tool to completion: the CLI's JSON, or the CLI's error JSON.
-    fn call(global: Global, name: &str, arguments: Option<JsonObject>) -> ToolOutcome {
+    fn call(session: Session, name: &str, arguments: Option<JsonObject>) -> ToolOutcome {
         let Some(def) = TOOLS.iter().find(|t| t.name == name) else {
             return ToolOutcome::error(&Error::Usage {
                 message: format!("unknown tool `{}`", name.escape_debug()),
             });
         };
-        let ctx = Ctx {
-            global: Global {
-                json: true,
-                ..global
-            },
-            style: Style { color: false },
-        };
         let arguments = Value::Object(arguments.unwrap_or_default());
-        let reply = (def.call)(&ctx, arguments);
+        let result = (def.call)(&session, arguments);
         // Deliveries the tool's changes queued: stdout is the protocol stream, so problems go
         // to stderr like every other diagnostic.
-        crate::cli::print_warnings(&crate::hooks::flush());
-        let reply = match reply {
-            Ok(r) => r,
-            Err(e) => return ToolOutcome::error(&e),
-        };
-        match (reply.json_text(), reply.json_value()) {
-            (Ok(text), Ok(value)) => ToolOutcome {
-                text,
+        warn(&crate::hooks::flush());
+        match result {
+            Ok(value) => ToolOutcome {
+                // Exactly what `--json` prints: pretty, with a trailing newline.
+                text: serde_json::to_string_pretty(&value).unwrap_or_default()
+                    + "
+",
                 value,
                 is_error: false,
             },
-            (Err(e), _) => {
-                ToolOutcome::error(&Error::Internal(format!("serializing the reply: {e}")))
-            }
-            (_, Err(e)) => {
-                ToolOutcome::error(&Error::Internal(format!("serializing the reply: {e}")))
-            }
+            Err(e) => ToolOutcome::error(&e),
         }
     }
 
@@ -388,11 +389,11 @@ mod server {
             request: CallToolRequestParams,
             _context: RequestContext<RoleServer>,
         ) -> std::result::Result<CallToolResponse, ErrorData> {
-            let global = self.global.clone();
+            let session = self.session.clone();
             let name = request.name.to_string();
             let arguments = request.arguments;
             // Tools do blocking file I/O and may run gate checkers: keep them off the runtime.
-            let joined = tokio::task::spawn_blocking(move || call(global, &name, arguments)).await;
+            let joined = tokio::task::spawn_blocking(move || call(session, &name, arguments)).await;
             let outcome = joined.unwrap_or_else(|e| {
                 ToolOutcome::error(&Error::Internal(format!(
                     "the tool stopped unexpectedly ({e}); this is a bug in jit, please report it"
