@@ -20,10 +20,8 @@ pub mod hierarchy; // parents and sub-tasks: a parent's sub-tasks from the summa
 pub mod history; // the event log as history: queries, one issue's log, summaries, tail and follow
 pub mod hooks; // hooks: event-driven commands and signed webhooks through a local outbox
 pub mod identity; // who is acting: --actor, JIT_ACTOR, git config
-pub mod import; // moving in: beads, just-in-time, Backlog.md, Jira, Linear, GitHub, CSV; all issues or none
 #[allow(clippy::print_stderr)] // a front-end: its diagnostics go to stderr, stdout is JSON-RPC
 pub mod mcp; // jit mcp: the Model Context Protocol server, tools over the operations' typed requests
-pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod model; // issues, gates, config, events, ids, actors, timestamps
 pub mod ops; // the operations, one module per command family: what every front-end calls
 pub mod pages; // pages of issues from the summary index: list, queries, claim-next; lean, fields, full
@@ -40,7 +38,6 @@ pub mod serve; // jit serve: the live web console, an HTTP API over the same ope
 pub mod store; // the .jit layout, atomic writes, the lock, transactions, the event log
 pub mod template; // the markdown an issue is written in with $EDITOR: front matter, body, task lines
 pub mod times; // the stamps a move sets: started_at, finished_at, the end of a deferral (pure)
-pub mod validate; // integrity checks and safe repairs
 pub mod view; // derived fields: short_id, blocked, blocked_by, progress
 pub mod workflow; // the state machine and readiness cascades
 pub mod workspace; // opening the store a front-end works in: found, checked, claims published

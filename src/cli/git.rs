@@ -107,8 +107,8 @@ fn sync_text(r: &SyncReport, s: &Style) -> String {
     }
     for p in &r.problems {
         let (label, color) = match p.severity {
-            crate::validate::Severity::Error => ("error", Color::Red),
-            crate::validate::Severity::Warning => ("warning", Color::Yellow),
+            crate::ops::validate::Severity::Error => ("error", Color::Red),
+            crate::ops::validate::Severity::Warning => ("warning", Color::Yellow),
         };
         out.push_str(&format!(
             "{} [{}] {}\n",

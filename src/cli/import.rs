@@ -3,7 +3,7 @@
 use super::render::{Style, clean_line};
 use super::{Ctx, Reply};
 use crate::error::Result;
-use crate::import::{self, ImportReport, Request, Source};
+use crate::ops::import::{self, ImportReport, Request, Source};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 

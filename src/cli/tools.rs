@@ -4,7 +4,7 @@
 use super::render::{Style, human};
 use super::{Ctx, Reply};
 use crate::error::Result;
-use crate::metrics::{self, Metrics};
+use crate::ops::metrics::{self, Metrics};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 use super::render::{Color, Style, clean_line};
 use super::{Ctx, Reply};
 use crate::error::{Result, exit};
-use crate::validate::{self, Report, Severity};
+use crate::ops::validate::{self, Report, Severity};
 use clap::Args;
 
 #[derive(Debug, Args)]

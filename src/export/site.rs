@@ -98,7 +98,7 @@ pub struct SiteData {
     pub actors: Vec<ActorSeen>,
     /// `jit metrics` over the shown issues (absent under `public`: flow times come from the
     /// whole log).
-    pub metrics: Option<crate::metrics::Metrics>,
+    pub metrics: Option<crate::ops::metrics::Metrics>,
     /// Rendered markdown by short id (static only; a live page asks `/api/issues/ID/rendered`).
     pub rendered: Option<BTreeMap<String, Rendered>>,
 }
@@ -269,7 +269,7 @@ pub fn build(store: &Store, views: &[IssueView], opts: &Options<'_>) -> Result<S
         None
     } else {
         let owned: Vec<IssueView> = shown.iter().map(|v| (*v).clone()).collect();
-        Some(crate::metrics::compute(store, &owned)?)
+        Some(crate::ops::metrics::compute(store, &owned)?)
     };
     let rendered = (opts.mode == Mode::Static).then(|| {
         shown

@@ -15,10 +15,13 @@ pub mod comment; // comments
 pub mod defer; // issue defer/undefer: work set aside until a date, and query deferred
 pub mod deps; // dependencies: dep add (cycles refused), dep rm
 pub mod gates; // the gate registry, passing/failing gates, running checkers
+pub mod import; // moving in: beads, just-in-time, Backlog.md, Jira, Linear, GitHub, CSV; all issues or none
 pub mod issues; // issue create/show/list/update/delete
 pub mod link; // links between issues, and what other issues say about one (`--related`)
 pub mod lists; // issue list and the named queries as requests
+pub mod metrics; // jit metrics: counts, cycle and dwell times, throughput, Prometheus text
 pub mod pr; // linked pull requests: link or update by URL
+pub mod validate; // integrity checks and safe repairs
 
 use crate::error::{Error, Result};
 use crate::model::Actor;
