@@ -286,3 +286,31 @@ macro_rules! one_issue {
         })+
     };
 }
+
+/// Builds the view of one issue inside a transaction (reads its dependencies only).
+pub fn view_in(tx: &mut crate::store::Tx<'_>, issue: Issue) -> crate::error::Result<IssueView> {
+    let infos = dep_infos(tx, &issue)?;
+    let gates = tx.gates()?.clone();
+    let b = blockers(&issue, |d| infos.get(d).cloned().flatten(), &gates);
+    Ok(IssueView::new(issue, b))
+}
+
+/// Loads what the view needs about each dependency of `issue`.
+pub fn dep_infos(
+    tx: &mut crate::store::Tx<'_>,
+    issue: &Issue,
+) -> crate::error::Result<BTreeMap<IssueId, Option<DepInfo>>> {
+    let mut out = BTreeMap::new();
+    for d in &issue.dependencies {
+        let info = match tx.get(d) {
+            Ok(i) => Some(DepInfo {
+                state: i.state,
+                title: i.title,
+            }),
+            Err(crate::error::Error::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        out.insert(d.clone(), info);
+    }
+    Ok(out)
+}

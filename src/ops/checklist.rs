@@ -10,7 +10,7 @@ use crate::model::{Actor, ChecklistItem, Issue, limits};
 use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
-use crate::workflow::view_in;
+use crate::view::view_in;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

@@ -14,7 +14,7 @@ use crate::pages::{self, Shape};
 use crate::store::check_version;
 use crate::store::{Store, Tx};
 use crate::view::IssueView;
-use crate::workflow::view_in;
+use crate::view::view_in;
 use crate::workflow::{self, Transition, rules};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

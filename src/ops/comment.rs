@@ -6,7 +6,7 @@ use crate::model::{Actor, Comment, validate_text};
 use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
-use crate::workflow::view_in;
+use crate::view::view_in;
 use serde::{Deserialize, Serialize};
 
 /// `issue comment` (MCP `comment`): a comment (markdown) on an issue.

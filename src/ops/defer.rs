@@ -12,7 +12,7 @@ use crate::model::{Actor, Payload, Timestamp, payload};
 use crate::rules;
 use crate::store::Store;
 use crate::view::IssueView;
-use crate::workflow::view_in;
+use crate::view::view_in;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

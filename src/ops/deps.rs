@@ -78,7 +78,7 @@ pub fn add_dependency(
         }
         tx.get(&dep)?;
         if before.dependencies.contains(&dep) {
-            let view = crate::workflow::view_in(tx, before)?;
+            let view = crate::view::view_in(tx, before)?;
             return Ok(DepChange {
                 issue: view,
                 dependency: dep.to_string(),
@@ -111,7 +111,7 @@ fn commit_dep_change(
         cause: None,
     };
     let after = tx.edit(before, after, event(changed))?;
-    let view = crate::workflow::view_in(tx, after)?;
+    let view = crate::view::view_in(tx, after)?;
     Ok(DepChange {
         issue: view,
         dependency: dep.to_string(),

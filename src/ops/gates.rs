@@ -242,7 +242,7 @@ pub fn add(
         let before = tx.open(input, if_version)?;
         let id = before.id.clone();
         if before.gates_required.contains(&key) {
-            return crate::workflow::view_in(tx, before);
+            return crate::view::view_in(tx, before);
         }
         if before.state == State::Done {
             return Err(Error::Refused {
@@ -265,7 +265,7 @@ pub fn add(
             source: None,
         };
         let after = tx.edit(&before, after, Payload::GateAdded(added))?;
-        crate::workflow::view_in(tx, after)
+        crate::view::view_in(tx, after)
     })
 }
 
@@ -464,7 +464,7 @@ fn record_status(
     } else {
         Vec::new()
     };
-    let view = crate::workflow::view_in(tx, current)?;
+    let view = crate::view::view_in(tx, current)?;
     Ok(GateOutcome {
         view,
         gate: key.to_string(),

@@ -11,8 +11,9 @@ use crate::model::{
 };
 use crate::model::{EventKind, Payload, payload};
 use crate::store::{FileProblem, Store, Tx};
+use crate::view::view_in;
 use crate::view::{IssueView, blockers};
-use crate::workflow::{self, Transition, view_in};
+use crate::workflow::{self, Transition};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::model::{Actor, IssueId, Link, LinkKind};
 use crate::model::{Payload, payload};
 use crate::store::Store;
+use crate::view::view_in;
 use crate::view::{IssueView, LinkRef};
-use crate::workflow::view_in;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

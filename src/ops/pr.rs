@@ -7,7 +7,7 @@ use crate::model::{Actor, CiStatus, PrStatus, PullRequest, limits, validate_name
 use crate::model::{Payload, payload};
 use crate::store::Store;
 use crate::view::IssueView;
-use crate::workflow::view_in;
+use crate::view::view_in;
 use serde::{Deserialize, Serialize};
 
 /// What `pr link` takes: the URL identifies the pull request; every other field given replaces

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{GateDef, GateStage, Issue, IssueId, State};
 use crate::model::{Payload, payload};
 use crate::store::Tx;
-use crate::view::{Blocker, DepInfo, IssueView, blockers};
+use crate::view::{Blocker, blockers, dep_infos};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -29,31 +29,6 @@ pub struct Transition {
     pub promoted: Vec<String>,
     /// Dependents moved `ready -> backlog` by this change.
     pub demoted: Vec<String>,
-}
-
-/// Builds the view of one issue inside a transaction (reads its dependencies only).
-pub fn view_in(tx: &mut Tx<'_>, issue: Issue) -> Result<IssueView> {
-    let infos = dep_infos(tx, &issue)?;
-    let gates = tx.gates()?.clone();
-    let b = blockers(&issue, |d| infos.get(d).cloned().flatten(), &gates);
-    Ok(IssueView::new(issue, b))
-}
-
-/// Loads what the view needs about each dependency of `issue`.
-pub fn dep_infos(tx: &mut Tx<'_>, issue: &Issue) -> Result<BTreeMap<IssueId, Option<DepInfo>>> {
-    let mut out = BTreeMap::new();
-    for d in &issue.dependencies {
-        let info = match tx.get(d) {
-            Ok(i) => Some(DepInfo {
-                state: i.state,
-                title: i.title,
-            }),
-            Err(Error::NotFound { .. }) => None,
-            Err(e) => return Err(e),
-        };
-        out.insert(d.clone(), info);
-    }
-    Ok(out)
 }
 
 /// `ready` when every dependency is done, else `backlog`.
