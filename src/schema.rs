@@ -58,17 +58,29 @@ fn schema_of<T: JsonSchema>(title: &str, description: &str) -> Schema {
 }
 
 /// The schema of a reply type, from the generator of the published schemas: what a `jit mcp`
-/// tool declares as its `outputSchema`. The root's `title` and `description` (the Rust type's
-/// name and doc) are left out; the tool's description says what it returns.
+/// tool declares as its `outputSchema`. Compact: without the `title`s and `description`s
+/// (the fields are documented in docs/schema; the tool's description says what it returns),
+/// because a client may hand every tool's schemas to a model, which pays for each byte.
 pub fn reply<T: JsonSchema>() -> serde_json::Map<String, serde_json::Value> {
-    let mut schema = generator().into_root_schema_for::<T>();
-    if let Some(root) = schema.as_object_mut() {
-        root.remove("title");
-        root.remove("description");
-    }
-    match schema.to_value() {
+    let mut schema = generator().into_root_schema_for::<T>().to_value();
+    without_annotations(&mut schema);
+    match schema {
         serde_json::Value::Object(m) => m,
         _ => serde_json::Map::new(),
+    }
+}
+
+/// Drops the `title` and `description` annotations of a schema and its subschemas. A property
+/// named `title` or `description` is a schema (an object), not an annotation (a string), and
+/// stays.
+fn without_annotations(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|k, v| !(matches!(k.as_str(), "title" | "description") && v.is_string()));
+            m.values_mut().for_each(without_annotations);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_annotations),
+        _ => {}
     }
 }
 
