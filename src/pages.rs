@@ -102,6 +102,12 @@ pub enum Shape {
 impl Shape {
     /// The shape `--fields a,b,c` and `--full` ask for (lean without either).
     pub fn parse(fields: Option<&str>, full: bool) -> Result<Shape> {
+        Shape::of(fields.as_ref().map(std::slice::from_ref), full)
+    }
+
+    /// The shape of a list of field names (each may itself be `a,b`, as `--fields` gives
+    /// them) and `full`: what a typed request's `fields` and `full` ask for.
+    pub fn of<S: AsRef<str>>(fields: Option<&[S]>, full: bool) -> Result<Shape> {
         match (fields, full) {
             (Some(_), true) => Err(Error::invalid(
                 "fields",
@@ -111,7 +117,8 @@ impl Shape {
             (None, false) => Ok(Shape::Lean),
             (Some(list), false) => {
                 let mut picked = Vec::new();
-                for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                let names = list.iter().flat_map(|l| l.as_ref().split(','));
+                for name in names.map(str::trim).filter(|n| !n.is_empty()) {
                     let Some(k) = FIELDS.iter().position(|(f, _)| *f == name) else {
                         return Err(Error::invalid(
                             "fields",

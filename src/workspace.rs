@@ -42,7 +42,8 @@ pub fn find(start: &Path) -> Result<Store> {
 
 /// Opens the store from `start`, claims published as `claims` says.
 pub fn open(start: &Path, claims: &Claims) -> Result<Opened> {
-    let store = find(start)?;
+    let store = Store::discover(start)?;
+    let config = store.config()?;
     let (mut notes, mut warnings) = (Vec::new(), Vec::new());
     match ensure_driver(store.root(), &store.dir().join("cache")) {
         DriverCheck::NotNamed | DriverCheck::Registered => {}
@@ -60,7 +61,7 @@ pub fn open(start: &Path, claims: &Claims) -> Result<Opened> {
     let remote = match claims {
         Claims::Local => None,
         Claims::On(name) => Some(name.clone()),
-        Claims::AsConfigured => store.config()?.claims.and_then(|c| c.remote),
+        Claims::AsConfigured => config.claims.and_then(|c| c.remote),
     };
     let publisher = match remote {
         Some(name) => Some(

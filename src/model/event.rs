@@ -70,13 +70,11 @@ macro_rules! event_kinds {
             /// Reads an event's `data` as the payload of its type: `None` for a type this jit
             /// does not write, or data that does not have the type's shape (a hand-edited log).
             pub fn read(event: &Event) -> Option<Payload> {
-                let data = if event.data.is_null() {
-                    Value::Object(Default::default())
-                } else {
-                    event.data.clone()
-                };
+                use serde::Deserialize as _;
+                let empty = Value::Object(Default::default());
+                let data = if event.data.is_null() { &empty } else { &event.data };
                 match event.kind.as_str() {
-                    $($name => serde_json::from_value(data).ok().map(Payload::$variant),)*
+                    $($name => payload::$ty::deserialize(data).ok().map(Payload::$variant),)*
                     _ => None,
                 }
             }

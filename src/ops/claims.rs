@@ -640,7 +640,7 @@ impl super::Mutation for ClaimNextRequest {
             .map(|f| crate::query::parse(f, now))
             .transpose()?;
         let full = self.full.unwrap_or(false);
-        let shape = Shape::parse(self.fields.map(|f| f.join(",")).as_deref(), full)?;
+        let shape = Shape::of(self.fields.as_deref(), full)?;
         let config = store.config()?;
         let containers = config.containers(|t| filter.as_ref().is_some_and(|q| q.asks_for_type(t)));
         let filter = filter.map(|q| q.in_store(&config));

@@ -11,11 +11,6 @@ use crate::queries::Select;
 use crate::store::Store;
 use serde::Deserialize;
 
-/// The shape of `fields` and `full`, as `--fields a,b` and `--full` give it.
-fn shape(fields: Option<&[String]>, full: bool) -> Result<Shape> {
-    Shape::parse(fields.map(|f| f.join(",")).as_deref(), full)
-}
-
 /// Whatever a page's request holds in common, answered for `select`.
 fn page(
     store: &Store,
@@ -81,7 +76,7 @@ impl ListRequest {
     /// The page of the issues `select` chooses (`All`, or `Open` for work still to do),
     /// counting in `closed_left_out` the finished issues an `Open` page passed over.
     pub fn page(self, store: &Store, select: Select) -> Result<Page> {
-        let shape = shape(self.fields.as_deref(), self.full.unwrap_or(false))?;
+        let shape = Shape::of(self.fields.as_deref(), self.full.unwrap_or(false))?;
         page(
             store,
             select,
@@ -130,7 +125,7 @@ pub struct QueryRequest {
 impl QueryRequest {
     /// The page of the named query `select`.
     pub fn page(self, store: &Store, select: Select) -> Result<Page> {
-        let shape = shape(self.fields.as_deref(), self.full.unwrap_or(false))?;
+        let shape = Shape::of(self.fields.as_deref(), self.full.unwrap_or(false))?;
         page(
             store,
             select,
